@@ -1,0 +1,131 @@
+/**
+ * Detector throughput against the ceiling, side by side on one pre-produced
+ * topic: a bare kafkajs consumer that only reads and counts, and the detector
+ * service (decode, verify HMAC, detect, write state to Redis, commit).
+ *
+ *   npx tsx bench/detector-throughput.ts [--events 1000000] [--agents 10000] [--partitions 12] [--rounds 1]
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { FleetPublisher } from '../cli/simulate/publisher.js';
+import { createDetectionEngine } from '../services/detector/engine.js';
+import { DetectorService } from '../services/detector/service.js';
+import { loadConfig } from '../shared/config/index.js';
+import { createKafka, ensureTopics, type Message } from '../shared/kafka/index.js';
+import { createLogger } from '../shared/logging/index.js';
+import { benchKeyring, steadyFleet } from './lib/fleet.js';
+import { fmt, median, writeSection } from './lib/results.js';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, agents: { type: 'string', default: '10000' }, partitions: { type: 'string', default: '12' }, rounds: { type: 'string', default: '1' } } });
+const N = Number(values.events);
+const AGENTS = Number(values.agents);
+const PARTITIONS = Number(values.partitions);
+const ROUNDS = Number(values.rounds);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const base = loadConfig();
+const id = randomUUID().slice(0, 6);
+const topics = Object.fromEntries(Object.entries(base.topics).map(([k, t]) => [k, { ...t, name: `bench.${t.name}.${id}`, partitions: k === 'events' ? PARTITIONS : 3 }])) as typeof base.topics;
+const config = { ...base, topics, redis: { ...base.redis, keyPrefix: `warden-bench:${id}:` } };
+const logger = createLogger('bench', { level: 'warn' });
+const kafka = createKafka(config, logger);
+const admin = kafka.admin();
+await admin.connect();
+await ensureTopics(admin, config);
+const keyring = benchKeyring(AGENTS);
+
+// Pre-produce once.
+{
+  const t0 = performance.now();
+  const publisher = new FleetPublisher(kafka, config, keyring);
+  await publisher.connect();
+  let chunk: Message[] = [];
+  let done = 0;
+  for (const o of steadyFleet(AGENTS, N)) {
+    chunk.push(publisher.message(o));
+    if (chunk.length === 5000) {
+      await publisher.sendRaw(chunk);
+      done += chunk.length;
+      chunk = [];
+      if (done % 100_000 === 0) log(`produced ${fmt(done)} / ${fmt(N)}`);
+    }
+  }
+  if (chunk.length) await publisher.sendRaw(chunk);
+  await publisher.disconnect();
+  log(`pre-produced ${fmt(N)} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+async function bare(): Promise<number> {
+  // The ceiling uses kafkajs directly, as a user would without Agent Warden.
+  const k = new Kafka({ clientId: 'bench-bare', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const consumer = k.consumer({ groupId: `bench-bare-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  let count = 0;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((r) => (done = r));
+  await consumer.connect();
+  await consumer.subscribe({ topic: topics.events.name, fromBeginning: true });
+  const t0 = performance.now();
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      count += batch.messages.length;
+      if (count >= N) done();
+    },
+  });
+  await finished;
+  const s = (performance.now() - t0) / 1000;
+  await consumer.disconnect();
+  return N / s;
+}
+
+async function detector(): Promise<{ rate: number; alerts: number }> {
+  const service = new DetectorService({ config, logger, keyring, engine: createDetectionEngine(), groupId: `bench-detector-${randomUUID()}` });
+  let count = 0;
+  let alerts = 0;
+  const t0 = performance.now();
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((r) => (done = r));
+  const timer = setInterval(async () => {
+    const m = await service.registry.getSingleMetric('warden_detector_events_total')?.get();
+    count = m?.values.reduce((s, v) => s + v.value, 0) ?? 0;
+    if (count >= N) done();
+  }, 100);
+  await service.start();
+  await finished;
+  clearInterval(timer);
+  const s = (performance.now() - t0) / 1000;
+  alerts = (await service.registry.getSingleMetric('warden_detector_alerts_total')?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0;
+  const batches = (await service.registry.getSingleMetric('warden_detector_batch_seconds')?.get())?.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count'))?.value ?? 0;
+  log(`detector: ${batches} batches, ${fmt(N / Math.max(1, batches))} events per batch on average`);
+  await service.stop();
+  return { rate: N / s, alerts };
+}
+
+const bareRates: number[] = [];
+const detRates: number[] = [];
+let alerts = 0;
+for (let r = 0; r < ROUNDS; r++) {
+  bareRates.push(await bare());
+  log(`round ${r + 1}: bare ${fmt(bareRates.at(-1)!)} ev/s`);
+  const d = await detector();
+  detRates.push(d.rate);
+  alerts = d.alerts;
+  log(`round ${r + 1}: detector ${fmt(d.rate)} ev/s (${d.alerts} alerts)`);
+}
+await admin.deleteTopics({ topics: Object.values(topics).map((t) => t.name) }).catch(() => undefined);
+await admin.disconnect();
+
+const ratio = median(detRates) / median(bareRates);
+const table = `## Detector throughput vs the ceiling (bench/detector-throughput.ts)
+
+\`npx tsx bench/detector-throughput.ts --events ${N} --agents ${AGENTS} --partitions ${PARTITIONS} --rounds ${ROUNDS}\` — one pre-produced topic of ${fmt(N)} signed events from ${fmt(AGENTS)} agents on ${PARTITIONS} partitions, read from the start by a new consumer group each time; local single-node Kafka and Redis on the same 2 cores.
+
+| consumer | events/s | ratio |
+| --- | ---: | ---: |
+| ceiling: bare kafkajs consumer, read and count only | ${fmt(median(bareRates))} | 1.00 |
+| detector: decode (Avro), verify (HMAC-SHA256), detect (all detectors), state to Redis, commit per batch | ${fmt(median(detRates))} | ${ratio.toFixed(2)} |
+
+Target ≥ 0.80: ${ratio >= 0.8 ? 'met' : '**missed**'}. ${alerts} alerts on this steady traffic.`;
+writeSection('detector-throughput', table);
+console.log(table);
+process.exit(0);

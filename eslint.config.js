@@ -1,0 +1,17 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.warden/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // kafkajs stays behind shared/kafka so it can be swapped (it is in maintenance mode).
+      'no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: 'Import from shared/kafka instead.' }] }],
+    },
+  },
+  { files: ['shared/kafka/**', 'bench/**'], rules: { 'no-restricted-imports': 'off' } },
+);

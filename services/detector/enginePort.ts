@@ -1,0 +1,19 @@
+/**
+ * What the detector service needs from the pure engine. The service moves
+ * bytes and state; the engine decides. Kept narrow so the same engine object
+ * runs live, in `warden replay` and in tests.
+ */
+import type { Alert, AgentActionEvent } from '../../shared/schemas/generated.js';
+import type { Verification } from '../../shared/signing/index.js';
+
+export interface EnginePort {
+  process(event: AgentActionEvent, verification: Verification): Alert[];
+  /** Compact JSON-safe state of one agent, or undefined when the engine holds none. */
+  exportAgent(agentId: string): unknown;
+  importAgent(agentId: string, state: unknown): void;
+  /** Forget an agent (its partition moved away, or the cache is being reloaded). */
+  evictAgent(agentId: string): void;
+  /** State shared across agents (peer-group baselines). */
+  exportShared(): unknown;
+  importShared(state: unknown): void;
+}

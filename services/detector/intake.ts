@@ -1,0 +1,84 @@
+/**
+ * Intake: one Kafka record in, either a decoded and verified event or a
+ * dead-letter verdict with a reason. Checks run cheapest first: size, framing,
+ * schema, shape, clock, then the signature. A record whose signature fails is
+ * both dead-lettered and handed to the engine marked unverified, so it raises
+ * an impersonation alert but never trains a baseline.
+ */
+import { InvalidEventError, type ReasonCode } from '../../shared/errors/index.js';
+import type { IHeaders } from '../../shared/kafka/index.js';
+import { AvroCodec } from '../../shared/registry/codec.js';
+import type { AgentActionEvent } from '../../shared/schemas/generated.js';
+import { verifySignature, type Keyring, type Verification } from '../../shared/signing/index.js';
+
+export interface IntakeLimits {
+  maxMessageBytes: number;
+  /** Events stamped further ahead of the wall clock than this are refused. */
+  maxFutureSkewMs: number;
+  /** Events older than this are refused (a replay of old traffic belongs in `warden replay`). */
+  maxEventAgeMs: number;
+}
+
+export const DEFAULT_LIMITS: IntakeLimits = { maxMessageBytes: 64 * 1024, maxFutureSkewMs: 5 * 60_000, maxEventAgeMs: 30 * 24 * 3600_000 };
+
+export type IntakeResult =
+  | { kind: 'event'; event: AgentActionEvent; verification: 'valid' }
+  | { kind: 'dlq'; reason: ReasonCode; detail: string; event?: AgentActionEvent; verification?: Exclude<Verification, 'valid'> };
+
+export interface RawRecord { key: Buffer | null; value: Buffer | null; headers?: IHeaders }
+
+const SIGNATURE_REASONS: Record<Exclude<Verification, 'valid'>, ReasonCode> = {
+  missing: 'event.signature-missing',
+  invalid: 'event.signature-invalid',
+  'unknown-key': 'event.unknown-key',
+};
+
+/** Loads the writer schemas a batch needs, so classify() stays synchronous per record. */
+export async function preloadSchemas(codec: AvroCodec<AgentActionEvent>, records: RawRecord[]): Promise<void> {
+  const ids = new Set<number>();
+  for (const r of records) {
+    try {
+      ids.add(AvroCodec.schemaId(r.value));
+    } catch {
+      // classify() reports it
+    }
+  }
+  for (const id of ids) {
+    if (codec.isLoaded(id)) continue;
+    try {
+      await codec.load(id);
+    } catch (err) {
+      if (!(err instanceof InvalidEventError)) throw err; // registry down: fail the batch, retry it
+    }
+  }
+}
+
+export function classify(record: RawRecord, codec: AvroCodec<AgentActionEvent>, keyring: Keyring, limits: IntakeLimits, nowMs: number): IntakeResult {
+  const value = record.value;
+  if (value && value.length > limits.maxMessageBytes) return dlq('event.oversized', `${value.length} bytes > ${limits.maxMessageBytes}`);
+  let event: AgentActionEvent;
+  try {
+    const id = AvroCodec.schemaId(value);
+    if (!codec.isLoaded(id)) return dlq('event.unknown-schema', `schema id ${id} is not in the registry`);
+    event = codec.decodeLoaded(value!);
+  } catch (err) {
+    if (err instanceof InvalidEventError) return dlq(err.reason, err.message);
+    return dlq('event.undecodable', (err as Error).message.slice(0, 200));
+  }
+  const key = record.key?.toString();
+  if (key !== event.agentId) return dlq('event.invalid', `key ${JSON.stringify(key ?? null)} does not match agentId ${JSON.stringify(event.agentId)}`);
+  if (!Number.isSafeInteger(event.timestamp) || event.timestamp - nowMs > limits.maxFutureSkewMs) {
+    return dlq('event.timestamp-skew', `timestamp ${event.timestamp} is more than ${limits.maxFutureSkewMs} ms ahead of the clock`);
+  }
+  if (nowMs - event.timestamp > limits.maxEventAgeMs) return dlq('event.timestamp-skew', `timestamp ${event.timestamp} is more than ${limits.maxEventAgeMs} ms old`);
+
+  const verification = verifySignature(keyring, event.agentId, value!, record.headers);
+  if (verification !== 'valid') {
+    return { kind: 'dlq', reason: SIGNATURE_REASONS[verification], detail: `signature ${verification} for agent ${event.agentId}`, event, verification };
+  }
+  return { kind: 'event', event, verification };
+}
+
+function dlq(reason: ReasonCode, detail: string): IntakeResult {
+  return { kind: 'dlq', reason, detail };
+}

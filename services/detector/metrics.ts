@@ -1,0 +1,15 @@
+/** The detector's metrics (prom-client), in one place so names stay consistent. */
+import { counter, gauge, histogram, type Registry } from '../../shared/metrics/index.js';
+
+export function detectorMetrics(registry: Registry) {
+  return {
+    events: counter('warden_detector_events_total', 'Records consumed from agent.events, by result (processed, dlq, skipped-duplicate)', ['result'], registry),
+    alerts: counter('warden_detector_alerts_total', 'Alerts produced, by detector and severity', ['detector', 'severity'], registry),
+    dlq: counter('warden_detector_dlq_total', 'Records sent to the dead-letter topic, by reason', ['reason'], registry),
+    lag: gauge('warden_detector_consumer_lag', 'Records behind the end of each partition after the last batch', ['partition'], registry),
+    batchSeconds: histogram('warden_detector_batch_seconds', 'Time to process one batch: decode, detect, produce, write state, commit', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], [], registry),
+    agentsCached: gauge('warden_detector_agents_cached', 'Agents whose state is cached in this process', [], registry),
+  };
+}
+
+export type DetectorMetrics = ReturnType<typeof detectorMetrics>;

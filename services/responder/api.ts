@@ -1,0 +1,127 @@
+/**
+ * The responder's HTTP API for humans in the loop. Bearer tokens with roles:
+ * viewer reads, responder acts. Every request is logged with the caller's
+ * name, never the token.
+ *
+ *   GET  /v1/approvals                       viewer
+ *   POST /v1/approvals/:id/approve|deny      responder
+ *   POST /v1/agents/:agentId/quarantine      responder   {"reason": "...", "ttlMs": 3600000}
+ *   POST /v1/agents/:agentId/release         responder   {"reason": "..."}
+ *   POST /v1/fleet/quarantine                responder   {"reason": "...", "confirm": "quarantine-the-whole-fleet"}
+ *   GET  /v1/audit/verify                    viewer
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../shared/logging/index.js';
+import { FLEET, TokenAuth, type Role } from '../../shared/response/index.js';
+import type { ResponderService } from './service.js';
+
+export const FLEET_CONFIRMATION = 'quarantine-the-whole-fleet';
+
+interface Route { method: string; pattern: RegExp; role: Role; handle: (m: RegExpExecArray, body: Record<string, unknown>, who: string) => Promise<[number, unknown]> }
+
+export async function startApi(opts: { port: number; host?: string; auth: TokenAuth; responder: ResponderService; logger: Logger }): Promise<{ port: number; close(): Promise<void> }> {
+  const { responder, auth, logger } = opts;
+  const routes: Route[] = [
+    { method: 'GET', pattern: /^\/v1\/approvals$/, role: 'viewer', handle: async () => [200, await responder.approvals.list()] },
+    {
+      method: 'POST', pattern: /^\/v1\/approvals\/([\w-]+)\/approve$/, role: 'responder',
+      handle: async (m, _b, who) => {
+        const cmd = await responder.approve(m[1]!, `operator:${who}`);
+        return cmd ? [200, { approved: m[1], command: cmd }] : [404, { error: `no pending approval ${m[1]}` }];
+      },
+    },
+    {
+      method: 'POST', pattern: /^\/v1\/approvals\/([\w-]+)\/deny$/, role: 'responder',
+      handle: async (m, _b, who) => ((await responder.deny(m[1]!, `operator:${who}`)) ? [200, { denied: m[1] }] : [404, { error: `no pending approval ${m[1]}` }]),
+    },
+    {
+      method: 'POST', pattern: /^\/v1\/agents\/([^/]+)\/(quarantine|release)$/, role: 'responder',
+      handle: async (m, body, who) => {
+        const agentId = decodeURIComponent(m[1]!);
+        if (agentId === FLEET) return [400, { error: 'use /v1/fleet/quarantine for the whole fleet' }];
+        const reason = typeof body.reason === 'string' && body.reason ? body.reason : null;
+        if (m[2] === 'quarantine' && !reason) return [400, { error: 'reason is required' }];
+        const ttlMs = typeof body.ttlMs === 'number' && body.ttlMs > 0 ? body.ttlMs : null;
+        const cmd = await responder.manual(agentId, m[2] === 'quarantine' ? 'QUARANTINE' : 'RELEASE', reason ?? 'released by an operator', `operator:${who}`, ttlMs);
+        return [200, { command: cmd }];
+      },
+    },
+    {
+      method: 'POST', pattern: /^\/v1\/fleet\/(quarantine|release)$/, role: 'responder',
+      handle: async (m, body, who) => {
+        if (m[1] === 'quarantine' && body.confirm !== FLEET_CONFIRMATION) return [400, { error: `the fleet-wide kill switch needs "confirm": "${FLEET_CONFIRMATION}"` }];
+        const reason = typeof body.reason === 'string' && body.reason ? body.reason : `fleet ${m[1]} by an operator`;
+        return [200, { command: await responder.manual(FLEET, m[1] === 'quarantine' ? 'QUARANTINE' : 'RELEASE', reason, `operator:${who}`) }];
+      },
+    },
+    { method: 'GET', pattern: /^\/v1\/audit\/verify$/, role: 'viewer', handle: async () => [200, await responder.audit.verify()] },
+  ];
+
+  const server: Server = createServer((req, res) => void handle(req, res));
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const path = (req.url ?? '/').split('?')[0]!;
+    let status = 500;
+    let who = 'anonymous';
+    const send = (code: number, body: unknown) => {
+      status = code;
+      res.writeHead(code, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
+    };
+    try {
+      const route = routes.find((r) => r.pattern.test(path));
+      if (!route) return send(404, { error: 'not found' });
+      if (route.method !== req.method) return send(405, { error: `use ${route.method}` });
+      const caller = auth.identify(req.headers.authorization);
+      if (!caller) {
+        res.setHeader('www-authenticate', 'Bearer');
+        return send(401, { error: 'missing or invalid bearer token' });
+      }
+      who = caller.name;
+      if (!TokenAuth.allows(caller.role, route.role)) return send(403, { error: `needs the ${route.role} role` });
+      let body: Record<string, unknown> = {};
+      if (req.method === 'POST') {
+        const text = await readBody(req, 64 * 1024);
+        if (text) {
+          try {
+            const parsed: unknown = JSON.parse(text);
+            if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return send(400, { error: 'body must be a JSON object' });
+            body = parsed as Record<string, unknown>;
+          } catch {
+            return send(400, { error: 'body is not valid JSON' });
+          }
+        }
+      }
+      const [code, out] = await route.handle(route.pattern.exec(path)!, body, caller.name);
+      send(code, out);
+    } catch (err) {
+      logger.error({ err: (err as Error).message, path }, 'api request failed');
+      if (!res.headersSent) send(500, { error: 'internal error' });
+    } finally {
+      // No Authorization header here, ever.
+      logger.info({ method: req.method, path, status, caller: who, ms: Date.now() - started }, 'api request');
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '127.0.0.1', resolve);
+  });
+  return { port: (server.address() as AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * Writes QuarantineCommands to agent.quarantine (compacted, keyed by agentId)
+ * and remembers active isolations in Redis, so TTL expiry survives a restart.
+ * Used by the responder and by the `warden quarantine|release` commands: one
+ * way to isolate an agent, always audited.
+ */
+import type { WardenConfig } from '../../shared/config/index.js';
+import { createProducer, type KafkaClient, type Producer } from '../../shared/kafka/index.js';
+import type { Redis } from '../../shared/redis/index.js';
+import { createRegistry, registerSchemas, type SchemaIds, type SchemaRegistry } from '../../shared/registry/index.js';
+import type { QuarantineCommand } from '../../shared/schemas/generated.js';
+import type { AuditLog } from './auditLog.js';
+
+const ACTIVE = 'responder:active';
+
+export class Isolations {
+  #producer: Producer;
+  #registry: SchemaRegistry;
+  #ids: SchemaIds | null = null;
+
+  constructor(
+    kafka: KafkaClient,
+    private readonly config: WardenConfig,
+    private readonly redis: Redis,
+    private readonly audit: AuditLog,
+  ) {
+    this.#producer = createProducer(kafka);
+    this.#registry = createRegistry(config);
+  }
+
+  async connect(): Promise<void> {
+    this.#ids = await registerSchemas(this.#registry, this.config);
+    await this.#producer.connect();
+  }
+
+  /** Publishes the command (acks=-1), then records and audits it. */
+  async issue(cmd: QuarantineCommand, actor: string): Promise<void> {
+    const value = await this.#registry.encode(this.#ids!.quarantine, cmd);
+    await this.#producer.send({ topic: this.config.topics.quarantine.name, acks: -1, messages: [{ key: cmd.agentId, value, headers: { 'warden-command-id': cmd.commandId } }] });
+    if (cmd.type === 'RELEASE') await this.redis.hdel(ACTIVE, cmd.agentId);
+    else await this.redis.hset(ACTIVE, cmd.agentId, JSON.stringify(cmd));
+    await this.audit.append({ at: cmd.issuedAt, kind: cmd.type === 'RELEASE' ? 'release' : 'command', actor, agentId: cmd.agentId, details: { commandId: cmd.commandId, type: cmd.type, revoked: cmd.revokedCapabilities, reason: cmd.reason, alertIds: cmd.alertIds, expiresAt: cmd.expiresAt } });
+  }
+
+  async active(): Promise<QuarantineCommand[]> {
+    return Object.values(await this.redis.hgetall(ACTIVE)).map((s) => JSON.parse(s) as QuarantineCommand);
+  }
+
+  async disconnect(): Promise<void> {
+    await this.#producer.disconnect();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Loads the configuration: defaults < local stack endpoints (.warden/stack.json,
+ * written by `warden stack up`) < YAML file (WARDEN_CONFIG or --config) <
+ * environment. Every problem is reported with the key and where its value
+ * came from, all at once, as a ConfigError.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../errors/index.js';
+import { configSchema, ENV_OVERRIDES, type WardenConfig } from './schema.js';
+
+export interface LoadConfigOptions {
+  /** YAML file; defaults to $WARDEN_CONFIG when set. */
+  file?: string;
+  /** Environment to read overrides from; defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** Extra values that win over everything (used by tests and the CLI). */
+  overrides?: Record<string, unknown>;
+  /** Read .warden/stack.json for local stack endpoints (default true). */
+  useStackFile?: boolean;
+}
+
+type Plain = Record<string, unknown>;
+
+export function loadConfig(options: LoadConfigOptions = {}): WardenConfig {
+  const env = options.env ?? process.env;
+  const origin = new Map<string, string>();
+  let merged: Plain = {};
+
+  const stackDir = env.WARDEN_STACK_DIR ?? '.warden';
+  const stackFile = join(stackDir, 'stack.json');
+  if (options.useStackFile !== false && existsSync(stackFile)) {
+    const endpoints = readStackEndpoints(stackFile);
+    merged = deepMerge(merged, endpoints);
+    markOrigin(origin, endpoints, stackFile);
+  }
+
+  const file = options.file ?? env.WARDEN_CONFIG;
+  if (file) {
+    const fromFile = readYamlFile(file);
+    merged = deepMerge(merged, fromFile);
+    markOrigin(origin, fromFile, file);
+  }
+
+  const issues: string[] = [];
+  for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    merged = setPath(merged, path, parseEnvValue(path, raw));
+    origin.set(path, name);
+  }
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('WARDEN_') && !(name in ENV_OVERRIDES) && !KNOWN_OTHER_ENV.has(name)) {
+      issues.push(`${name}: unknown environment variable (known: see README "Configuration")`);
+    }
+  }
+  if (options.overrides) merged = deepMerge(merged, options.overrides);
+
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = issue.path.join('.');
+      const from = origin.get(key) ?? [...origin.entries()].find(([k]) => key.startsWith(`${k}.`))?.[1];
+      issues.push(`${key || '(root)'}: ${issue.message}${from ? ` (from ${from})` : ''}`);
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return result.data as WardenConfig;
+}
+
+/** Env names read elsewhere (not config keys), so they are not reported as unknown. */
+const KNOWN_OTHER_ENV = new Set(['WARDEN_CONFIG', 'WARDEN_KEYRING', 'WARDEN_KEYRING_FILE', 'WARDEN_VERBOSE', 'WARDEN_TEST_STACK', 'WARDEN_API_TOKENS', 'WARDEN_METRICS_PORT', 'WARDEN_RULES', 'WARDEN_POLICY', 'WARDEN_KEEP_STACK', 'WARDEN_DETECTOR_GROUP', 'WARDEN_API_PORT', 'WARDEN_API_URL', 'WARDEN_API_TOKEN']);
+
+function readYamlFile(file: string): Plain {
+  if (!existsSync(file)) throw new ConfigError([`config file ${file} does not exist`]);
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`config file ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError([`config file ${file} must hold a mapping at the top level`]);
+  return parsed as Plain;
+}
+
+function readStackEndpoints(file: string): Plain {
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as { kafkaBrokers?: string[]; registryUrl?: string; redisUrl?: string };
+    const out: Plain = {};
+    if (s.kafkaBrokers) out.kafka = { brokers: s.kafkaBrokers };
+    if (s.registryUrl) out.registry = { url: s.registryUrl };
+    if (s.redisUrl) out.redis = { url: s.redisUrl };
+    return out;
+  } catch {
+    return {}; // a half-written stack file only loses the hint; defaults still apply
+  }
+}
+
+function parseEnvValue(path: string, raw: string): unknown {
+  if (path === 'kafka.brokers' || path.endsWith('Versions')) return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  if (/(Port|\.port)$/.test(path) && /^\d+$/.test(raw)) return Number(raw);
+  return raw;
+}
+
+function setPath(obj: Plain, path: string, value: unknown): Plain {
+  const [head, ...rest] = path.split('.');
+  if (head === undefined) return obj;
+  const child = (obj[head] && typeof obj[head] === 'object' ? obj[head] : {}) as Plain;
+  return { ...obj, [head]: rest.length === 0 ? value : setPath(child, rest.join('.'), value) };
+}
+
+function deepMerge(a: Plain, b: Plain): Plain {
+  const out: Plain = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] = isPlain(prev) && isPlain(v) ? deepMerge(prev, v) : v;
+  }
+  return out;
+}
+
+function isPlain(v: unknown): v is Plain {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function markOrigin(origin: Map<string, string>, obj: Plain, source: string, prefix = ''): void {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    origin.set(key, source);
+    if (isPlain(v)) markOrigin(origin, v, source, key);
+  }
+}

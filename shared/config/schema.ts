@@ -1,0 +1,175 @@
+/**
+ * The one typed configuration of every service and command. Defaults work
+ * against the local stack (`npm run stack:up`) with no file at all.
+ */
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65535);
+const topic = (name: string, partitions: number, extra: Record<string, string> = {}) =>
+  z
+    .object({
+      name: z.string().min(1).default(name),
+      partitions: z.number().int().min(1).default(partitions),
+      replicationFactor: z.number().int().min(1).default(1),
+      retentionMs: z.number().int().min(-1).default(7 * 24 * 3600 * 1000),
+      configs: z.record(z.string()).default(extra),
+    })
+    .strict()
+    .default({});
+
+export const configSchema = z
+  .object({
+    kafka: z
+      .object({
+        brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1).default(['127.0.0.1:9092']),
+        clientId: z.string().min(1).default('agent-warden'),
+        ssl: z
+          .union([
+            z.boolean(),
+            z.object({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional(), rejectUnauthorized: z.boolean().default(true) }).strict(),
+          ])
+          .default(false),
+        sasl: z
+          .object({
+            mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+            username: z.string().min(1),
+            password: z.string().min(1),
+          })
+          .strict()
+          .optional(),
+        connectionTimeoutMs: z.number().int().positive().default(3000),
+        requestTimeoutMs: z.number().int().positive().default(30000),
+      })
+      .strict()
+      .default({}),
+    registry: z
+      .object({
+        url: z.string().url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
+        username: z.string().optional(),
+        password: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+    redis: z
+      .object({
+        url: z.string().regex(/^rediss?:\/\//, 'expected redis:// or rediss://').default('redis://127.0.0.1:6379'),
+        password: z.string().optional(),
+        keyPrefix: z.string().default('warden:'),
+      })
+      .strict()
+      .default({}),
+    topics: z
+      .object({
+        events: topic('agent.events', 12),
+        dlq: topic('agent.events.dlq', 3, {}),
+        alerts: topic('security.alerts', 6),
+        quarantine: topic('agent.quarantine', 3, { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.ms': '600000' }),
+        siem: topic('siem.alerts', 6),
+      })
+      .strict()
+      .default({}),
+    siem: z
+      .object({
+        /** Extra redaction patterns (JavaScript regex source) applied with the built-in ones. */
+        redactions: z.array(z.object({ kind: z.string().min(1), pattern: z.string().min(1), flags: z.string().optional() }).strict()).default([]),
+        splunkHec: z
+          .object({
+            url: z.string().url(),
+            token: z.string().min(1),
+            index: z.string().optional(),
+            sourcetype: z.string().default('agent-warden:ocsf'),
+            timeoutMs: z.number().int().positive().default(10_000),
+          })
+          .strict()
+          .optional(),
+        elasticBulk: z
+          .object({
+            url: z.string().url(),
+            index: z.string().default('agent-warden-alerts'),
+            apiKey: z.string().optional(),
+            username: z.string().optional(),
+            password: z.string().optional(),
+            timeoutMs: z.number().int().positive().default(10_000),
+          })
+          .strict()
+          .optional(),
+        syslog: z
+          .object({
+            host: z.string().min(1),
+            port: port,
+            tls: z.union([z.boolean(), z.object({ ca: z.string().optional(), rejectUnauthorized: z.boolean().default(true) }).strict()]).default(false),
+            facility: z.number().int().min(0).max(23).default(10),
+            hostname: z.string().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({}),
+    logging: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .default({}),
+    stack: z
+      .object({
+        dir: z.string().default('.warden'),
+        cacheDir: z.string().optional(),
+        kafkaVersions: z.array(z.string()).min(1).default(['3.9.1', '3.9.2', '3.9.0']),
+        apicurioVersions: z.array(z.string()).min(1).default(['3.1.7', '3.1.6', '3.0.9']),
+        kafkaPort: port.default(9092),
+        controllerPort: port.default(9093),
+        registryPort: port.default(8081),
+        redisPort: port.default(6379),
+        kafkaHeapMb: z.number().int().min(128).default(768),
+        registryHeapMb: z.number().int().min(128).default(384),
+        readyTimeoutMs: z.number().int().positive().default(120_000),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type WardenConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/**
+ * Environment overrides, one documented name each (README "Configuration").
+ * Lists are comma-separated; numbers and booleans are parsed.
+ */
+export const ENV_OVERRIDES: Record<string, string> = {
+  WARDEN_KAFKA_BROKERS: 'kafka.brokers',
+  WARDEN_KAFKA_CLIENT_ID: 'kafka.clientId',
+  WARDEN_KAFKA_SSL: 'kafka.ssl',
+  WARDEN_KAFKA_SASL_MECHANISM: 'kafka.sasl.mechanism',
+  WARDEN_KAFKA_SASL_USERNAME: 'kafka.sasl.username',
+  WARDEN_KAFKA_SASL_PASSWORD: 'kafka.sasl.password',
+  WARDEN_REGISTRY_URL: 'registry.url',
+  WARDEN_REGISTRY_USERNAME: 'registry.username',
+  WARDEN_REGISTRY_PASSWORD: 'registry.password',
+  WARDEN_REDIS_URL: 'redis.url',
+  WARDEN_REDIS_PASSWORD: 'redis.password',
+  WARDEN_REDIS_KEY_PREFIX: 'redis.keyPrefix',
+  WARDEN_TOPIC_EVENTS: 'topics.events.name',
+  WARDEN_TOPIC_DLQ: 'topics.dlq.name',
+  WARDEN_TOPIC_ALERTS: 'topics.alerts.name',
+  WARDEN_TOPIC_QUARANTINE: 'topics.quarantine.name',
+  WARDEN_TOPIC_SIEM: 'topics.siem.name',
+  WARDEN_LOG_LEVEL: 'logging.level',
+  WARDEN_SPLUNK_HEC_URL: 'siem.splunkHec.url',
+  WARDEN_SPLUNK_HEC_TOKEN: 'siem.splunkHec.token',
+  WARDEN_SPLUNK_HEC_INDEX: 'siem.splunkHec.index',
+  WARDEN_ELASTIC_URL: 'siem.elasticBulk.url',
+  WARDEN_ELASTIC_INDEX: 'siem.elasticBulk.index',
+  WARDEN_ELASTIC_API_KEY: 'siem.elasticBulk.apiKey',
+  WARDEN_SYSLOG_HOST: 'siem.syslog.host',
+  WARDEN_SYSLOG_PORT: 'siem.syslog.port',
+  WARDEN_SYSLOG_TLS: 'siem.syslog.tls',
+  WARDEN_STACK_DIR: 'stack.dir',
+  WARDEN_STACK_CACHE_DIR: 'stack.cacheDir',
+  WARDEN_STACK_KAFKA_VERSIONS: 'stack.kafkaVersions',
+  WARDEN_STACK_APICURIO_VERSIONS: 'stack.apicurioVersions',
+  WARDEN_STACK_KAFKA_PORT: 'stack.kafkaPort',
+  WARDEN_STACK_CONTROLLER_PORT: 'stack.controllerPort',
+  WARDEN_STACK_REGISTRY_PORT: 'stack.registryPort',
+  WARDEN_STACK_REDIS_PORT: 'stack.redisPort',
+};

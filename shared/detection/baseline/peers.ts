@@ -1,0 +1,115 @@
+/**
+ * Role-level (peer group) state shared by the agents of one role: seasonal
+ * profiles of per-agent bucket values (what a new agent is compared with
+ * while it warms up) and how many of the role's agents use each resource,
+ * target and action (peer rarity). It is instance state, not agent state:
+ * the engine snapshots it apart (`snapshotPeers`). Only agents past their
+ * own warm-up feed the profiles, with capped values.
+ */
+import { roundSig } from './robust.js';
+import type { Json } from '../types.js';
+
+export const SEASON_SLOTS = 48;
+
+export interface PeerSeries {
+  /** EWMA mean per slot. */
+  m: number[];
+  /** EWMA variance per slot (between agents and over time). */
+  v: number[];
+  /** Samples per slot, capped. */
+  c: number[];
+}
+
+export interface PeerItem {
+  /** Distinct agents of the role that used it. */
+  agents: number;
+  lastSeen: number;
+}
+
+export interface RolePeers {
+  agents: Set<string>;
+  series: Map<string, PeerSeries>;
+  /** kind (resource/target/action) -> item -> usage. */
+  seen: Map<string, Map<string, PeerItem>>;
+}
+
+const COUNT_CAP = 1_000_000;
+
+export function newPeerSeries(): PeerSeries {
+  return { m: new Array<number>(SEASON_SLOTS).fill(0), v: new Array<number>(SEASON_SLOTS).fill(0), c: new Array<number>(SEASON_SLOTS).fill(0) };
+}
+
+/** Exponentially weighted mean and variance; the first samples are averaged plainly. */
+export function learnPeer(series: PeerSeries, slot: number, value: number, alpha: number): void {
+  const c = series.c[slot]!;
+  const a = Math.max(alpha, 1 / (c + 1));
+  const m = series.m[slot]!;
+  const d = value - m;
+  const nm = m + a * d;
+  series.m[slot] = roundSig(nm);
+  series.v[slot] = roundSig((1 - a) * (series.v[slot]! + a * d * d));
+  series.c[slot] = c < COUNT_CAP ? c + 1 : c;
+}
+
+export class PeerGroups {
+  private readonly roles = new Map<string, RolePeers>();
+
+  role(name: string): RolePeers {
+    let r = this.roles.get(name);
+    if (!r) {
+      r = { agents: new Set(), series: new Map(), seen: new Map() };
+      this.roles.set(name, r);
+    }
+    return r;
+  }
+
+  series(role: string, key: string): PeerSeries {
+    const r = this.role(role);
+    let s = r.series.get(key);
+    if (!s) {
+      s = newPeerSeries();
+      r.series.set(key, s);
+    }
+    return s;
+  }
+
+  seenMap(role: string, kind: string): Map<string, PeerItem> {
+    const r = this.role(role);
+    let m = r.seen.get(kind);
+    if (!m) {
+      m = new Map();
+      r.seen.set(kind, m);
+    }
+    return m;
+  }
+
+  roleNames(): string[] {
+    return [...this.roles.keys()];
+  }
+
+  /** Entries, not objects: role names and items come from events (think "__proto__"). */
+  snapshot(): Json {
+    const out: Json[] = [];
+    for (const [name, r] of this.roles) {
+      const series: Json[] = [];
+      for (const [k, s] of r.series) series.push([k, s.m, s.v, s.c]);
+      const seen: Json[] = [];
+      for (const [kind, items] of r.seen) seen.push([kind, [...items].map(([item, u]) => [item, u.agents, u.lastSeen])]);
+      out.push([name, [...r.agents], series, seen]);
+    }
+    return out;
+  }
+
+  static restore(json: Json): PeerGroups {
+    const groups = new PeerGroups();
+    if (!Array.isArray(json)) return groups;
+    for (const raw of json as unknown as [string, string[], [string, number[], number[], number[]][], [string, [string, number, number][]][]][]) {
+      const [name, agents, series, seen] = raw;
+      const r = groups.role(name);
+      for (const a of agents) r.agents.add(a);
+      for (const [k, m, v, c] of series) r.series.set(k, { m: [...m], v: [...v], c: [...c] });
+      for (const [kind, items] of seen) r.seen.set(kind, new Map(items.map(([item, n, lastSeen]) => [item, { agents: n, lastSeen }])));
+    }
+    return groups;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Helpers shared by the bucketed spike detectors (rate, volume, errors):
+ * rules -> series parameters, and a crossed series -> finding.
+ */
+import { getRule, type RuleDef, type RuleId, type Rules } from '../rules/schema.js';
+import { seriesEvidence, seriesScore, type SeriesParams, type SeriesState } from '../baseline/series.js';
+import type { PeerSeries } from '../baseline/peers.js';
+import type { DetectionContext, Finding } from '../types.js';
+
+type SpikeRuleId = 'rate-spike.agent' | 'rate-spike.action' | 'volume-spike.bytes-out' | 'volume-spike.records' | 'volume-spike.tokens' | 'error-burst.auth-failures' | 'error-burst.denied';
+
+export interface SeriesShape {
+  poisson: boolean;
+  /** Spread never below this, in the metric's unit. */
+  absSpreadFloor: number;
+  seasonal?: boolean;
+  /** Volumes: see SeriesParams.eventMaxFactor. */
+  eventMaxFactor?: number;
+}
+
+export function spikeParams(rules: Rules, id: SpikeRuleId, shape: SeriesShape): SeriesParams {
+  const rule = getRule(rules, id);
+  const th = rule.thresholds;
+  const b = rules.baseline;
+  const bucketMs = rules.engine.bucketMs;
+  return {
+    bucketMs,
+    tzOffsetMs: rules.engine.timezoneOffsetMinutes * 60_000,
+    windowBuckets: b.windowBuckets,
+    warmupBuckets: b.warmupBuckets,
+    capZ: b.capZ,
+    seasonal: shape.seasonal ?? true,
+    seasonalAlpha: b.seasonalAlpha,
+    seasonalMinSamples: b.seasonalMinSamples,
+    stdShare: b.stdShare,
+    relSpreadFloor: b.relSpreadFloor,
+    absSpreadFloor: shape.absSpreadFloor,
+    poisson: shape.poisson,
+    z: th.z,
+    minRatio: th.minRatio,
+    minValue: th.minValue,
+    alwaysAt: th.alwaysAt ?? Infinity,
+    peerZ: th.peerZ ?? 0,
+    peerAlpha: b.peerAlpha,
+    peerMinSamples: b.peerMinSamples,
+    maxFillBuckets: Math.max(b.windowBuckets, Math.ceil((2 * 86_400_000) / bucketMs)),
+    eventMaxFactor: shape.eventMaxFactor ?? 0,
+    // Half-life of a week: the largest ordinary single event of the last week or so.
+    eventMaxDecay: 0.5 ** (bucketMs / (7 * 86_400_000)),
+  };
+}
+
+export function enabledRule<Id extends RuleId>(rules: Rules, id: Id): RuleDef<Id> | null {
+  const rule = getRule(rules, id);
+  return rule.enabled ? rule : null;
+}
+
+const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(v >= 100 ? 0 : 2));
+
+export interface SpikeFindingText {
+  detector: string;
+  ruleId: string;
+  metric: string;
+  /** e.g. "actions", "bytes out", "failed logins". */
+  what: string;
+  details?: Record<string, string>;
+}
+
+/** Build the finding for a series that just crossed its threshold. */
+export function spikeFinding(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, ctx: DetectionContext<unknown>, text: SpikeFindingText): Finding {
+  const baseline = seriesEvidence(st, p, peer);
+  const bucketMin = Math.round(p.bucketMs / 60_000);
+  const versus = st.src === 2 ? `its role (${ctx.agentRole}) while it is new` : st.src === 1 ? 'its own history for this hour' : 'the absolute limit';
+  const expected = st.src === 0 ? 0 : st.e;
+  const threshold = st.src === 0 ? p.alwaysAt : st.t;
+  return {
+    detector: text.detector,
+    ruleId: text.ruleId,
+    score: seriesScore(st, p),
+    title: `${text.what} spike: ${fmt(st.x)} in ${bucketMin} min (expected ~${fmt(expected)})`,
+    description: `Agent ${ctx.agentId} reached ${fmt(st.x)} ${text.what} in the ${bucketMin}-minute bucket starting ${new Date(st.b * p.bucketMs).toISOString()}, against ~${fmt(expected)} expected from ${versus}; the alert threshold was ${fmt(threshold)}.`,
+    metric: text.metric,
+    observed: st.x,
+    baseline,
+    windowStart: st.b * p.bucketMs,
+    windowEnd: (st.b + 1) * p.bucketMs,
+    relatedEventIds: ctx.recentEventIds(),
+    details: { expected: fmt(expected), threshold: fmt(threshold), bucketMs: String(p.bucketMs), ...text.details },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Error / denial burst: failed authentications (outcome ERROR on auth.*) and
+ * denied actions (outcome DENIED) per bucket, against the agent's baseline,
+ * with absolute floors: never below `minValue`, always at `alwaysAt` (even
+ * while the agent warms up: fifty failed logins need no history).
+ */
+import { advance, createSeries, crossed, restoreSeries, snapshotSeries, touch, type SeriesState } from '../baseline/series.js';
+import type { Rules } from '../rules/schema.js';
+import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
+import { enabledRule, spikeFinding, spikeParams } from './common.js';
+
+export interface ErrorState {
+  authFailures: SeriesState;
+  denied: SeriesState;
+}
+
+export function createErrorBurstDetector(rules: Rules): Detector<ErrorState> {
+  const authRule = enabledRule(rules, 'error-burst.auth-failures');
+  const deniedRule = enabledRule(rules, 'error-burst.denied');
+  const pAuth = spikeParams(rules, 'error-burst.auth-failures', { poisson: true, absSpreadFloor: 1 });
+  const pDenied = spikeParams(rules, 'error-burst.denied', { poisson: true, absSpreadFloor: 1 });
+
+  return {
+    name: 'error-burst',
+    ruleIds: ['error-burst.auth-failures', 'error-burst.denied'],
+    acceptsUnverified: false,
+
+    createState(ctx): ErrorState {
+      return { authFailures: createSeries(pAuth, ctx.bucket), denied: createSeries(pDenied, ctx.bucket) };
+    },
+
+    update(event: DetectionEvent, ctx: DetectionContext<ErrorState>): Finding[] {
+      if (event.outcome === 'SUCCESS') return NO_FINDINGS;
+      const st = ctx.state;
+      const b = ctx.bucket;
+      if (event.outcome === 'ERROR' && event.action.startsWith('auth.')) {
+        const s = st.authFailures;
+        if (s.b !== b || s.t === -1) touch(s, pAuth, b, null, !ctx.learning);
+        s.x += 1;
+        if (authRule && crossed(s, pAuth)) {
+          return [spikeFinding(s, pAuth, null, ctx, { detector: 'error-burst', ruleId: authRule.id, metric: 'count(auth.* ERROR) per bucket', what: 'failed authentications', details: { lastAction: event.action, lastResource: event.resource ?? '' } })];
+        }
+      } else if (event.outcome === 'DENIED') {
+        const s = st.denied;
+        if (s.b !== b || s.t === -1) touch(s, pDenied, b, null, !ctx.learning);
+        s.x += 1;
+        if (deniedRule && crossed(s, pDenied)) {
+          return [spikeFinding(s, pDenied, null, ctx, { detector: 'error-burst', ruleId: deniedRule.id, metric: 'count(DENIED) per bucket', what: 'denied actions', details: { lastAction: event.action, lastResource: event.resource ?? '' } })];
+        }
+      }
+      return NO_FINDINGS;
+    },
+
+    flush(ctx: DetectionContext<ErrorState>): Finding[] {
+      const st = ctx.state;
+      if (st.authFailures.b >= 0 && st.authFailures.b < ctx.bucket) advance(st.authFailures, pAuth, ctx.bucket, null);
+      if (st.denied.b >= 0 && st.denied.b < ctx.bucket) advance(st.denied, pDenied, ctx.bucket, null);
+      return NO_FINDINGS;
+    },
+
+    snapshot(st: ErrorState): Json {
+      return { authFailures: snapshotSeries(st.authFailures), denied: snapshotSeries(st.denied) };
+    },
+
+    restore(json: Json): ErrorState {
+      const o = json as { authFailures: Json; denied: Json };
+      return { authFailures: restoreSeries(o.authFailures), denied: restoreSeries(o.denied) };
+    },
+  };
+}

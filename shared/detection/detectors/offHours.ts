@@ -1,0 +1,195 @@
+/**
+ * Off-hours: activity in an hour of the week in which this agent is normally
+ * (almost) idle. The agent's profile counts events and observed hours per
+ * hour-of-week slot; a slot with little history borrows from the same hour on
+ * days of the same class (weekday/weekend), then from every day (shrinkage),
+ * so the first week is judged by hour of day and later weeks by hour of week.
+ * An hour is "off" when its expected count is below `rareShare` of the
+ * agent's average hour. In an off hour, the count over a sliding window of
+ * two buckets (this one and the previous one, when that was off too) alerts
+ * once it is improbable under a (slightly inflated) Poisson model: P(count or
+ * more) <= `maxTailProbability`, and at least `minEvents`.
+ * An hour that alerted is learned as its expectation, not its count.
+ */
+import type { Rules } from '../rules/schema.js';
+import { poissonTail, roundSig } from '../baseline/robust.js';
+import { HOUR_MS, WEEK_HOURS, dayClassOfHourOfWeek, hourOfWeekFromEpochHour } from '../time.js';
+import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
+import { enabledRule } from './common.js';
+
+export interface OffHoursState {
+  /** Events per hour-of-week slot, and hours observed per slot. */
+  ev: number[];
+  hrs: number[];
+  /** Current local epoch hour: events in it, its expected count, whether it alerted. */
+  hour: number;
+  cnt: number;
+  he: number;
+  hf: number;
+  /** Current hour, computed once: expected count of the busiest neighbour (envelope, -1 not yet) and the average hour. */
+  hx: number;
+  ha: number;
+  /** Current bucket: index, events, threshold (-1 not computed, 0 not off), expected events, fired. */
+  b: number;
+  bc: number;
+  thr: number;
+  e: number;
+  f: number;
+  /** Previous bucket, when it was off and quiet: its events and expected events (else 0). */
+  pc: number;
+  pe: number;
+}
+
+/** Pseudo-hours of the class/day prior when a slot has little history. */
+const PRIOR_HOURS = 2;
+/** Halve the profile when a slot has this many hours: memory of ~this many weeks. */
+const MAX_SLOT_HOURS = 16;
+/** Hour counts are burstier than Poisson: inflate the expectation. */
+const INFLATE = 1.5;
+const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
+  const rule = enabledRule(rules, 'off-hours.activity');
+  const th = rule?.thresholds;
+  const tz = rules.engine.timezoneOffsetMinutes * 60_000;
+  const bucketsPerHour = Math.max(1, HOUR_MS / rules.engine.bucketMs);
+
+  function expectedFor(st: OffHoursState, how: number): { expected: number; average: number } {
+    const h = how % 24;
+    const cls = dayClassOfHourOfWeek(how);
+    let evC = 0, hrC = 0, evA = 0, hrA = 0, evT = 0, hrT = 0;
+    for (let d = 0; d < 7; d++) {
+      const s = d * 24 + h;
+      evA += st.ev[s]!;
+      hrA += st.hrs[s]!;
+      if (dayClassOfHourOfWeek(s) === cls) {
+        evC += st.ev[s]!;
+        hrC += st.hrs[s]!;
+      }
+    }
+    for (let s = 0; s < WEEK_HOURS; s++) {
+      evT += st.ev[s]!;
+      hrT += st.hrs[s]!;
+    }
+    const prior = hrC > 0 ? evC / hrC : hrA > 0 ? evA / hrA : 0;
+    const expected = (st.ev[how]! + PRIOR_HOURS * prior) / (st.hrs[how]! + PRIOR_HOURS);
+    return { expected, average: hrT > 0 ? evT / hrT : 0 };
+  }
+
+  function rollHour(st: OffHoursState, hour: number): void {
+    if (st.hour >= 0 && hour > st.hour) {
+      const how = hourOfWeekFromEpochHour(st.hour);
+      st.ev[how] = roundSig(st.ev[how]! + (st.hf ? Math.min(st.cnt, st.he) : st.cnt));
+      st.hrs[how]! += 1;
+      const gap = Math.min(hour - st.hour - 1, WEEK_HOURS);
+      for (let k = hour - gap; k < hour; k++) st.hrs[hourOfWeekFromEpochHour(k)]! += 1;
+      if (st.hrs[how]! >= MAX_SLOT_HOURS) {
+        for (let s = 0; s < WEEK_HOURS; s++) {
+          st.ev[s] = roundSig(st.ev[s]! / 2);
+          st.hrs[s] = roundSig(st.hrs[s]! / 2);
+        }
+      }
+    }
+    st.hour = hour;
+    st.cnt = 0;
+    st.he = 0;
+    st.hf = 0;
+    st.hx = -1;
+    st.ha = 0;
+  }
+
+  function rollBucket(st: OffHoursState, bucket: number): void {
+    const pooled = bucket === st.b + 1 && st.thr > 0 && !st.f;
+    st.pc = pooled ? st.bc : 0;
+    st.pe = pooled ? st.e : 0;
+    st.b = bucket;
+    st.bc = 0;
+    st.thr = -1;
+    st.e = 0;
+    st.f = 0;
+  }
+
+  function arm(st: OffHoursState, ctx: DetectionContext<OffHoursState>): void {
+    st.thr = 0;
+    if (st.hx < 0) {
+      // Once per hour: the profile only changes when an hour ends.
+      const how = hourOfWeekFromEpochHour(st.hour);
+      const { expected, average } = expectedFor(st, how);
+      // A routine that starts a little early or ends late is not off-hours: judge by the busiest of this hour and its neighbours.
+      st.he = expected;
+      st.hx = Math.max(expected, expectedFor(st, (how + 1) % WEEK_HOURS).expected, expectedFor(st, (how + WEEK_HOURS - 1) % WEEK_HOURS).expected);
+      st.ha = average;
+    }
+    const envelope = st.hx;
+    const average = st.ha;
+    st.e = envelope / bucketsPerHour;
+    if (!th || ctx.learning || !(average > 0) || envelope >= th.rareShare * average) return;
+    const lambda = INFLATE * (Math.max(st.e, (0.01 * average) / bucketsPerHour) + st.pe);
+    let k = Math.max(th.minEvents, Math.ceil(lambda));
+    while (k < 100_000 && poissonTail(k, lambda) > th.maxTailProbability) k++;
+    st.thr = k;
+  }
+
+  return {
+    name: 'off-hours',
+    ruleIds: ['off-hours.activity'],
+    acceptsUnverified: false,
+
+    createState(): OffHoursState {
+      return { ev: new Array<number>(WEEK_HOURS).fill(0), hrs: new Array<number>(WEEK_HOURS).fill(0), hour: -1, cnt: 0, he: 0, hf: 0, hx: -1, ha: 0, b: -1, bc: 0, thr: -1, e: 0, f: 0, pc: 0, pe: 0 };
+    },
+
+    update(event: DetectionEvent, ctx: DetectionContext<OffHoursState>): Finding[] {
+      const st = ctx.state;
+      if (ctx.bucket !== st.b) {
+        const hour = Math.floor((ctx.now + tz) / HOUR_MS);
+        if (hour !== st.hour) rollHour(st, hour);
+        rollBucket(st, ctx.bucket);
+      }
+      if (st.thr === -1) arm(st, ctx);
+      st.cnt++;
+      st.bc++;
+      if (st.thr <= 0 || st.f || !rule) return NO_FINDINGS;
+      const observed = st.bc + st.pc;
+      if (observed < st.thr) return NO_FINDINGS;
+      st.f = 1;
+      st.hf = 1;
+      const how = hourOfWeekFromEpochHour(st.hour);
+      const lambda = st.e + st.pe;
+      const tail = poissonTail(observed, INFLATE * Math.max(lambda, 1e-9));
+      const { average } = expectedFor(st, how);
+      const when = `${DAY_NAMES[Math.floor(how / 24)]} ${String(how % 24).padStart(2, '0')}:00`;
+      const bucketMs = rules.engine.bucketMs;
+      const minutes = Math.round(((st.pc > 0 ? 2 : 1) * bucketMs) / 60_000);
+      return [
+        {
+          detector: 'off-hours',
+          ruleId: rule.id,
+          score: Math.min(1, 0.5 + 0.05 * Math.max(0, Math.log10(th!.maxTailProbability / Math.max(tail, 1e-300)))),
+          title: `Off-hours activity: ${observed} actions in ${minutes} min at ${when} (usually ~${lambda.toFixed(2)})`,
+          description: `Agent ${ctx.agentId} made ${observed} actions within ${minutes} minutes in the hour ${when} (local), an hour in which it averages ${st.he.toFixed(2)} actions while its average hour has ${average.toFixed(1)}; P(this many | usual) = ${tail.toExponential(1)}.`,
+          metric: 'actions per bucket in an off hour of the week',
+          observed,
+          baseline: { mean: lambda, std: Math.sqrt(lambda), median: null, mad: null, sampleSize: Math.round(st.hrs[how]! + PRIOR_HOURS), source: 'agent' },
+          windowStart: (st.b - (st.pc > 0 ? 1 : 0)) * bucketMs,
+          windowEnd: ctx.now,
+          relatedEventIds: ctx.recentEventIds(),
+          details: { hourOfWeek: String(how), localTime: when, expectedPerHour: st.he.toFixed(3), averagePerHour: average.toFixed(2), threshold: String(st.thr), tailProbability: tail.toExponential(2), lastAction: event.action },
+        },
+      ];
+    },
+
+    flush(): Finding[] {
+      return NO_FINDINGS;
+    },
+
+    snapshot(st: OffHoursState): Json {
+      return { ...st };
+    },
+
+    restore(json: Json): OffHoursState {
+      const o = json as unknown as OffHoursState;
+      return { ...o, ev: [...o.ev], hrs: [...o.hrs] };
+    },
+  };
+}

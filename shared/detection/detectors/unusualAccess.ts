@@ -1,0 +1,198 @@
+/**
+ * Unusual access: a resource, target (host, recipient domain, payee) or
+ * action that this agent has not used before, seen after its learning
+ * period. Score (0..1), a noisy-OR of:
+ *   - sensitivity: the weight of the best matching `sensitivity` pattern,
+ *     halved when the item is common among the agent's peers;
+ *   - surprise x (kindWeight + rarityWeight x peer rarity), where peer rarity
+ *     is 1 when no other agent of the role uses the item and 0 when at least
+ *     `peerCommonShare` of them do, and surprise halves with every
+ *     `noveltyPerDayHalf` peer-rare new items per day the agent normally
+ *     meets (a web researcher meets new hosts daily; a billing agent does not).
+ * Seen-sets remember the last use of each item, forget items unused for
+ * `seenTtlMs` and keep at most `maxSeenPerKind` (oldest forgotten first).
+ */
+import type { Rules } from '../rules/schema.js';
+import { roundSig } from '../baseline/robust.js';
+import { DAY_MS, HOUR_MS } from '../time.js';
+import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
+import { enabledRule } from './common.js';
+
+const KINDS = ['resource', 'target', 'action'] as const;
+type Kind = (typeof KINDS)[number];
+const RULE_OF = { resource: 'unusual-access.resource', target: 'unusual-access.target', action: 'unusual-access.action' } as const;
+
+export interface AccessState {
+  /** Per kind: item -> last use (event time). */
+  seen: [Map<string, number>, Map<string, number>, Map<string, number>];
+  /** Per kind: decayed count of items first met after the first half of learning, and when it was last decayed. */
+  novel: [number, number, number];
+  novelTs: [number, number, number];
+  /** Day index of the last expiry sweep. */
+  sweepDay: number;
+}
+
+/** New-item counts decay with this half-life. */
+const NOVELTY_HALF_LIFE_MS = 2 * DAY_MS;
+const NOVELTY_TAU_DAYS = NOVELTY_HALF_LIFE_MS / DAY_MS / Math.LN2;
+/** Refresh a remembered item's last use at most this often (keeps the hot path a read). */
+const TOUCH_EVERY_MS = HOUR_MS;
+
+const whole = (p: string) => new RegExp(`^(?:${p})$`, 'i');
+const DIGIT = /\d/;
+
+export function createUnusualAccessDetector(rules: Rules): Detector<AccessState> {
+  const ua = rules.unusualAccess;
+  const kindRules = KINDS.map((k) => enabledRule(rules, RULE_OF[k]));
+  const allow = { resource: rules.allowlists.resources.map(whole), target: rules.allowlists.targets.map(whole), action: rules.allowlists.actions.map(whole) };
+  const sensitivity = rules.sensitivity.map((s) => ({ label: s.label, re: new RegExp(s.pattern, 'i'), weight: s.weight, fields: new Set<string>(s.fields) }));
+  const normalizers = rules.normalize.map((n) => ({ re: new RegExp(n.pattern, 'gi'), replace: n.replace }));
+  const learningMs = rules.engine.learningPeriodMs;
+
+  function normalize(resource: string): string {
+    if (normalizers.length === 0 || !DIGIT.test(resource)) return resource;
+    let out = resource;
+    for (const n of normalizers) out = out.replace(n.re, n.replace);
+    return out;
+  }
+
+  function sweep(map: Map<string, number>, now: number, max: number): void {
+    const cutoff = now - ua.seenTtlMs;
+    for (const [k, t] of map) if (t < cutoff) map.delete(k);
+    if (map.size > max) {
+      const oldest = [...map].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+      for (let i = 0; i < oldest.length - max; i++) map.delete(oldest[i]![0]);
+    }
+  }
+
+  function firstSeen(kind: Kind, k: number, item: string, event: DetectionEvent, ctx: DetectionContext<AccessState>): Finding | null {
+    const st = ctx.state;
+    const peerMap = ctx.peers.seenMap(ctx.agentRole, kind);
+    const peerItem = peerMap.get(item);
+    const peerAgents = peerItem ? peerItem.agents : 0;
+    if (peerItem) {
+      peerItem.agents++;
+      peerItem.lastSeen = ctx.now;
+    } else {
+      peerMap.set(item, { agents: 1, lastSeen: ctx.now });
+      if (peerMap.size > ua.maxPeerItemsPerKind * 1.1) {
+        const oldest = [...peerMap].sort((a, b) => a[1].lastSeen - b[1].lastSeen || (a[0] < b[0] ? -1 : 1));
+        for (let i = 0; i < oldest.length - ua.maxPeerItemsPerKind; i++) peerMap.delete(oldest[i]![0]);
+      }
+    }
+    // Peer rarity: 1 when no other agent of the role uses the item, 0 when at least peerCommonShare of them do.
+    const roleAgents = Math.max(0, ctx.peers.role(ctx.agentRole).agents.size - 1);
+    const share = roleAgents > 0 ? Math.min(1, peerAgents / roleAgents) : 0;
+    const rarity = roleAgents > 0 ? Math.max(0, 1 - share / Math.max(ua.peerCommonShare, 1e-9)) : 0.5;
+    // Novelty rate: how many peer-rare new items this agent normally meets (a web researcher, a mailer to
+    // customers), once the initial burst of learning is over. Items its peers use are not news.
+    const sinceStart = ctx.now - ctx.agentFirstSeen;
+    const priorNovel = st.novel[k]! * 2 ** (-(ctx.now - st.novelTs[k]!) / NOVELTY_HALF_LIFE_MS);
+    const novelPerDay = priorNovel / NOVELTY_TAU_DAYS;
+    if (sinceStart >= learningMs / 2 && rarity > 0) {
+      st.novel[k] = roundSig(priorNovel + rarity);
+      st.novelTs[k] = ctx.now;
+    }
+    const rule = kindRules[k];
+    if (ctx.learning || !rule) return null;
+    for (const re of allow[kind]) if (re.test(item)) return null;
+
+    let sens = 0;
+    let label = '';
+    for (const s of sensitivity) {
+      if (s.fields.has(kind) && s.weight > sens && s.re.test(item)) {
+        sens = s.weight;
+        label = s.label;
+      }
+    }
+    const surprise = 0.5 ** (novelPerDay / ua.noveltyPerDayHalf);
+    const novelty = Math.min(1, surprise * (rule.thresholds.kindWeight + ua.rarityWeight * rarity));
+    // A sensitive item counts fully when the peers do not use it, half when they commonly do.
+    const sensEffective = sens * (0.5 + 0.5 * rarity);
+    const score = 1 - (1 - sensEffective) * (1 - novelty);
+    if (score < rule.thresholds.minScore) return null;
+    const what = label ? `sensitive ${kind} (${label})` : `${kind}`;
+    return {
+      detector: 'unusual-access',
+      ruleId: rule.id,
+      score,
+      title: `First use of ${what} ${JSON.stringify(item)} by ${ctx.agentId}`,
+      description: `Agent ${ctx.agentId} (${ctx.agentRole}) used the ${kind} ${JSON.stringify(item)} for the first time, ${((ctx.now - ctx.agentFirstSeen) / DAY_MS).toFixed(1)} days after it was first seen; ${peerAgents} of ${roleAgents} other ${ctx.agentRole} agents use it${label ? `; it matches the sensitivity label ${label}` : ''}.`,
+      metric: `${kind} first seen`,
+      observed: 1,
+      baseline: { mean: null, std: null, median: null, mad: null, sampleSize: st.seen[k]!.size, source: 'agent' },
+      windowStart: ctx.agentFirstSeen,
+      windowEnd: ctx.now,
+      relatedEventIds: [event.eventId],
+      details: {
+        kind,
+        [kind]: item,
+        sensitivity: label,
+        sensitivityWeight: sens.toFixed(2),
+        peerAgentsUsingIt: String(peerAgents),
+        roleAgents: String(roleAgents),
+        peerRarity: rarity.toFixed(2),
+        agentNewItemsPerDay: novelPerDay.toFixed(2),
+        action: event.action,
+      },
+    };
+  }
+
+  function observe(kind: Kind, k: number, item: string, event: DetectionEvent, ctx: DetectionContext<AccessState>): Finding | null {
+    const map = ctx.state.seen[k]!;
+    const last = map.get(item);
+    if (last !== undefined) {
+      if (ctx.now - last >= TOUCH_EVERY_MS) {
+        map.set(item, ctx.now);
+        const peerItem = ctx.peers.seenMap(ctx.agentRole, kind).get(item);
+        if (peerItem && peerItem.lastSeen < ctx.now) peerItem.lastSeen = ctx.now;
+      }
+      return null;
+    }
+    map.set(item, ctx.now);
+    if (map.size > ua.maxSeenPerKind * 1.1) sweep(map, ctx.now, ua.maxSeenPerKind);
+    return firstSeen(kind, k, item, event, ctx);
+  }
+
+  return {
+    name: 'unusual-access',
+    ruleIds: ['unusual-access.resource', 'unusual-access.target', 'unusual-access.action'],
+    acceptsUnverified: false,
+
+    createState(ctx): AccessState {
+      return { seen: [new Map(), new Map(), new Map()], novel: [0, 0, 0], novelTs: [ctx.now, ctx.now, ctx.now], sweepDay: Math.floor(ctx.now / DAY_MS) };
+    },
+
+    update(event: DetectionEvent, ctx: DetectionContext<AccessState>): Finding[] {
+      const st = ctx.state;
+      const day = Math.floor(ctx.now / DAY_MS);
+      if (day !== st.sweepDay) {
+        st.sweepDay = day;
+        for (const m of st.seen) sweep(m, ctx.now, ua.maxSeenPerKind);
+      }
+      const r = event.resource ? observe('resource', 0, normalize(event.resource), event, ctx) : null;
+      const t = event.target ? observe('target', 1, event.target.toLowerCase(), event, ctx) : null;
+      const a = observe('action', 2, event.action, event, ctx);
+      if (r === null && t === null && a === null) return NO_FINDINGS;
+      const out: Finding[] = [];
+      if (r) out.push(r);
+      if (t) out.push(t);
+      if (a) out.push(a);
+      return out;
+    },
+
+    flush(): Finding[] {
+      return NO_FINDINGS;
+    },
+
+    snapshot(st: AccessState): Json {
+      return { seen: st.seen.map((m) => [...m]), novel: st.novel, novelTs: st.novelTs, sweepDay: st.sweepDay };
+    },
+
+    restore(json: Json): AccessState {
+      const o = json as { seen: [string, number][][]; novel: [number, number, number]; novelTs: [number, number, number]; sweepDay: number };
+      const seen = o.seen.map((entries) => new Map(entries)) as AccessState['seen'];
+      return { seen, novel: [...o.novel], novelTs: [...o.novelTs], sweepDay: o.sweepDay };
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * Volume spike: bytes out, records and tokens summed per bucket (same
+ * baseline as the rate detector, peer profile while the agent warms up),
+ * and payment amounts judged one payment at a time against the agent's last
+ * payments in log space (payments are too rare for per-bucket sums).
+ * A payment that alerts is not learned; others are learned capped.
+ */
+import { addValue, advance, createSeries, crossed, restoreSeries, snapshotSeries, touch, type SeriesParams, type SeriesState } from '../baseline/series.js';
+import { MAD_TO_STD, insertSorted, madSorted, medianSorted, removeSorted, roundSig, scoreAgainst } from '../baseline/robust.js';
+import type { Rules } from '../rules/schema.js';
+import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
+import { enabledRule, spikeFinding, spikeParams } from './common.js';
+
+export interface VolumeState {
+  bytesOut: SeriesState;
+  records: SeriesState;
+  tokens: SeriesState;
+  /** Recent payments: ln(amount) ring (physical order), head, sorted copy (derived). */
+  pay: number[];
+  payHead: number;
+  paySorted: number[];
+}
+
+type Metric = 'bytesOut' | 'records' | 'tokens';
+
+interface MetricSpec {
+  metric: Metric;
+  ruleId: 'volume-spike.bytes-out' | 'volume-spike.records' | 'volume-spike.tokens';
+  what: string;
+  floor: number;
+}
+
+const METRICS: MetricSpec[] = [
+  { metric: 'bytesOut', ruleId: 'volume-spike.bytes-out', what: 'bytes out', floor: 1024 },
+  { metric: 'records', ruleId: 'volume-spike.records', what: 'records', floor: 1 },
+  { metric: 'tokens', ruleId: 'volume-spike.tokens', what: 'tokens', floor: 100 },
+];
+
+/** Spread floor in ln(amount): a payment within ~30% of the usual is never unusual by size alone. */
+const LOG_SPREAD_FLOOR = 0.25;
+
+export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
+  const specs = METRICS.map((m) => ({ ...m, rule: enabledRule(rules, m.ruleId), p: spikeParams(rules, m.ruleId, { poisson: false, absSpreadFloor: m.floor, eventMaxFactor: 1.5 }), peerKey: `vol:${m.metric}` }));
+  const payRule = enabledRule(rules, 'volume-spike.payment');
+  const pay = payRule?.thresholds;
+  const capZ = rules.baseline.capZ;
+
+  function checkSeries(st: SeriesState, p: SeriesParams, spec: (typeof specs)[number], value: number, ctx: DetectionContext<VolumeState>): Finding | null {
+    const b = ctx.bucket;
+    if (st.b !== b || st.t === -1) touch(st, p, b, ctx.peers.series(ctx.agentRole, spec.peerKey), !ctx.learning);
+    addValue(st, value, p);
+    if (spec.rule && crossed(st, p)) {
+      const peer = st.src === 2 ? ctx.peers.series(ctx.agentRole, spec.peerKey) : null;
+      return spikeFinding(st, p, peer, ctx, { detector: 'volume-spike', ruleId: spec.ruleId, metric: `${spec.metric} per bucket`, what: spec.what });
+    }
+    return null;
+  }
+
+  function checkPayment(st: VolumeState, event: DetectionEvent, amount: number, ctx: DetectionContext<VolumeState>): Finding | null {
+    if (!pay || !payRule) return null;
+    const x = Math.log(amount);
+    let fired: Finding | null = null;
+    let learnValue = x;
+    if (st.pay.length >= pay.minSamples) {
+      const med = medianSorted(st.paySorted);
+      const spread = Math.max(MAD_TO_STD * madSorted(st.paySorted, med), LOG_SPREAD_FLOOR);
+      const thrLog = Math.max(med + pay.z * spread, med + Math.log(pay.minRatio));
+      const threshold = Math.max(Math.exp(thrLog), pay.minAmount);
+      learnValue = Math.min(x, med + capZ * spread);
+      if (amount >= threshold) {
+        const usual = Math.exp(med);
+        fired = {
+          detector: 'volume-spike',
+          ruleId: payRule.id,
+          score: scoreAgainst(x, med, Math.log(threshold)),
+          title: `Unusual payment: ${amount.toFixed(2)} ${event.currency ?? ''} (usual ~${usual.toFixed(2)})`.trim(),
+          description: `Agent ${ctx.agentId} made a ${event.action} of ${amount.toFixed(2)} ${event.currency ?? ''} to ${event.target ?? 'an unnamed payee'}, ${(amount / usual).toFixed(1)}x its median payment over its last ${st.pay.length} payments; the alert threshold was ${threshold.toFixed(2)}.`,
+          metric: 'payment amount',
+          observed: amount,
+          baseline: { mean: null, std: null, median: usual, mad: Math.exp(med) * (Math.exp(madSorted(st.paySorted, med)) - 1), sampleSize: st.pay.length, source: 'agent' },
+          windowStart: ctx.now,
+          windowEnd: ctx.now,
+          relatedEventIds: [event.eventId],
+          details: { payee: event.target ?? '', currency: event.currency ?? '', medianAmount: usual.toFixed(2), threshold: threshold.toFixed(2) },
+        };
+      }
+    }
+    if (fired === null) {
+      const v = roundSig(learnValue);
+      if (st.pay.length < pay.windowPayments) {
+        st.pay.push(v);
+        st.payHead = st.pay.length % pay.windowPayments;
+      } else {
+        removeSorted(st.paySorted, st.pay[st.payHead]!);
+        st.pay[st.payHead] = v;
+        st.payHead = (st.payHead + 1) % pay.windowPayments;
+      }
+      insertSorted(st.paySorted, v);
+    }
+    return fired;
+  }
+
+  const [bytesSpec, recordsSpec, tokensSpec] = specs as [(typeof specs)[number], (typeof specs)[number], (typeof specs)[number]];
+
+  return {
+    name: 'volume-spike',
+    ruleIds: ['volume-spike.bytes-out', 'volume-spike.records', 'volume-spike.tokens', 'volume-spike.payment'],
+    acceptsUnverified: false,
+
+    createState(ctx): VolumeState {
+      const b = ctx.bucket;
+      return { bytesOut: createSeries(bytesSpec.p, b), records: createSeries(recordsSpec.p, b), tokens: createSeries(tokensSpec.p, b), pay: [], payHead: 0, paySorted: [] };
+    },
+
+    update(event: DetectionEvent, ctx: DetectionContext<VolumeState>): Finding[] {
+      const st = ctx.state;
+      let out: Finding[] = NO_FINDINGS;
+      // Zero values need no touch: empty buckets close as zeros when the series is next touched.
+      if (event.bytesOut > 0) {
+        const f = checkSeries(st.bytesOut, bytesSpec.p, bytesSpec, event.bytesOut, ctx);
+        if (f) out = [f];
+      }
+      if (event.records > 0) {
+        const f = checkSeries(st.records, recordsSpec.p, recordsSpec, event.records, ctx);
+        if (f) out = out === NO_FINDINGS ? [f] : [...out, f];
+      }
+      if (event.tokens > 0) {
+        const f = checkSeries(st.tokens, tokensSpec.p, tokensSpec, event.tokens, ctx);
+        if (f) out = out === NO_FINDINGS ? [f] : [...out, f];
+      }
+      const amount = event.amount;
+      if (amount !== null && amount !== undefined && amount > 0 && event.outcome === 'SUCCESS') {
+        const f = checkPayment(st, event, amount, ctx);
+        if (f) out = out === NO_FINDINGS ? [f] : [...out, f];
+      }
+      return out;
+    },
+
+    flush(ctx: DetectionContext<VolumeState>): Finding[] {
+      const st = ctx.state;
+      for (const spec of specs) {
+        const s = st[spec.metric];
+        if (s.b >= 0 && s.b < ctx.bucket) advance(s, spec.p, ctx.bucket, ctx.peers.series(ctx.agentRole, spec.peerKey));
+      }
+      return NO_FINDINGS;
+    },
+
+    snapshot(st: VolumeState): Json {
+      return { bytesOut: snapshotSeries(st.bytesOut), records: snapshotSeries(st.records), tokens: snapshotSeries(st.tokens), pay: st.pay, payHead: st.payHead };
+    },
+
+    restore(json: Json): VolumeState {
+      const o = json as { bytesOut: Json; records: Json; tokens: Json; pay: number[]; payHead: number };
+      const payRing = [...o.pay];
+      return { bytesOut: restoreSeries(o.bytesOut), records: restoreSeries(o.records), tokens: restoreSeries(o.tokens), pay: payRing, payHead: o.payHead, paySorted: payRing.slice().sort((a, b) => a - b) };
+    },
+  };
+}

@@ -1,0 +1,337 @@
+/**
+ * The engine: events in (one agent's events in order), alerts out. Pure and
+ * deterministic: event time only, no clock, no I/O, no randomness.
+ *
+ * Per event:
+ *  1. verification !== 'valid' -> only the impersonation detector sees it
+ *     (it never trains a baseline, never moves the agent's clock).
+ *  2. An exact redelivery of the agent's previous event (same eventId and
+ *     seq) is dropped (counted in stats).
+ *  3. Event time: now = max(timestamp, agent's latest time), so a late event
+ *     counts in the open bucket; buckets never reopen.
+ *  4. Impersonation runs first; a seq replay marks the event untrusted and
+ *     no other detector sees it.
+ *  5. Each other detector updates the agent's state; findings pass the
+ *     rule's agent exceptions and become alerts through the cooldown book
+ *     (engine/incidents.ts).
+ *
+ * Buckets close lazily when an agent's event falls in a later bucket, or by
+ * `flush(upToTs)` (end of a replay, idle agents).
+ * Per-agent state (detectors + incidents + clock) round-trips through
+ * `snapshotAgent`/`restoreAgent` as plain JSON. Role-level peer state is
+ * shared by agents and snapshotted apart (`snapshotPeers`/`restorePeers`).
+ */
+import type { Alert } from '../../schemas/generated.js';
+import { PeerGroups } from '../baseline/peers.js';
+import { createDetectors } from '../detectors/registry.js';
+import type { RuleDef, Rules } from '../rules/schema.js';
+import type { DetectionContext, DetectionEvent, Detector, Finding, Json } from '../types.js';
+import { MAX_RELATED_EVENTS } from './alerts.js';
+import { expireIncidents, recordFinding, type Incident, type IncidentBook } from './incidents.js';
+
+export interface EngineOptions {
+  /** Only these detectors (names as in DETECTOR_NAMES); default: every detector with an enabled rule. */
+  detectors?: readonly string[];
+}
+
+export interface EngineStats {
+  events: number;
+  unverified: number;
+  duplicates: number;
+  untrusted: number;
+  lateEvents: number;
+  findings: number;
+  alertsRaised: number;
+  alertUpdates: number;
+}
+
+export interface AgentSnapshot {
+  v: 1;
+  agentId: string;
+  role: string;
+  tenant: string;
+  firstSeen: number;
+  clock: number;
+  bucket: number;
+  lastEventId: string;
+  lastSeq: number;
+  ids: string[];
+  incidents: [string, Incident][];
+  detectors: { [name: string]: Json };
+}
+
+export interface Engine {
+  readonly rules: Rules;
+  /** Feed one event; returns the alerts raised (new incidents) or updated (same alertId, higher count). */
+  process(event: DetectionEvent): Alert[];
+  /** Close every bucket that ends at or before `upToTs` for every agent, and expire quiet incidents. */
+  flush(upToTs: number): Alert[];
+  /** The agent's state as plain JSON (null if unknown). */
+  snapshotAgent(agentId: string): AgentSnapshot | null;
+  /** Replace the agent's state with a snapshot (from this or another process). */
+  restoreAgent(agentId: string, state: AgentSnapshot): void;
+  /** Forget an agent (e.g. its partition moved away). */
+  dropAgent(agentId: string): boolean;
+  agentIds(): string[];
+  snapshotPeers(): Json;
+  restorePeers(state: Json): void;
+  stats(): EngineStats;
+}
+
+interface AgentSlot {
+  agentId: string;
+  role: string;
+  tenant: string;
+  /** First verified event time (-1: only unverified events so far). */
+  firstSeen: number;
+  clock: number;
+  bucket: number;
+  lastEventId: string;
+  lastSeq: number;
+  ids: string[];
+  idHead: number;
+  states: unknown[];
+  incidents: IncidentBook;
+}
+
+export function createEngine(rules: Rules, options: EngineOptions = {}): Engine {
+  const detectors: Detector<unknown>[] = createDetectors(rules, options.detectors);
+  const impersonationIndex = detectors.findIndex((d) => d.name === 'impersonation');
+  const ruleById = new Map<string, RuleDef>(rules.rules.map((r) => [r.id, r]));
+  const exceptions = new Map<string, RegExp[]>(rules.rules.map((r) => [r.id, r.exceptAgents.map((p) => new RegExp(`^(?:${p})$`))]));
+  const { bucketMs, learningPeriodMs, cooldownMs } = rules.engine;
+  const agents = new Map<string, AgentSlot>();
+  let peers = new PeerGroups();
+  const stats: EngineStats = { events: 0, unverified: 0, duplicates: 0, untrusted: 0, lateEvents: 0, findings: 0, alertsRaised: 0, alertUpdates: 0 };
+
+  let current: AgentSlot | null = null;
+  const ctx: DetectionContext<unknown> = {
+    state: undefined,
+    agentId: '',
+    agentRole: '',
+    now: 0,
+    bucket: 0,
+    bucketMs,
+    agentFirstSeen: 0,
+    learning: true,
+    peers,
+    recentEventIds(): string[] {
+      const slot = current;
+      if (!slot) return [];
+      const n = slot.ids.length;
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) out.push(slot.ids[(slot.idHead + i) % n]!);
+      return out;
+    },
+  };
+
+  function newSlot(agentId: string, role: string, tenant: string): AgentSlot {
+    return { agentId, role, tenant, firstSeen: -1, clock: -Infinity, bucket: -1, lastEventId: '', lastSeq: -1, ids: [], idHead: 0, states: new Array(detectors.length), incidents: new Map() };
+  }
+
+  function setContext(slot: AgentSlot, now: number): void {
+    current = slot;
+    ctx.agentId = slot.agentId;
+    ctx.agentRole = slot.role;
+    ctx.now = now;
+    ctx.bucket = Math.floor(now / bucketMs);
+    ctx.agentFirstSeen = slot.firstSeen;
+    ctx.learning = now - slot.firstSeen < learningPeriodMs;
+    ctx.peers = peers;
+  }
+
+  function stateFor(slot: AgentSlot, i: number): unknown {
+    let s = slot.states[i];
+    if (s === undefined) {
+      ctx.state = undefined;
+      s = detectors[i]!.createState(ctx as DetectionContext<undefined>);
+      slot.states[i] = s;
+    }
+    return s;
+  }
+
+  function toAlerts(slot: AgentSlot, findings: Finding[], now: number, out: Alert[]): void {
+    for (const f of findings) {
+      stats.findings++;
+      const rule = ruleById.get(f.ruleId);
+      if (!rule || !rule.enabled) continue;
+      const except = exceptions.get(rule.id);
+      if (except && except.length > 0 && except.some((re) => re.test(slot.agentId))) continue;
+      const before = out.length;
+      recordFinding(slot.incidents, f, rule, { agentId: slot.agentId, agentRole: slot.role, tenantId: slot.tenant }, now, bucketMs, cooldownMs, out);
+      for (let i = before; i < out.length; i++) {
+        if (out[i]!.count === 1) stats.alertsRaised++;
+        else stats.alertUpdates++;
+      }
+    }
+  }
+
+  function processUnverified(event: DetectionEvent): Alert[] {
+    stats.unverified++;
+    if (impersonationIndex < 0) return [];
+    let slot = agents.get(event.agentId);
+    if (!slot) {
+      slot = newSlot(event.agentId, event.agentRole, event.tenantId);
+      agents.set(event.agentId, slot);
+    }
+    const now = Math.max(event.timestamp, slot.clock);
+    setContext(slot, now);
+    ctx.state = stateFor(slot, impersonationIndex);
+    const findings = detectors[impersonationIndex]!.update(event, ctx);
+    const out: Alert[] = [];
+    if (findings.length > 0) toAlerts(slot, findings, now, out);
+    return out;
+  }
+
+  function process(event: DetectionEvent): Alert[] {
+    stats.events++;
+    if (event.verification !== 'valid') return processUnverified(event);
+    let slot = agents.get(event.agentId);
+    if (!slot) {
+      slot = newSlot(event.agentId, event.agentRole, event.tenantId);
+      agents.set(event.agentId, slot);
+    }
+    if (slot.firstSeen < 0) {
+      slot.firstSeen = event.timestamp;
+      slot.role = event.agentRole;
+      slot.tenant = event.tenantId;
+      peers.role(slot.role).agents.add(slot.agentId);
+    } else if (event.eventId === slot.lastEventId && event.seq === slot.lastSeq) {
+      stats.duplicates++;
+      return [];
+    }
+    let now = event.timestamp;
+    if (now < slot.clock) {
+      now = slot.clock;
+      stats.lateEvents++;
+    }
+    setContext(slot, now);
+    let out: Alert[] | null = null;
+    const bucket = ctx.bucket;
+    if (bucket !== slot.bucket) {
+      slot.bucket = bucket;
+      if (slot.incidents.size > 0) {
+        const expired: Alert[] = [];
+        expireIncidents(slot.incidents, now, cooldownMs, expired);
+        if (expired.length > 0) out = expired;
+      }
+    }
+    const n = detectors.length;
+    let start = 0;
+    if (impersonationIndex === 0) {
+      ctx.state = slot.states[0] ?? stateFor(slot, 0);
+      const f = detectors[0]!.update(event, ctx);
+      if (f.length > 0) {
+        toAlerts(slot, f, now, (out ??= []));
+        if (f.some((x) => x.untrusted)) {
+          stats.untrusted++;
+          return out;
+        }
+      }
+      start = 1;
+    }
+    // Trusted: it moves the clock and joins the evidence trail.
+    slot.clock = now;
+    slot.lastEventId = event.eventId;
+    slot.lastSeq = event.seq;
+    if (slot.ids.length < MAX_RELATED_EVENTS) slot.ids.push(event.eventId);
+    else {
+      slot.ids[slot.idHead] = event.eventId;
+      slot.idHead = (slot.idHead + 1) % MAX_RELATED_EVENTS;
+    }
+    for (let i = start; i < n; i++) {
+      const d = detectors[i]!;
+      let s = slot.states[i];
+      if (s === undefined) s = stateFor(slot, i);
+      ctx.state = s;
+      const f = d.update(event, ctx);
+      if (f.length > 0) toAlerts(slot, f, now, (out ??= []));
+    }
+    return out ?? [];
+  }
+
+  function flush(upToTs: number): Alert[] {
+    const out: Alert[] = [];
+    const bucket = Math.floor(upToTs / bucketMs);
+    for (const slot of agents.values()) {
+      if (slot.firstSeen >= 0 && bucket > slot.bucket) {
+        const now = Math.max(slot.clock, bucket * bucketMs);
+        setContext(slot, now);
+        for (let i = 0; i < detectors.length; i++) {
+          const s = slot.states[i];
+          if (s === undefined) continue;
+          ctx.state = s;
+          const f = detectors[i]!.flush(ctx);
+          if (f.length > 0) toAlerts(slot, f, now, out);
+        }
+        slot.bucket = bucket;
+        // Later events are at least this late: they land in the flushed bucket.
+        slot.clock = now;
+      }
+      expireIncidents(slot.incidents, upToTs, cooldownMs, out);
+    }
+    current = null;
+    return out;
+  }
+
+  function snapshotAgent(agentId: string): AgentSnapshot | null {
+    const slot = agents.get(agentId);
+    if (!slot) return null;
+    const ids: string[] = [];
+    for (let i = 0; i < slot.ids.length; i++) ids.push(slot.ids[(slot.idHead + i) % slot.ids.length]!);
+    const states: { [name: string]: Json } = {};
+    detectors.forEach((d, i) => {
+      const s = slot.states[i];
+      if (s !== undefined) states[d.name] = d.snapshot(s);
+    });
+    return {
+      v: 1,
+      agentId,
+      role: slot.role,
+      tenant: slot.tenant,
+      firstSeen: slot.firstSeen,
+      clock: Number.isFinite(slot.clock) ? slot.clock : -1,
+      bucket: slot.bucket,
+      lastEventId: slot.lastEventId,
+      lastSeq: slot.lastSeq,
+      ids,
+      incidents: [...slot.incidents].map(([k, inc]) => [k, { ...inc }]),
+      detectors: states,
+    };
+  }
+
+  function restoreAgent(agentId: string, snap: AgentSnapshot): void {
+    if (!snap || snap.v !== 1) throw new Error(`unsupported agent snapshot version for ${agentId}`);
+    const slot = newSlot(agentId, snap.role, snap.tenant);
+    slot.firstSeen = snap.firstSeen;
+    slot.clock = snap.clock < 0 && snap.firstSeen < 0 ? -Infinity : snap.clock;
+    slot.bucket = snap.bucket;
+    slot.lastEventId = snap.lastEventId;
+    slot.lastSeq = snap.lastSeq;
+    slot.ids = [...snap.ids];
+    slot.idHead = 0; // snapshot ids are oldest first
+    slot.incidents = new Map(snap.incidents.map(([k, inc]) => [k, { ...inc }]));
+    detectors.forEach((d, i) => {
+      const s = snap.detectors[d.name];
+      if (s !== undefined) slot.states[i] = d.restore(s);
+    });
+    agents.set(agentId, slot);
+    if (slot.firstSeen >= 0) peers.role(slot.role).agents.add(agentId);
+  }
+
+  return {
+    rules,
+    process,
+    flush,
+    snapshotAgent,
+    restoreAgent,
+    dropAgent: (agentId) => agents.delete(agentId),
+    agentIds: () => [...agents.keys()],
+    snapshotPeers: () => peers.snapshot(),
+    restorePeers(state: Json) {
+      peers = PeerGroups.restore(state);
+      for (const slot of agents.values()) if (slot.firstSeen >= 0) peers.role(slot.role).agents.add(slot.agentId);
+    },
+    stats: () => ({ ...stats }),
+  };
+}

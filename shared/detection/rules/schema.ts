@@ -1,0 +1,299 @@
+/**
+ * The rules file's schema (zod). Rules are data (Falco style): every rule has
+ * an id, a description, a severity, tags and typed thresholds; lists
+ * (sensitivity, allowlists, injection patterns) are shared by name.
+ * `validateRules` reports every problem with the path of the bad key.
+ */
+import { z } from 'zod';
+import { SeverityValues } from '../../schemas/generated.js';
+
+const regex = z
+  .string()
+  .min(1)
+  .superRefine((source, ctx) => {
+    try {
+      new RegExp(source, 'i');
+    } catch (err) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not a valid regular expression: ${(err as Error).message}` });
+    }
+  });
+
+const positiveInt = z.number().int().positive();
+const unit = z.number().min(0).max(1);
+
+/** Thresholds for the bucketed spike rules (rate, volume, error bursts). */
+export const SpikeThresholds = z
+  .object({
+    /** Alert when the bucket is this many spreads above the expected value... */
+    z: z.number().positive(),
+    /** ...and at least this multiple of it... */
+    minRatio: z.number().min(1),
+    /** ...and at least this absolute value (floor). */
+    minValue: z.number().min(0),
+    /** Alert at or above this value whatever the baseline says, warm-up included (null: never). */
+    alwaysAt: z.number().positive().nullable(),
+    /** z against the role's peer baseline while the agent warms up (null: no peer comparison). */
+    peerZ: z.number().positive().nullable(),
+  })
+  .strict();
+
+export const PaymentThresholds = z
+  .object({
+    /** Robust z of log(amount) against the agent's last payments. */
+    z: z.number().positive(),
+    /** And at least this multiple of the median payment. */
+    minRatio: z.number().min(1),
+    /** Never alert below this amount. */
+    minAmount: z.number().min(0),
+    /** Payments needed before the agent's own baseline is trusted. */
+    minSamples: positiveInt,
+    /** How many recent payments form the baseline. */
+    windowPayments: positiveInt,
+  })
+  .strict();
+
+export const AccessThresholds = z
+  .object({
+    /** Alert when the first-seen score (0..1) reaches this. */
+    minScore: unit,
+    /** Base surprise of this kind of novelty (a new egress host is more telling than a new table). */
+    kindWeight: unit,
+  })
+  .strict();
+
+export const OffHoursThresholds = z
+  .object({
+    /** An hour is "off" when its expected activity is below this share of the agent's average hour. */
+    rareShare: unit,
+    /** Never alert on fewer events in the two-bucket window. */
+    minEvents: positiveInt,
+    /** Alert when P(count >= observed | expected) for the two-bucket window, under a Poisson model, is below this. */
+    maxTailProbability: z.number().positive().max(1),
+  })
+  .strict();
+
+export const SignatureThresholds = z
+  .object({ scoreMissing: unit, scoreInvalid: unit, scoreUnknownKey: unit })
+  .strict();
+
+export const SeqThresholds = z.object({ score: unit }).strict();
+
+export const InjectionThresholds = z.object({ minScore: unit }).strict();
+
+export const RampThresholds = z
+  .object({
+    /** CUSUM slack in standard deviations: drifts smaller than this are ignored. */
+    k: z.number().positive(),
+    /** CUSUM alarm level. */
+    h: z.number().positive(),
+    /** Each bucket adds at most this many standard deviations (a single spike cannot look like a ramp). */
+    zCap: z.number().positive(),
+    /** Ignore buckets whose expected value is below this (too little signal). */
+    minLevel: z.number().min(0),
+    /** Buckets in the "today's level" reference window. */
+    levelWindowBuckets: positiveInt,
+    /** Lower bound of the relative dispersion of a bucket (noise floor). */
+    minDispersion: z.number().positive(),
+    /** Series noisier than this (relative dispersion per bucket) are not judged: a 5%-per-bucket ramp cannot show in them before it doubles. */
+    maxDispersion: z.number().positive(),
+    /** The rise must have lasted this many buckets (a batch job is a step, not a ramp). */
+    minRunBuckets: positiveInt,
+    /** ...and the last `shortBuckets` buckets must still be at least `shortRatio` x the expected level. */
+    shortBuckets: positiveInt,
+    shortRatio: z.number().min(1),
+    /** ...and the residuals must be rising: t statistic of their least-squares slope over the run (up to 16 buckets). */
+    minTrendT: z.number().min(0),
+  })
+  .strict();
+
+/** Each rule id the engine knows, with its detector and thresholds schema. */
+export const RULE_CATALOGUE = {
+  'rate-spike.agent': { detector: 'rate-spike', thresholds: SpikeThresholds },
+  'rate-spike.action': { detector: 'rate-spike', thresholds: SpikeThresholds },
+  'volume-spike.bytes-out': { detector: 'volume-spike', thresholds: SpikeThresholds },
+  'volume-spike.records': { detector: 'volume-spike', thresholds: SpikeThresholds },
+  'volume-spike.tokens': { detector: 'volume-spike', thresholds: SpikeThresholds },
+  'volume-spike.payment': { detector: 'volume-spike', thresholds: PaymentThresholds },
+  'error-burst.auth-failures': { detector: 'error-burst', thresholds: SpikeThresholds },
+  'error-burst.denied': { detector: 'error-burst', thresholds: SpikeThresholds },
+  'unusual-access.resource': { detector: 'unusual-access', thresholds: AccessThresholds },
+  'unusual-access.target': { detector: 'unusual-access', thresholds: AccessThresholds },
+  'unusual-access.action': { detector: 'unusual-access', thresholds: AccessThresholds },
+  'off-hours.activity': { detector: 'off-hours', thresholds: OffHoursThresholds },
+  'impersonation.signature': { detector: 'impersonation', thresholds: SignatureThresholds },
+  'impersonation.seq-replay': { detector: 'impersonation', thresholds: SeqThresholds },
+  'injection.marker': { detector: 'injection', thresholds: InjectionThresholds },
+  'slow-ramp.rate': { detector: 'slow-ramp', thresholds: RampThresholds },
+  'slow-ramp.volume': { detector: 'slow-ramp', thresholds: RampThresholds },
+} as const;
+
+export type RuleId = keyof typeof RULE_CATALOGUE;
+export const RULE_IDS = Object.keys(RULE_CATALOGUE) as RuleId[];
+export type ThresholdsOf<Id extends RuleId> = z.infer<(typeof RULE_CATALOGUE)[Id]['thresholds']>;
+
+function ruleSchema<Id extends RuleId>(id: Id) {
+  const entry = RULE_CATALOGUE[id];
+  return z
+    .object({
+      id: z.literal(id),
+      detector: z.literal(entry.detector),
+      enabled: z.boolean(),
+      description: z.string().min(1),
+      /** The highest severity this rule raises; weaker scores step it down. */
+      severity: z.enum(SeverityValues),
+      /** owasp-llm:LLM01, atlas:AML.T0051, mitre:T1041 ... */
+      tags: z.array(z.string().min(1)),
+      /** Agent ids (regular expressions, whole id) this rule never alerts on. */
+      exceptAgents: z.array(regex),
+      thresholds: entry.thresholds as (typeof RULE_CATALOGUE)[Id]['thresholds'],
+    })
+    .strict();
+}
+
+export interface RuleDef<Id extends RuleId = RuleId> {
+  id: Id;
+  detector: string;
+  enabled: boolean;
+  description: string;
+  severity: (typeof SeverityValues)[number];
+  tags: string[];
+  exceptAgents: string[];
+  thresholds: ThresholdsOf<Id>;
+}
+
+const Sensitivity = z
+  .object({
+    /** Label copied into alert details (pii, secret, finance...). */
+    label: z.string().min(1),
+    pattern: regex,
+    /** 0..1: how much a first touch of a match adds to the score. */
+    weight: unit,
+    fields: z.array(z.enum(['resource', 'target', 'action'])).min(1),
+  })
+  .strict();
+
+const InjectionPattern = z.object({ id: z.string().min(1), pattern: regex, weight: unit }).strict();
+
+const Normalize = z.object({ pattern: regex, replace: z.string() }).strict();
+
+export const RulesSchema = z
+  .object({
+    version: z.literal(1),
+    engine: z
+      .object({
+        /** Width of a time bucket (event time). Counts and volumes are compared bucket by bucket. */
+        bucketMs: positiveInt,
+        /** New agents learn this long before first-seen and own-baseline alerts (peer baselines cover them meanwhile). */
+        learningPeriodMs: positiveInt,
+        /** Repeat firings of a rule for an agent within this time are one incident (one alert id with a count). */
+        cooldownMs: positiveInt,
+        /** Offset of the fleet's local time from UTC, for hour-of-day / weekday profiles. */
+        timezoneOffsetMinutes: z.number().int().min(-14 * 60).max(14 * 60),
+        /** Distinct action names tracked per agent; more fold into "(other)" so state stays bounded. */
+        maxActionSeriesPerAgent: positiveInt,
+      })
+      .strict(),
+    baseline: z
+      .object({
+        /** Closed buckets in the rolling window (median/MAD, mean/std). */
+        windowBuckets: z.number().int().min(5).max(1000),
+        /** Closed buckets needed before a series is compared with its own history. */
+        warmupBuckets: positiveInt,
+        /** Observations are capped at expected + capZ x spread before they are learned (poisoning resistance). */
+        capZ: z.number().positive(),
+        /** EWMA weight of the hour-of-day x day-class (weekday/weekend) profile. */
+        seasonalAlpha: z.number().positive().max(1),
+        /** Samples needed in a profile slot before it is trusted. */
+        seasonalMinSamples: positiveInt,
+        /** Share of the window's standard deviation used as spread when the MAD is smaller (sparse series). */
+        stdShare: unit,
+        /** Spread is at least this fraction of the expected value. */
+        relSpreadFloor: unit,
+        /** EWMA weight of the role (peer) profiles, per agent-bucket. */
+        peerAlpha: z.number().positive().max(1),
+        /** Agent-buckets needed in a peer profile slot before new agents are compared with it. */
+        peerMinSamples: positiveInt,
+      })
+      .strict(),
+    unusualAccess: z
+      .object({
+        /** An agent forgets a resource/target/action it has not touched for this long. */
+        seenTtlMs: positiveInt,
+        /** Bound of each per-agent seen-set (oldest forgotten first). */
+        maxSeenPerKind: positiveInt,
+        /** Bound of each per-role seen-set. */
+        maxPeerItemsPerKind: positiveInt,
+        /** Used by at least this share of the role's agents = common in the peer group. */
+        peerCommonShare: unit,
+        /** Weight of peer rarity in the score. */
+        rarityWeight: unit,
+        /** Agents that meet new things daily (a web researcher) are less surprising: new items per day at which surprise halves. */
+        noveltyPerDayHalf: z.number().positive(),
+      })
+      .strict(),
+    /** Sensitive resources/targets/actions: a first touch of one is scored higher. */
+    sensitivity: z.array(Sensitivity),
+    /** Never "unusual" (whole-string regular expressions). */
+    allowlists: z.object({ resources: z.array(regex), targets: z.array(regex), actions: z.array(regex) }).strict(),
+    /** Rewrites applied to resources before they are remembered (ids and numbers collapse to one name). */
+    normalize: z.array(Normalize),
+    /** Prompt-injection markers looked for in event.text. */
+    injectionPatterns: z.array(InjectionPattern),
+    rules: z.array(z.unknown()),
+  })
+  .strict();
+
+export type RulesBody = Omit<z.infer<typeof RulesSchema>, 'rules'>;
+export type Rules = RulesBody & { rules: RuleDef[] };
+export type SensitivityPattern = z.infer<typeof Sensitivity>;
+export type InjectionPatternDef = z.infer<typeof InjectionPattern>;
+
+function formatPath(path: (string | number)[], rules: unknown[]): string {
+  let out = '';
+  for (let i = 0; i < path.length; i++) {
+    const part = path[i]!;
+    if (typeof part === 'number') {
+      const rule = i === 1 && path[0] === 'rules' ? rules[part] : undefined;
+      const id = rule && typeof rule === 'object' && typeof (rule as { id?: unknown }).id === 'string' ? (rule as { id: string }).id : undefined;
+      out += id ? `[${part} id=${id}]` : `[${part}]`;
+    } else out += out === '' ? part : `.${part}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function issueText(issue: z.ZodIssue, rules: unknown[]): string {
+  const where = formatPath(issue.path, rules);
+  if (issue.code === z.ZodIssueCode.unrecognized_keys) return `${where}: unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+  return `${where}: ${issue.message}`;
+}
+
+/** Validate a complete rules object. Returns the typed rules or the list of problems (each names its key). */
+export function validateRules(input: unknown): { ok: true; rules: Rules } | { ok: false; issues: string[] } {
+  const body = RulesSchema.safeParse(input);
+  const rawRules = input && typeof input === 'object' && Array.isArray((input as { rules?: unknown }).rules) ? ((input as { rules: unknown[] }).rules) : [];
+  const issues: string[] = body.success ? [] : body.error.issues.map((i) => issueText(i, rawRules));
+  const rules: RuleDef[] = [];
+  const seen = new Set<string>();
+  rawRules.forEach((raw, index) => {
+    const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
+    if (typeof id !== 'string' || !(id in RULE_CATALOGUE)) {
+      issues.push(`rules[${index}].id: unknown rule id ${JSON.stringify(id)} (known: ${RULE_IDS.join(', ')})`);
+      return;
+    }
+    if (seen.has(id)) issues.push(`rules[${index} id=${id}].id: duplicate rule id`);
+    seen.add(id);
+    const parsed = ruleSchema(id as RuleId).safeParse(raw);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) issues.push(issueText({ ...issue, path: ['rules', index, ...issue.path] }, rawRules));
+    } else rules.push(parsed.data as RuleDef);
+  });
+  if (issues.length > 0 || !body.success) return { ok: false, issues };
+  return { ok: true, rules: { ...body.data, rules } };
+}
+
+/** The rule with this id (every known id is present after loading: missing ones come from the defaults). */
+export function getRule<Id extends RuleId>(rules: Rules, id: Id): RuleDef<Id> {
+  const rule = rules.rules.find((r) => r.id === id);
+  if (!rule) throw new Error(`rule ${id} missing from the rules (load them with loadRules/resolveRules)`);
+  return rule as RuleDef<Id>;
+}

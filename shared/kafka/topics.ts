@@ -1,0 +1,46 @@
+/**
+ * Topic provisioning from configuration. Idempotent: existing topics are left
+ * as they are (their missing configs are added), new ones are created.
+ */
+import type { WardenConfig } from '../config/index.js';
+import type { Admin } from './client.js';
+
+export type TopicKey = keyof WardenConfig['topics'];
+
+export interface TopicReport { name: string; created: boolean; partitions: number; configs: Record<string, string> }
+
+export function topicSpecs(config: WardenConfig) {
+  return (Object.entries(config.topics) as [TopicKey, WardenConfig['topics'][TopicKey]][]).map(([key, t]) => ({
+    key,
+    name: t.name,
+    partitions: t.partitions,
+    replicationFactor: t.replicationFactor,
+    configs: { 'retention.ms': String(t.retentionMs), ...t.configs },
+  }));
+}
+
+export async function ensureTopics(admin: Admin, config: WardenConfig): Promise<TopicReport[]> {
+  const existing = new Set(await admin.listTopics());
+  const specs = topicSpecs(config);
+  const missing = specs.filter((s) => !existing.has(s.name));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.name,
+        numPartitions: s.partitions,
+        replicationFactor: s.replicationFactor,
+        configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
+  const present = specs.filter((s) => existing.has(s.name));
+  if (present.length > 0) {
+    // Align configs such as cleanup.policy=compact on topics created by hand or by an older version.
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: present.map((s) => ({ type: 2 /* TOPIC */, name: s.name, configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })) })),
+    });
+  }
+  return specs.map((s) => ({ name: s.name, created: !existing.has(s.name), partitions: s.partitions, configs: s.configs }));
+}

@@ -1,0 +1,189 @@
+/**
+ * Labelled scenario generator: a seeded fleet of agents in several roles,
+ * days of traffic with daily and weekly rhythm, and injected incidents of
+ * every kind the detectors target. Importable (the demo and the benchmarks
+ * reuse it) and runnable:
+ *
+ *   npx tsx test/scenarios/generator.ts --out events.jsonl [--seed 7] [--agents 60] [--days 8] [--incidents 20] [--labels labels.json]
+ *
+ * writes one AgentActionEvent JSON object per line (in arrival order), the
+ * input of `warden replay`. Each line also carries `"verification"` (the
+ * signature verdict the live detector would have reached; forged events are
+ * not `valid`): replay should use it when present and treat its absence as
+ * `valid`. `--no-verification` drops the field.
+ */
+import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { AgentActionEvent } from '../../shared/schemas/generated.js';
+import type { DetectionEvent } from '../../shared/detection/index.js';
+import { DAY_MS, HOUR_MS, makeAgents, type AgentProfile } from './fleet.js';
+import { INCIDENT_TYPES, eligible, injectLate, injectOwn, type AgentTrack, type IncidentType, type LabelledIncident, type LateInjection } from './incidents.js';
+import { Rng } from './prng.js';
+import { SLOT_MS, dayFactors, normalTraffic, resetEventIds } from './traffic.js';
+
+export { INCIDENT_TYPES, DETECTORS_FOR, type IncidentType, type LabelledIncident } from './incidents.js';
+export { ROLES, type AgentProfile, type RoleName } from './fleet.js';
+
+export interface ScenarioOptions {
+  seed?: number;
+  agents?: number;
+  days?: number;
+  /** Monday 00:00 UTC by default (2025-01-06). */
+  startTs?: number;
+  /** Incidents of each type (0 = normal traffic only). */
+  incidentsPerType?: number;
+  types?: readonly IncidentType[];
+  /** Share of agents that join after the start (they warm up on peer baselines). */
+  lateJoinerShare?: number;
+  /** Learning period assumed by the detectors (incidents that need it come after). */
+  learningPeriodMs?: number;
+}
+
+export interface Scenario {
+  options: Required<Omit<ScenarioOptions, 'types'>> & { types: IncidentType[] };
+  agents: AgentProfile[];
+  /** Events in arrival order (replayed messages arrive late with their old timestamp). */
+  events: DetectionEvent[];
+  /** Arrival time of each event (= timestamp, except replays). */
+  arrivals: Float64Array;
+  incidents: LabelledIncident[];
+  startTs: number;
+  endTs: number;
+}
+
+export const DEFAULT_START_TS = Date.UTC(2025, 0, 6);
+
+/** Keep incidents on one agent this far apart, so each one is judged on its own. */
+const SPACING_MS = 5 * HOUR_MS;
+
+export function generateScenario(options: ScenarioOptions = {}): Scenario {
+  const opts = {
+    seed: options.seed ?? 42,
+    agents: options.agents ?? 60,
+    days: options.days ?? 8,
+    startTs: options.startTs ?? DEFAULT_START_TS,
+    incidentsPerType: options.incidentsPerType ?? 20,
+    types: [...(options.types ?? INCIDENT_TYPES)],
+    lateJoinerShare: options.lateJoinerShare ?? 0.1,
+    learningPeriodMs: options.learningPeriodMs ?? DAY_MS,
+  };
+  resetEventIds();
+  const root = new Rng(opts.seed);
+  const startTs = opts.startTs;
+  const endTs = startTs + opts.days * DAY_MS;
+  const agents = makeAgents(root.fork(1), opts.agents, startTs, opts.days, opts.lateJoinerShare);
+
+  const tracks: AgentTrack[] = agents.map((agent, i) => {
+    const rng = root.fork(10_000 + i);
+    const factors = dayFactors(agent, rng, startTs, opts.days);
+    return { agent, rng, factors, events: normalTraffic(agent, factors, rng, startTs, endTs) };
+  });
+
+  // Schedule incidents: random agent and time meeting the kind's constraints, spaced per agent.
+  const sched = root.fork(2);
+  const busy = new Map<string, number[]>();
+  const incidents: LabelledIncident[] = [];
+  const late: { track: AgentTrack; incident: LabelledIncident; make: LateInjection }[] = [];
+  let seqNo = 0;
+  for (const type of opts.types) {
+    for (let k = 0; k < opts.incidentsPerType; k++) {
+      // A few rate spikes hit late joiners while they still learn: the peer baseline must catch them.
+      const warmup = type === 'rate-spike' && k % 5 === 0;
+      for (let attempt = 0; attempt < 4000; attempt++) {
+        const track = sched.pick(tracks);
+        const agent = track.agent;
+        const isLate = agent.joinTs > startTs + DAY_MS;
+        if (warmup && !isLate) continue;
+        const from = warmup ? agent.joinTs + 3 * HOUR_MS : agent.joinTs + opts.learningPeriodMs + 2 * HOUR_MS;
+        const to = warmup ? agent.joinTs + opts.learningPeriodMs - 2 * HOUR_MS : endTs - 5 * HOUR_MS;
+        if (to <= from) continue;
+        const start = Math.floor(sched.uniform(from, to) / 1000) * 1000;
+        if (!eligible(type, agent, track.factors, startTs, start)) continue;
+        const taken = busy.get(agent.agentId) ?? [];
+        if (taken.some((t) => Math.abs(t - start) < SPACING_MS)) continue;
+        taken.push(start);
+        busy.set(agent.agentId, taken);
+        const incident: LabelledIncident = { id: `inc-${String(++seqNo).padStart(4, '0')}`, type, variant: '', agentId: agent.agentId, start, end: start, duringWarmup: start < agent.joinTs + opts.learningPeriodMs };
+        if (type === 'forged-signature' || type === 'seq-replay') {
+          late.push({ track, incident, make: injectLate(type, track, start) });
+        } else {
+          const inj = injectOwn(type, track, start, startTs);
+          if (inj.own) track.events.push(...inj.own);
+          if (inj.mutate) inj.mutate(track.events);
+          incident.end = inj.end;
+          incident.variant = inj.variant;
+          if (inj.doublingBuckets !== undefined) incident.doublingBuckets = inj.doublingBuckets;
+        }
+        incidents.push(incident);
+        break;
+      }
+    }
+  }
+
+  // The agent's own stream in time order, numbered like the SDK does.
+  for (const t of tracks) {
+    t.events.sort((a, b) => a.timestamp - b.timestamp);
+    let seq = 1 + t.rng.int(0, 1_000_000);
+    for (const e of t.events) e.seq = seq++;
+  }
+
+  const merged: { arrival: number; order: number; event: DetectionEvent }[] = [];
+  let order = 0;
+  for (const t of tracks) for (const e of t.events) merged.push({ arrival: e.timestamp, order: order++, event: e });
+  for (const { track, incident, make } of late) {
+    const out = make(track.events);
+    incident.end = out.end;
+    incident.variant = out.variant;
+    for (const a of out.arrivals) merged.push({ arrival: a.arrival, order: order++, event: a.event });
+  }
+  merged.sort((a, b) => a.arrival - b.arrival || a.order - b.order);
+  incidents.sort((a, b) => a.start - b.start);
+  return {
+    options: opts,
+    agents,
+    events: merged.map((m) => m.event),
+    arrivals: Float64Array.from(merged, (m) => m.arrival),
+    incidents,
+    startTs,
+    endTs,
+  };
+}
+
+/** The JSON form of an event for `warden replay`: the AgentActionEvent fields, plus `verification` unless told not to. */
+export function toJsonLine(event: DetectionEvent, includeVerification = true): string {
+  if (includeVerification) return JSON.stringify(event);
+  const { verification: _drop, ...plain } = event;
+  return JSON.stringify(plain satisfies AgentActionEvent);
+}
+
+export function toJsonl(events: readonly DetectionEvent[], includeVerification = true): string {
+  let out = '';
+  for (const e of events) out += `${toJsonLine(e, includeVerification)}\n`;
+  return out;
+}
+
+export { SLOT_MS };
+
+function main(argv: string[]): void {
+  const arg = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const out = arg('out');
+  if (!out) {
+    process.stderr.write('usage: tsx test/scenarios/generator.ts --out events.jsonl [--seed N] [--agents N] [--days N] [--incidents N] [--labels labels.json] [--no-verification]\n');
+    process.exit(2);
+  }
+  const scenario = generateScenario({
+    seed: Number(arg('seed') ?? 42),
+    agents: Number(arg('agents') ?? 60),
+    days: Number(arg('days') ?? 8),
+    incidentsPerType: Number(arg('incidents') ?? 20),
+  });
+  writeFileSync(out, toJsonl(scenario.events, !argv.includes('--no-verification')));
+  const labels = arg('labels');
+  if (labels) writeFileSync(labels, `${JSON.stringify(scenario.incidents, null, 2)}\n`);
+  process.stderr.write(`${scenario.events.length} events, ${scenario.agents.length} agents, ${scenario.incidents.length} incidents -> ${out}\n`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

@@ -1,0 +1,66 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../shared/config/index.js';
+import { ConfigError } from '../../shared/errors/index.js';
+
+const noStack = { useStackFile: false } as const;
+const file = (text: string) => {
+  const p = join(mkdtempSync(join(tmpdir(), 'warden-cfg-')), 'warden.yaml');
+  writeFileSync(p, text);
+  return p;
+};
+const errorOf = (fn: () => unknown): ConfigError => {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('configuration', () => {
+  it('has defaults that point at the local stack', () => {
+    const c = loadConfig({ ...noStack, env: {} });
+    expect(c.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(c.topics.quarantine.configs['cleanup.policy']).toBe('compact');
+    expect(c.topics.events.name).toBe('agent.events');
+  });
+
+  it('layers file < environment', () => {
+    const c = loadConfig({ ...noStack, file: file('kafka:\n  brokers: ["10.0.0.1:9092"]\nlogging:\n  level: debug\n'), env: { WARDEN_KAFKA_BROKERS: 'k1:9092, k2:9092' } });
+    expect(c.kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(c.logging.level).toBe('debug');
+  });
+
+  it('names the bad key and the file it came from', () => {
+    const e = errorOf(() => loadConfig({ ...noStack, env: {}, file: file('kafka:\n  brokers: "not-a-list"\n') }));
+    expect(e.reason).toBe('config.invalid');
+    expect(e.issues[0]).toMatch(/^kafka\.brokers: .*\(from .*warden\.yaml\)$/);
+  });
+
+  it('names the environment variable a bad value came from', () => {
+    const e = errorOf(() => loadConfig({ ...noStack, env: { WARDEN_REGISTRY_URL: 'not a url' } }));
+    expect(e.issues.join('\n')).toMatch(/registry\.url: .*\(from WARDEN_REGISTRY_URL\)/);
+  });
+
+  it('reports unknown keys and unknown WARDEN_ variables instead of ignoring them', () => {
+    const e = errorOf(() => loadConfig({ ...noStack, env: { WARDEN_KAFKA_BROKER: 'typo:9092' }, file: file('kafka:\n  borkers: ["a:1"]\n') }));
+    const text = e.issues.join('\n');
+    expect(text).toMatch(/WARDEN_KAFKA_BROKER: unknown environment variable/);
+    expect(text).toMatch(/borkers/);
+  });
+
+  it('rejects a missing file and invalid YAML with the file name', () => {
+    expect(errorOf(() => loadConfig({ ...noStack, env: {}, file: '/nonexistent/warden.yaml' })).message).toMatch(/does not exist/);
+    expect(errorOf(() => loadConfig({ ...noStack, env: {}, file: file('kafka: [unclosed') })).message).toMatch(/not valid YAML/);
+  });
+
+  it('never puts a secret into the error message', () => {
+    const e = errorOf(() => loadConfig({ ...noStack, env: { WARDEN_KAFKA_SASL_PASSWORD: 'hunter2-secret', WARDEN_KAFKA_SASL_MECHANISM: 'bogus' } }));
+    expect(e.message).toMatch(/kafka\.sasl/);
+    expect(e.message).not.toContain('hunter2-secret');
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { BUCKET_MS, DAY_MS, HOUR_MS, T0, event, merge, only, renumber, run, stream } from './helpers.js';
+
+function burst(agentId: string, at: number, n: number, action = 'tool.call', role = 'support') {
+  return Array.from({ length: n }, (_, i) => event({ agentId, agentRole: role, timestamp: at + Math.floor((i * BUCKET_MS) / (n + 1)), action, resource: 'search_kb' }));
+}
+
+describe('rate-spike', () => {
+  it('warm-up: a burst in the first hours of a lone agent raises no rate alert', () => {
+    const events = renumber(merge(stream({ to: T0 + 6 * HOUR_MS, perBucket: 10 }), burst('agent-1', T0 + 3 * HOUR_MS, 100)));
+    expect(only(run(events).alerts, 'rate-spike')).toEqual([]);
+  });
+
+  it('a 10x spike after warm-up alerts within the bucket it happens in', () => {
+    const spikeAt = T0 + 2 * DAY_MS + 12 * HOUR_MS;
+    const events = renumber(merge(stream({ to: T0 + 2 * DAY_MS + 13 * HOUR_MS, perBucket: 10 }), burst('agent-1', spikeAt, 90)));
+    const { alerts, at } = run(events);
+    const rate = only(alerts, 'rate-spike.agent');
+    expect(rate.length).toBeGreaterThan(0);
+    const first = alerts.indexOf(rate[0]!);
+    expect(Math.floor(at[first]! / BUCKET_MS)).toBe(Math.floor(spikeAt / BUCKET_MS));
+    const a = rate[0]!;
+    expect(a.evidence.baselineSource).toBe('agent');
+    expect(a.evidence.baselineMedian).toBeGreaterThan(5);
+    expect(a.evidence.observed).toBeGreaterThan(3 * a.evidence.baselineMedian!);
+    expect(a.evidence.relatedEventIds.length).toBe(10);
+    // Nothing before the spike.
+    expect(at[first]).toBeGreaterThanOrEqual(spikeAt);
+  });
+
+  it('a new agent is compared with its role (peer baseline) while it warms up', () => {
+    const peers = Array.from({ length: 8 }, (_, i) => stream({ agentId: `peer-${i}`, to: T0 + 3 * DAY_MS + 12 * 3_600_000, perBucket: 10, seed: 10 + i }));
+    const joinAt = T0 + 3 * DAY_MS;
+    const newcomer = stream({ agentId: 'newbie', from: joinAt, to: T0 + 3 * DAY_MS + 12 * 3_600_000, perBucket: 10, seed: 99 });
+    const spikeAt = joinAt + 4 * HOUR_MS;
+    const events = renumber(merge(...peers, newcomer, burst('newbie', spikeAt, 120)));
+    const { alerts } = run(events);
+    const mine = only(alerts, 'rate-spike.agent').filter((a) => a.agentId === 'newbie');
+    expect(mine.length).toBe(1);
+    expect(mine[0]!.evidence.baselineSource).toBe('peer');
+    expect(only(alerts, 'rate-spike').filter((a) => a.agentId.startsWith('peer-'))).toEqual([]);
+  });
+});

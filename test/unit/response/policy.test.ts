@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, decide, parsePolicy, type Policy } from '../../../shared/response/index.js';
+import { RulesError } from '../../../shared/errors/index.js';
+import type { Alert } from '../../../shared/schemas/generated.js';
+
+const alert = (over: Partial<Alert>): Alert => ({
+  alertId: 'a1', agentId: 'support-1', agentRole: 'support', tenantId: 't', detector: 'rate-spike', ruleId: 'rate-spike.agent',
+  title: 'spike', description: 'd', severity: 'HIGH', score: 80, firstSeen: 0, lastSeen: 0, count: 1,
+  evidence: { metric: 'm', observed: 1, baselineMean: null, baselineStd: null, baselineMedian: null, baselineMad: null, sampleSize: 0, baselineSource: 'agent', windowStart: 0, windowEnd: 0, relatedEventIds: [], details: {} },
+  tags: [], ...over,
+});
+
+describe('default response policy', () => {
+  it('is exactly rules/response.yaml', () => {
+    expect(parsePolicy(readFileSync('rules/response.yaml', 'utf8'))).toEqual(DEFAULT_POLICY);
+  });
+
+  it.each([
+    ['unusual payment', { detector: 'volume-spike', ruleId: 'volume-spike.payment', severity: 'CRITICAL' }, 'payment-throttle', 'throttle', 'auto', ['payment.*']],
+    ['exfiltration', { detector: 'volume-spike', ruleId: 'volume-spike.bytes-out', severity: 'HIGH' }, 'exfiltration-quarantine', 'quarantine', 'auto', []],
+    ['exfiltration below HIGH', { detector: 'volume-spike', ruleId: 'volume-spike.bytes-out', severity: 'MEDIUM' }, 'notify', 'notify', 'auto', []],
+    ['injection', { detector: 'injection', ruleId: 'injection.marker', severity: 'HIGH' }, 'injection-throttle', 'throttle', 'auto', ['net.egress', 'email.send', 'payment.*', 'file.delete', 'permission.change']],
+    ['credential burst', { detector: 'error-burst', ruleId: 'error-burst.auth-failures', severity: 'HIGH' }, 'credential-throttle', 'throttle', 'auto', ['auth.*', 'permission.change']],
+    ['impersonation', { detector: 'impersonation', ruleId: 'impersonation.signature', severity: 'CRITICAL' }, 'impersonation-approval', 'quarantine', 'approval', []],
+    ['other critical', { detector: 'rate-spike', ruleId: 'rate-spike.agent', severity: 'CRITICAL' }, 'critical-quarantine', 'quarantine', 'auto', []],
+    ['other high', { detector: 'rate-spike', ruleId: 'rate-spike.agent', severity: 'HIGH' }, 'high-approval', 'quarantine', 'approval', []],
+    ['medium', { detector: 'off-hours', ruleId: 'off-hours.activity', severity: 'MEDIUM' }, 'notify', 'notify', 'auto', []],
+  ] as const)('%s -> %s', (_name, over, ruleId, action, mode, revoke) => {
+    const d = decide(alert(over as Partial<Alert>), DEFAULT_POLICY);
+    expect(d).toMatchObject({ ruleId, action, mode, revoke: [...revoke] });
+    expect(d.ttlMs).toBe(action === 'notify' ? null : d.ttlMs);
+  });
+
+  it('never isolates a protected agent automatically, and its approval can only be dismissed on timeout', () => {
+    const d = decide(alert({ agentId: 'prod-critical-payments', severity: 'CRITICAL' }), DEFAULT_POLICY);
+    expect(d).toMatchObject({ action: 'quarantine', mode: 'approval', heldBecause: 'protected-agent', onTimeout: 'dismiss' });
+  });
+});
+
+describe('policy matching', () => {
+  const policy: Policy = parsePolicy(`
+version: 1
+rules:
+  - { id: finance-only, description: d, match: { roles: [finance], tags: ["owasp-llm:*"] }, action: throttle, revoke: ["payment.*"] }
+  - { id: fallback, description: d, action: notify }
+`);
+  it.each([
+    [{ agentRole: 'finance', tags: ['owasp-llm:LLM06'] }, 'finance-only'],
+    [{ agentRole: 'finance', tags: ['mitre:T1041'] }, 'fallback'],
+    [{ agentRole: 'support', tags: ['owasp-llm:LLM06'] }, 'fallback'],
+  ])('%j -> %s', (over, ruleId) => expect(decide(alert(over), policy).ruleId).toBe(ruleId));
+
+  it('rejects a bad policy with the path of the problem', () => {
+    expect(() => parsePolicy('version: 1\nrules:\n  - { id: t, description: d, action: throttle }\n', 'p.yaml')).toThrow(RulesError);
+    expect(() => parsePolicy('version: 1\nrules:\n  - { id: t, description: d, action: throttle }\n', 'p.yaml')).toThrow(/rules\.0\.revoke/);
+    expect(() => parsePolicy('version: 1\nrules:\n  - { id: t, description: d, action: explode }\n')).toThrow(/rules\.0\.action/);
+    expect(() => parsePolicy('version: 2\nrules: []\n')).toThrow(/version/);
+  });
+});
