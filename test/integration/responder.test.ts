@@ -102,12 +102,16 @@ describe('responder on the real stack', () => {
     // human's decision and does not count): with them, the limit of 3 lets one storm agent through.
     const breaker = await eventually(async () => (await readAlerts(config, 5, 20_000)).find((a) => a.detector === 'circuit-breaker'), 20_000, 'a circuit-breaker alert');
     expect(breaker).toMatchObject({ severity: 'CRITICAL', agentId: '*' });
-    await eventually(async () => (await responder.approvals.list()).filter((p) => p.agentId.startsWith('storm-')).length === 4, 10_000, 'held isolations');
-    await eventually(() => !sdks.get('storm-1')!.check('data.read').allowed, 2000, 'storm-1 isolated');
+    const held = await eventually(async () => {
+      const h = (await responder.approvals.list()).filter((p) => p.agentId.startsWith('storm-')).map((p) => p.agentId);
+      return h.length === 4 ? h : undefined;
+    }, 10_000, 'held isolations');
+    // The alerts sit on different partitions, so which storm agent came first (and got through) is not fixed.
+    const [through] = storm.filter((a) => !held.includes(a));
+    await eventually(() => !sdks.get(through!)!.check('data.read').allowed, 2000, `${through} isolated`);
     const isolated = storm.filter((a) => !sdks.get(a)!.check('data.read').allowed);
-    expect(isolated).toEqual(['storm-1']);
-    // The fleet-wide switch was not thrown by our own alert.
-    expect(sdks.get('storm-5')!.check('data.read').allowed).toBe(true);
+    // Only that one: the held ones and the rest of the fleet keep working (our own alert threw no fleet-wide switch).
+    expect(isolated).toEqual([through]);
   });
 
   it('refuses the fleet-wide kill switch without its confirmation', async () => {
