@@ -7,7 +7,8 @@ export function detectorMetrics(registry: Registry) {
     alerts: counter('warden_detector_alerts_total', 'Alerts produced, by detector and severity', ['detector', 'severity'], registry),
     dlq: counter('warden_detector_dlq_total', 'Records sent to the dead-letter topic, by reason', ['reason'], registry),
     lag: gauge('warden_detector_consumer_lag', 'Records behind the end of each partition after the last batch', ['partition'], registry),
-    batchSeconds: histogram('warden_detector_batch_seconds', 'Time to process one batch: decode, detect, produce, write state, commit', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], [], registry),
+    batchSeconds: histogram('warden_detector_batch_seconds', 'Time to process one batch: decode, verify, detect, produce alerts and dead letters (and checkpoint when due)', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], [], registry),
+    checkpointSeconds: histogram('warden_detector_checkpoint_seconds', 'Time to checkpoint one partition: snapshot changed agents, write state and covered offset to Redis, commit to Kafka', [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], [], registry),
     agentsCached: gauge('warden_detector_agents_cached', 'Agents whose state is cached in this process', [], registry),
   };
 }

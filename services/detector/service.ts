@@ -2,8 +2,15 @@
  * The detector service: a consumer group on agent.events around the pure
  * engine. Per batch (one partition): skip what the stored state already
  * covers, decode and verify, run the engine, produce alerts and dead letters
- * (acks=-1), write the changed state and the covered offset to Redis in one
- * transaction, and only then commit the offset to Kafka.
+ * (acks=-1). Per checkpoint (every `detector.checkpointIntervalMs`, per
+ * partition): write the partition's changed agents and its covered offset to
+ * Redis in one transaction, and only then commit the offset to Kafka.
+ *
+ * Why checkpoints rather than a write per batch: an agent's state snapshot
+ * costs far more than one event's detection, and a busy agent appears in
+ * every batch. Nothing is lost by waiting: a crash re-reads from the last
+ * committed offset onto the last checkpointed state, and alert ids are
+ * deterministic, so the replayed alerts are the same alerts.
  */
 import { randomUUID } from 'node:crypto';
 import type { WardenConfig } from '../../shared/config/index.js';
@@ -33,10 +40,12 @@ export interface DetectorOptions {
   stateTtlSeconds?: number;
   /** Most agents kept in process; beyond that the least recently used are evicted (they are in Redis). */
   maxCachedAgents?: number;
-  /** Partitions processed concurrently (default 3). */
+  /** Partitions processed concurrently (default: config.detector.partitionsInFlight). */
   partitionsInFlight?: number;
-  /** Called after each batch is fully committed (tests and benchmarks observe progress with it). */
-  onBatchCommitted?: (info: { partition: number; lastOffset: string; alerts: Alert[]; dlq: number }) => void;
+  /** Default: config.detector.checkpointIntervalMs (0 = after every batch). */
+  checkpointIntervalMs?: number;
+  /** Called after each batch is processed and its alerts acknowledged (tests and benchmarks observe progress with it). */
+  onBatchDone?: (info: { partition: number; lastOffset: string; alerts: Alert[]; dlq: number }) => void;
 }
 
 export class DetectorService {
@@ -47,6 +56,13 @@ export class DetectorService {
   readonly #groupId: string;
   readonly #cached = new Map<string, true>(); // insertion order = LRU order
   readonly #processed = new Map<number, bigint>();
+  /** Per partition: what is processed but not yet checkpointed. */
+  readonly #pending = new Map<number, PendingCheckpoint>();
+  /** Agents with state not yet checkpointed (never evicted from the cache). */
+  readonly #dirtyAgents = new Set<string>();
+  /** Per partition: the tail of its serial work (batches and timer checkpoints never overlap). */
+  readonly #partitionTail = new Map<number, Promise<void>>();
+  #checkpointTimer: NodeJS.Timeout | null = null;
   #redis: Redis | null = null;
   #store: StateStore | null = null;
   #schemaRegistry: SchemaRegistry | null = null;
@@ -91,29 +107,46 @@ export class DetectorService {
     const consumer = kafka.consumer({ groupId: this.#groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 100 });
     this.#consumer = consumer;
     // A rebalance may move partitions (and their agents) elsewhere: forget cached state so it is reloaded from Redis.
+    // Uncheckpointed progress is dropped too: kafkajs re-reads from the committed offset after a rebalance.
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.#dropCache();
       logger.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'detector joined the group');
     });
     await consumer.connect();
     await consumer.subscribe({ topic: config.topics.events.name, fromBeginning: true });
-    // Offsets are resolved only after a batch's alerts are acknowledged and its state written; kafkajs then
-    // commits resolved offsets every second. Redis holds the exact covered offset per partition, so a
-    // restart that re-reads the last second of records skips them instead of counting them twice.
+    // Offsets are resolved after a batch's alerts are acknowledged (that moves the fetch position) and
+    // committed by us, only after a checkpoint wrote the state they cover. Redis holds the exact covered
+    // offset per partition, so a restart that re-reads records the state already includes skips them.
     // Several partitions in flight overlap their Redis and Kafka round trips (the engine itself is synchronous).
     await consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 1000,
+      autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.#o.partitionsInFlight ?? 3,
-      eachBatch: (p) => this.#onBatch(p),
+      partitionsConsumedConcurrently: this.#o.partitionsInFlight ?? config.detector.partitionsInFlight,
+      eachBatch: (p) => this.#serially(p.batch.partition, () => this.#onBatch(p)),
     });
     this.#running = true;
+    // A partition that goes quiet still gets its last progress checkpointed and committed.
+    const interval = this.#checkpointIntervalMs;
+    if (interval > 0) {
+      this.#checkpointTimer = setInterval(() => void this.#checkpointDue(Date.now() - interval), interval);
+      this.#checkpointTimer.unref();
+    }
     logger.info({ topic: config.topics.events.name, groupId: this.#groupId }, 'detector consuming');
   }
 
-  async #onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
-    if (batch.isEmpty() || !isRunning() || isStale()) return;
+  get #checkpointIntervalMs(): number {
+    return this.#o.checkpointIntervalMs ?? this.#o.config.detector.checkpointIntervalMs;
+  }
+
+  /** Runs `fn` after the partition's previous work (a batch or a checkpoint) settles. */
+  #serially(partition: number, fn: () => Promise<void>): Promise<void> {
+    const run = (this.#partitionTail.get(partition) ?? Promise.resolve()).then(fn); // the tail never rejects
+    this.#partitionTail.set(partition, run.catch(() => undefined));
+    return run;
+  }
+
+  async #onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    if (batch.isEmpty() || !isRunning() || isStale() || !this.#running) return;
     const started = process.hrtime.bigint();
     const { engine } = this.#o;
     const store = this.#store!;
@@ -159,25 +192,73 @@ export class DetectorService {
       });
 
       await this.#publish(alerts, dead);
-      const states = new Map<string, unknown>();
-      for (const a of dirty) states.set(a, engine.exportAgent(a));
-      await store.commit(topic, partition, lastOffset, states, engine.exportShared(), this.#o.stateTtlSeconds ?? 30 * 24 * 3600);
       this.#processed.set(partition, BigInt(lastOffset));
-      resolveOffset(lastOffset); // marks it committable, and moves the fetch position
-      await commitOffsetsIfNecessary();
+      const pending = this.#pendingOf(topic, partition);
+      pending.lastOffset = lastOffset;
+      for (const a of dirty) {
+        pending.agents.add(a);
+        this.#dirtyAgents.add(a);
+      }
+      resolveOffset(lastOffset); // moves the fetch position; the commit waits for the checkpoint
+      if (Date.now() - pending.checkpointedAt >= this.#checkpointIntervalMs) await this.#checkpoint(partition);
       this.metrics.lag.set({ partition: String(partition) }, Number(batch.offsetLagLow()));
       for (const a of alerts) this.metrics.alerts.inc({ detector: a.detector, severity: a.severity });
       this.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.#evictIfNeeded();
-      this.#o.onBatchCommitted?.({ partition, lastOffset, alerts, dlq: dead.length });
+      this.#o.onBatchDone?.({ partition, lastOffset, alerts, dlq: dead.length });
       await heartbeat();
     } catch (err) {
-      // The engine's in-process state may now be ahead of Redis: forget it, so the retried batch starts from the stored state.
+      // The engine's in-process state may now be ahead of Redis: forget it (and every uncheckpointed
+      // partition's progress), so the retried batch starts from the stored state.
       this.#dropCache();
       this.#o.engine.importShared(await store.loadShared().catch(() => null));
       this.#o.logger.error({ err: (err as Error).message, topic, partition }, 'batch failed; it will be retried from the last committed offset');
       throw err;
     }
+  }
+
+  #pendingOf(topic: string, partition: number): PendingCheckpoint {
+    let p = this.#pending.get(partition);
+    if (!p) {
+      p = { topic, lastOffset: null, agents: new Set(), checkpointedAt: Date.now() };
+      this.#pending.set(partition, p);
+    }
+    return p;
+  }
+
+  /**
+   * Writes the partition's changed agents, the shared (peer) state and the covered offset in one Redis
+   * transaction, then commits the next offset to Kafka. Runs inside the partition's serial queue, so no
+   * batch of this partition is half-processed meanwhile: the state is exactly that of the covered offset.
+   */
+  async #checkpoint(partition: number): Promise<void> {
+    const pending = this.#pending.get(partition);
+    if (!pending || pending.lastOffset === null) return;
+    const { engine } = this.#o;
+    const started = process.hrtime.bigint();
+    const states = new Map<string, unknown>();
+    for (const a of pending.agents) states.set(a, engine.exportAgent(a));
+    const { topic, lastOffset } = pending;
+    await this.#store!.commit(topic, partition, lastOffset, states, engine.exportShared(), this.#o.stateTtlSeconds ?? 30 * 24 * 3600);
+    await this.#consumer!.commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
+    for (const a of pending.agents) this.#dirtyAgents.delete(a);
+    pending.agents.clear();
+    pending.lastOffset = null;
+    pending.checkpointedAt = Date.now();
+    this.metrics.checkpointSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /** Checkpoints every partition with progress older than `before` (the timer), or all of them (stop). */
+  async #checkpointDue(before = Infinity): Promise<void> {
+    const due = [...this.#pending.entries()].filter(([, p]) => p.lastOffset !== null && p.checkpointedAt <= before).map(([partition]) => partition);
+    await Promise.all(
+      due.map((partition) =>
+        this.#serially(partition, () => this.#checkpoint(partition)).catch((err: Error) => {
+          // Left pending: the next batch or tick tries again; a restart replays from the last commit.
+          this.#o.logger.warn({ err: err.message, partition }, 'checkpoint failed; will retry');
+        }),
+      ),
+    );
   }
 
   async #ensureLoaded(agentIds: string[]): Promise<void> {
@@ -201,6 +282,7 @@ export class DetectorService {
     const max = this.#o.maxCachedAgents ?? 200_000;
     for (const agentId of this.#cached.keys()) {
       if (this.#cached.size <= max) break;
+      if (this.#dirtyAgents.has(agentId)) continue; // its state is not in Redis yet
       this.#cached.delete(agentId);
       this.#o.engine.evictAgent(agentId);
     }
@@ -210,6 +292,8 @@ export class DetectorService {
     for (const agentId of this.#cached.keys()) this.#o.engine.evictAgent(agentId);
     this.#cached.clear();
     this.#processed.clear();
+    this.#pending.clear();
+    this.#dirtyAgents.clear();
   }
 
   async #publish(alerts: Alert[], dead: Message[]): Promise<void> {
@@ -223,16 +307,27 @@ export class DetectorService {
     for (const chunk of chunkBySize(dead, DLQ_REQUEST_BYTES)) await this.#producer!.send({ topic: config.topics.dlq.name, acks: -1, messages: chunk });
   }
 
-  /** Stops once: finish the batch in hand, then disconnect (offsets were committed per batch). */
+  /** Stops once: let the batches in hand finish, checkpoint and commit what they did, then disconnect. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      const wasRunning = this.#running;
       this.#running = false;
+      if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
+      if (wasRunning) await this.#checkpointDue();
       await this.#consumer?.disconnect().catch(() => undefined);
       await this.#producer?.disconnect().catch(() => undefined);
       await this.#redis?.quit().catch(() => undefined);
     })();
     return this.#stopping;
   }
+}
+
+interface PendingCheckpoint {
+  topic: string;
+  /** Last processed offset not yet checkpointed (null: nothing pending). */
+  lastOffset: string | null;
+  agents: Set<string>;
+  checkpointedAt: number;
 }
 
 const DLQ_REQUEST_BYTES = 512 * 1024;

@@ -102,7 +102,7 @@ function parseEnvValue(path: string, raw: string): unknown {
   if (path === 'kafka.brokers' || path.endsWith('Versions')) return raw.split(',').map((s) => s.trim()).filter(Boolean);
   if (raw === 'true') return true;
   if (raw === 'false') return false;
-  if (/(Port|\.port)$/.test(path) && /^\d+$/.test(raw)) return Number(raw);
+  if (/(Port|\.port|Ms|InFlight)$/.test(path) && /^\d+$/.test(raw)) return Number(raw);
   return raw;
 }
 

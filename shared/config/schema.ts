@@ -106,6 +106,18 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    detector: z
+      .object({
+        /**
+         * How often per-agent state and covered offsets are checkpointed to Redis (and then offsets
+         * committed to Kafka). 0 = after every batch. Longer = fewer state writes, more re-reading after a crash.
+         */
+        checkpointIntervalMs: z.number().int().min(0).max(60_000).default(1000),
+        /** Partitions processed concurrently by one instance. */
+        partitionsInFlight: z.number().int().min(1).max(64).default(3),
+      })
+      .strict()
+      .default({}),
     logging: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()
@@ -155,6 +167,8 @@ export const ENV_OVERRIDES: Record<string, string> = {
   WARDEN_TOPIC_QUARANTINE: 'topics.quarantine.name',
   WARDEN_TOPIC_SIEM: 'topics.siem.name',
   WARDEN_LOG_LEVEL: 'logging.level',
+  WARDEN_DETECTOR_CHECKPOINT_MS: 'detector.checkpointIntervalMs',
+  WARDEN_DETECTOR_PARTITIONS_IN_FLIGHT: 'detector.partitionsInFlight',
   WARDEN_SPLUNK_HEC_URL: 'siem.splunkHec.url',
   WARDEN_SPLUNK_HEC_TOKEN: 'siem.splunkHec.token',
   WARDEN_SPLUNK_HEC_INDEX: 'siem.splunkHec.index',
