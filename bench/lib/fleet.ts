@@ -31,3 +31,47 @@ export function* steadyFleet(agents: number, count: number, endMs = Date.now()):
     yield { event };
   }
 }
+
+export const BUCKET_MS = 300_000;
+
+/** Secrets for any agent names, in the shape Keyring takes (benchmarks only; never logged). */
+export function keyringData(agentIds: Iterable<string>): Record<string, Record<string, string>> {
+  return Object.fromEntries([...agentIds].map((a) => [a, { k1: `bench-secret-${a}-0123456789abcdef` }]));
+}
+
+/**
+ * The k-th ordinary action of an agent: the same rotation of actions,
+ * resources and sizes as steadyFleet, so an agent's live traffic looks like
+ * its history (no first-seen resource, no size outlier).
+ */
+export function ordinaryEvent(agentId: string, agentRole: string, k: number, timestamp: number, seq: number): AgentActionEvent {
+  const action = ACTIONS[k % ACTIONS.length]!;
+  return {
+    eventId: `${agentId}:${seq}`, agentId, agentRole, tenantId: 'bench', sessionId: `s-${agentId}-${k >> 6}`, principal: null,
+    timestamp, seq, action, resource: `kb.articles.${k % 17}`, target: action === 'email.send' ? 'example.com' : null,
+    outcome: 'SUCCESS', bytesIn: 200 + (k % 50), bytesOut: 800 + (k % 300), records: 1 + (k % 4), tokens: 40 + (k % 90),
+    amount: null, currency: null, text: action === 'prompt.input' ? 'summarise the ticket history for this customer' : null, attributes: {},
+  };
+}
+
+/**
+ * Steady traffic in event-time order: `buckets` five-minute buckets ending at
+ * the bucket boundary at or before `endMs`; in each, every agent sends
+ * `perBucket` ordinary events spread over the bucket. Agents interleave, one
+ * agent's events are in order (as Kafka delivers them per partition).
+ */
+export function* bucketedFleet(agentIds: readonly string[], role: (i: number) => string, buckets: number, perBucket: number, endMs: number): Generator<AgentActionEvent> {
+  const end = Math.floor(endMs / BUCKET_MS) * BUCKET_MS;
+  const start = end - buckets * BUCKET_MS;
+  const step = BUCKET_MS / perBucket;
+  for (let b = 0; b < buckets; b++) {
+    for (let k = 0; k < perBucket; k++) {
+      for (let a = 0; a < agentIds.length; a++) {
+        const n = b * perBucket + k;
+        // Each agent at its own offset inside the slot, so agents do not all act at the same millisecond.
+        const ts = start + b * BUCKET_MS + Math.floor(k * step + ((a % 97) / 97) * step);
+        yield ordinaryEvent(agentIds[a]!, role(a), n + a, ts, n + 1);
+      }
+    }
+  }
+}

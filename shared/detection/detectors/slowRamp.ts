@@ -135,7 +135,7 @@ export function createSlowRampDetector(rules: Rules): Detector<RampState> {
     const c = spec.poisson ? 1 : Math.max(center, 1e-9);
     // Judge (and measure today's level) only in the agent's active hours: quiet hours say nothing about a ramp.
     const active = center >= ACTIVE_SHARE * peakOf(s, bucket);
-    if (!active) {
+    if (!active) { const dbg = (globalThis as any).__rampDbg; if (dbg) dbg(ctx.agentId, i, bucket, { x, mu, expected, center, level, sigma, cu: s.cu, active, inactive: 1 });
       learnSeason(s, slot, warm ? Math.min(x, (mu + (spec.poisson ? 1 : Math.max(center, 1e-9))) * Math.exp(RAMP_CAP_Z * sigma)) : x);
       return null;
     }
@@ -152,6 +152,7 @@ export function createSlowRampDetector(rules: Rules): Detector<RampState> {
       return null;
     }
     const r = Math.log((x + c) / (mu + c));
+    const dbg = (globalThis as any).__rampDbg; if (dbg) dbg(ctx.agentId, i, bucket, { x, mu, expected, center, level, sigma, cu: s.cu, active });
     const z = Math.max(-th.zCap, Math.min(th.zCap, r / sigma));
     if (s.tr.length < TREND_BUCKETS) {
       s.tr.push(roundSig(r));
