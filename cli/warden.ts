@@ -5,6 +5,7 @@ import { fail, type GlobalOptions } from './commands/common.js';
 import { registerDemo } from './commands/demo.js';
 import { registerReplay } from './commands/replay.js';
 import { registerRespond } from './commands/respond.js';
+import { registerSimulate } from './commands/simulate.js';
 import { registerStack } from './commands/stack.js';
 import { registerTail } from './commands/tail.js';
 import { registerTopics } from './commands/topics.js';
@@ -22,6 +23,7 @@ registerDemo(program, globals);
 registerStack(program, globals);
 registerTopics(program, globals);
 registerTail(program, globals);
+registerSimulate(program, globals);
 registerReplay(program, globals);
 registerRespond(program, globals);
 

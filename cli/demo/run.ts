@@ -8,7 +8,8 @@
  * SDK refuses is not taken (not published). Ends with a table per incident.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { FleetPublisher, type Forgery } from '../simulate/publisher.js';
+import { pace } from '../simulate/pace.js';
+import { FleetPublisher } from '../simulate/publisher.js';
 import { stackDown, stackUp, stackStatus, type Component } from '../stack/index.js';
 import { createDetectionEngine } from '../../services/detector/engine.js';
 import { DetectorService } from '../../services/detector/service.js';
@@ -111,50 +112,32 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   // 6. Watch what comes out.
   const watch = await watchOutputs(kafka, config, runId);
 
-  // 7. Publish in compressed time.
+  // 7. Publish in compressed time. The compromised agents ask their SDK before acting; a refused action never happens.
   const publisher = new FleetPublisher(kafka, config, keyring);
   await publisher.connect();
   const t0 = Date.now();
-  const span = scenario.endTs - scenario.startTs;
-  let next = 0;
-  let published = 0;
-  let lastCount = 0;
-  let lastTick = t0;
   let rate = 0;
-  const events = scenario.events;
-  while (next < events.length) {
-    const elapsed = Date.now() - t0;
-    const simNow = scenario.startTs + (span * elapsed) / o.durationMs;
-    const batch = [];
-    while (next < events.length && scenario.arrivals[next]! <= simNow && batch.length < 5000) {
-      const e = events[next++]!;
+  const { published } = await pace({
+    events: scenario.events,
+    arrivals: scenario.arrivals,
+    startTs: scenario.startTs,
+    endTs: scenario.endTs,
+    durationMs: o.durationMs,
+    send: (batch) => publisher.publish(batch),
+    admit: (e) => {
       const sdk = sdks.get(e.agentId);
-      // The compromised agent asks its SDK before acting; a refused action never happens.
-      if (sdk && e.verification === 'valid' && !sdk.check(e.action).allowed) {
-        refused.set(e.agentId, (refused.get(e.agentId) ?? 0) + 1);
-        continue;
-      }
-      const { verification, ...event } = e;
-      batch.push({ event, forge: verification === 'valid' ? undefined : (verification as Forgery) });
-    }
-    if (batch.length > 0) {
-      await publisher.publish(batch);
-      published += batch.length;
-    } else {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const t = Date.now();
-    if (t - lastTick >= 500) {
-      rate = ((published - lastCount) * 1000) / (t - lastTick);
-      lastTick = t;
-      lastCount = published;
+      if (!sdk || sdk.check(e.action).allowed) return true;
+      refused.set(e.agentId, (refused.get(e.agentId) ?? 0) + 1);
+      return false;
+    },
+    onTick: (p) => {
+      rate = p.eventsPerSecond;
       view.update({
-        elapsedMs: t - t0, simulatedFraction: Math.min(1, (simNow - scenario.startTs) / span), simulatedTimeMs: Math.min(simNow, scenario.endTs),
-        eventsPublished: published, eventsPerSecond: rate, alertsBySeverity: watch.bySeverity(), agentsIsolated: watch.isolatedCount(),
-        agentsTotal: scenario.agents.length, lastAlerts: watch.recent(),
+        elapsedMs: p.elapsedMs, simulatedFraction: p.fraction, simulatedTimeMs: p.simulatedTimeMs, eventsPublished: p.published, eventsPerSecond: rate,
+        alertsBySeverity: watch.bySeverity(), agentsIsolated: watch.isolatedCount(), agentsTotal: scenario.agents.length, lastAlerts: watch.recent(),
       });
-    }
-  }
+    },
+  });
   await publisher.disconnect();
 
   // 8. Let the pipeline finish what is in flight (a poll with a deadline).
