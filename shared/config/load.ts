@@ -48,6 +48,8 @@ export function loadConfig(options: LoadConfigOptions = {}): WardenConfig {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     merged = setPath(merged, path, parseEnvValue(path, raw));
+    // The variable replaces the whole value, so it is also where any part of it came from.
+    for (const k of [...origin.keys()]) if (k.startsWith(`${path}.`)) origin.delete(k);
     origin.set(path, name);
   }
   for (const name of Object.keys(env)) {
@@ -61,7 +63,8 @@ export function loadConfig(options: LoadConfigOptions = {}): WardenConfig {
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = issue.path.join('.');
-      const from = origin.get(key) ?? [...origin.entries()].find(([k]) => key.startsWith(`${k}.`))?.[1];
+      // The most specific source: the key itself, else its longest marked parent (a variable that set the whole list).
+      const from = origin.get(key) ?? [...origin.entries()].filter(([k]) => key.startsWith(`${k}.`)).sort(([a], [b]) => b.length - a.length)[0]?.[1];
       issues.push(`${key || '(root)'}: ${issue.message}${from ? ` (from ${from})` : ''}`);
     }
   }

@@ -46,6 +46,11 @@ describe('configuration', () => {
     expect(e.issues.join('\n')).toMatch(/registry\.url: .*\(from WARDEN_REGISTRY_URL\)/);
   });
 
+  it('blames the variable, not the file, when a variable replaced a list the file set', () => {
+    const e = errorOf(() => loadConfig({ ...noStack, env: { WARDEN_KAFKA_BROKERS: 'no-port' }, file: file('kafka:\n  brokers: ["a:9092"]\n') }));
+    expect(e.issues.join('\n')).toMatch(/kafka\.brokers\.0: .*\(from WARDEN_KAFKA_BROKERS\)/);
+  });
+
   it('reports unknown keys and unknown WARDEN_ variables instead of ignoring them', () => {
     const e = errorOf(() => loadConfig({ ...noStack, env: { WARDEN_KAFKA_BROKER: 'typo:9092' }, file: file('kafka:\n  borkers: ["a:1"]\n') }));
     const text = e.issues.join('\n');
