@@ -8,7 +8,7 @@ import type { Forgery, OutgoingEvent } from './publisher.js';
 
 export interface PaceProgress {
   elapsedMs: number;
-  /** Simulated (event) time reached. */
+  /** Simulated (event) time of the last event sent. */
   simulatedTimeMs: number;
   /** 0..1 of the scenario's span. */
   fraction: number;
@@ -54,7 +54,8 @@ export async function pace(o: PaceOptions): Promise<{ published: number; withhel
     if (t > lastTick) rate = ((published - lastCount) * 1000) / (t - lastTick);
     lastTick = t;
     lastCount = published;
-    const simulatedTimeMs = Math.min(simNow, o.endTs);
+    // Progress is what has left, not what the clock says should have: a slow cluster shows as lag, not as 100%.
+    const simulatedTimeMs = next >= o.events.length ? o.endTs : Math.min(simNow, next > 0 ? o.arrivals[next - 1]! : o.startTs);
     o.onTick?.({ elapsedMs: t - t0, simulatedTimeMs, fraction: (simulatedTimeMs - o.startTs) / span, published, eventsPerSecond: rate });
   };
   while (next < o.events.length) {
