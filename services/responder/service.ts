@@ -108,10 +108,13 @@ export class ResponderService {
     logger.info({ topic: config.topics.alerts.name }, 'responder consuming');
   }
 
-  /** Decides one alert; idempotent per alertId (an updated count of the same incident is not a new decision). */
+  /**
+   * Decides one alert; idempotent per (alertId, severity): an updated count of the same incident is not a
+   * new decision, but an escalation (the detector raised the incident's severity while it grew) is.
+   */
   async handleAlert(alert: Alert): Promise<Decision | null> {
     if (alert.detector === CIRCUIT_BREAKER_DETECTOR) return null; // our own: never act on it, or a trip could isolate the fleet
-    const seenKey = `responder:seen:${alert.alertId}`;
+    const seenKey = `responder:seen:${alert.alertId}:${alert.severity}`;
     if (await this.#redis.exists(seenKey)) return null;
     const now = this.#now();
     const decision = decide(alert, this.#o.policy);

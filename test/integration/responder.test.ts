@@ -114,6 +114,16 @@ describe('responder on the real stack', () => {
     expect(isolated).toEqual([through]);
   });
 
+  it('decides once per incident and severity: a redelivery is ignored, an escalation of the same alert is decided again', async () => {
+    const low = alert('resp-escalate', { severity: 'LOW', score: 52 });
+    expect((await responder.handleAlert(low))?.action).toBe('notify');
+    expect(await responder.handleAlert({ ...low, count: 2 })).toBeNull(); // same incident, same severity
+    const high = await responder.handleAlert({ ...low, severity: 'HIGH', score: 85, count: 3 });
+    expect(high).toMatchObject({ action: 'quarantine', mode: 'approval' });
+    expect((await responder.approvals.list()).some((p) => p.agentId === 'resp-escalate' && p.alert.alertId === low.alertId)).toBe(true);
+    expect(await responder.handleAlert({ ...low, severity: 'HIGH', score: 90, count: 4 })).toBeNull();
+  });
+
   it('refuses the fleet-wide kill switch without its confirmation', async () => {
     const res = await call('POST', '/v1/fleet/quarantine', tokens.responder, { reason: 'test' });
     expect(res.status).toBe(400);

@@ -4,6 +4,7 @@
  * protocol fake that answers 429/503 first. Redaction holds on every path.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toEcs } from '../../shared/siem/index.js';
 import { SiemForwarder } from '../../services/siem-forwarder/service.js';
 import { sinksFromConfig } from '../../services/siem-forwarder/sinks/registry.js';
 import type { WardenConfig } from '../../shared/config/index.js';
@@ -82,11 +83,16 @@ describe('SIEM forwarder on the real stack', () => {
     expect(everything).toContain('[redacted:ticket]');
   });
 
-  it('is idempotent on redelivery into _bulk (create by alert id) and dead-letters a permanent refusal', async () => {
+  it('is idempotent on redelivery into _bulk, keeps an incident\'s latest state, and dead-letters a permanent refusal', async () => {
     const again = alert('siem-c');
-    await publishAlerts(config, [again, again]);
-    await eventually(() => fake.bulkDocs.has(again.alertId) && fake.requests.filter((r) => r.path === '/_bulk').length >= 3, 10_000, 'bulk delivery');
+    const escalated = { ...again, severity: 'CRITICAL' as const, count: again.count + 2 };
+    // A redelivery, the escalated update, then a stale copy arriving late: the SIEM must end on the update.
+    await publishAlerts(config, [again, again, escalated, again]);
+    await eventually(() => fake.bulkVersions.get(again.alertId) === escalated.count && fake.requests.filter((r) => r.path === '/_bulk').length >= 3, 10_000, 'bulk delivery');
     expect([...fake.bulkDocs.keys()].filter((k) => k === again.alertId)).toHaveLength(1);
+    expect(fake.bulkDocs.get(again.alertId)).toMatchObject({ event: { id: again.alertId } });
+    expect(fake.bulkDocs.get(again.alertId)!.event.severity).toBe((toEcs(escalated) as { event: { severity: number } }).event.severity);
+    expect(fake.violations).toEqual([]);
 
     // A 400 from HEC is permanent: the alert goes to the DLQ with the sink's reason, and the batch moves on.
     fake.failFirst.hec.push(400);

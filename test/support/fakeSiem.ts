@@ -11,6 +11,8 @@ export interface FakeSiem {
   url: string;
   hecEvents: Record<string, any>[];
   bulkDocs: Map<string, Record<string, any>>;
+  /** External version of each stored document. */
+  bulkVersions: Map<string, number>;
   violations: string[];
   requests: { path: string; status: number }[];
   /** Statuses to answer before accepting (e.g. [429, 503]). */
@@ -19,7 +21,7 @@ export interface FakeSiem {
 }
 
 export async function startFakeSiem(opts: { hecToken: string }): Promise<FakeSiem> {
-  const state: Omit<FakeSiem, 'url' | 'close'> = { hecEvents: [], bulkDocs: new Map(), violations: [], requests: [], failFirst: { hec: [], bulk: [] } };
+  const state: Omit<FakeSiem, 'url' | 'close'> = { hecEvents: [], bulkDocs: new Map(), bulkVersions: new Map(), violations: [], requests: [], failFirst: { hec: [], bulk: [] } };
   const read = (req: IncomingMessage) => new Promise<string>((r) => { let b = ''; req.on('data', (c) => (b += c)); req.on('end', () => r(b)); });
   const server: Server = createServer(async (req, res) => {
     const body = await read(req);
@@ -58,13 +60,19 @@ export async function startFakeSiem(opts: { hecToken: string }): Promise<FakeSie
       if (lines.length % 2 !== 0) return violation('action and document lines must pair up');
       const items = [];
       for (let i = 0; i < lines.length; i += 2) {
-        const action = lines[i].create;
-        if (!action?._id || !action._index) return violation('expected create actions with _index and _id');
-        const exists = state.bulkDocs.has(action._id);
-        if (!exists) state.bulkDocs.set(action._id, lines[i + 1]);
-        items.push({ create: { _index: action._index, _id: action._id, status: exists ? 409 : 201 } });
+        const action = lines[i].index;
+        if (!action?._id || !action._index) return violation('expected index actions with _index and _id');
+        if (action.version_type !== 'external' || !Number.isInteger(action.version) || action.version < 1) return violation('expected an external version (a positive integer)');
+        // Elasticsearch's external versioning: only a higher version replaces the document.
+        const current = state.bulkVersions.get(action._id);
+        const accepted = current === undefined || action.version > current;
+        if (accepted) {
+          state.bulkDocs.set(action._id, lines[i + 1]);
+          state.bulkVersions.set(action._id, action.version);
+        }
+        items.push({ index: { _index: action._index, _id: action._id, _version: accepted ? action.version : current, status: accepted ? (current === undefined ? 201 : 200) : 409 } });
       }
-      return answer(200, { took: 1, errors: items.some((i) => i.create.status >= 300), items });
+      return answer(200, { took: 1, errors: items.some((i) => i.index.status >= 300), items });
     }
     answer(404, { error: 'not found' });
   });

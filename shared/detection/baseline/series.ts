@@ -79,7 +79,7 @@ export interface SeriesState {
   sc: number[];
   /** Seasonal variances (empty when not seasonal). */
   sv: number[];
-  /** Open bucket: threshold (-1 not computed, 0 disarmed), expected, spread, source, fired. */
+  /** Open bucket: threshold (-1 not computed, 0 disarmed), expected, spread, source, highest score band fired (0 none). */
   t: number;
   e: number;
   sp: number;
@@ -290,14 +290,22 @@ export function touch(st: SeriesState, p: SeriesParams, bucket: number, peer: Pe
   if (st.t === -1) arm(st, p, peer, ownAllowed);
 }
 
-/** True exactly once per bucket, when the open bucket crosses its threshold (or the absolute ceiling). */
+/**
+ * True when the open bucket crosses its threshold (or the absolute ceiling),
+ * and again each time it climbs into a higher score band (0.6, 0.8: where the
+ * alert's severity steps up), so at most three times per bucket. Why: the
+ * first crossing fires early, at a score near 0.5; an exfiltration that keeps
+ * going must raise the alert's severity while it happens, not a bucket later.
+ * `st.f` holds the highest band fired in this bucket (0 = none).
+ */
 export function crossed(st: SeriesState, p: SeriesParams): boolean {
-  if (st.f !== 0) return false;
-  if ((st.t > 0 && st.x >= st.t) || st.x >= p.alwaysAt) {
-    st.f = 1;
-    return true;
-  }
-  return false;
+  if (st.f >= 3) return false;
+  if (!((st.t > 0 && st.x >= st.t) || st.x >= p.alwaysAt)) return false;
+  const score = seriesScore(st, p);
+  const band = score >= 0.8 ? 3 : score >= 0.6 ? 2 : 1;
+  if (band <= st.f) return false;
+  st.f = band;
+  return true;
 }
 
 export function seriesScore(st: SeriesState, p: SeriesParams): number {

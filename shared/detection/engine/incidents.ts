@@ -7,7 +7,8 @@
  * - Further findings of the same rule within `cooldownMs` of the incident's
  *   last finding join it: count and lastSeen grow, the strongest evidence is
  *   kept, and the alert is re-emitted (same alertId, higher count) at most
- *   once per cooldown.
+ *   once per cooldown, or at once when the strongest evidence raises its
+ *   severity (an incident that grows while it happens is escalated now).
  * - An incident with no finding for `cooldownMs` closes; if its count grew
  *   since the last emission, a final update is emitted then (noticed at the
  *   agent's next bucket change or at flush).
@@ -29,13 +30,18 @@ export interface Incident {
   /** Best score so far (0..100) and the alert carrying its evidence. */
   score: number;
   alert: Alert;
+  /** Severity at the last emission (absent in snapshots from before escalation existed). */
+  emittedSeverity?: Alert['severity'];
 }
+
+const RANK: Record<Alert['severity'], number> = { INFO: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
 
 export type IncidentBook = Map<string, Incident>;
 
 function emitUpdate(inc: Incident, out: Alert[]): void {
   out.push({ ...inc.alert, count: inc.count, firstSeen: inc.firstSeen, lastSeen: inc.lastSeen });
   inc.emitted = inc.count;
+  inc.emittedSeverity = inc.alert.severity;
 }
 
 export function recordFinding(book: IncidentBook, f: Finding, rule: RuleDef, party: AlertParty, now: number, bucketMs: number, cooldownMs: number, out: Alert[]): void {
@@ -49,7 +55,7 @@ export function recordFinding(book: IncidentBook, f: Finding, rule: RuleDef, par
     const alertId = alertIdFor(rule.id, party.agentId, Math.floor(now / bucketMs) * bucketMs);
     const base = { alertId, firstSeen: now, lastSeen: now, count: 1 };
     const alert = buildAlert(f, rule, party, base);
-    book.set(rule.id, { ...base, emitted: 1, lastEmit: now, score: alert.score, alert });
+    book.set(rule.id, { ...base, emitted: 1, lastEmit: now, score: alert.score, alert, emittedSeverity: alert.severity });
     out.push(alert);
     return;
   }
@@ -60,7 +66,8 @@ export function recordFinding(book: IncidentBook, f: Finding, rule: RuleDef, par
     inc.score = candidate.score;
     inc.alert = candidate;
   }
-  if (now - inc.lastEmit >= cooldownMs) {
+  const escalated = RANK[inc.alert.severity] > RANK[inc.emittedSeverity ?? inc.alert.severity];
+  if (escalated || now - inc.lastEmit >= cooldownMs) {
     inc.lastEmit = now;
     emitUpdate(inc, out);
   }

@@ -122,6 +122,14 @@ export function rulesWith(over: unknown): Rules {
   return resolveRules(over, 'test');
 }
 
+/** The incidents of rules starting with `prefix`, as a consumer upserting by alertId sees them: one per id, its latest emission, in order of first emission. */
 export function only(alerts: Alert[], prefix: string): Alert[] {
+  const byId = new Map<string, Alert>();
+  for (const a of alerts) if (a.ruleId.startsWith(prefix)) byId.set(a.alertId, a);
+  return [...byId.values()];
+}
+
+/** Every emission (first and updates) of rules starting with `prefix`. */
+export function emissions(alerts: Alert[], prefix: string): Alert[] {
   return alerts.filter((a) => a.ruleId.startsWith(prefix));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, HOUR_MS, T0, event, merge, only, renumber, run, stream } from './helpers.js';
+import { DAY_MS, HOUR_MS, T0, emissions, event, merge, only, renumber, run, stream } from './helpers.js';
 
 describe('volume-spike', () => {
   it('no alert during warm-up, an alert for bytes out 50x the usual bucket afterwards', () => {
@@ -11,6 +11,20 @@ describe('volume-spike', () => {
     expect(bytes.length).toBe(1);
     expect(bytes[0]!.firstSeen).toBeGreaterThanOrEqual(T0 + 2 * DAY_MS);
     expect(bytes[0]!.tags).toContain('mitre:T1041');
+  });
+
+  it('escalates the same alert while the exfiltration grows within the bucket, instead of waiting for the cooldown', () => {
+    const base = stream({ to: T0 + 3 * DAY_MS, perBucket: 10 });
+    // 40 MB out in twenty 2 MB steps, 5 s apart: one bucket.
+    const exfil = Array.from({ length: 20 }, (_, i) => event({ timestamp: T0 + 2 * DAY_MS + 12 * HOUR_MS + i * 5000, action: 'net.egress', target: 'files.example', bytesOut: 2_000_000 }));
+    const { alerts } = run(renumber(merge(base, exfil)));
+    const sent = emissions(alerts, 'volume-spike.bytes-out');
+    expect(new Set(sent.map((a) => a.alertId)).size).toBe(1); // one incident
+    const ranks = sent.map((a) => ['INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'].indexOf(a.severity));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b)); // severity only goes up
+    expect(sent.length).toBeGreaterThan(1); // it was raised early, then escalated
+    expect(sent.at(-1)!.severity).toBe('HIGH'); // the rule's full severity, within the bucket
+    expect(sent.at(-1)!.lastSeen).toBeLessThan(T0 + 2 * DAY_MS + 12 * HOUR_MS + 5 * 60_000);
   });
 
   it('a payment far above the agent\'s usual payments alerts; usual ones do not', () => {

@@ -118,11 +118,11 @@ describe('sink request bodies', () => {
     ]);
   });
 
-  it('_bulk: create actions keyed by alert id, NDJSON ending in a newline', () => {
+  it('_bulk: index actions keyed by alert id, versioned by its count, NDJSON ending in a newline', () => {
     const body = bulkBody([{ alert, ocsf: {} }], 'alerts');
     expect(body.endsWith('\n')).toBe(true);
     const [action, doc] = body.trim().split('\n').map((l) => JSON.parse(l));
-    expect(action).toEqual({ create: { _index: 'alerts', _id: alert.alertId } });
+    expect(action).toEqual({ index: { _index: 'alerts', _id: alert.alertId, version: alert.count, version_type: 'external' } });
     expect(doc.event.kind).toBe('alert');
   });
 });
