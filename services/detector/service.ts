@@ -63,6 +63,7 @@ export class DetectorService {
   /** Per partition: the tail of its serial work (batches and timer checkpoints never overlap). */
   readonly #partitionTail = new Map<number, Promise<void>>();
   #checkpointTimer: NodeJS.Timeout | null = null;
+  #sharedWrittenAt = 0;
   #redis: Redis | null = null;
   #store: StateStore | null = null;
   #schemaRegistry: SchemaRegistry | null = null;
@@ -236,10 +237,24 @@ export class DetectorService {
     if (!pending || pending.lastOffset === null) return;
     const { engine } = this.#o;
     const started = process.hrtime.bigint();
-    const states = new Map<string, unknown>();
-    for (const a of pending.agents) states.set(a, engine.exportAgent(a));
+    // Snapshots are CPU work (~10 KB of JSON per agent): done in slices with a yield between them, so
+    // other partitions' batches (and their alerts) are not held behind a long synchronous loop. Safe,
+    // because only this partition's batches touch these agents, and they wait in its queue.
+    const states = new Map<string, string>();
+    let slice = 0;
+    for (const a of pending.agents) {
+      const state = engine.exportAgent(a);
+      if (state !== undefined) states.set(a, JSON.stringify(state));
+      if (++slice % SNAPSHOT_SLICE === 0) await new Promise((r) => setImmediate(r));
+    }
     const { topic, lastOffset } = pending;
-    await this.#store!.commit(topic, partition, lastOffset, states, engine.exportShared(), this.#o.stateTtlSeconds ?? 30 * 24 * 3600);
+    // The role-level (peer) state is one document for all partitions (~2 KB per 100 agents) and approximate
+    // by nature: it goes along with at most one partition's checkpoint per interval, not with each.
+    const now = Date.now();
+    const shareDue = now - this.#sharedWrittenAt >= this.#checkpointIntervalMs;
+    const shared = shareDue ? JSON.stringify(engine.exportShared()) : undefined;
+    await this.#store!.commit(topic, partition, lastOffset, states, shared, this.#o.stateTtlSeconds ?? 30 * 24 * 3600);
+    if (shareDue) this.#sharedWrittenAt = now;
     await this.#consumer!.commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
     for (const a of pending.agents) this.#dirtyAgents.delete(a);
     pending.agents.clear();
@@ -331,6 +346,8 @@ interface PendingCheckpoint {
 }
 
 const DLQ_REQUEST_BYTES = 512 * 1024;
+/** Agents snapshotted per event-loop tick during a checkpoint. */
+const SNAPSHOT_SLICE = 32;
 
 function chunkBySize(messages: Message[], maxBytes: number): Message[][] {
   const chunks: Message[][] = [];

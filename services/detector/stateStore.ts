@@ -45,11 +45,14 @@ export class StateStore {
     return v === null ? -1n : BigInt(v);
   }
 
-  /** Writes the changed agents, the shared (peer-group) state and the covered offset atomically. */
-  async commit(topic: string, partition: number, lastOffset: string, agents: Map<string, unknown>, shared: unknown, ttlSeconds: number): Promise<void> {
+  /**
+   * Writes the changed agents, the shared (peer-group) state and the covered offset atomically.
+   * States arrive serialised (JSON text), so the caller can spread that CPU work over several ticks.
+   */
+  async commit(topic: string, partition: number, lastOffset: string, agents: Map<string, string>, shared: string | undefined, ttlSeconds: number): Promise<void> {
     const tx = this.redis.multi();
-    for (const [agentId, state] of agents) tx.set(this.#agentKey(agentId), JSON.stringify(state), 'EX', ttlSeconds);
-    if (shared !== undefined) tx.set(this.#sharedKey(), JSON.stringify(shared));
+    for (const [agentId, json] of agents) tx.set(this.#agentKey(agentId), json, 'EX', ttlSeconds);
+    if (shared !== undefined) tx.set(this.#sharedKey(), shared);
     tx.set(this.#offsetKey(topic, partition), lastOffset);
     const results = await tx.exec();
     const failed = results?.find(([err]) => err);
