@@ -38,11 +38,25 @@ export function subjectFor(config: WardenConfig, topicKey: keyof typeof TOPIC_SC
 export async function registerSchemas(registry: SchemaRegistry, config: WardenConfig): Promise<SchemaIds> {
   const ids: Partial<SchemaIds> = {};
   for (const [key, name] of Object.entries(TOPIC_SCHEMAS) as [keyof typeof TOPIC_SCHEMAS, SchemaName][]) {
-    const { id } = await registry.register(
-      { type: SchemaType.AVRO, schema: JSON.stringify(avroSchemas[name]) },
-      { subject: subjectFor(config, key) },
-    );
+    const { id } = await registerOnce(registry, JSON.stringify(avroSchemas[name]), subjectFor(config, key));
     ids[key] = id;
   }
   return ids as SchemaIds;
+}
+
+/**
+ * Two services starting together may both register a subject that does not exist yet. The client
+ * checks the subject's compatibility level before registering, and Apicurio answers NONE for a subject
+ * caught half-created, so the loser of the race fails with "Compatibility does not match". Once the
+ * subject exists the check passes: retry that case a few times, nothing else.
+ */
+async function registerOnce(registry: SchemaRegistry, schema: string, subject: string): Promise<{ id: number }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await registry.register({ type: SchemaType.AVRO, schema }, { subject });
+    } catch (err) {
+      if (attempt >= 4 || !/Compatibility does not match/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
-import { createRegistry, subjectFor } from '../../shared/registry/index.js';
+import { createRegistry, registerSchemas, subjectFor } from '../../shared/registry/index.js';
 import { avroSchemas } from '../../shared/schemas/generated.js';
 import { isolatedConfig } from '../support/stack.js';
 
@@ -23,5 +23,14 @@ describe('schema evolution is BACKWARD compatible', () => {
     // A new field without a default: readers of the new schema cannot read old records.
     const breaking = { ...v1, fields: [...v1.fields, { name: 'mandatory', type: 'string', doc: 'breaks old data' }] };
     await expect(registry.register(asAvro(breaking), { subject })).rejects.toThrow(/compatib/i);
+  });
+});
+
+describe('registration at start-up', () => {
+  it('services starting together all register the same new subjects (no lost race)', async () => {
+    const fresh = isolatedConfig('race');
+    // Separate clients, as separate services would have: no shared cache.
+    const results = await Promise.all(Array.from({ length: 4 }, () => registerSchemas(createRegistry(fresh), fresh)));
+    expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
   });
 });

@@ -41,6 +41,7 @@ function spawnDetector(config: WardenConfig, group: string): ChildProcess {
       WARDEN_DETECTOR_GROUP: group,
       WARDEN_METRICS_PORT: '0',
       WARDEN_LOG_LEVEL: 'warn',
+      WARDEN_DETECTOR_CHECKPOINT_MS: '500', // checkpoint often, so the kill lands between checkpoints mid-stream
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
