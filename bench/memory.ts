@@ -1,0 +1,180 @@
+/**
+ * Memory per tracked agent: the pure engine (shared/detection createEngine)
+ * fed steady traffic until its baselines are warm, for each fleet size.
+ * Heap: process heap after a full GC, with the engine holding the fleet,
+ * minus the heap before it existed, divided by the agents. Redis: the agents'
+ * snapshots written the way the detector writes them (StateStore.commit:
+ * JSON, one key per agent, with a TTL) under a key prefix of this run,
+ * measured with MEMORY USAGE per key and the INFO used_memory delta, then
+ * deleted.
+ *
+ *   node --expose-gc --import tsx bench/memory.ts [--agents 10000,100000] [--buckets 48] [--per-bucket 3]
+ *
+ * Needs global.gc: without --expose-gc it re-runs itself with the flag.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { Command } from 'commander';
+import { StateStore } from '../services/detector/stateStore.js';
+import { loadConfig } from '../shared/config/index.js';
+import { createEngine, loadRules, type DetectionEvent, type Engine } from '../shared/detection/index.js';
+import { createRedis, type Redis } from '../shared/redis/index.js';
+import { deleteKeysWithPrefix } from './lib/cleanup.js';
+import { BUCKET_MS, bucketedFleet } from './lib/fleet.js';
+import { fmt, writeSection } from './lib/results.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) {
+  // Same command again, with the flags this benchmark needs.
+  const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=12288', '--import', 'tsx', ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+
+const program = new Command()
+  .name('bench/memory.ts')
+  .description('Heap and Redis bytes per tracked agent, pure engine with warm baselines (needs Redis; run node with --expose-gc)')
+  .option('--agents <list>', 'fleet sizes, comma-separated', '10000,100000')
+  .option('--buckets <n>', 'five-minute buckets of history fed per agent (48 = 4 h: every rolling window full)', '48')
+  .option('--per-bucket <n>', 'events per agent per bucket', '3')
+  .option('--redis-sample <n>', 'agents whose snapshots are written to Redis per fleet size (all if the fleet is smaller)', '10000')
+  .option('--reference-agents <n>', 'a small fleet fed a longer history, to show how much state grows past --buckets (0: skip)', '1000')
+  .option('--reference-buckets <n>', 'buckets of history for the reference fleet (312 = 26 h, past the one-day learning period)', '312')
+  .parse();
+const o = program.opts<{ agents: string; buckets: string; perBucket: string; redisSample: string; referenceAgents: string; referenceBuckets: string }>();
+const SIZES = o.agents.split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
+const BUCKETS = Number(o.buckets);
+const PER_BUCKET = Number(o.perBucket);
+const SAMPLE = Number(o.redisSample);
+const REF_AGENTS = Number(o.referenceAgents);
+const REF_BUCKETS = Number(o.referenceBuckets);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const TTL_SECONDS = 30 * 24 * 3600; // the detector's default state TTL
+
+const base = loadConfig();
+const prefix = `warden-bench:memory-${randomUUID().slice(0, 8)}:`;
+const config = { ...base, redis: { ...base.redis, keyPrefix: prefix } };
+const rules = loadRules();
+for (const ev of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(ev, (err) => {
+    log(`failed: ${(err as Error)?.stack ?? String(err)}`);
+    void deleteKeysWithPrefix(config, prefix).catch(() => undefined).finally(() => process.exit(1));
+  });
+}
+const END = Math.floor(Date.UTC(2026, 10, 18, 12) / BUCKET_MS) * BUCKET_MS; // a fixed Wednesday noon: the same history every run
+const ROLES = ['support', 'finance', 'research'];
+
+async function fullGc(): Promise<number> {
+  for (let i = 0; i < 4; i++) {
+    gc!();
+    await new Promise((r) => setImmediate(r));
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+function agentIds(n: number, tag: string): string[] {
+  return Array.from({ length: n }, (_, i) => `mem-${tag}-${String(i).padStart(6, '0')}`);
+}
+
+interface Row {
+  agents: number;
+  buckets: number;
+  events: number;
+  feedSeconds: number;
+  heapPerAgent: number;
+  peersBytes: number;
+  snapshotJson: number;
+  redisSampled: number;
+  redisUsage: number;
+  redisInfoDelta: number;
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+}
+
+async function measure(n: number, buckets: number, tag: string, sample: number): Promise<Row> {
+  const ids = agentIds(n, tag);
+  const before = await fullGc();
+  let engine: Engine | null = createEngine(rules);
+  let events = 0;
+  const t0 = performance.now();
+  const total = n * buckets * PER_BUCKET;
+  for (const e of bucketedFleet(ids, (i) => ROLES[i % 3]!, buckets, PER_BUCKET, END)) {
+    const d = e as DetectionEvent;
+    d.verification = 'valid';
+    engine.process(d);
+    if (++events % 1_000_000 === 0) log(`  ${tag}: ${fmt(events)} / ${fmt(total)} events fed (${fmt(events / ((performance.now() - t0) / 1000))} ev/s)`);
+  }
+  const feedSeconds = (performance.now() - t0) / 1000;
+  const after = await fullGc();
+  const heapPerAgent = (after - before) / n;
+  const peersBytes = Buffer.byteLength(JSON.stringify(engine.snapshotPeers()));
+  log(`  ${tag}: ${fmt(n)} agents, ${fmt(events)} events in ${feedSeconds.toFixed(1)} s; heap ${fmt((after - before) / 2 ** 20, 1)} MiB = ${fmt(heapPerAgent)} B/agent`);
+
+  // Redis: a sample of agents (evenly spread), written exactly as the detector writes a batch's state.
+  const picked = Math.min(sample, n);
+  const stride = n / picked;
+  const sampleIds = Array.from({ length: picked }, (_, i) => ids[Math.floor(i * stride)]!);
+  const redis = createRedis(config);
+  const raw = createRedis(config, { keyPrefix: '' });
+  const store = new StateStore(redis, `bench-memory-${tag}`);
+  const usedBefore = await usedMemory(raw);
+  let jsonBytes = 0;
+  for (let i = 0; i < sampleIds.length; i += 500) {
+    const states = new Map<string, string>();
+    for (const a of sampleIds.slice(i, i + 500)) {
+      const json = JSON.stringify(engine.snapshotAgent(a));
+      jsonBytes += Buffer.byteLength(json);
+      states.set(a, json);
+    }
+    // No shared state here: peer profiles are one key per group, not per agent (reported apart).
+    await store.commit('bench-memory', 0, String(i), states, undefined, TTL_SECONDS);
+  }
+  const usedAfter = await usedMemory(raw);
+  let usage = 0;
+  for (let i = 0; i < sampleIds.length; i += 1000) {
+    const pipe = raw.pipeline();
+    for (const a of sampleIds.slice(i, i + 1000)) pipe.call('MEMORY', 'USAGE', `${prefix}detector:agent:${a}`, 'SAMPLES', '0');
+    for (const [err, v] of (await pipe.exec()) ?? []) {
+      if (err) throw err;
+      usage += Number(v);
+    }
+  }
+  const deleted = await deleteKeysWithPrefix(config, prefix);
+  log(`  ${tag}: Redis ${fmt(picked)} snapshots: MEMORY USAGE ${fmt(usage / picked)} B/agent, INFO delta ${fmt((usedAfter - usedBefore) / picked)} B/agent; ${deleted} keys deleted`);
+  await redis.quit();
+  await raw.quit();
+  engine = null;
+  await fullGc();
+  return { agents: n, buckets, events, feedSeconds, heapPerAgent, peersBytes, snapshotJson: jsonBytes / picked, redisSampled: picked, redisUsage: usage / picked, redisInfoDelta: (usedAfter - usedBefore) / picked };
+}
+
+const rows: Row[] = [];
+for (const n of SIZES) {
+  log(`fleet of ${fmt(n)} agents, ${BUCKETS} buckets x ${PER_BUCKET} events per agent`);
+  rows.push(await measure(n, BUCKETS, `${n}`, SAMPLE));
+}
+let ref: Row | null = null;
+if (REF_AGENTS > 0) {
+  log(`reference: ${fmt(REF_AGENTS)} agents, ${REF_BUCKETS} buckets x ${PER_BUCKET} events per agent`);
+  ref = await measure(REF_AGENTS, REF_BUCKETS, `ref${REF_AGENTS}`, REF_AGENTS);
+}
+
+const hours = (b: number) => `${fmt((b * BUCKET_MS) / 3_600_000, 1)} h`;
+const line = (r: Row) =>
+  `| ${fmt(r.agents)} | ${r.buckets} (${hours(r.buckets)}) | ${fmt(r.events)} | ${fmt(r.heapPerAgent / 1024, 1)} KiB | ${fmt(r.snapshotJson / 1024, 1)} KiB | ${fmt(r.redisUsage / 1024, 1)} KiB (${fmt(r.redisSampled)} agents) | ${fmt(r.redisInfoDelta / 1024, 1)} KiB | ${fmt((r.agents * r.heapPerAgent) / 2 ** 20)} MiB / ${fmt((r.agents * r.redisUsage) / 2 ** 20)} MiB |`;
+const nodeFlags = process.execArgv.filter((f) => f === '--expose-gc' || f.startsWith('--max-old-space-size')).join(' ');
+const cmd = `node ${nodeFlags} --import tsx bench/memory.ts --agents ${SIZES.join(',')} --buckets ${BUCKETS} --per-bucket ${PER_BUCKET} --redis-sample ${SAMPLE} --reference-agents ${REF_AGENTS} --reference-buckets ${REF_BUCKETS}`;
+const table = `## Memory per tracked agent (bench/memory.ts)
+
+\`${cmd}\` — the pure engine (default rules, every detector) fed steady traffic: each agent ${PER_BUCKET} events per five-minute bucket (6 actions, 17 resources in rotation, 3 roles) for ${BUCKETS} buckets, so every rolling window (24 buckets), warm-up (12) and slow-ramp level window (36) is full. Heap: \`heapUsed\` after forced GCs with the engine holding the fleet, minus before, per agent (includes the engine's share of role-level peer state). Redis: the agents' snapshots written with \`StateStore.commit\` as the detector does (JSON string per agent, with the 30-day TTL) into this run's own key prefix, measured with \`MEMORY USAGE key SAMPLES 0\` and the \`INFO memory\` used_memory delta (the delta also counts anything else writing to the same Redis meanwhile), then deleted.${rows.some((r) => r.redisSampled < r.agents) ? ' Where fewer agents were written than tracked, the Redis figures are per written agent, from an evenly spread sample.' : ''}
+
+| agents | history per agent | events fed | heap per agent | snapshot JSON per agent | Redis MEMORY USAGE per agent | Redis INFO delta per agent | whole fleet: heap / Redis |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${rows.map(line).join('\n')}${ref ? `\n${line(ref)}` : ''}
+
+Role-level peer state (one Redis key per detector group, not per agent): ${rows.map((r) => `${fmt(r.peersBytes / 1024, 1)} KiB at ${fmt(r.agents)} agents`).join(', ')}.${ref ? ` The last row is a smaller fleet with a longer history (${hours(ref.buckets)}, past the one-day learning period), to show how much per-agent state grows beyond ${hours(BUCKETS)}.` : ''} Feeding rate: ${rows.map((r) => `${fmt(r.events / r.feedSeconds)} events/s at ${fmt(r.agents)} agents`).join(', ')}.`;
+writeSection('memory', table);
+console.log(table);
+process.exit(0);
