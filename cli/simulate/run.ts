@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { generateScenario, toJsonl, type IncidentType, type LabelledIncident, type Scenario } from '../../test/scenarios/generator.js';
 import type { WardenConfig } from '../../shared/config/index.js';
-import { createKafka, ensureTopics } from '../../shared/kafka/index.js';
+import { createKafka, provisionTopics } from '../../shared/kafka/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { keyringFor } from './keys.js';
 import { pace, type PaceProgress } from './pace.js';
@@ -54,13 +54,7 @@ export async function simulate(config: WardenConfig, o: SimulateOptions, progres
   progress(`keys: ${created ? 'created' : 'using'} ${o.keyringFile}${added ? ` (${added} agents added)` : ''}; the detector must load the same file (WARDEN_KEYRING_FILE=${o.keyringFile})`);
   const logger = createLogger('simulate', { level: 'error' });
   const kafka = createKafka(config, logger);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, config);
-  } finally {
-    await admin.disconnect();
-  }
+  await provisionTopics(kafka, config);
   const publisher = new FleetPublisher(kafka, config, keyring);
   await publisher.connect();
   progress(`publishing ${summary} to ${config.topics.events.name} on ${config.kafka.brokers.join(',')} in ${Math.round(o.durationMs / 1000)} s`);

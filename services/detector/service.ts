@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { WardenConfig } from '../../shared/config/index.js';
-import { createKafka, createProducer, ensureTopics, type Consumer, type EachBatchPayload, type Message, type Producer } from '../../shared/kafka/index.js';
+import { createKafka, createProducer, provisionTopics, type Consumer, type EachBatchPayload, type Message, type Producer } from '../../shared/kafka/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { Registry } from '../../shared/metrics/index.js';
 import { createRedis, type Redis } from '../../shared/redis/index.js';
@@ -89,13 +89,7 @@ export class DetectorService {
   async start(): Promise<void> {
     const { config, logger } = this.#o;
     const kafka = createKafka(config, logger, `detector-${randomUUID().slice(0, 6)}`);
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await ensureTopics(admin, config);
-    } finally {
-      await admin.disconnect();
-    }
+    await provisionTopics(kafka, config);
     this.#schemaRegistry = createRegistry(config);
     this.#ids = await registerSchemas(this.#schemaRegistry, config);
     this.#codec = new AvroCodec<AgentActionEvent>(this.#schemaRegistry, avroSchemas.AgentActionEvent);

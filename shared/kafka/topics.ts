@@ -3,7 +3,7 @@
  * as they are (their missing configs are added), new ones are created.
  */
 import type { WardenConfig } from '../config/index.js';
-import type { Admin } from './client.js';
+import type { Admin, KafkaClient } from './client.js';
 
 export type TopicKey = keyof WardenConfig['topics'];
 
@@ -43,4 +43,15 @@ export async function ensureTopics(admin: Admin, config: WardenConfig): Promise<
     });
   }
   return specs.map((s) => ({ name: s.name, created: !existing.has(s.name), partitions: s.partitions, configs: s.configs }));
+}
+
+/** `ensureTopics` with an admin client of its own, for services and tools that need nothing else from it. */
+export async function provisionTopics(kafka: KafkaClient, config: WardenConfig): Promise<TopicReport[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await ensureTopics(admin, config);
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -1,7 +1,7 @@
 /** Helpers for integration tests: a config with topic names of their own, so tests never see each other's records. */
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type WardenConfig } from '../../shared/config/index.js';
-import { createKafka, ensureTopics } from '../../shared/kafka/index.js';
+import { createKafka, provisionTopics as provision } from '../../shared/kafka/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 
 export const testLogger = createLogger('test', { level: process.env.WARDEN_LOG_LEVEL ?? 'warn' });
@@ -21,13 +21,7 @@ export function isolatedConfig(label: string, partitions?: Partial<Record<keyof 
 }
 
 export async function provisionTopics(config: WardenConfig): Promise<void> {
-  const admin = createKafka(config, testLogger).admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, config);
-  } finally {
-    await admin.disconnect();
-  }
+  await provision(createKafka(config, testLogger), config);
 }
 
 /** Polls until `check` holds or the deadline passes (no blind sleeps). */
