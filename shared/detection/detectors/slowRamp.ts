@@ -1,99 +1,185 @@
 /**
  * Slow ramp (baseline poisoning): a value that climbs a few percent per
  * bucket never looks like a spike, and a rolling baseline follows it. This is
- * the long-vs-short window check: each closed bucket is compared with a
- * reference a ramp cannot move quickly, namely the agent's own profile for
- * that hour (slow EWMA, shift-tolerant envelope, learned capped) times
- * "today's level" (median of log(observed / profile) over a long window that
- * ends `DELAY_BUCKETS` ago, so the recent short window never feeds its own
- * reference). The log-residual, in units of its robust upward spread and
- * capped at `zCap` (one spike cannot pass for a ramp), feeds a one-sided
- * CUSUM; it alerts at `h` once the rise has lasted `minRunBuckets`, the last
- * `shortBuckets` still run `shortRatio` above expectation and the residuals'
- * slope is not falling (`minTrendT`). Only the agent's active hours are judged,
- * and series noisier than `maxDispersion` are not (a 5%-per-bucket ramp cannot
- * show in them). Count series (rule slow-ramp.rate) and records / bytes out /
- * tokens (rule slow-ramp.volume). Evaluated at bucket close.
+ * the long-vs-short window check: the long window is a reference the ramp
+ * cannot move quickly, the short one the last `windowBuckets` closed buckets,
+ * in which a drift test (baseline/drift.ts) looks for a straight rise: it
+ * alerts when the rise's z reaches `h`, it has lasted `minRunBuckets` and its
+ * slope is at least `minSlope` (log units per bucket). Each bucket's
+ * standardised residual counts at most `zCap`.
+ *
+ * Two signals, judged at bucket close:
+ * - slow-ramp.rate: actions per bucket, log((x + 1) / (expected + 1)), where
+ *   expected is the agent's profile for that hour (hour of day x weekday /
+ *   weekend, slow EWMA, shift-tolerant envelope). The profile learns each
+ *   bucket PROFILE_DELAY buckets late, capped, and no higher than expected
+ *   while a rise alarms, so a ramp is judged before its first buckets can
+ *   reach its reference. Noise: Poisson plus an over-dispersion learned in the
+ *   agent's flat hours, and at least what the hour itself shows upwards (its
+ *   upper semivariance: a nightly job's burst is not a ramp). Only the agent's
+ *   active hours (>= ACTIVE_SHARE of its busiest) are judged.
+ * - slow-ramp.volume: records, bytes out and tokens *per event*. Each event's
+ *   log size is compared with the usual size of its action (EWMA mean and
+ *   variance of log size), pooled per bucket with precision weights, minus
+ *   what that hour of the day usually shows (a nightly batch job's big reads;
+ *   learned once per hour over days, used from the next day). Per-event
+ *   sizes do not carry the noise of a bucket's event count, which per-bucket
+ *   sums do, so a 5%-per-bucket ramp shows within 9-22 buckets even in
+ *   heavy-tailed series (labelled scenario).
+ *
+ * Poisoning resistance: learned values are clipped, the count profile learns
+ * late and not above expectation while alarmed, the per-action sizes learn at
+ * most SIZE_ALPHA_BUCKET per bucket and not upwards while alarmed, the
+ * hour-of-day size correction learns a day late. State: a few hundred rounded
+ * numbers per agent (about 5 KB of JSON).
  */
 import type { Rules } from '../rules/schema.js';
-import { MAD_TO_STD, halfIqrSorted, insertSorted, medianSorted, removeSorted, roundSig } from '../baseline/robust.js';
+import { roundSig } from '../baseline/robust.js';
 import { SEASON_SLOTS } from '../baseline/peers.js';
-import { seasonSlot } from '../time.js';
 import { seasonalEnvelope } from '../baseline/series.js';
+import { evalDrift, newDrift, pushDrift, restoreDrift, snapshotDrift, type DriftResult, type DriftState } from '../baseline/drift.js';
+import { otherClassSlot, seasonSlot } from '../time.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { enabledRule } from './common.js';
 
-export interface RampSeries {
-  /** Open bucket and its value. */
-  b: number;
+export interface RateSeries {
+  /** Open bucket's count. */
   x: number;
-  /** Seasonal means and sample counts. */
+  /** Seasonal means and sample counts (hour of day x weekday/weekend). */
   sm: number[];
   sc: number[];
-  /** Ring of observed/profile ratios (physical order), head, sorted copy (derived). */
-  q: number[];
-  qh: number;
-  qs: number[];
+  /** Upper semivariance of the log-residual per slot: how far above its profile this hour normally goes. */
+  su: number[];
+  /** Delay line in front of the profile (ring of counts, next write at ph2). */
+  pd: number[];
+  ph2: number;
+  /** Over-dispersion: variance of the log-residual beyond Poisson, learned in flat active hours. */
+  k2: number;
   /** Cached busiest-hour profile value, and the hour it was computed in. */
   pk: number;
   ph: number;
-  /** Last TREND_BUCKETS log-residuals log((x + c) / (mu + c)) (ring, head), for the trend test. */
-  tr: number[];
-  th: number;
-  /** Delay line in front of the level window (ring, head). */
-  d: number[];
-  dh: number;
-  /** Last few closed buckets' observed and expected values (ring, head). */
-  sx: number[];
-  se: number[];
-  sh: number;
-  /** CUSUM, bucket its run started (-1), fired in this run, and the run's sums of observed and expected. */
-  cu: number;
-  cs: number;
-  fired: number;
-  rx: number;
-  re: number;
+  g: DriftState;
+}
+
+export interface SizeSeries {
+  /** Open bucket: sum of precision-weighted log-size residuals, sum of precisions, sum of values. */
+  a: number;
+  p: number;
+  x: number;
+  /**
+   * Per hour of day, learned once per hour from that hour's buckets (EWMA over days): mean bucket
+   * residual, mean of (residual^2 - its sampling variance), hours learned. What is learned today
+   * (pm, pv) is used from tomorrow on: a ramp cannot become today's reference.
+   */
+  hm: number[];
+  hv: number[];
+  hc: number[];
+  pm: number[];
+  pv: number[];
+  /** The hour being accumulated (local hours since the epoch; -1: none), its buckets, sums of residual and of residual^2 - sampling variance, and whether the series alarmed in it. */
+  oh: number;
+  on: number;
+  o1: number;
+  o2: number;
+  ot: number;
+  /**
+   * Per action (index into RampState.acts): mean and variance of log(value), samples (capped); and
+   * the open bucket's events of the action: count, sum and sum of squares of their (clipped) residuals.
+   */
+  am: number[];
+  av: number[];
+  ac: number[];
+  bn: number[];
+  bs: number[];
+  bq: number[];
+  /** Derived from av (not serialised): 1 / variance (floored) and the clip of a residual, per action. */
+  iv: number[];
+  lim: number[];
+  g: DriftState;
 }
 
 export interface RampState {
-  series: [RampSeries, RampSeries, RampSeries, RampSeries];
+  /** Open bucket. */
+  b: number;
+  rate: RateSeries;
+  size: [SizeSeries, SizeSeries, SizeSeries];
+  /** Actions seen (the last slot folds the rest into "(other)"). */
+  acts: string[];
 }
 
-const NAMES = ['count(*)', 'records', 'bytesOut', 'tokens'] as const;
-/** Learned values are capped at expected + this many standard deviations. */
+const SIZE_NAMES = ['records', 'bytesOut', 'tokens'] as const;
+const OTHER_ACTION = '(other)';
+/** Buckets between a count and its entry into the hour profile. */
+const PROFILE_DELAY = 24;
+/** Learned counts are capped at expected x exp(this many noise sds). */
 const RAMP_CAP_Z = 1;
-/** Buckets in the trend test (least-squares slope of the log-residuals). */
-const TREND_BUCKETS = 16;
-/** Buckets between a value and its entry into the level window (the short window the level ignores). */
-const DELAY_BUCKETS = 12;
+/** While the drift z is at least this, the noise estimates (over-dispersion, upper semivariance) learn nothing. */
+const SUSPECT_Z = 2;
 /** Hours whose profile is below this share of the busiest hour are not judged (off-hours has them). */
 const ACTIVE_SHARE = 0.25;
+/** The over-dispersion is learned only where the shift-tolerant envelope is at most this much above the hour's own profile. */
+const FLAT_RATIO = 1.2;
+/** Prior and EWMA weight of the count over-dispersion. */
+const KAPPA2_PRIOR = 0.09;
+const KAPPA2_ALPHA = 0.02;
+/** Upper semivariance: clip of the log-residual and EWMA weight. */
+const UPPER_CLIP = 1.5;
+const UPPER_ALPHA = 0.05;
+/**
+ * Per-event size model: samples of an action before its events count (fewer while the agent learns),
+ * EWMA weight per event and its cap per bucket (a busy agent's usual sizes still move slowly in time),
+ * clip of a learned residual in sds.
+ */
+const SIZE_WARM = 20;
+const SIZE_WARM_LEARNING = 5;
+const SIZE_ALPHA = 0.005;
+const SIZE_ALPHA_BUCKET = 0.01;
+const SIZE_CLIP = 3;
+/** Hour-of-day correction of the pooled size residual: EWMA weight per day, buckets an hour needs, residual clip, extra sd floor. */
+const HOUR_ALPHA = 0.3;
+const HOUR_MIN_BUCKETS = 3;
+const HOUR_CLIP = 3;
+const HOUR_SD_FLOOR = 0.05;
+
+function newSize(): SizeSeries {
+  return { a: 0, p: 0, x: 0, hm: new Array<number>(24).fill(0), hv: new Array<number>(24).fill(0), hc: new Array<number>(24).fill(0), pm: new Array<number>(24).fill(0), pv: new Array<number>(24).fill(0), oh: -1, on: 0, o1: 0, o2: 0, ot: 0, am: [], av: [], ac: [], bn: [], bs: [], bq: [], iv: [], lim: [], g: newDrift() };
+}
+
+/** The largest of a slot's and its two neighbours' (same day class) values. */
+function slotEnvelope(v: number[], slot: number): number {
+  const base = slot < 24 ? 0 : 24;
+  const h = slot - base;
+  return Math.max(v[slot]!, v[base + ((h + 23) % 24)]!, v[base + ((h + 1) % 24)]!);
+}
+
+const drift: DriftResult = { s: 0, n: 0, slope: 0, any: 0 };
 
 export function createSlowRampDetector(rules: Rules): Detector<RampState> {
   const rateRule = enabledRule(rules, 'slow-ramp.rate');
   const volRule = enabledRule(rules, 'slow-ramp.volume');
+  const rateTh = rateRule?.thresholds ?? null;
+  const volTh = volRule?.thresholds ?? null;
   const bucketMs = rules.engine.bucketMs;
   const tz = rules.engine.timezoneOffsetMinutes * 60_000;
+  const maxActions = Math.max(2, rules.engine.maxActionSeriesPerAgent);
   const { seasonalAlpha, seasonalMinSamples } = rules.baseline;
   const maxFill = Math.ceil((2 * 86_400_000) / bucketMs);
-  const specs = NAMES.map((name, i) => {
-    const rule = i === 0 ? rateRule : volRule;
-    return { name, rule, poisson: i === 0, th: rule?.thresholds ?? null };
-  });
+  const kappa2Floor = (rateTh?.minDispersion ?? 0.1) ** 2;
+  const sizeVarFloor = (volTh?.minDispersion ?? 0.25) ** 2;
 
-  const newSeries = (b: number): RampSeries => ({ b, x: 0, sm: new Array<number>(SEASON_SLOTS).fill(0), sc: new Array<number>(SEASON_SLOTS).fill(0), q: [], qh: 0, qs: [], pk: 0, ph: -1, tr: [], th: 0, d: [], dh: 0, sx: [], se: [], sh: 0, cu: 0, cs: -1, fired: 0, rx: 0, re: 0 });
+  const newRate = (): RateSeries => ({ x: 0, sm: new Array<number>(SEASON_SLOTS).fill(0), sc: new Array<number>(SEASON_SLOTS).fill(0), su: new Array<number>(SEASON_SLOTS).fill(0), pd: [], ph2: 0, k2: KAPPA2_PRIOR, pk: 0, ph: -1, g: newDrift() });
 
-  const slotMeanOf = (s: RampSeries, slot: number): number => {
-    if (s.sc[slot]! >= seasonalMinSamples) return s.sm[slot]!;
-    const o = slot < 24 ? slot + 24 : slot - 24;
+  /** The slot's own mean, else the same hour in the other day class (-1: none); `own` tells which. */
+  let own = false;
+  const slotMeanOf = (s: RateSeries, slot: number): number => {
+    own = s.sc[slot]! >= seasonalMinSamples;
+    if (own) return s.sm[slot]!;
+    const o = otherClassSlot(slot);
     return s.sc[o]! >= seasonalMinSamples ? s.sm[o]! : -1;
   };
 
-  /** Shift-tolerant: the highest of this hour and its neighbours, so an early morning is no ramp. */
-  const expectedAt = (s: RampSeries, slot: number): number => seasonalEnvelope(s.sm, s.sc, seasonalMinSamples, slot);
-
   /** Busiest hour of the profile; recomputed once per hour of event time (it moves slowly). */
-  function peakOf(s: RampSeries, bucket: number): number {
+  function peakOf(s: RateSeries, bucket: number): number {
     const hour = Math.floor((bucket * bucketMs) / 3_600_000);
     if (s.ph === hour) return s.pk;
     let peak = 0;
@@ -103,193 +189,297 @@ export function createSlowRampDetector(rules: Rules): Detector<RampState> {
     return peak;
   }
 
-  function learnSeason(s: RampSeries, slot: number, v: number): void {
+  function learnSeason(s: RateSeries, slot: number, v: number): void {
     const c = s.sc[slot]!;
     const a = Math.max(seasonalAlpha, 1 / (c + 1));
     s.sm[slot] = roundSig(s.sm[slot]! + a * (v - s.sm[slot]!));
     if (c < seasonalMinSamples || c < 1 / seasonalAlpha) s.sc[slot] = c + 1;
   }
 
-  /** Judge one closed bucket; returns a finding when the CUSUM first passes h in this run. */
-  function close(s: RampSeries, i: number, bucket: number, x: number, ctx: DetectionContext<RampState>): Finding | null {
-    const spec = specs[i]!;
-    const th = spec.th;
+  /** Push one bucket and evaluate the drift: true when a rise first reaches h. */
+  function judge(g: DriftState, z: number, w: number, th: NonNullable<typeof rateTh>): boolean {
+    pushDrift(g, Math.max(-th.zCap, Math.min(th.zCap, z)), w, th.windowBuckets);
+    evalDrift(g, th.minRunBuckets, th.windowBuckets, th.minSlope, drift);
+    g.s = roundSig(drift.any);
+    if (g.f && drift.any < th.h / 2) g.f = 0;
+    if (g.f || drift.s < th.h) return false;
+    g.f = 1;
+    return true;
+  }
+
+  function scoreOf(s: number, h: number, slope: number): number {
+    return Math.min(1, 0.5 + 0.5 * (1 - h / s) + Math.max(0, slope - 0.03) * 2);
+  }
+
+  /** Close the count series' bucket. */
+  function closeRate(st: RampState, bucket: number, x: number, ctx: DetectionContext<RampState>): Finding | null {
+    const th = rateTh!;
+    const s = st.rate;
     const slot = seasonSlot(bucket * bucketMs, tz);
-    const expected = expectedAt(s, slot);
-    // Today's level is measured against this hour's own profile (not the envelope), which a shifted day leaves near 1.
     const center = slotMeanOf(s, slot);
-    if (!th || expected < 0 || ctx.learning) {
-      learnSeason(s, slot, x);
-      return null;
-    }
-    const window = th.levelWindowBuckets;
-    const warm = s.q.length >= window / 3;
-    // Work in logs: volumes are heavy-tailed, and a ramp is a straight line there.
-    const level = warm ? medianSorted(s.qs) : 0;
-    // Scale of upward deviations: the larger of the MAD and the upper quartile's distance (volumes are skewed upwards).
-    const upper = warm ? s.qs[Math.min(s.qs.length - 1, Math.floor(0.75 * s.qs.length))]! - level : 0;
-    const sigma = warm ? Math.max(MAD_TO_STD * halfIqrSorted(s.qs), MAD_TO_STD * upper, th.minDispersion) : 1;
-    const mu = expected * Math.exp(level);
-    // Smoothing: log((x + c) / (mu + c)). For volumes c is the hour's profile itself, so an empty
-    // bucket counts as log(1/2), not minus infinity: quiet hours cannot drag today's level down.
-    const c = spec.poisson ? 1 : Math.max(center, 1e-9);
-    // Judge (and measure today's level) only in the agent's active hours: quiet hours say nothing about a ramp.
-    const active = center >= ACTIVE_SHARE * peakOf(s, bucket);
-    if (!active) { const dbg = (globalThis as any).__rampDbg; if (dbg) dbg(ctx.agentId, i, bucket, { x, mu, expected, center, level, sigma, cu: s.cu, active, inactive: 1 });
-      learnSeason(s, slot, warm ? Math.min(x, (mu + (spec.poisson ? 1 : Math.max(center, 1e-9))) * Math.exp(RAMP_CAP_Z * sigma)) : x);
-      return null;
-    }
-    if (!(mu > 0) || mu < th.minLevel || !warm || sigma > th.maxDispersion) {
-      // No signal here (quiet hour, too noisy a series): let the evidence decay, keep learning.
-      s.cu = roundSig(Math.max(0, s.cu - th.k));
-      if (s.cu === 0) resetRun(s);
-      s.sx.length = 0;
-      s.se.length = 0;
-      s.sh = 0;
-      const learned = warm ? Math.min(x, (mu + c) * Math.exp(RAMP_CAP_Z * sigma) - c) : x;
-      learnSeason(s, slot, learned);
-      pushLevel(s, learned, center, c, window);
-      return null;
-    }
-    const r = Math.log((x + c) / (mu + c));
-    const dbg = (globalThis as any).__rampDbg; if (dbg) dbg(ctx.agentId, i, bucket, { x, mu, expected, center, level, sigma, cu: s.cu, active });
-    const z = Math.max(-th.zCap, Math.min(th.zCap, r / sigma));
-    if (s.tr.length < TREND_BUCKETS) {
-      s.tr.push(roundSig(r));
-      s.th = s.tr.length % TREND_BUCKETS;
-    } else {
-      s.tr[s.th] = roundSig(r);
-      s.th = (s.th + 1) % TREND_BUCKETS;
-    }
-    s.cu = roundSig(Math.max(0, s.cu + z - th.k));
-    // Short window: the last few buckets, observed vs expected.
-    if (s.sx.length < th.shortBuckets) {
-      s.sx.push(x);
-      s.se.push(roundSig(mu));
-      s.sh = s.sx.length % th.shortBuckets;
-    } else {
-      s.sx[s.sh] = x;
-      s.se[s.sh] = roundSig(mu);
-      s.sh = (s.sh + 1) % th.shortBuckets;
-    }
+    const ownSlot = own;
     let finding: Finding | null = null;
-    if (s.cu === 0) resetRun(s);
-    else {
-      if (s.cs < 0) s.cs = bucket;
-      s.rx = roundSig(s.rx + x);
-      s.re = roundSig(s.re + mu);
-      let sxSum = 0;
-      let seSum = 0;
-      for (let j = 0; j < s.sx.length; j++) {
-        sxSum += s.sx[j]!;
-        seSum += s.se[j]!;
-      }
-      const runBuckets = bucket - s.cs + 1;
-      const sustained = runBuckets >= th.minRunBuckets && s.sx.length >= th.shortBuckets && sxSum >= th.shortRatio * seSum;
-      // A ramp rises: the slope of the residuals over the run (up to TREND_BUCKETS) must be clearly positive.
-      if (s.cu >= th.h && sustained && !s.fired && spec.rule && trendT(s, Math.min(runBuckets, TREND_BUCKETS)) >= th.minTrendT) {
-        s.fired = 1;
-        const ratio = s.re > 0 ? s.rx / s.re : 0;
-        finding = {
-          detector: 'slow-ramp',
-          ruleId: spec.rule.id,
-          score: Math.min(1, 0.5 + 0.5 * (1 - th.h / s.cu) + 0.1 * Math.max(0, sxSum / seSum - 1)),
-          title: `Slow ramp in ${spec.name} per bucket: ${(sxSum / seSum).toFixed(2)}x the usual level, rising for ${runBuckets} buckets`,
-          description: `Agent ${ctx.agentId}'s ${spec.name} per bucket has been above its usual level for this hour for ${runBuckets} buckets (${ratio.toFixed(2)}x over the run, ${(sxSum / seSum).toFixed(2)}x in the last ${th.shortBuckets}); last bucket ${x.toFixed(0)} against ${mu.toFixed(1)} expected. A steady rise like this is what a rolling baseline would learn as normal: possible baseline poisoning or slow exfiltration.`,
-          metric: `${spec.name} per bucket (ramp)`,
-          observed: x,
-          baseline: { mean: mu, std: mu * (Math.exp(sigma) - 1), median: expected, mad: null, sampleSize: s.q.length, source: 'agent' },
-          windowStart: s.cs * bucketMs,
-          windowEnd: (bucket + 1) * bucketMs,
-          relatedEventIds: ctx.recentEventIds(),
-          details: { series: spec.name, runBuckets: String(runBuckets), runRatio: ratio.toFixed(3), recentRatio: (sxSum / seSum).toFixed(3), cusum: s.cu.toFixed(2), todayLevel: Math.exp(level).toFixed(3), logDispersion: sigma.toFixed(3), seasonalExpected: expected.toFixed(2) },
-        };
+    let judged = false;
+    if (center >= 0) {
+      // Shift-tolerant: the highest of this hour and its neighbours, so an early morning is no ramp.
+      const expected = seasonalEnvelope(s.sm, s.sc, seasonalMinSamples, slot);
+      const active = center >= ACTIVE_SHARE * peakOf(s, bucket);
+      const upper = slotEnvelope(s.su, ownSlot ? slot : otherClassSlot(slot));
+      const sd = Math.sqrt(Math.max(1 / (expected + 1) + Math.max(s.k2, kappa2Floor), 2 * upper));
+      const r = Math.log((x + 1) / (expected + 1));
+      judged = active && expected >= th.minLevel && !ctx.learning;
+      if (judged && judge(s.g, r / sd, 1 / sd, th) && rateRule) finding = rateFinding(bucket, x, expected, sd, s.sc[slot]!, ctx);
+      if (s.g.s < SUSPECT_Z && ownSlot) {
+        const up = Math.min(UPPER_CLIP, Math.max(0, r));
+        const a = Math.max(UPPER_ALPHA, 1 / (s.sc[slot]! + 1));
+        s.su[slot] = roundSig(s.su[slot]! + a * (up * up - s.su[slot]!));
+        if (judged && expected <= FLAT_RATIO * center) {
+          const e = Math.min(r * r - 1 / (expected + 1), 4 * sd * sd);
+          s.k2 = roundSig(Math.max(0, s.k2 + KAPPA2_ALPHA * (e - s.k2)));
+        }
       }
     }
-    // Learn capped, tighter than the spike detectors: the ramp itself must not become the reference.
-    const learned = Math.min(x, (mu + c) * Math.exp(RAMP_CAP_Z * sigma) - c);
-    // While a rise is under way (CUSUM > 0) the hour's profile learns nothing above the expectation.
-    // (Today's level still learns, through its delay line: it re-centres a profile that is off.)
-    learnSeason(s, slot, s.cu > 0 ? Math.min(x, mu) : learned);
-    pushLevel(s, learned, center, c, window);
+    if (!judged) pushDrift(s.g, 0, 0, th.windowBuckets);
+    learnProfile(s, bucket, x, ctx.learning, th.h);
     return finding;
   }
 
   /**
-   * Remember log(observed / this hour's profile) for today's level and the dispersion. Values pass
-   * through a delay line of DELAY_BUCKETS first: the reference is the long window minus the short
-   * one, so the first buckets of a ramp cannot lift the level they are judged against.
+   * The hour profile learns each bucket PROFILE_DELAY buckets late, capped against the expectation
+   * for it: a ramp has been judged (and, if it alarmed, is learned no higher than expected) before
+   * its first buckets reach the profile it is judged against. A slot still judged on the other day
+   * class's profile (a first weekend) learns nothing above that expectation either.
    */
-  function pushLevel(s: RampSeries, learned: number, center: number, c: number, window: number): void {
-    if (!(center > 0)) return;
-    let q = roundSig(Math.log((learned + c) / (center + c)));
-    if (s.d.length < DELAY_BUCKETS) {
-      s.d.push(q);
-      s.dh = s.d.length % DELAY_BUCKETS;
+  function learnProfile(s: RateSeries, bucket: number, x: number, learning: boolean, h: number): void {
+    if (s.pd.length < PROFILE_DELAY) {
+      s.pd.push(x);
+      s.ph2 = s.pd.length % PROFILE_DELAY;
       return;
     }
-    const out = s.d[s.dh]!;
-    s.d[s.dh] = q;
-    s.dh = (s.dh + 1) % DELAY_BUCKETS;
-    q = out;
-    if (s.q.length < window) {
-      s.q.push(q);
-      s.qh = s.q.length % window;
-    } else {
-      removeSorted(s.qs, s.q[s.qh]!);
-      s.q[s.qh] = q;
-      s.qh = (s.qh + 1) % window;
+    let v = s.pd[s.ph2]!;
+    s.pd[s.ph2] = x;
+    s.ph2 = (s.ph2 + 1) % PROFILE_DELAY;
+    const slot = seasonSlot((bucket - PROFILE_DELAY) * bucketMs, tz);
+    if (!learning && slotMeanOf(s, slot) >= 0) {
+      const ref = seasonalEnvelope(s.sm, s.sc, seasonalMinSamples, slot);
+      if (s.g.f || s.g.s >= h || !own) v = Math.min(v, ref);
+      else v = Math.min(v, (ref + 1) * Math.exp(RAMP_CAP_Z * Math.sqrt(1 / (ref + 1) + Math.max(s.k2, kappa2Floor))) - 1);
     }
-    insertSorted(s.qs, q);
+    learnSeason(s, slot, v);
   }
 
-  /** t statistic of the least-squares slope of the last n residuals (oldest first). */
-  function trendT(s: RampSeries, n: number): number {
-    const len = s.tr.length;
-    if (n < 4 || len < n) return 0;
-    let sy = 0;
-    let sty = 0;
-    const start = (s.th - n + len * 2) % len;
-    for (let i = 0; i < n; i++) {
-      const y = s.tr[(start + i) % len]!;
-      sy += y;
-      sty += i * y;
-    }
-    const tMean = (n - 1) / 2;
-    const stt = (n * (n * n - 1)) / 12;
-    const slope = (sty - tMean * sy) / stt;
-    const intercept = sy / n - slope * tMean;
-    let sse = 0;
-    for (let i = 0; i < n; i++) {
-      const e = s.tr[(start + i) % len]! - intercept - slope * i;
-      sse += e * e;
-    }
-    const se = Math.sqrt(sse / (n - 2) / stt);
-    return se > 0 ? slope / se : slope > 0 ? Infinity : 0;
+  function rateFinding(bucket: number, x: number, expected: number, sd: number, samples: number, ctx: DetectionContext<RampState>): Finding {
+    const th = rateTh!;
+    const n = drift.n;
+    const pct = (Math.exp(drift.slope) - 1) * 100;
+    const ratio = Math.exp(drift.slope * n);
+    return {
+      detector: 'slow-ramp',
+      ruleId: 'slow-ramp.rate',
+      score: scoreOf(drift.s, th.h, drift.slope),
+      title: `Slow ramp in actions per bucket: +${pct.toFixed(1)}%/bucket for ${n} buckets (now ~${ratio.toFixed(2)}x the usual level)`,
+      description: `Agent ${ctx.agentId}'s actions per bucket have been climbing steadily for ${n} buckets, about ${pct.toFixed(1)}% per bucket above its usual level for these hours (last bucket ${x.toFixed(0)} against ${expected.toFixed(1)} expected; trend z ${drift.s.toFixed(1)}). A steady rise like this is what a rolling baseline would learn as normal: possible baseline poisoning or a slowly escalating abuse.`,
+      metric: 'count(*) per bucket (ramp)',
+      observed: x,
+      baseline: { mean: roundSig(expected), std: roundSig(expected * (Math.exp(sd) - 1)), median: null, mad: null, sampleSize: samples, source: 'agent' },
+      windowStart: (bucket - n + 1) * bucketMs,
+      windowEnd: (bucket + 1) * bucketMs,
+      relatedEventIds: ctx.recentEventIds(),
+      details: { series: 'count(*)', runBuckets: String(n), slopePerBucket: `${pct.toFixed(2)}%`, rampRatio: ratio.toFixed(3), trendZ: drift.s.toFixed(2), noiseSd: sd.toFixed(3), expected: expected.toFixed(2) },
+    };
   }
 
-  function resetRun(s: RampSeries): void {
-    s.cs = -1;
-    s.fired = 0;
-    s.rx = 0;
-    s.re = 0;
-  }
-
-  /** Close buckets up to (not including) `bucket`. */
-  function advance(s: RampSeries, i: number, bucket: number, ctx: DetectionContext<RampState>, out: Finding[] | null): Finding[] | null {
-    if (s.b < 0 || bucket <= s.b) {
-      if (s.b < 0) s.b = bucket;
-      return out;
-    }
-    let f = close(s, i, s.b, s.x, ctx);
-    if (f) (out ??= []).push(f);
-    const fill = Math.min(bucket - s.b - 1, maxFill);
-    for (let k = bucket - fill; k < bucket; k++) {
-      f = close(s, i, k, 0, ctx);
-      if (f) (out ??= []).push(f);
-    }
-    s.b = bucket;
+  /** Close one size series' bucket. */
+  function closeSize(st: RampState, m: number, bucket: number, ctx: DetectionContext<RampState>): Finding | null {
+    const th = volTh!;
+    const s = st.size[m]!;
+    const p = s.p;
+    const x = s.x;
+    const r = p > 0 ? s.a / p : 0;
+    s.a = 0;
+    s.p = 0;
     s.x = 0;
+    const epochHour = Math.floor((bucket * bucketMs + tz) / 3_600_000);
+    if (epochHour !== s.oh) commitHour(s, epochHour);
+    const hour = ((epochHour % 24) + 24) % 24;
+    if (!(p > 0)) {
+      learnActions(s);
+      pushDrift(s.g, 0, 0, th.windowBuckets);
+      return null;
+    }
+    // What this hour of the day usually shows, shift-tolerant like the count profile: the highest
+    // mean and spread of this hour and its neighbours (a nightly job that starts a little early).
+    let base = 0;
+    let extra = HOUR_SD_FLOOR * HOUR_SD_FLOOR;
+    for (let k = -1; k <= 1; k++) {
+      const o = (hour + 24 + k) % 24;
+      if (s.hc[o]! < 1) continue;
+      const mo = s.hm[o]!;
+      if (mo > base) base = mo;
+      const vo = s.hv[o]! - mo * mo;
+      if (vo > extra) extra = vo;
+    }
+    const sd = Math.sqrt(1 / p + extra);
+    let finding: Finding | null = null;
+    if (ctx.learning) pushDrift(s.g, 0, 0, th.windowBuckets);
+    else if (judge(s.g, (r - base) / sd, 1 / sd, th) && volRule) finding = sizeFinding(st, m, bucket, x, r - base, sd, ctx);
+    learnActions(s);
+    if (s.g.f) s.ot = 1;
+    const rc = Math.max(-HOUR_CLIP, Math.min(HOUR_CLIP, r));
+    s.on++;
+    s.o1 += rc;
+    s.o2 += rc * rc - 1 / p;
+    return finding;
+  }
+
+  /**
+   * Fold the finished hour into tomorrow's hour-of-day statistics (EWMA over days; an hour in which
+   * the series alarmed counts a quarter), open `epochHour`, and on a new day make them today's.
+   */
+  function commitHour(s: SizeSeries, epochHour: number): void {
+    const prev = s.oh;
+    if (prev >= 0 && s.on >= HOUR_MIN_BUCKETS) {
+      const h = ((prev % 24) + 24) % 24;
+      const c = s.hc[h]!;
+      let a = Math.max(HOUR_ALPHA, 1 / (c + 1));
+      if (s.ot) a *= 0.25;
+      s.pm[h] = roundSig(s.hm[h]! + a * (s.o1 / s.on - s.hm[h]!));
+      s.pv[h] = roundSig(s.hv[h]! + a * (s.o2 / s.on - s.hv[h]!));
+      if (c < 1 / HOUR_ALPHA) s.hc[h] = c + 1;
+    }
+    if (prev < 0 || Math.floor(prev / 24) !== Math.floor(epochHour / 24)) {
+      for (let h = 0; h < 24; h++) {
+        s.hm[h] = s.pm[h]!;
+        s.hv[h] = s.pv[h]!;
+      }
+    }
+    s.oh = epochHour;
+    s.on = 0;
+    s.o1 = 0;
+    s.o2 = 0;
+    s.ot = 0;
+  }
+
+  function sizeFinding(st: RampState, m: number, bucket: number, x: number, r: number, sd: number, ctx: DetectionContext<RampState>): Finding {
+    const th = volTh!;
+    const name = SIZE_NAMES[m]!;
+    const n = drift.n;
+    const pct = (Math.exp(drift.slope) - 1) * 100;
+    const ratio = Math.exp(drift.slope * n);
+    const usual = x / Math.exp(r);
+    let samples = 0;
+    for (const c of st.size[m]!.ac) samples += c;
+    return {
+      detector: 'slow-ramp',
+      ruleId: 'slow-ramp.volume',
+      score: scoreOf(drift.s, th.h, drift.slope),
+      title: `Slow ramp in ${name} per event: +${pct.toFixed(1)}%/bucket for ${n} buckets (now ~${ratio.toFixed(2)}x the usual size)`,
+      description: `Agent ${ctx.agentId}'s ${name} per event have been growing steadily for ${n} buckets, about ${pct.toFixed(1)}% per bucket above the usual size for the same actions (last bucket ${x.toFixed(0)} against ~${usual.toFixed(0)} at usual sizes; trend z ${drift.s.toFixed(1)}). A steady rise like this is what a rolling baseline would learn as normal: possible slow exfiltration or baseline poisoning.`,
+      metric: `${name} per event (ramp)`,
+      observed: x,
+      baseline: { mean: roundSig(usual), std: roundSig(usual * (Math.exp(sd) - 1)), median: null, mad: null, sampleSize: samples, source: 'agent' },
+      windowStart: (bucket - n + 1) * bucketMs,
+      windowEnd: (bucket + 1) * bucketMs,
+      relatedEventIds: ctx.recentEventIds(),
+      details: { series: name, runBuckets: String(n), slopePerBucket: `${pct.toFixed(2)}%`, rampRatio: ratio.toFixed(3), trendZ: drift.s.toFixed(2), lastBucketSizeRatio: Math.exp(r).toFixed(3), noiseSd: sd.toFixed(3) },
+    };
+  }
+
+  function actionIndex(st: RampState, action: string): number {
+    const acts = st.acts;
+    for (let i = 0; i < acts.length; i++) if (acts[i] === action) return i;
+    if (acts.length >= maxActions) return maxActions - 1;
+    acts.push(acts.length === maxActions - 1 ? OTHER_ACTION : action);
+    for (const s of st.size) {
+      s.am.push(0);
+      s.av.push(0);
+      s.ac.push(0);
+      s.bn.push(0);
+      s.bs.push(0);
+      s.bq.push(0);
+      s.iv.push(0);
+      s.lim.push(0);
+      derive(s, s.av.length - 1);
+    }
+    return acts.length - 1;
+  }
+
+  /**
+   * One event's size: pooled into the bucket against its action's usual size (once the action has
+   * SIZE_WARM samples), and kept for the action's learning at bucket close. Until then the action
+   * learns each value at once (plain average).
+   */
+  function addSize(s: SizeSeries, ai: number, v: number, learning: boolean): void {
+    const c = s.ac[ai]!;
+    const dl = Math.log(v) - s.am[ai]!;
+    if (c >= (learning ? SIZE_WARM_LEARNING : SIZE_WARM)) {
+      const iv = s.iv[ai]!;
+      s.a += dl * iv;
+      s.p += iv;
+      s.x += v;
+      const lim = s.lim[ai]!;
+      const d = dl > lim ? lim : dl < -lim ? -lim : dl;
+      s.bn[ai]!++;
+      s.bs[ai]! += d;
+      s.bq[ai]! += d * d;
+      return;
+    }
+    const a = 1 / (c + 1);
+    s.am[ai] = roundSig(s.am[ai]! + a * dl);
+    s.av[ai] = roundSig((1 - a) * (s.av[ai]! + a * dl * dl));
+    s.ac[ai] = c + 1;
+    derive(s, ai);
+  }
+
+  function derive(s: SizeSeries, i: number): void {
+    const v2 = Math.max(s.av[i]!, sizeVarFloor);
+    s.iv[i] = 1 / v2;
+    s.lim[i] = SIZE_CLIP * Math.sqrt(v2);
+  }
+
+  /** At bucket close: each action's usual size learns the bucket's events (EWMA, capped per bucket; not upwards while the series alarms). */
+  function learnActions(s: SizeSeries): void {
+    const alarmed = s.g.s >= volTh!.h;
+    for (let i = 0; i < s.bn.length; i++) {
+      const k = s.bn[i]!;
+      if (k === 0) continue;
+      const d = s.bs[i]! / k;
+      const q = s.bq[i]! / k;
+      s.bn[i] = 0;
+      s.bs[i] = 0;
+      s.bq[i] = 0;
+      if (alarmed && d > 0) continue;
+      const a = Math.min(SIZE_ALPHA_BUCKET, k * SIZE_ALPHA);
+      s.am[i] = roundSig(s.am[i]! + a * d);
+      s.av[i] = roundSig(Math.max(0, (1 - a) * s.av[i]! + a * (q - a * d * d)));
+      derive(s, i);
+      const c = s.ac[i]! + k;
+      s.ac[i] = c < 1 / SIZE_ALPHA ? c : 1 / SIZE_ALPHA;
+    }
+  }
+
+  /** Close the open bucket (and empty ones up to, not including, `bucket`). */
+  function advance(st: RampState, bucket: number, ctx: DetectionContext<RampState>, out: Finding[] | null): Finding[] | null {
+    if (bucket <= st.b) return out;
+    const gap = bucket - st.b - 1;
+    if (rateTh) {
+      let f = closeRate(st, st.b, st.rate.x, ctx);
+      if (f) (out ??= []).push(f);
+      for (let k = bucket - Math.min(gap, maxFill); k < bucket; k++) {
+        f = closeRate(st, k, 0, ctx);
+        if (f) (out ??= []).push(f);
+      }
+    }
+    if (volTh) {
+      for (let m = 0; m < 3; m++) {
+        const f = closeSize(st, m, st.b, ctx);
+        if (f) (out ??= []).push(f);
+        // Empty buckets carry no size information: they only age the drift window.
+        for (let k = Math.min(gap, volTh.windowBuckets); k > 0; k--) pushDrift(st.size[m]!.g, 0, 0, volTh.windowBuckets);
+      }
+    }
+    st.b = bucket;
+    st.rate.x = 0;
     return out;
   }
 
@@ -299,48 +489,52 @@ export function createSlowRampDetector(rules: Rules): Detector<RampState> {
     acceptsUnverified: false,
 
     createState(ctx): RampState {
-      const b = ctx.bucket;
-      return { series: [newSeries(b), newSeries(b), newSeries(b), newSeries(b)] };
+      return { b: ctx.bucket, rate: newRate(), size: [newSize(), newSize(), newSize()], acts: [] };
     },
 
     update(event: DetectionEvent, ctx: DetectionContext<RampState>): Finding[] {
-      const ser = ctx.state.series;
-      const b = ctx.bucket;
+      const st = ctx.state;
       let out: Finding[] | null = null;
-      const s0 = ser[0];
-      if (s0.b !== b) out = advance(s0, 0, b, ctx, out);
-      s0.x += 1;
-      if (event.records > 0) {
-        if (ser[1].b !== b) out = advance(ser[1], 1, b, ctx, out);
-        ser[1].x += event.records;
-      }
-      if (event.bytesOut > 0) {
-        if (ser[2].b !== b) out = advance(ser[2], 2, b, ctx, out);
-        ser[2].x += event.bytesOut;
-      }
-      if (event.tokens > 0) {
-        if (ser[3].b !== b) out = advance(ser[3], 3, b, ctx, out);
-        ser[3].x += event.tokens;
+      if (st.b !== ctx.bucket) out = advance(st, ctx.bucket, ctx, out);
+      st.rate.x += 1;
+      if (volTh && (event.records > 0 || event.bytesOut > 0 || event.tokens > 0)) {
+        const ai = actionIndex(st, event.action);
+        if (event.records > 0) addSize(st.size[0], ai, event.records, ctx.learning);
+        if (event.bytesOut > 0) addSize(st.size[1], ai, event.bytesOut, ctx.learning);
+        if (event.tokens > 0) addSize(st.size[2], ai, event.tokens, ctx.learning);
       }
       return out ?? NO_FINDINGS;
     },
 
     flush(ctx: DetectionContext<RampState>): Finding[] {
-      let out: Finding[] | null = null;
-      ctx.state.series.forEach((s, i) => {
-        out = advance(s, i, ctx.bucket, ctx, out);
-      });
-      return out ?? NO_FINDINGS;
+      return advance(ctx.state, ctx.bucket, ctx, null) ?? NO_FINDINGS;
     },
 
     snapshot(st: RampState): Json {
-      return st.series.map((s) => [s.b, s.x, s.sm, s.sc, s.q, s.qh, s.cu, s.cs, s.fired, s.rx, s.re, s.sx, s.se, s.sh, s.d, s.dh, s.tr, s.th, s.pk, s.ph]);
+      const r = st.rate;
+      return {
+        b: st.b,
+        rate: [r.x, r.sm, r.sc, r.su, r.pd, r.ph2, r.k2, r.pk, r.ph, snapshotDrift(r.g)],
+        size: st.size.map((s) => [s.a, s.p, s.x, s.hm, s.hv, s.hc, s.pm, s.pv, s.oh, s.on, s.o1, s.o2, s.ot, s.am, s.av, s.ac, s.bn, s.bs, s.bq, snapshotDrift(s.g)]),
+        acts: st.acts,
+      };
     },
 
     restore(json: Json): RampState {
-      const arr = json as [number, number, number[], number[], number[], number, number, number, number, number, number, number[], number[], number, number[], number, number[], number, number, number][];
-      const series = arr.map((a) => ({ b: a[0], x: a[1], sm: [...a[2]], sc: [...a[3]], q: [...a[4]], qh: a[5], qs: a[4].slice().sort((x, y) => x - y), cu: a[6], cs: a[7], fired: a[8], rx: a[9], re: a[10], sx: [...a[11]], se: [...a[12]], sh: a[13], d: [...a[14]], dh: a[15], tr: [...a[16]], th: a[17], pk: a[18], ph: a[19] }));
-      return { series: series as RampState['series'] };
+      const o = json as { b: number; rate: Json[]; size: Json[][]; acts: string[] };
+      const ra = o.rate as [number, number[], number[], number[], number[], number, number, number, number, Json];
+      const rate: RateSeries = { x: ra[0], sm: [...ra[1]], sc: [...ra[2]], su: [...ra[3]], pd: [...ra[4]], ph2: ra[5], k2: ra[6], pk: ra[7], ph: ra[8], g: restoreDrift(ra[9]) };
+      const size = o.size.map((a): SizeSeries => {
+        const s = a as [number, number, number, number[], number[], number[], number[], number[], number, number, number, number, number, number[], number[], number[], number[], number[], number[], Json];
+        const out: SizeSeries = { a: s[0], p: s[1], x: s[2], hm: [...s[3]], hv: [...s[4]], hc: [...s[5]], pm: [...s[6]], pv: [...s[7]], oh: s[8], on: s[9], o1: s[10], o2: s[11], ot: s[12], am: [...s[13]], av: [...s[14]], ac: [...s[15]], bn: [...s[16]], bs: [...s[17]], bq: [...s[18]], iv: [], lim: [], g: restoreDrift(s[19]) };
+        for (let i = 0; i < out.av.length; i++) {
+          out.iv.push(0);
+          out.lim.push(0);
+          derive(out, i);
+        }
+        return out;
+      }) as RampState['size'];
+      return { b: o.b, rate, size, acts: [...o.acts] };
     },
   };
 }

@@ -168,17 +168,17 @@ const RULES: RuleDef[] = [
     severity: 'MEDIUM',
     tags: ['owasp-llm:LLM04', 'atlas:AML.T0031', 'atlas:AML.T0015'],
     exceptAgents: [],
-    thresholds: { k: 0.5, h: 6, zCap: 3, minLevel: 3, levelWindowBuckets: 36, minDispersion: 0.1, maxDispersion: 0.8, minRunBuckets: 8, shortBuckets: 4, shortRatio: 1.3, minTrendT: 0 },
+    thresholds: { h: 4, zCap: 3, minSlope: 0.035, minRunBuckets: 12, windowBuckets: 30, minLevel: 3, minDispersion: 0.1 },
   },
   {
     id: 'slow-ramp.volume',
     detector: 'slow-ramp',
     enabled: true,
-    description: 'Records, bytes out or tokens climb steadily above the usual level for this hour (slow exfiltration / baseline poisoning).',
+    description: 'Records, bytes out or tokens per event climb steadily above the usual size for the same actions (slow exfiltration / baseline poisoning).',
     severity: 'MEDIUM',
     tags: ['owasp-llm:LLM04', 'atlas:AML.T0031', 'atlas:AML.T0025'],
     exceptAgents: [],
-    thresholds: { k: 0.5, h: 10, zCap: 3, minLevel: 0, levelWindowBuckets: 36, minDispersion: 0.1, maxDispersion: 0.45, minRunBuckets: 8, shortBuckets: 4, shortRatio: 1.3, minTrendT: 0 },
+    thresholds: { h: 4.5, zCap: 2, minSlope: 0.02, minRunBuckets: 8, windowBuckets: 30, minLevel: 0, minDispersion: 0.25 },
   },
 ];
 

@@ -82,29 +82,23 @@ export const InjectionThresholds = z.object({ minScore: unit }).strict();
 
 export const RampThresholds = z
   .object({
-    /** CUSUM slack in standard deviations: drifts smaller than this are ignored. */
-    k: z.number().positive(),
-    /** CUSUM alarm level. */
+    /** Alarm level of the drift test: z score of the rise's slope (a standard normal when nothing rises). */
     h: z.number().positive(),
-    /** Each bucket adds at most this many standard deviations (a single spike cannot look like a ramp). */
+    /** Each bucket's standardised residual counts at most this much (one burst cannot pass for a ramp). */
     zCap: z.number().positive(),
-    /** Ignore buckets whose expected value is below this (too little signal). */
-    minLevel: z.number().min(0),
-    /** Buckets in the "today's level" reference window. */
-    levelWindowBuckets: positiveInt,
-    /** Lower bound of the relative dispersion of a bucket (noise floor). */
-    minDispersion: z.number().positive(),
-    /** Series noisier than this (relative dispersion per bucket) are not judged: a 5%-per-bucket ramp cannot show in them before it doubles. */
-    maxDispersion: z.number().positive(),
+    /** The fitted rise must be at least this steep, in log units per bucket (0.02 = about +2% per bucket): a level that sits a little high is not a ramp. */
+    minSlope: z.number().min(0),
     /** The rise must have lasted this many buckets (a batch job is a step, not a ramp). */
     minRunBuckets: positiveInt,
-    /** ...and the last `shortBuckets` buckets must still be at least `shortRatio` x the expected level. */
-    shortBuckets: positiveInt,
-    shortRatio: z.number().min(1),
-    /** ...and the residuals must be rising: t statistic of their least-squares slope over the run (up to 16 buckets). */
-    minTrendT: z.number().min(0),
+    /** Longest rise looked at, in buckets (the drift test's short window). */
+    windowBuckets: z.number().int().min(2).max(288),
+    /** Rate: ignore buckets whose expected count is below this (too little signal). Volume: unused. */
+    minLevel: z.number().min(0),
+    /** Noise floor, a standard deviation in log units. Rate: of a bucket's count beyond Poisson. Volume: of one event's size. */
+    minDispersion: z.number().positive(),
   })
-  .strict();
+  .strict()
+  .refine((t) => t.minRunBuckets <= t.windowBuckets, { message: 'minRunBuckets must not exceed windowBuckets', path: ['minRunBuckets'] });
 
 /** Each rule id the engine knows, with its detector and thresholds schema. */
 export const RULE_CATALOGUE = {

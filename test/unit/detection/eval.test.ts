@@ -1,10 +1,10 @@
 /**
  * A smaller run of the labelled evaluation (npm run eval runs the full one):
  * 30 agents in 4 roles, 7 days, 20 incidents of each kind, fixed seed.
- * Targets: recall >= 0.95 and detection within 2 buckets for every incident
- * type, <= 1 false alert per agent-week. Slow ramps are held to a lower bar
- * (see shared/detection/README.md: detection before the ramp doubles the
- * rolling baseline, not yet for 95% of them).
+ * Targets: recall >= 0.95 and detection within target for every incident
+ * type (2 buckets; slow ramps: before the ramp doubles the rolling baseline,
+ * see shared/detection/README.md), precision well above chance, <= 1 false
+ * alert per agent-week.
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES } from '../../../shared/detection/index.js';
@@ -19,15 +19,10 @@ describe('labelled scenario evaluation (small)', () => {
     const table = formatReport(report);
     expect(report.rows.length).toBe(10);
     for (const row of report.rows) {
-      if (row.type === 'slow-ramp') {
-        expect(row.recall, table).toBeGreaterThanOrEqual(0.5);
-        expect(row.withinTarget, table).toBeGreaterThanOrEqual(0.5);
-      } else {
-        expect(row.recall, `${row.type}\n${table}`).toBeGreaterThanOrEqual(0.95);
-        expect(row.withinTarget, `${row.type}\n${table}`).toBeGreaterThanOrEqual(0.95);
-        // Better than chance, by far.
-        expect(row.precision, `${row.type}\n${table}`).toBeGreaterThan(0.5);
-      }
+      expect(row.recall, `${row.type}\n${table}`).toBeGreaterThanOrEqual(0.95);
+      expect(row.withinTarget, `${row.type}\n${table}`).toBeGreaterThanOrEqual(0.95);
+      // Better than chance, by far.
+      expect(row.precision, `${row.type}\n${table}`).toBeGreaterThan(0.5);
     }
     expect(report.falseAlertsPerAgentWeek, table).toBeLessThanOrEqual(1);
   });

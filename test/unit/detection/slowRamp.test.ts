@@ -1,24 +1,147 @@
 import { describe, expect, it } from 'vitest';
-import { BUCKET_MS, DAY_MS, T0, only, run, stream } from './helpers.js';
+import { createEngine, DEFAULT_RULES, type AgentSnapshot, type DetectionEvent } from '../../../shared/detection/index.js';
+import { evalDrift, newDrift, pushDrift, restoreDrift, snapshotDrift, type DriftResult } from '../../../shared/detection/baseline/drift.js';
+import type { Alert } from '../../../shared/schemas/generated.js';
+import { BUCKET_MS, DAY_MS, HOUR_MS, T0, merge, only, renumber, run, stream } from './helpers.js';
+
+const bucketsIn = (alertAt: number, start: number) => Math.floor(alertAt / BUCKET_MS) - Math.floor(start / BUCKET_MS);
+/** Event time at which an incident (alert id) was first emitted. */
+const firstAt = (alerts: Alert[], at: number[], incident: Alert) => at[alerts.findIndex((a) => a.alertId === incident.alertId)]!;
+
+describe('drift test', () => {
+  const result = (): DriftResult => ({ s: 0, n: 0, slope: 0, any: 0 });
+
+  it('a straight rise from the reference scores high and recovers its start and slope; a flat series does not', () => {
+    const g = newDrift();
+    for (let i = 0; i < 10; i++) pushDrift(g, 0, 1, 30);
+    for (let j = 1; j <= 16; j++) pushDrift(g, 0.25 * j, 1, 30);
+    const out = result();
+    evalDrift(g, 8, 30, 0.02, out);
+    expect(out.s).toBeGreaterThan(8);
+    expect(out.n).toBe(16);
+    expect(out.slope).toBeCloseTo(0.25, 5);
+
+    const flat = newDrift();
+    for (let i = 0; i < 30; i++) pushDrift(flat, i % 2 ? 0.5 : -0.5, 1, 30);
+    evalDrift(flat, 8, 30, 0.02, out);
+    expect(out.any).toBeLessThan(1);
+  });
+
+  it('a step that ended is weaker evidence than a ramp reaching the same height; empty buckets count for nothing', () => {
+    const ramp = newDrift();
+    const step = newDrift();
+    for (let j = 1; j <= 12; j++) pushDrift(ramp, (2 * j) / 12, 1, 30);
+    for (let j = 1; j <= 12; j++) pushDrift(step, j > 4 && j <= 9 ? 2 : 0, 1, 30);
+    const a = result();
+    const b = result();
+    evalDrift(ramp, 8, 30, 0.02, a);
+    evalDrift(step, 8, 30, 0.02, b);
+    expect(a.s).toBeGreaterThan(b.s);
+
+    const holes = newDrift();
+    for (let j = 1; j <= 12; j++) {
+      pushDrift(holes, (2 * j) / 12, 1, 30);
+      pushDrift(holes, 5, 0, 30);
+    }
+    const c = result();
+    evalDrift(holes, 8, 30, 0, c);
+    expect(c.slope).toBeCloseTo(1 / 12, 1);
+    expect(restoreDrift(JSON.parse(JSON.stringify(snapshotDrift(holes))))).toEqual(holes);
+  });
+
+  it('minSlope keeps a level that sits a little high from passing as a ramp', () => {
+    const g = newDrift();
+    for (let i = 0; i < 30; i++) pushDrift(g, 1, 1, 30);
+    const out = result();
+    evalDrift(g, 12, 30, 0.1, out);
+    // Through zero, a constant offset c over n buckets fits a slope of 3c / (2n + 1): only short runs reach minSlope.
+    expect(out.any).toBeGreaterThan(4);
+    expect(out.s).toBeLessThan(3.5);
+    expect(out.n).toBeLessThanOrEqual(14);
+  });
+});
 
 describe('slow-ramp', () => {
   const level = 30;
-  const rampStart = T0 + 3 * DAY_MS + 10 * 3_600_000;
-  const ramp = (ts: number) => (ts < rampStart ? level : level * 1.05 ** Math.floor((ts - rampStart) / BUCKET_MS));
+  const rampStart = T0 + 3 * DAY_MS + 10 * HOUR_MS;
+  const ramp = (start: number) => (ts: number) => (ts < start || ts >= start + 36 * BUCKET_MS ? level : level * 1.05 ** Math.floor((ts - start) / BUCKET_MS));
 
-  it('catches a +5%/bucket ramp before it doubles the rolling baseline (14.2 + 12 buckets)', () => {
-    const { alerts, at } = run(stream({ to: rampStart + 40 * BUCKET_MS, perBucket: ramp }));
+  it('catches a +5%/bucket rise in actions before it doubles the rolling baseline (14.2 + 12 buckets)', () => {
+    const { alerts, at } = run(stream({ to: rampStart + 40 * BUCKET_MS, perBucket: ramp(rampStart) }));
     const ramps = only(alerts, 'slow-ramp.rate');
     expect(ramps.length).toBeGreaterThan(0);
-    const bucketsIn = Math.floor(at[alerts.indexOf(ramps[0]!)]! / BUCKET_MS) - Math.floor(rampStart / BUCKET_MS);
-    expect(bucketsIn).toBeGreaterThan(0);
-    expect(bucketsIn).toBeLessThan(26);
+    const n = bucketsIn(firstAt(alerts, at, ramps[0]!), rampStart);
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(26);
     // The spike detectors alone would not have caught it by then.
-    expect(only(alerts, 'rate-spike').filter((a) => a.firstSeen < rampStart + bucketsIn * BUCKET_MS)).toEqual([]);
+    expect(only(alerts, 'rate-spike').filter((a) => a.firstSeen < rampStart + n * BUCKET_MS)).toEqual([]);
+    expect(ramps[0]!.evidence.details.slopePerBucket).toMatch(/%$/);
+    expect(only(alerts, 'slow-ramp.volume')).toEqual([]);
+  });
+
+  it('catches events that carry a little more data every bucket (records, bytes out, tokens per event), at a constant event rate', () => {
+    const grow = (ts: number) => (ts < rampStart ? 1 : 1.05 ** Math.floor((ts - rampStart) / BUCKET_MS));
+    const events = stream({
+      to: rampStart + 40 * BUCKET_MS,
+      perBucket: level,
+      with: (rng, ts) => ({ records: Math.round(rng.lognormal(10, 0.8) * grow(ts)), bytesOut: Math.round(rng.lognormal(2000, 0.8) * grow(ts)), tokens: Math.round(rng.lognormal(300, 0.8) * grow(ts)) }),
+    });
+    const { alerts, at } = run(events);
+    const ramps = only(alerts, 'slow-ramp.volume');
+    expect(ramps.length).toBeGreaterThan(0);
+    const n = bucketsIn(firstAt(alerts, at, ramps[0]!), rampStart);
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(15);
+    expect(ramps[0]!.evidence.metric).toMatch(/per event/);
+    expect(only(alerts, 'slow-ramp.rate')).toEqual([]);
   });
 
   it('a flat agent raises no ramp', () => {
     const { alerts } = run(stream({ to: T0 + 5 * DAY_MS, perBucket: level }));
     expect(only(alerts, 'slow-ramp')).toEqual([]);
+  });
+
+  it('a nightly batch job (a burst of big reads at the same hour every day) is not a ramp', () => {
+    const jobs: DetectionEvent[][] = [];
+    for (let day = 0; day < 6; day++) {
+      const begin = T0 + day * DAY_MS + 2 * HOUR_MS + ((day * 7) % 15) * 60_000;
+      jobs.push(stream({ from: begin, to: begin + 25 * 60_000, perBucket: 2 * level, seed: 100 + day, actions: ['data.read'], with: (rng) => ({ records: Math.round(rng.lognormal(50, 0.3)) }) }));
+    }
+    const events = renumber(merge(stream({ to: T0 + 6 * DAY_MS, perBucket: level }), ...jobs));
+    const { alerts } = run(events);
+    expect(only(alerts, 'slow-ramp')).toEqual([]);
+  });
+
+  it('a ramp that alarmed does not teach the profile: the same ramp the next day is caught as early as without the first', () => {
+    const second = rampStart + DAY_MS;
+    // Ramps as extra events on top of the same ordinary traffic (as the scenario generator injects them).
+    const extra = (start: number, seed: number) => stream({ from: start, to: start + 36 * BUCKET_MS, perBucket: (ts) => ramp(start)(ts) - level, seed, agentId: 'agent-1' });
+    const base = stream({ to: second + 40 * BUCKET_MS, perBucket: level });
+    const detect = (events: DetectionEvent[]) => {
+      const { alerts, at } = run(renumber(events));
+      const late = only(alerts, 'slow-ramp.rate').filter((a) => firstAt(alerts, at, a) >= second);
+      expect(late.length).toBe(1);
+      return bucketsIn(firstAt(alerts, at, late[0]!), second);
+    };
+    const alone = detect(merge(base, extra(second, 7)));
+    const both = detect(merge(base, extra(rampStart, 5), extra(second, 7)));
+    expect(both).toBeLessThan(26);
+    expect(both).toBeLessThanOrEqual(alone + 1);
+  });
+
+  it('state moved mid-ramp and mid-bucket (snapshot -> JSON -> restore) gives the same alerts', () => {
+    const events = stream({ to: rampStart + 40 * BUCKET_MS, perBucket: ramp(rampStart) });
+    const cut = events.findIndex((e) => e.timestamp >= rampStart + 6 * BUCKET_MS + BUCKET_MS / 2);
+    const straight = run(events).alerts;
+    const first = createEngine(DEFAULT_RULES);
+    for (const e of events.slice(0, cut)) first.process(e);
+    const snap = JSON.parse(JSON.stringify(first.snapshotAgent('agent-1'))) as AgentSnapshot;
+    const second = createEngine(DEFAULT_RULES);
+    second.restorePeers(JSON.parse(JSON.stringify(first.snapshotPeers())));
+    second.restoreAgent('agent-1', snap);
+    const rest: Alert[] = [];
+    for (const e of events.slice(cut)) rest.push(...second.process(e));
+    expect(only(rest, 'slow-ramp')).toEqual(only(straight, 'slow-ramp'));
+    expect(rest).toEqual(straight.slice(straight.length - rest.length));
   });
 });
