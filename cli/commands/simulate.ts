@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { INCIDENT_TYPES, type IncidentType } from '../../test/scenarios/generator.js';
+import { INCIDENT_TYPES, type IncidentType } from '../simulate/scenario/generator.js';
 import { simulate } from '../simulate/run.js';
 import { configFrom, progress, type GlobalOptions } from './common.js';
 

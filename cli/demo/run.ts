@@ -24,7 +24,7 @@ import { DEFAULT_POLICY } from '../../shared/response/index.js';
 import type { Alert, QuarantineCommand } from '../../shared/schemas/generated.js';
 import { Keyring } from '../../shared/signing/index.js';
 import { createAgentTelemetry, type AgentTelemetry } from '../../shared/telemetry/index.js';
-import { DETECTORS_FOR, generateScenario, type IncidentType, type LabelledIncident } from '../../test/scenarios/generator.js';
+import { DETECTORS_FOR, generateScenario, type IncidentType, type LabelledIncident } from '../simulate/scenario/generator.js';
 import { LiveView, renderTable, type IncidentRow } from './view.js';
 
 export interface DemoOptions { agents: number; durationMs: number; seed: number; config?: WardenConfig; out?: NodeJS.WriteStream }

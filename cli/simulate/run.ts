@@ -5,7 +5,7 @@
  * detector accepts every event (it refuses timestamps far from its clock).
  */
 import { writeFileSync } from 'node:fs';
-import { generateScenario, toJsonl, type IncidentType, type LabelledIncident, type Scenario } from '../../test/scenarios/generator.js';
+import { generateScenario, toJsonl, type IncidentType, type LabelledIncident, type Scenario } from './scenario/generator.js';
 import type { WardenConfig } from '../../shared/config/index.js';
 import { createKafka, provisionTopics } from '../../shared/kafka/index.js';
 import { createLogger } from '../../shared/logging/index.js';

@@ -6,7 +6,7 @@
  * false alerts; `--strict` exits 1 when a target is missed.
  */
 import { loadRules } from '../../shared/detection/index.js';
-import { generateScenario } from './generator.js';
+import { generateScenario } from '../../cli/simulate/scenario/generator.js';
 import { evaluate, formatReport } from './evaluate.js';
 
 const argv = process.argv.slice(2);

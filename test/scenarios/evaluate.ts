@@ -13,9 +13,9 @@
  */
 import { createEngine, type Rules } from '../../shared/detection/index.js';
 import type { Alert } from '../../shared/schemas/generated.js';
-import { DAY_MS } from './fleet.js';
-import { DETECTORS_FOR, INCIDENT_TYPES, type IncidentType, type LabelledIncident } from './incidents.js';
-import type { Scenario } from './generator.js';
+import { DAY_MS } from '../../cli/simulate/scenario/fleet.js';
+import { DETECTORS_FOR, INCIDENT_TYPES, type IncidentType, type LabelledIncident } from '../../cli/simulate/scenario/incidents.js';
+import type { Scenario } from '../../cli/simulate/scenario/generator.js';
 
 export const GRACE_MS = 30 * 60_000;
 

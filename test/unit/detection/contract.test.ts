@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine, DEFAULT_RULES, DETECTOR_NAMES, type AgentSnapshot, type DetectionEvent } from '../../../shared/detection/index.js';
 import type { Alert } from '../../../shared/schemas/generated.js';
-import { generateScenario } from '../../scenarios/generator.js';
+import { generateScenario } from '../../../cli/simulate/scenario/generator.js';
 import { T0, event } from './helpers.js';
 
 const scenario = generateScenario({ seed: 11, agents: 12, days: 4, incidentsPerType: 2, lateJoinerShare: 0.2 });

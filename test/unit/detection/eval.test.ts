@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES } from '../../../shared/detection/index.js';
-import { generateScenario } from '../../scenarios/generator.js';
+import { generateScenario } from '../../../cli/simulate/scenario/generator.js';
 import { evaluate, formatReport } from '../../scenarios/evaluate.js';
 
 describe('labelled scenario evaluation (small)', () => {

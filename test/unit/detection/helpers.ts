@@ -4,7 +4,7 @@
  */
 import { createEngine, DEFAULT_RULES, resolveRules, type DetectionEvent, type Engine, type Rules } from '../../../shared/detection/index.js';
 import type { Alert } from '../../../shared/schemas/generated.js';
-import { Rng } from '../../scenarios/prng.js';
+import { Rng } from '../../../cli/simulate/scenario/prng.js';
 
 export const BUCKET_MS = DEFAULT_RULES.engine.bucketMs;
 export const HOUR_MS = 3_600_000;

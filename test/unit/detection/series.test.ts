@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createSeriesScorer } from '../../../shared/detection/index.js';
 import { halfIqrSorted, insertSorted, madSorted, medianSorted, poissonTail, removeSorted } from '../../../shared/detection/baseline/robust.js';
-import { Rng } from '../../scenarios/prng.js';
+import { Rng } from '../../../cli/simulate/scenario/prng.js';
 
 describe('robust kernels', () => {
   it('median and MAD match a sort-based reference; the sorted window stays sorted', () => {

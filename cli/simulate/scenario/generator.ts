@@ -1,21 +1,16 @@
 /**
  * Labelled scenario generator: a seeded fleet of agents in several roles,
  * days of traffic with daily and weekly rhythm, and injected incidents of
- * every kind the detectors target. Importable (the demo and the benchmarks
- * reuse it) and runnable:
+ * every kind the detectors target. Used by `warden simulate` (to Kafka, or
+ * `--out file.jsonl` for `warden replay`), the demo, the evaluation
+ * (test/scenarios/eval.ts) and the benchmarks.
  *
- *   npx tsx test/scenarios/generator.ts --out events.jsonl [--seed 7] [--agents 60] [--days 8] [--incidents 20] [--labels labels.json]
- *
- * writes one AgentActionEvent JSON object per line (in arrival order), the
- * input of `warden replay`. Each line also carries `"verification"` (the
- * signature verdict the live detector would have reached; forged events are
- * not `valid`): replay should use it when present and treat its absence as
- * `valid`. `--no-verification` drops the field.
+ * Each JSON line also carries `"verification"` (the signature verdict the
+ * live detector would have reached; forged events are not `valid`): replay
+ * uses it when present and treats its absence as `valid`.
  */
-import { writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import type { AgentActionEvent } from '../../shared/schemas/generated.js';
-import type { DetectionEvent } from '../../shared/detection/index.js';
+import type { AgentActionEvent } from '../../../shared/schemas/generated.js';
+import type { DetectionEvent } from '../../../shared/detection/index.js';
 import { DAY_MS, HOUR_MS, makeAgents, type AgentProfile } from './fleet.js';
 import { INCIDENT_TYPES, eligible, injectLate, injectOwn, type AgentTrack, type IncidentType, type LabelledIncident, type LateInjection } from './incidents.js';
 import { Rng } from './prng.js';
@@ -163,27 +158,3 @@ export function toJsonl(events: readonly DetectionEvent[], includeVerification =
 }
 
 export { SLOT_MS };
-
-function main(argv: string[]): void {
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const out = arg('out');
-  if (!out) {
-    process.stderr.write('usage: tsx test/scenarios/generator.ts --out events.jsonl [--seed N] [--agents N] [--days N] [--incidents N] [--labels labels.json] [--no-verification]\n');
-    process.exit(2);
-  }
-  const scenario = generateScenario({
-    seed: Number(arg('seed') ?? 42),
-    agents: Number(arg('agents') ?? 60),
-    days: Number(arg('days') ?? 8),
-    incidentsPerType: Number(arg('incidents') ?? 20),
-  });
-  writeFileSync(out, toJsonl(scenario.events, !argv.includes('--no-verification')));
-  const labels = arg('labels');
-  if (labels) writeFileSync(labels, `${JSON.stringify(scenario.incidents, null, 2)}\n`);
-  process.stderr.write(`${scenario.events.length} events, ${scenario.agents.length} agents, ${scenario.incidents.length} incidents -> ${out}\n`);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

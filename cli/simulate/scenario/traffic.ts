@@ -4,7 +4,7 @@
  * every day, with gamma-distributed burstiness per 5-minute slot; action,
  * resource, target, sizes and text drawn from the agent's profile.
  */
-import type { DetectionEvent } from '../../shared/detection/index.js';
+import type { DetectionEvent } from '../../../shared/detection/index.js';
 import { DAY_MS, HOUR_MS, rhythm, type AgentProfile } from './fleet.js';
 import type { Rng } from './prng.js';
 
