@@ -12,7 +12,7 @@ import { loadConfig } from '../shared/config/index.js';
 const ALL: Record<string, { file: string; args: string[]; needsStack: boolean; node?: string[] }> = {
   engine: { file: 'bench/engine.ts', args: [], needsStack: false },
   sdk: { file: 'bench/sdk-emit.ts', args: ['--events', '100000', '--rounds', '3'], needsStack: true },
-  'detector-throughput': { file: 'bench/detector-throughput.ts', args: ['--events', '100000', '--agents', '2000', '--partitions', '12', '--rounds', '1'], needsStack: true },
+  'detector-throughput': { file: 'bench/detector-throughput.ts', args: ['--events', '1000000', '--agents', '2000', '--partitions', '12', '--rounds', '1'], needsStack: true },
   latency: { file: 'bench/latency.ts', args: ['--rate', '5000', '--duration', '60', '--steps', '10000,20000', '--step-duration', '30'], needsStack: true },
   // Redis only; 100,000 warm agents need about 4 GiB of heap.
   memory: { file: 'bench/memory.ts', args: ['--agents', '10000,100000'], needsStack: true, node: ['--expose-gc', '--max-old-space-size=12288'] },

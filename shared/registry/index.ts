@@ -46,16 +46,17 @@ export async function registerSchemas(registry: SchemaRegistry, config: WardenCo
 
 /**
  * Two services starting together may both register a subject that does not exist yet. The client
- * checks the subject's compatibility level before registering, and Apicurio answers NONE for a subject
- * caught half-created, so the loser of the race fails with "Compatibility does not match". Once the
- * subject exists the check passes: retry that case a few times, nothing else.
+ * sets and checks the subject's compatibility level around registering, and against Apicurio the loser
+ * of that race fails with "Compatibility does not match" (a subject caught half-created answers NONE)
+ * or "A rule named 'COMPATIBILITY' already exists". Once the subject exists both pass: retry those two
+ * cases a few times, nothing else.
  */
 async function registerOnce(registry: SchemaRegistry, schema: string, subject: string): Promise<{ id: number }> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await registry.register({ type: SchemaType.AVRO, schema }, { subject });
     } catch (err) {
-      if (attempt >= 4 || !/Compatibility does not match/.test((err as Error).message)) throw err;
+      if (attempt >= 4 || !/Compatibility does not match|rule named 'COMPATIBILITY' already exists/.test((err as Error).message)) throw err;
       await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
     }
   }

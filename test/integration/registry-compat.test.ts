@@ -30,7 +30,7 @@ describe('registration at start-up', () => {
   it('services starting together all register the same new subjects (no lost race)', async () => {
     const fresh = isolatedConfig('race');
     // Separate clients, as separate services would have: no shared cache.
-    const results = await Promise.all(Array.from({ length: 4 }, () => registerSchemas(createRegistry(fresh), fresh)));
+    const results = await Promise.all(Array.from({ length: 8 }, () => registerSchemas(createRegistry(fresh), fresh)));
     expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
   });
 });
