@@ -154,19 +154,21 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   });
 
   // 9. The story, incident by incident.
+  const waiting = new Set((await responder.approvals.list()).map((p) => p.agentId));
   const rows: IncidentRow[] = scenario.incidents.map((inc) => {
     const alerts = watch.alerts.filter((a) => a.agentId === inc.agentId && DETECTORS_FOR[inc.type].includes(a.detector) && a.lastSeen >= inc.start - 3_600_000);
     const first = alerts.reduce<Alert | null>((m, a) => (m === null || a.firstSeen < m.firstSeen ? a : m), null);
     const cmds = watch.commands.filter((c) => c.agentId === inc.agentId && c.type !== 'RELEASE');
     const cmd = cmds[0];
-    const pendingApproval = !cmd && first !== null && watch.approvalsFor(inc.agentId);
+    const pendingApproval = !cmd && first !== null && waiting.has(inc.agentId);
     const blocked = refused.get(inc.agentId) ?? 0;
     return {
       incident: STORY[inc.type] ?? inc.type,
       agentId: inc.agentId,
       detected: first !== null,
       timeToDetect: first ? `${Math.max(0, Math.round((first.firstSeen - inc.start) / 60_000))} min` : '-',
-      alert: first ? `${first.severity} ${first.ruleId}` : '-',
+      // The incident's severity as it stands now (an alert escalates while its incident grows).
+      alert: first ? `${first.severity} ${first.ruleId}${first.count > 1 ? ` (x${first.count})` : ''}` : '-',
       response: cmd ? `${cmd.type}${cmd.revokedCapabilities.length ? ` ${cmd.revokedCapabilities.join(',')}` : ''} by ${cmd.issuedBy}` : pendingApproval ? 'waiting for approval' : first ? 'notify (SIEM only)' : '-',
       stopped: inc.type === 'forged-signature'
         ? 'n/a: an impostor, not the agent'
@@ -212,7 +214,10 @@ async function watchOutputs(kafka: KafkaClient, config: WardenConfig, runId: str
       const v = await registry.decode(message.value);
       if (topic === config.topics.alerts.name) {
         const a = v as Alert;
-        if (!byId.has(a.alertId)) alerts.push(a);
+        // Keep each incident's latest state (same alertId, higher count, maybe a higher severity).
+        const seen = byId.get(a.alertId);
+        if (seen) alerts[alerts.indexOf(seen)] = a;
+        else alerts.push(a);
         byId.set(a.alertId, a);
       } else {
         const c = v as QuarantineCommand;
@@ -228,7 +233,6 @@ async function watchOutputs(kafka: KafkaClient, config: WardenConfig, runId: str
     bySeverity: () => alerts.reduce<Record<string, number>>((m, a) => ((m[a.severity] = (m[a.severity] ?? 0) + 1), m), {}),
     isolatedCount: () => isolated.size,
     recent: () => alerts.slice(-5).map((a) => `${a.severity.padEnd(8)} ${a.agentId} ${a.ruleId}: ${a.title}`),
-    approvalsFor: (agentId: string) => alerts.some((a) => a.agentId === agentId && (a.severity === 'HIGH' || a.severity === 'CRITICAL')),
     quiet: async (quietMs: number, maxMs: number) => {
       const end = Date.now() + maxMs;
       while (Date.now() < end && Date.now() - lastOutput < quietMs) await new Promise((r) => setTimeout(r, 100));

@@ -50,7 +50,7 @@ export function renderPlain(s: LiveSnapshot): string {
 }
 
 export function renderTable(rows: IncidentRow[]): string {
-  const header: IncidentRow = { incident: 'incident', agentId: 'agent', detected: true, timeToDetect: 'time to detect', alert: 'first alert', response: 'response', stopped: 'stopped by kill switch' };
+  const header: IncidentRow = { incident: 'incident', agentId: 'agent', detected: true, timeToDetect: 'time to detect', alert: 'alert (severity now)', response: 'response', stopped: 'stopped by kill switch' };
   const cells = [header, ...rows].map((r, i) => [r.incident, r.agentId, i === 0 ? 'detected' : r.detected ? 'yes' : 'NO', r.timeToDetect, r.alert, r.response, r.stopped]);
   const widths = cells[0]!.map((_, c) => Math.max(...cells.map((row) => row[c]!.length)));
   const line = (row: string[]) => row.map((v, c) => v.padEnd(widths[c]!)).join('  ');

@@ -42,6 +42,13 @@ export class Isolations {
     await this.audit.append({ at: cmd.issuedAt, kind: cmd.type === 'RELEASE' ? 'release' : 'command', actor, agentId: cmd.agentId, details: { commandId: cmd.commandId, type: cmd.type, revoked: cmd.revokedCapabilities, reason: cmd.reason, alertIds: cmd.alertIds, expiresAt: cmd.expiresAt } });
   }
 
+  /** The agent's isolation in force at `now` (null when none, or when it has expired). */
+  async activeFor(agentId: string, now: number): Promise<QuarantineCommand | null> {
+    const raw = await this.redis.hget(ACTIVE, agentId);
+    const cmd = raw ? (JSON.parse(raw) as QuarantineCommand) : null;
+    return cmd && (cmd.expiresAt === null || cmd.expiresAt > now) ? cmd : null;
+  }
+
   async active(): Promise<QuarantineCommand[]> {
     return Object.values(await this.redis.hgetall(ACTIVE)).map((s) => JSON.parse(s) as QuarantineCommand);
   }

@@ -140,16 +140,33 @@ export class ResponderService {
     await this.#execute(alert.agentId, decision, [alert.alertId], `policy:${decision.ruleId}`, now);
   }
 
+  /**
+   * Issues the decision's command without ever weakening the isolation in force: the topic is compacted,
+   * so the latest command *is* the agent's state. A throttle never replaces a quarantine (that would give
+   * a stopped agent its hands back), and a throttle on a throttled agent keeps both sets of revoked
+   * capabilities and the later expiry.
+   */
   async #execute(agentId: string, decision: Decision, alertIds: string[], issuedBy: string, now: number): Promise<QuarantineCommand> {
+    const live = await this.#isolations.activeFor(agentId, now);
+    if (decision.action === 'throttle' && live?.type === 'QUARANTINE') {
+      await this.#audit.append({ at: now, kind: 'kept-stronger', actor: issuedBy, agentId, details: { kept: live.commandId, wouldHaveIssued: 'THROTTLE', alertIds } });
+      return live;
+    }
+    let revoke = decision.revoke;
+    let ttlMs = decision.ttlMs;
+    if (decision.action === 'throttle' && live?.type === 'THROTTLE') {
+      revoke = [...new Set([...live.revokedCapabilities, ...decision.revoke])];
+      if (ttlMs) ttlMs = live.expiresAt === null ? null : Math.max(ttlMs, live.expiresAt - now);
+    }
     const cmd = buildCommand({
       agentId,
       type: decision.action === 'throttle' ? 'THROTTLE' : 'QUARANTINE',
-      revokedCapabilities: decision.revoke,
+      revokedCapabilities: revoke,
       reason: decision.reason,
       issuedBy,
       issuedAt: now,
       alertIds,
-      ttlMs: decision.ttlMs,
+      ttlMs,
     });
     await this.#isolations.issue(cmd, issuedBy);
     this.#metrics.commands.inc({ type: cmd.type, issuer: issuedBy.split(':')[0]! });

@@ -46,6 +46,27 @@ export const DEFAULT_POLICY: Policy = policySchema.parse({
       "ttlMs": 3600000
     },
     {
+      "id": "exfiltration-throttle",
+      "description": "Suspected bulk data access or sending (MEDIUM): cut the agent's ways out while it keeps working; HIGH quarantines.",
+      "match": {
+        "minSeverity": "MEDIUM",
+        "rules": [
+          "volume-spike.bytes-out",
+          "volume-spike.records",
+          "unusual-access.target",
+          "slow-ramp.volume"
+        ]
+      },
+      "action": "throttle",
+      "revoke": [
+        "net.egress",
+        "email.send",
+        "file.upload"
+      ],
+      "mode": "auto",
+      "ttlMs": 1800000
+    },
+    {
       "id": "injection-throttle",
       "description": "Prompt-injection marker: cut the agent's ways to act on the outside world until someone looks.",
       "match": {

@@ -65,10 +65,13 @@ describe('end to end: exfiltration is detected, reported and stopped', () => {
     }
     await agent.flush();
 
-    const quarantined = await eventually(() => !agent.check('net.egress').allowed, 30_000, 'the agent to be isolated');
-    expect(quarantined).toBe(true);
+    // The default policy first cuts the agent's ways out (a MEDIUM bulk-read alert: THROTTLE net.egress),
+    // then stops it (a HIGH alert for the new paste-site destination: QUARANTINE).
+    const cut = await eventually(() => !agent.check('net.egress').allowed, 30_000, 'the agent\'s egress to be cut');
+    expect(cut).toBe(true);
     await expect(agent.guard('net.egress', () => 'sent')).rejects.toBeInstanceOf(AgentQuarantinedError);
-    expect(agent.state().mode).toBe('QUARANTINED');
+    await eventually(() => agent.state().mode === 'QUARANTINED', 30_000, 'the quarantine');
+    await expect(agent.guard('data.read', () => 'read')).rejects.toBeInstanceOf(AgentQuarantinedError);
 
     const siem = (await readTopic(config, config.topics.siem.name, 1, 30_000)).map((m) => JSON.parse(m.value!.toString()));
     const finding = siem.find((o) => o.class_uid === 2004 && o.activity_id === 1 && o.resources[0].uid === AGENT);

@@ -19,7 +19,8 @@ describe('default response policy', () => {
   it.each([
     ['unusual payment', { detector: 'volume-spike', ruleId: 'volume-spike.payment', severity: 'CRITICAL' }, 'payment-throttle', 'throttle', 'auto', ['payment.*']],
     ['exfiltration', { detector: 'volume-spike', ruleId: 'volume-spike.bytes-out', severity: 'HIGH' }, 'exfiltration-quarantine', 'quarantine', 'auto', []],
-    ['exfiltration below HIGH', { detector: 'volume-spike', ruleId: 'volume-spike.bytes-out', severity: 'MEDIUM' }, 'notify', 'notify', 'auto', []],
+    ['suspected exfiltration (MEDIUM)', { detector: 'volume-spike', ruleId: 'volume-spike.bytes-out', severity: 'MEDIUM' }, 'exfiltration-throttle', 'throttle', 'auto', ['net.egress', 'email.send', 'file.upload']],
+    ['a small bulk read (LOW)', { detector: 'volume-spike', ruleId: 'volume-spike.records', severity: 'LOW' }, 'notify', 'notify', 'auto', []],
     ['injection', { detector: 'injection', ruleId: 'injection.marker', severity: 'HIGH' }, 'injection-throttle', 'throttle', 'auto', ['net.egress', 'email.send', 'payment.*', 'file.delete', 'permission.change']],
     ['credential burst', { detector: 'error-burst', ruleId: 'error-burst.auth-failures', severity: 'HIGH' }, 'credential-throttle', 'throttle', 'auto', ['auth.*', 'permission.change']],
     ['impersonation', { detector: 'impersonation', ruleId: 'impersonation.signature', severity: 'CRITICAL' }, 'impersonation-approval', 'quarantine', 'approval', []],
