@@ -11,6 +11,7 @@ export function createDetectionEngine(rules: Rules | string | undefined = undefi
     exportAgent: (agentId) => engine.snapshotAgent(agentId) ?? undefined,
     importAgent: (agentId, state) => engine.restoreAgent(agentId, state as AgentSnapshot),
     evictAgent: (agentId) => void engine.dropAgent(agentId),
+    agentIds: () => engine.agentIds(),
     exportShared: () => engine.snapshotPeers(),
     importShared: (state) => {
       if (state !== null && state !== undefined) engine.restorePeers(state as Json);

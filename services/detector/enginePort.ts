@@ -13,6 +13,8 @@ export interface EnginePort {
   importAgent(agentId: string, state: unknown): void;
   /** Forget an agent (its partition moved away, or the cache is being reloaded). */
   evictAgent(agentId: string): void;
+  /** Every agent the engine holds state for. */
+  agentIds(): string[];
   /** State shared across agents (peer-group baselines). */
   exportShared(): unknown;
   importShared(state: unknown): void;

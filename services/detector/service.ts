@@ -63,6 +63,12 @@ export class DetectorService {
   /** Per partition: the tail of its serial work (batches and timer checkpoints never overlap). */
   readonly #partitionTail = new Map<number, Promise<void>>();
   #checkpointTimer: NodeJS.Timeout | null = null;
+  /**
+   * Bumped whenever in-process state is dropped (a rebalance, a failed batch). Work that awaited across a
+   * bump is stale: its partition will be re-read from the committed offset onto the stored state, so it
+   * must neither process, nor mark progress, nor checkpoint what it had.
+   */
+  #generation = 0;
   #sharedWrittenAt = 0;
   #redis: Redis | null = null;
   #store: StateStore | null = null;
@@ -152,18 +158,25 @@ export class DetectorService {
       if (covered === undefined) {
         covered = await store.processedOffset(topic, partition);
         this.#processed.set(partition, covered);
+        this.#o.logger.debug({ partition, covered: String(covered), firstOffset: batch.firstOffset(), lastOffset: batch.lastOffset() }, 'partition resumed from the stored state');
       }
       const fresh = batch.messages.filter((m) => BigInt(m.offset) > covered!);
       const skipped = batch.messages.length - fresh.length;
       if (skipped > 0) this.metrics.events.inc({ result: 'skipped-duplicate' }, skipped);
       const lastOffset = batch.lastOffset();
+      // What the state covers after this batch. Never lower than before: a batch re-read from an older
+      // Kafka commit (all or partly at or below the stored covered offset) must not move it back, or the
+      // next batch would replay events the state already holds (seen as seq replays).
+      const coveredAfter = BigInt(lastOffset) > covered ? lastOffset : covered.toString();
 
+      const generation = this.#generation;
       await preloadSchemas(this.#codec!, fresh);
       const now = Date.now();
       const verdicts = fresh.map((m) => classify(m, this.#codec!, this.#o.keyring, this.#limits, now));
       const agentIds = new Set<string>();
       for (const v of verdicts) if (v.event) agentIds.add(v.event.agentId);
       await this.#ensureLoaded([...agentIds]);
+      if (generation !== this.#generation) return; // state was dropped meanwhile: leave the batch to be re-read
 
       const alerts: Alert[] = [];
       const dead: Message[] = [];
@@ -187,9 +200,12 @@ export class DetectorService {
       });
 
       await this.#publish(alerts, dead);
-      this.#processed.set(partition, BigInt(lastOffset));
+      // Dropped while publishing: these agents' in-process state is gone, so this batch's effects are too.
+      // The alerts are out (and idempotent); the batch will be re-read onto the stored state.
+      if (generation !== this.#generation) return;
+      this.#processed.set(partition, BigInt(coveredAfter));
       const pending = this.#pendingOf(topic, partition);
-      pending.lastOffset = lastOffset;
+      pending.lastOffset = coveredAfter;
       for (const a of dirty) {
         pending.agents.add(a);
         this.#dirtyAgents.add(a);
@@ -231,6 +247,7 @@ export class DetectorService {
     if (!pending || pending.lastOffset === null) return;
     const { engine } = this.#o;
     const started = process.hrtime.bigint();
+    const generation = this.#generation;
     // Snapshots are CPU work (~10 KB of JSON per agent): done in slices with a yield between them, so
     // other partitions' batches (and their alerts) are not held behind a long synchronous loop. Safe,
     // because only this partition's batches touch these agents, and they wait in its queue.
@@ -241,6 +258,7 @@ export class DetectorService {
       if (state !== undefined) states.set(a, JSON.stringify(state));
       if (++slice % SNAPSHOT_SLICE === 0) await new Promise((r) => setImmediate(r));
     }
+    if (generation !== this.#generation) return; // dropped while slicing: a partial state must not be written
     const { topic, lastOffset } = pending;
     // The role-level (peer) state is one document for all partitions (~2 KB per 100 agents) and approximate
     // by nature: it goes along with at most one partition's checkpoint per interval, not with each.
@@ -254,6 +272,7 @@ export class DetectorService {
     pending.agents.clear();
     pending.lastOffset = null;
     pending.checkpointedAt = Date.now();
+    this.#o.logger.debug({ partition, lastOffset, agents: states.size }, 'checkpoint written');
     this.metrics.checkpointSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
 
@@ -298,7 +317,9 @@ export class DetectorService {
   }
 
   #dropCache(): void {
-    for (const agentId of this.#cached.keys()) this.#o.engine.evictAgent(agentId);
+    this.#generation += 1;
+    // Every agent the engine holds, not only the cached ones: a batch may have created one meanwhile.
+    for (const agentId of this.#o.engine.agentIds()) this.#o.engine.evictAgent(agentId);
     this.#cached.clear();
     this.#processed.clear();
     this.#pending.clear();

@@ -40,8 +40,10 @@ function spawnDetector(config: WardenConfig, group: string): ChildProcess {
       WARDEN_KEYRING: keyringJson,
       WARDEN_DETECTOR_GROUP: group,
       WARDEN_METRICS_PORT: '0',
-      WARDEN_LOG_LEVEL: 'warn',
-      WARDEN_DETECTOR_CHECKPOINT_MS: '500', // checkpoint often, so the kill lands between checkpoints mid-stream
+      WARDEN_LOG_LEVEL: process.env.CRASH_CHILD_LOG ?? 'warn',
+      // Checkpoint often (default 5 s), so the kill lands between checkpoints and the restart re-reads
+      // records its stored state already holds: they must be skipped, not replayed.
+      WARDEN_DETECTOR_CHECKPOINT_MS: process.env.CRASH_CHECKPOINT_MS ?? '500',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
