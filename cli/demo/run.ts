@@ -117,11 +117,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   await publisher.connect();
   const t0 = Date.now();
   let rate = 0;
-  const { published } = await pace({
-    events: scenario.events,
-    arrivals: scenario.arrivals,
-    startTs: scenario.startTs,
-    endTs: scenario.endTs,
+  const { published } = await pace(scenario, {
     durationMs: o.durationMs,
     send: (batch) => publisher.publish(batch),
     admit: (e) => {

@@ -16,11 +16,15 @@ export interface PaceProgress {
   eventsPerSecond: number;
 }
 
-export interface PaceOptions {
+/** What is played: events in arrival order, their arrival times, and the span (a generated Scenario fits). */
+export interface Timeline {
   events: readonly DetectionEvent[];
   arrivals: Float64Array;
   startTs: number;
   endTs: number;
+}
+
+export interface PaceOptions {
   durationMs: number;
   send: (batch: OutgoingEvent[]) => Promise<void>;
   /** Asked before each valid event leaves; false = the agent does not take that action (its kill switch said no). */
@@ -36,9 +40,9 @@ export function outgoing(e: DetectionEvent): OutgoingEvent {
   return { event, forge: verification === 'valid' ? undefined : (verification as Forgery) };
 }
 
-export async function pace(o: PaceOptions): Promise<{ published: number; withheld: number }> {
+export async function pace(t: Timeline, o: PaceOptions): Promise<{ published: number; withheld: number }> {
   const t0 = Date.now();
-  const span = Math.max(1, o.endTs - o.startTs);
+  const span = Math.max(1, t.endTs - t.startTs);
   const maxBatch = o.maxBatch ?? 5000;
   const tickMs = o.tickMs ?? 500;
   let next = 0;
@@ -47,22 +51,22 @@ export async function pace(o: PaceOptions): Promise<{ published: number; withhel
   let lastTick = t0;
   let lastCount = 0;
   let rate = 0;
-  let simNow = o.startTs;
+  let simNow = t.startTs;
   const tick = (force: boolean) => {
-    const t = Date.now();
-    if (!force && t - lastTick < tickMs) return;
-    if (t > lastTick) rate = ((published - lastCount) * 1000) / (t - lastTick);
-    lastTick = t;
+    const wall = Date.now();
+    if (!force && wall - lastTick < tickMs) return;
+    if (wall > lastTick) rate = ((published - lastCount) * 1000) / (wall - lastTick);
+    lastTick = wall;
     lastCount = published;
     // Progress is what has left, not what the clock says should have: a slow cluster shows as lag, not as 100%.
-    const simulatedTimeMs = next >= o.events.length ? o.endTs : Math.min(simNow, next > 0 ? o.arrivals[next - 1]! : o.startTs);
-    o.onTick?.({ elapsedMs: t - t0, simulatedTimeMs, fraction: (simulatedTimeMs - o.startTs) / span, published, eventsPerSecond: rate });
+    const simulatedTimeMs = next >= t.events.length ? t.endTs : Math.min(simNow, next > 0 ? t.arrivals[next - 1]! : t.startTs);
+    o.onTick?.({ elapsedMs: wall - t0, simulatedTimeMs, fraction: (simulatedTimeMs - t.startTs) / span, published, eventsPerSecond: rate });
   };
-  while (next < o.events.length) {
-    simNow = o.startTs + (span * (Date.now() - t0)) / o.durationMs;
+  while (next < t.events.length) {
+    simNow = t.startTs + (span * (Date.now() - t0)) / o.durationMs;
     const batch: OutgoingEvent[] = [];
-    while (next < o.events.length && o.arrivals[next]! <= simNow && batch.length < maxBatch) {
-      const e = o.events[next++]!;
+    while (next < t.events.length && t.arrivals[next]! <= simNow && batch.length < maxBatch) {
+      const e = t.events[next++]!;
       if (o.admit && e.verification === 'valid' && !o.admit(e)) {
         withheld += 1;
         continue;
@@ -78,7 +82,7 @@ export async function pace(o: PaceOptions): Promise<{ published: number; withhel
     }
     tick(false);
   }
-  simNow = o.endTs;
+  simNow = t.endTs;
   tick(true);
   return { published, withheld };
 }

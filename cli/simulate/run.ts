@@ -59,11 +59,7 @@ export async function simulate(config: WardenConfig, o: SimulateOptions, progres
   await publisher.connect();
   progress(`publishing ${summary} to ${config.topics.events.name} on ${config.kafka.brokers.join(',')} in ${Math.round(o.durationMs / 1000)} s`);
   try {
-    const { published } = await pace({
-      events: scenario.events,
-      arrivals: scenario.arrivals,
-      startTs: scenario.startTs,
-      endTs: scenario.endTs,
+    const { published } = await pace(scenario, {
       durationMs: o.durationMs,
       send: (batch) => publisher.publish(batch),
       tickMs: 1000,

@@ -58,8 +58,6 @@ export class DetectorService {
   readonly #processed = new Map<number, bigint>();
   /** Per partition: what is processed but not yet checkpointed. */
   readonly #pending = new Map<number, PendingCheckpoint>();
-  /** Agents with state not yet checkpointed (never evicted from the cache). */
-  readonly #dirtyAgents = new Set<string>();
   /** Per partition: the tail of its serial work (batches and timer checkpoints never overlap). */
   readonly #partitionTail = new Map<number, Promise<void>>();
   #checkpointTimer: NodeJS.Timeout | null = null;
@@ -206,10 +204,7 @@ export class DetectorService {
       this.#processed.set(partition, BigInt(coveredAfter));
       const pending = this.#pendingOf(topic, partition);
       pending.lastOffset = coveredAfter;
-      for (const a of dirty) {
-        pending.agents.add(a);
-        this.#dirtyAgents.add(a);
-      }
+      for (const a of dirty) pending.agents.add(a);
       resolveOffset(lastOffset); // moves the fetch position; the commit waits for the checkpoint
       if (Date.now() - pending.checkpointedAt >= this.#checkpointIntervalMs) await this.#checkpoint(partition);
       this.metrics.lag.set({ partition: String(partition) }, Number(batch.offsetLagLow()));
@@ -268,7 +263,6 @@ export class DetectorService {
     await this.#store!.commit(topic, partition, lastOffset, states, shared, this.#o.stateTtlSeconds ?? 30 * 24 * 3600);
     if (shareDue) this.#sharedWrittenAt = now;
     await this.#consumer!.commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
-    for (const a of pending.agents) this.#dirtyAgents.delete(a);
     pending.agents.clear();
     pending.lastOffset = null;
     pending.checkpointedAt = Date.now();
@@ -310,7 +304,7 @@ export class DetectorService {
     const max = this.#o.maxCachedAgents ?? 200_000;
     for (const agentId of this.#cached.keys()) {
       if (this.#cached.size <= max) break;
-      if (this.#dirtyAgents.has(agentId)) continue; // its state is not in Redis yet
+      if (this.#isPending(agentId)) continue; // its state is not in Redis yet
       this.#cached.delete(agentId);
       this.#o.engine.evictAgent(agentId);
     }
@@ -323,7 +317,11 @@ export class DetectorService {
     this.#cached.clear();
     this.#processed.clear();
     this.#pending.clear();
-    this.#dirtyAgents.clear();
+  }
+
+  #isPending(agentId: string): boolean {
+    for (const p of this.#pending.values()) if (p.agents.has(agentId)) return true;
+    return false;
   }
 
   async #publish(alerts: Alert[], dead: Message[]): Promise<void> {

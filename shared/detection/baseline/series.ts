@@ -22,6 +22,7 @@ import { MAD_TO_STD, halfIqrSorted, insertSorted, madSorted, mean, medianSorted,
 import { SEASON_SLOTS, learnPeer, type PeerSeries } from './peers.js';
 import { otherClassSlot, seasonSlot } from '../time.js';
 import type { BaselineStats, Json } from '../types.js';
+import { stepsBelowRule } from '../scoreBands.js';
 
 export interface SeriesParams {
   bucketMs: number;
@@ -292,8 +293,8 @@ export function touch(st: SeriesState, p: SeriesParams, bucket: number, peer: Pe
 
 /**
  * True when the open bucket crosses its threshold (or the absolute ceiling),
- * and again each time it climbs into a higher score band (0.6, 0.8: where the
- * alert's severity steps up), so at most three times per bucket. Why: the
+ * and again each time it climbs into a higher score band (scoreBands.ts: where
+ * the alert's severity steps up), so at most three times per bucket. Why: the
  * first crossing fires early, at a score near 0.5; an exfiltration that keeps
  * going must raise the alert's severity while it happens, not a bucket later.
  * `st.f` holds the highest band fired in this bucket (0 = none).
@@ -301,8 +302,7 @@ export function touch(st: SeriesState, p: SeriesParams, bucket: number, peer: Pe
 export function crossed(st: SeriesState, p: SeriesParams): boolean {
   if (st.f >= 3) return false;
   if (!((st.t > 0 && st.x >= st.t) || st.x >= p.alwaysAt)) return false;
-  const score = seriesScore(st, p);
-  const band = score >= 0.8 ? 3 : score >= 0.6 ? 2 : 1;
+  const band = 3 - stepsBelowRule(seriesScore(st, p));
   if (band <= st.f) return false;
   st.f = band;
   return true;

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { SeverityValues, type Alert, type Severity } from '../../schemas/generated.js';
 import type { RuleDef } from '../rules/schema.js';
+import { stepsBelowRule } from '../scoreBands.js';
 import type { Finding } from '../types.js';
 
 export const MAX_RELATED_EVENTS = 10;
@@ -18,7 +19,7 @@ export function alertIdFor(ruleId: string, agentId: string, incidentBucketStart:
 /** The rule's severity for a strong finding (score >= 80), one step lower from 60, two below (never under LOW unless the rule is INFO). */
 export function severityFor(rule: Severity, score100: number): Severity {
   const top = SeverityValues.indexOf(rule);
-  const drop = score100 >= 80 ? 0 : score100 >= 60 ? 1 : 2;
+  const drop = stepsBelowRule(score100 / 100);
   const floor = top === 0 ? 0 : 1;
   return SeverityValues[Math.max(floor, top - drop)]!;
 }

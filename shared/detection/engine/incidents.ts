@@ -14,7 +14,7 @@
  *   agent's next bucket change or at flush).
  * So downstream consumers upsert alerts by alertId; the count only grows.
  */
-import type { Alert } from '../../schemas/generated.js';
+import { SeverityValues, type Alert } from '../../schemas/generated.js';
 import type { RuleDef } from '../rules/schema.js';
 import type { Finding } from '../types.js';
 import { alertIdFor, buildAlert, type AlertParty } from './alerts.js';
@@ -34,7 +34,6 @@ export interface Incident {
   emittedSeverity?: Alert['severity'];
 }
 
-const RANK: Record<Alert['severity'], number> = { INFO: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
 
 export type IncidentBook = Map<string, Incident>;
 
@@ -66,7 +65,7 @@ export function recordFinding(book: IncidentBook, f: Finding, rule: RuleDef, par
     inc.score = candidate.score;
     inc.alert = candidate;
   }
-  const escalated = RANK[inc.alert.severity] > RANK[inc.emittedSeverity ?? inc.alert.severity];
+  const escalated = SeverityValues.indexOf(inc.alert.severity) > SeverityValues.indexOf(inc.emittedSeverity ?? inc.alert.severity);
   if (escalated || now - inc.lastEmit >= cooldownMs) {
     inc.lastEmit = now;
     emitUpdate(inc, out);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SeverityValues } from '../../../shared/schemas/generated.js';
 import { DAY_MS, HOUR_MS, T0, emissions, event, merge, only, renumber, run, stream } from './helpers.js';
 
 describe('volume-spike', () => {
@@ -20,7 +21,7 @@ describe('volume-spike', () => {
     const { alerts } = run(renumber(merge(base, exfil)));
     const sent = emissions(alerts, 'volume-spike.bytes-out');
     expect(new Set(sent.map((a) => a.alertId)).size).toBe(1); // one incident
-    const ranks = sent.map((a) => ['INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'].indexOf(a.severity));
+    const ranks = sent.map((a) => SeverityValues.indexOf(a.severity));
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b)); // severity only goes up
     expect(sent.length).toBeGreaterThan(1); // it was raised early, then escalated
     expect(sent.at(-1)!.severity).toBe('HIGH'); // the rule's full severity, within the bucket

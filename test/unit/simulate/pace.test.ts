@@ -18,8 +18,8 @@ describe('pace (compressed-time playback)', () => {
   it('sends every admitted event once, in arrival order, withholding what the agent refused, and ends at 100%', async () => {
     const sent: OutgoingEvent[] = [];
     const ticks: PaceProgress[] = [];
-    const r = await pace({
-      events, arrivals, startTs: start, endTs: start + 300 * 60_000, durationMs: 150, tickMs: 10,
+    const r = await pace({ events, arrivals, startTs: start, endTs: start + 300 * 60_000 }, {
+      durationMs: 150, tickMs: 10,
       send: async (batch) => void sent.push(...batch),
       admit: (e) => e.action !== 'payment.transfer', // a throttled agent: its payments never happen
       onTick: (p) => ticks.push(p),
@@ -36,8 +36,8 @@ describe('pace (compressed-time playback)', () => {
   it('shows lag, not 100%, while a slow sink holds events back', async () => {
     const ticks: PaceProgress[] = [];
     let calls = 0;
-    await pace({
-      events, arrivals, startTs: start, endTs: start + 300 * 60_000, durationMs: 1, tickMs: 0, maxBatch: 50,
+    await pace({ events, arrivals, startTs: start, endTs: start + 300 * 60_000 }, {
+      durationMs: 1, tickMs: 0, maxBatch: 50,
       send: async () => {
         calls += 1;
         await new Promise((r) => setTimeout(r, 5));
