@@ -25,9 +25,10 @@ export function signHeaders(keyring: Keyring, agentId: string, value: Buffer): R
   return { [HEADER_KID]: kid, [HEADER_SIG]: hmacSha256(secret, value).toString('base64'), [HEADER_ALG]: SIGNATURE_ALG };
 }
 
-type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
+export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
 
-function headerString(v: HeaderValue): string | undefined {
+/** The first value of a Kafka header, as text. */
+export function headerString(v: HeaderValue): string | undefined {
   const one = Array.isArray(v) ? v[0] : v;
   return one === undefined ? undefined : one.toString();
 }
