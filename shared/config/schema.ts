@@ -118,6 +118,22 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Ed25519 keys for isolation commands (README "Instrument your agent"). SDKs and the gateway
+     * need only the public keys; the responder needs the signing keys (or WARDEN_COMMAND_SIGNING_KEYS,
+     * env only so the secret never sits in a config object). Nothing set: a dev keypair in stack.dir.
+     */
+    commandSigning: z
+      .object({
+        /** JWK set file of public keys: {"keys": [{"kty":"OKP","crv":"Ed25519","x":..,"kid":..,"scope":"agent"|"fleet"}]}. */
+        publicKeysFile: z.string().min(1).optional(),
+        /** The same JWK set as JSON text. */
+        publicKeys: z.string().min(1).optional(),
+        /** JWK set file of the responder's private keys (each also with "d"); keep it mode 0600. */
+        signingKeysFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
     logging: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()
@@ -169,6 +185,9 @@ export const ENV_OVERRIDES: Record<string, string> = {
   WARDEN_LOG_LEVEL: 'logging.level',
   WARDEN_DETECTOR_CHECKPOINT_MS: 'detector.checkpointIntervalMs',
   WARDEN_DETECTOR_PARTITIONS_IN_FLIGHT: 'detector.partitionsInFlight',
+  WARDEN_COMMAND_PUBLIC_KEYS_FILE: 'commandSigning.publicKeysFile',
+  WARDEN_COMMAND_PUBLIC_KEYS: 'commandSigning.publicKeys',
+  WARDEN_COMMAND_SIGNING_KEYS_FILE: 'commandSigning.signingKeysFile',
   WARDEN_SPLUNK_HEC_URL: 'siem.splunkHec.url',
   WARDEN_SPLUNK_HEC_TOKEN: 'siem.splunkHec.token',
   WARDEN_SPLUNK_HEC_INDEX: 'siem.splunkHec.index',
