@@ -8,6 +8,8 @@ export function createDetectionEngine(rules: Rules | string | undefined = undefi
     engine,
     // Decoded events are fresh objects owned by the batch: tagging them in place avoids a copy per event.
     process: (event, verification) => engine.process(Object.assign(event, { verification })),
+    observeUnverified: (event, verification, source) => engine.observeUnverified(Object.assign(event, { verification }), source),
+    flushUnverified: (atMs) => engine.flushUnverified(atMs),
     exportAgent: (agentId) => engine.snapshotAgent(agentId) ?? undefined,
     importAgent: (agentId, state) => engine.restoreAgent(agentId, state as AgentSnapshot),
     evictAgent: (agentId) => void engine.dropAgent(agentId),

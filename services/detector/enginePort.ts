@@ -7,7 +7,11 @@ import type { Alert, AgentActionEvent } from '../../shared/schemas/generated.js'
 import type { Verification } from '../../shared/signing/index.js';
 
 export interface EnginePort {
-  process(event: AgentActionEvent, verification: Verification): Alert[];
+  process(event: AgentActionEvent, verification: 'valid'): Alert[];
+  /** An event that failed verification, with where it came from: counted per claimed agent, creates no agent state. */
+  observeUnverified(event: AgentActionEvent, verification: Exclude<Verification, 'valid'>, source: { atMs: number; partition: number; offset: string }): Alert[];
+  /** Closes the unverified-event window once `atMs` is past it (final counts). */
+  flushUnverified(atMs: number): Alert[];
   /** Compact JSON-safe state of one agent, or undefined when the engine holds none. */
   exportAgent(agentId: string): unknown;
   importAgent(agentId: string, state: unknown): void;

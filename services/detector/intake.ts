@@ -1,25 +1,32 @@
 /**
  * Intake: one Kafka record in, either a decoded and verified event or a
- * dead-letter verdict with a reason. Checks run cheapest first: size, framing,
- * schema, shape, clock, then the signature. A record whose signature fails is
- * both dead-lettered and handed to the engine marked unverified, so it raises
- * an impersonation alert but never trains a baseline.
+ * dead-letter verdict with a reason. Checks run cheapest first: size, header
+ * count and bytes, framing, schema, identity (agentId syntax, `*` reserved,
+ * labels without control characters), key = agentId, clock, then the
+ * signature. A record whose signature fails is both dead-lettered and handed
+ * to the engine marked unverified: it is counted in an aggregated alert for
+ * the identity it claims, and creates no state and trains nothing.
  */
 import { InvalidEventError, type ReasonCode } from '../../shared/errors/index.js';
 import type { IHeaders } from '../../shared/kafka/index.js';
+import { headerBytes } from '../../shared/kafka/deadLetter.js';
 import { AvroCodec } from '../../shared/registry/codec.js';
 import type { AgentActionEvent } from '../../shared/schemas/generated.js';
+import { agentIdProblem, labelProblem } from '../../shared/identity/index.js';
 import { verifySignature, type Keyring, type Verification } from '../../shared/signing/index.js';
 
 export interface IntakeLimits {
   maxMessageBytes: number;
+  /** More headers than this, or more header bytes (names + values), is a poison pill: DLQ, never decoded. */
+  maxHeaders: number;
+  maxHeaderBytes: number;
   /** Events stamped further ahead of the wall clock than this are refused. */
   maxFutureSkewMs: number;
   /** Events older than this are refused (a replay of old traffic belongs in `warden replay`). */
   maxEventAgeMs: number;
 }
 
-export const DEFAULT_LIMITS: IntakeLimits = { maxMessageBytes: 64 * 1024, maxFutureSkewMs: 5 * 60_000, maxEventAgeMs: 30 * 24 * 3600_000 };
+export const DEFAULT_LIMITS: IntakeLimits = { maxMessageBytes: 64 * 1024, maxHeaders: 16, maxHeaderBytes: 4096, maxFutureSkewMs: 5 * 60_000, maxEventAgeMs: 30 * 24 * 3600_000 };
 
 export type IntakeResult =
   | { kind: 'event'; event: AgentActionEvent; verification: 'valid' }
@@ -56,6 +63,8 @@ export async function preloadSchemas(codec: AvroCodec<AgentActionEvent>, records
 export function classify(record: RawRecord, codec: AvroCodec<AgentActionEvent>, keyring: Keyring, limits: IntakeLimits, nowMs: number): IntakeResult {
   const value = record.value;
   if (value && value.length > limits.maxMessageBytes) return dlq('event.oversized', `${value.length} bytes > ${limits.maxMessageBytes}`);
+  const headerProblem = headersProblem(record.headers, limits);
+  if (headerProblem) return dlq('event.oversized-headers', headerProblem);
   let event: AgentActionEvent;
   try {
     const id = AvroCodec.schemaId(value);
@@ -65,6 +74,8 @@ export function classify(record: RawRecord, codec: AvroCodec<AgentActionEvent>, 
     if (err instanceof InvalidEventError) return dlq(err.reason, err.message);
     return dlq('event.undecodable', (err as Error).message.slice(0, 200));
   }
+  const identity = agentIdProblem(event.agentId) ?? labelProblem('agentRole', event.agentRole) ?? labelProblem('tenantId', event.tenantId);
+  if (identity) return dlq('event.bad-identity', identity);
   const key = record.key?.toString();
   if (key !== event.agentId) return dlq('event.invalid', `key ${JSON.stringify(key ?? null)} does not match agentId ${JSON.stringify(event.agentId)}`);
   if (!Number.isSafeInteger(event.timestamp) || event.timestamp - nowMs > limits.maxFutureSkewMs) {
@@ -77,6 +88,14 @@ export function classify(record: RawRecord, codec: AvroCodec<AgentActionEvent>, 
     return { kind: 'dlq', reason: SIGNATURE_REASONS[verification], detail: `signature ${verification} for agent ${event.agentId}`, event, verification };
   }
   return { kind: 'event', event, verification };
+}
+
+/** Too many headers, or too many header bytes, or null. */
+export function headersProblem(headers: IHeaders | undefined, limits: Pick<IntakeLimits, 'maxHeaders' | 'maxHeaderBytes'>): string | null {
+  const { count, bytes } = headerBytes(headers);
+  if (count > limits.maxHeaders) return `${count} headers > ${limits.maxHeaders}`;
+  if (bytes > limits.maxHeaderBytes) return `${bytes} header bytes > ${limits.maxHeaderBytes}`;
+  return null;
 }
 
 function dlq(reason: ReasonCode, detail: string): IntakeResult {

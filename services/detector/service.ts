@@ -15,6 +15,8 @@
 import { randomUUID } from 'node:crypto';
 import type { WardenConfig } from '../../shared/config/index.js';
 import { createKafka, createProducer, provisionTopics, type Consumer, type EachBatchPayload, type Message, type Producer } from '../../shared/kafka/index.js';
+import { dlqMessage, headerBytes } from '../../shared/kafka/deadLetter.js';
+import { isRetriable } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { Registry } from '../../shared/metrics/index.js';
 import { createRedis, type Redis } from '../../shared/redis/index.js';
@@ -22,7 +24,6 @@ import { createRegistry, registerSchemas, type SchemaIds, type SchemaRegistry } 
 import { AvroCodec } from '../../shared/registry/codec.js';
 import { avroSchemas, type AgentActionEvent, type Alert } from '../../shared/schemas/generated.js';
 import type { Keyring } from '../../shared/signing/index.js';
-import { dlqMessage } from './dlq.js';
 import type { EnginePort } from './enginePort.js';
 import { classify, DEFAULT_LIMITS, preloadSchemas, type IntakeLimits } from './intake.js';
 import { detectorMetrics, type DetectorMetrics } from './metrics.js';
@@ -56,6 +57,8 @@ export class DetectorService {
   readonly #groupId: string;
   readonly #cached = new Map<string, true>(); // insertion order = LRU order
   readonly #processed = new Map<number, bigint>();
+  /** Per partition: consecutive failures that were not outages (see detector.maxBatchAttempts). */
+  readonly #failures = new Map<number, { count: number; lastError: string }>();
   /** Per partition: what is processed but not yet checkpointed. */
   readonly #pending = new Map<number, PendingCheckpoint>();
   /** Per partition: the tail of its serial work (batches and timer checkpoints never overlap). */
@@ -133,6 +136,10 @@ export class DetectorService {
     logger.info({ topic: config.topics.events.name, groupId: this.#groupId }, 'detector consuming');
   }
 
+  get #maxBatchAttempts(): number {
+    return this.#o.config.detector.maxBatchAttempts;
+  }
+
   get #checkpointIntervalMs(): number {
     return this.#o.checkpointIntervalMs ?? this.#o.config.detector.checkpointIntervalMs;
   }
@@ -179,29 +186,40 @@ export class DetectorService {
       const alerts: Alert[] = [];
       const dead: Message[] = [];
       const dirty = new Set<string>();
-      verdicts.forEach((v, i) => {
-        const m = fresh[i]!;
-        if (v.kind === 'dlq') {
-          dead.push(dlqMessage(m, { topic, partition, offset: m.offset }, v.reason, v.detail, now));
-          this.metrics.dlq.inc({ reason: v.reason });
-          this.metrics.events.inc({ result: 'dlq' });
-          // A forged or unsigned event is known by its claimed agent: alert on it, never learn from it.
-          if (v.event && v.verification) {
-            alerts.push(...engine.process(v.event, v.verification));
-            dirty.add(v.event.agentId);
+      const dlqLimit = this.#o.config.topics.dlq.maxMessageBytes;
+      const parking = this.#failures.get(partition);
+      if (parking && parking.count >= this.#maxBatchAttempts) {
+        // This partition's batch failed again and again for a reason that is not an outage: park it in the
+        // DLQ (nothing lost, the reason says why) and move on, instead of stalling the partition for ever.
+        for (const m of fresh) dead.push(dlqMessage(m, { topic, partition, offset: m.offset }, 'batch.parked', `batch failed ${parking.count} times: ${parking.lastError}`, now, dlqLimit));
+        this.metrics.dlq.inc({ reason: 'batch.parked' }, fresh.length);
+        this.metrics.events.inc({ result: 'dlq' }, fresh.length);
+        this.#o.logger.error({ partition, records: fresh.length, firstOffset: fresh[0]?.offset, lastOffset, attempts: parking.count, err: parking.lastError }, 'batch parked to the DLQ after repeated failures');
+      } else {
+        verdicts.forEach((v, i) => {
+          const m = fresh[i]!;
+          if (v.kind === 'dlq') {
+            dead.push(dlqMessage(m, { topic, partition, offset: m.offset }, v.reason, v.detail, now, dlqLimit));
+            this.metrics.dlq.inc({ reason: v.reason });
+            this.metrics.events.inc({ result: 'dlq' });
+            // A forged or unsigned event is known by the identity it claims: counted in an aggregated alert,
+            // placed in a window by our clock (not the sender's), and it leaves no state of the agent's.
+            if (v.event && v.verification) alerts.push(...engine.observeUnverified(v.event, v.verification, { atMs: now, partition, offset: m.offset }));
+            return;
           }
-          return;
-        }
-        alerts.push(...engine.process(v.event, 'valid'));
-        dirty.add(v.event.agentId);
-        this.metrics.events.inc({ result: 'processed' });
-      });
+          alerts.push(...engine.process(v.event, 'valid'));
+          dirty.add(v.event.agentId);
+          this.metrics.events.inc({ result: 'processed' });
+        });
+      }
+      alerts.push(...engine.flushUnverified(now));
 
       await this.#publish(alerts, dead);
       // Dropped while publishing: these agents' in-process state is gone, so this batch's effects are too.
       // The alerts are out (and idempotent); the batch will be re-read onto the stored state.
       if (generation !== this.#generation) return;
       this.#processed.set(partition, BigInt(coveredAfter));
+      this.#failures.delete(partition);
       const pending = this.#pendingOf(topic, partition);
       pending.lastOffset = coveredAfter;
       for (const a of dirty) pending.agents.add(a);
@@ -218,7 +236,11 @@ export class DetectorService {
       // partition's progress), so the retried batch starts from the stored state.
       this.#dropCache();
       this.#o.engine.importShared(await store.loadShared().catch(() => null));
-      this.#o.logger.error({ err: (err as Error).message, topic, partition }, 'batch failed; it will be retried from the last committed offset');
+      const outage = isRetriable(err);
+      const failures = this.#failures.get(partition) ?? { count: 0, lastError: '' };
+      // An outage is waited out however long it lasts; anything else counts toward parking the batch.
+      if (!outage) this.#failures.set(partition, { count: failures.count + 1, lastError: (err as Error).message.slice(0, 300) });
+      this.#o.logger.error({ err: (err as Error).message, topic, partition, outage, attempts: outage ? undefined : failures.count + 1 }, 'batch failed; it will be retried from the last committed offset');
       throw err;
     }
   }
@@ -367,7 +389,7 @@ function chunkBySize(messages: Message[], maxBytes: number): Message[][] {
   let current: Message[] = [];
   let size = 0;
   for (const m of messages) {
-    const bytes = (m.value ? (m.value as Buffer).length : 0) + 200;
+    const bytes = (m.value ? (m.value as Buffer).length : 0) + headerBytes(m.headers).bytes + 200;
     if (current.length > 0 && size + bytes > maxBytes) {
       chunks.push(current);
       current = [];

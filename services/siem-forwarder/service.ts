@@ -5,6 +5,7 @@
  * and every sink delivered or dead-lettered each alert; a sink that is down
  * is retried with backoff (the batch waits), so it loses nothing.
  */
+import { dlqMessage, type DeadLetterReason } from '../../shared/kafka/deadLetter.js';
 import { randomUUID } from 'node:crypto';
 import type { WardenConfig } from '../../shared/config/index.js';
 import { createKafka, createProducer, type Consumer, type EachBatchPayload, type Message, type Producer } from '../../shared/kafka/index.js';
@@ -111,7 +112,7 @@ export class SiemForwarder {
       this.#metrics.delivered.inc({ sink: sink.name }, r.delivered.length);
       if (r.deadLettered.length > 0) {
         this.#metrics.deadLettered.inc({ sink: sink.name }, r.deadLettered.length);
-        await this.#deadLetter(r.deadLettered.map((d) => ({ key: null, value: originals.get(d.alertId) ?? null, reason: `sink.${sink.name}.rejected`, detail: d.reason })), this.#o.config.topics.alerts.name);
+        await this.#deadLetter(r.deadLettered.map((d) => ({ key: null, value: originals.get(d.alertId) ?? null, reason: `sink.${sink.name}.rejected` as const, detail: d.reason })), this.#o.config.topics.alerts.name);
       }
       const retry = new Set(r.retry);
       pending = pending.filter((p) => retry.has(p.alert.alertId));
@@ -125,12 +126,12 @@ export class SiemForwarder {
     }
   }
 
-  async #deadLetter(items: { key: Buffer | null; value: Buffer | null; reason: string; detail: string }[], sourceTopic: string): Promise<void> {
+  async #deadLetter(items: { key: Buffer | null; value: Buffer | null; reason: DeadLetterReason; detail: string }[], sourceTopic: string): Promise<void> {
     if (items.length === 0) return;
     await this.#producer.send({
       topic: this.#o.config.topics.dlq.name,
       acks: -1,
-      messages: items.map((i) => ({ key: i.key, value: i.value, headers: { 'warden-dlq-reason': i.reason, 'warden-dlq-detail': i.detail.slice(0, 500), 'warden-dlq-source-topic': sourceTopic, 'warden-dlq-at': String(Date.now()) } })),
+      messages: items.map((i) => dlqMessage({ key: i.key, value: i.value }, { topic: sourceTopic }, i.reason, i.detail, Date.now(), this.#o.config.topics.dlq.maxMessageBytes)),
     });
   }
 

@@ -3,6 +3,7 @@
  * against the local stack (`npm run stack:up`) with no file at all.
  */
 import { z } from 'zod';
+import { readableFile } from './files.js';
 
 const port = z.number().int().min(1).max(65535);
 const topic = (name: string, partitions: number, extra: Record<string, string> = {}) =>
@@ -12,6 +13,8 @@ const topic = (name: string, partitions: number, extra: Record<string, string> =
       partitions: z.number().int().min(1).default(partitions),
       replicationFactor: z.number().int().min(1).default(1),
       retentionMs: z.number().int().min(-1).default(7 * 24 * 3600 * 1000),
+      /** The topic's max.message.bytes (set when topics are provisioned); the DLQ writer keeps every dead letter under the DLQ's. */
+      maxMessageBytes: z.number().int().min(65_536).max(16 * 1024 * 1024).default(1_048_576),
       configs: z.record(z.string()).default(extra),
     })
     .strict()
@@ -26,7 +29,7 @@ export const configSchema = z
         ssl: z
           .union([
             z.boolean(),
-            z.object({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional(), rejectUnauthorized: z.boolean().default(true) }).strict(),
+            z.object({ ca: readableFile.optional(), cert: readableFile.optional(), key: readableFile.optional(), rejectUnauthorized: z.boolean().default(true) }).strict(),
           ])
           .default(false),
         sasl: z
@@ -39,6 +42,11 @@ export const configSchema = z
           .optional(),
         connectionTimeoutMs: z.number().int().positive().default(3000),
         requestTimeoutMs: z.number().int().positive().default(30000),
+        /**
+         * Services create missing topics and align their configs at start (the local stack). false where
+         * ACLs give topics to the operator (`warden stack up --secure`, production): services only use them.
+         */
+        manageTopics: z.boolean().default(true),
       })
       .strict()
       .default({}),
@@ -54,9 +62,16 @@ export const configSchema = z
       .object({
         url: z.string().regex(/^rediss?:\/\//, 'expected redis:// or rediss://').default('redis://127.0.0.1:6379'),
         password: z.string().optional(),
+        /** ACL user (Redis 6+); without it AUTH uses the default user. */
+        username: z.string().min(1).optional(),
+        /** TLS options for a rediss:// url: the CA that signed the server's certificate. */
+        tls: z.object({ ca: readableFile.optional(), rejectUnauthorized: z.boolean().default(true) }).strict().optional(),
         keyPrefix: z.string().default('warden:'),
       })
       .strict()
+      .superRefine((r, ctx) => {
+        if (r.tls && !r.url.startsWith('rediss://')) ctx.addIssue({ code: 'custom', path: r.tls.ca ? ['tls', 'ca'] : ['tls'], message: 'TLS options need a rediss:// redis.url' });
+      })
       .default({}),
     topics: z
       .object({
@@ -115,6 +130,12 @@ export const configSchema = z
         checkpointIntervalMs: z.number().int().min(0).max(60_000).default(5000),
         /** Partitions processed concurrently by one instance. */
         partitionsInFlight: z.number().int().min(1).max(64).default(3),
+        /**
+         * A batch that fails this many times in a row for a reason that is not an outage (a record the
+         * broker refuses, a bug) is parked: its records go to the DLQ with reason batch.parked and the
+         * partition moves on. Outages (Kafka, Redis, registry unreachable) are retried without limit.
+         */
+        maxBatchAttempts: z.number().int().min(1).max(100).default(5),
       })
       .strict()
       .default({}),
@@ -148,6 +169,10 @@ export const configSchema = z
         controllerPort: port.default(9093),
         registryPort: port.default(8081),
         redisPort: port.default(6379),
+        /** `stack up --secure`: its own Kafka (SASL_SSL) and controller ports, and a registry port if it must start one. */
+        secureKafkaPort: port.default(9192),
+        secureControllerPort: port.default(9193),
+        secureRegistryPort: port.default(8181),
         kafkaHeapMb: z.number().int().min(128).default(768),
         registryHeapMb: z.number().int().min(128).default(384),
         readyTimeoutMs: z.number().int().positive().default(120_000),
@@ -168,6 +193,9 @@ export const ENV_OVERRIDES: Record<string, string> = {
   WARDEN_KAFKA_BROKERS: 'kafka.brokers',
   WARDEN_KAFKA_CLIENT_ID: 'kafka.clientId',
   WARDEN_KAFKA_SSL: 'kafka.ssl',
+  // After WARDEN_KAFKA_SSL: a CA file turns `true` into an object.
+  WARDEN_KAFKA_SSL_CA: 'kafka.ssl.ca',
+  WARDEN_KAFKA_MANAGE_TOPICS: 'kafka.manageTopics',
   WARDEN_KAFKA_SASL_MECHANISM: 'kafka.sasl.mechanism',
   WARDEN_KAFKA_SASL_USERNAME: 'kafka.sasl.username',
   WARDEN_KAFKA_SASL_PASSWORD: 'kafka.sasl.password',
@@ -176,6 +204,8 @@ export const ENV_OVERRIDES: Record<string, string> = {
   WARDEN_REGISTRY_PASSWORD: 'registry.password',
   WARDEN_REDIS_URL: 'redis.url',
   WARDEN_REDIS_PASSWORD: 'redis.password',
+  WARDEN_REDIS_USERNAME: 'redis.username',
+  WARDEN_REDIS_TLS_CA: 'redis.tls.ca',
   WARDEN_REDIS_KEY_PREFIX: 'redis.keyPrefix',
   WARDEN_TOPIC_EVENTS: 'topics.events.name',
   WARDEN_TOPIC_DLQ: 'topics.dlq.name',
@@ -185,6 +215,7 @@ export const ENV_OVERRIDES: Record<string, string> = {
   WARDEN_LOG_LEVEL: 'logging.level',
   WARDEN_DETECTOR_CHECKPOINT_MS: 'detector.checkpointIntervalMs',
   WARDEN_DETECTOR_PARTITIONS_IN_FLIGHT: 'detector.partitionsInFlight',
+  WARDEN_DETECTOR_MAX_BATCH_ATTEMPTS: 'detector.maxBatchAttempts',
   WARDEN_COMMAND_PUBLIC_KEYS_FILE: 'commandSigning.publicKeysFile',
   WARDEN_COMMAND_PUBLIC_KEYS: 'commandSigning.publicKeys',
   WARDEN_COMMAND_SIGNING_KEYS_FILE: 'commandSigning.signingKeysFile',
@@ -205,4 +236,7 @@ export const ENV_OVERRIDES: Record<string, string> = {
   WARDEN_STACK_CONTROLLER_PORT: 'stack.controllerPort',
   WARDEN_STACK_REGISTRY_PORT: 'stack.registryPort',
   WARDEN_STACK_REDIS_PORT: 'stack.redisPort',
+  WARDEN_STACK_SECURE_KAFKA_PORT: 'stack.secureKafkaPort',
+  WARDEN_STACK_SECURE_CONTROLLER_PORT: 'stack.secureControllerPort',
+  WARDEN_STACK_SECURE_REGISTRY_PORT: 'stack.secureRegistryPort',
 };

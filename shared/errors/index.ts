@@ -10,6 +10,9 @@ export type ReasonCode =
   | 'event.unknown-schema'
   | 'event.schema-mismatch'
   | 'event.oversized'
+  | 'event.oversized-headers'
+  | 'event.bad-identity'
+  | 'batch.parked'
   | 'event.timestamp-skew'
   | 'event.signature-missing'
   | 'event.signature-invalid'
@@ -73,4 +76,21 @@ export class RulesError extends WardenError {
   constructor(issues: string[], source: string) {
     super('rules.invalid', `invalid rules in ${source}:\n  ${issues.join('\n  ')}`);
   }
+}
+
+const OUTAGE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|socket hang up|Connection is closed|connection closed|MaxRetriesPerRequest|not connected|timed? ?out/i;
+
+/**
+ * Whether an error is an outage worth waiting out (a broker, Redis or the registry unreachable) rather than
+ * something about the data or the code. Reads the `retriable` flag (ours and kafkajs's), also on the errors
+ * it wraps (`cause`, kafkajs's `originalError`), then the usual connection failures by name and message.
+ */
+export function isRetriable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 4) return false;
+  const e = err as { retriable?: unknown; name?: unknown; message?: unknown; code?: unknown; cause?: unknown; originalError?: unknown };
+  if (e.retriable === true) return true;
+  if (typeof e.name === 'string' && /Connection|Timeout|MaxRetriesPerRequest/.test(e.name)) return true;
+  if (typeof e.code === 'string' && OUTAGE.test(e.code)) return true;
+  if (typeof e.message === 'string' && OUTAGE.test(e.message)) return true;
+  return isRetriable(e.originalError, depth + 1) || isRetriable(e.cause, depth + 1);
 }

@@ -15,7 +15,7 @@ export function topicSpecs(config: WardenConfig) {
     name: t.name,
     partitions: t.partitions,
     replicationFactor: t.replicationFactor,
-    configs: { 'retention.ms': String(t.retentionMs), ...t.configs },
+    configs: { 'retention.ms': String(t.retentionMs), 'max.message.bytes': String(t.maxMessageBytes), ...t.configs },
   }));
 }
 
@@ -47,6 +47,8 @@ export async function ensureTopics(admin: Admin, config: WardenConfig): Promise<
 
 /** `ensureTopics` with an admin client of its own, for services and tools that need nothing else from it. */
 export async function provisionTopics(kafka: KafkaClient, config: WardenConfig): Promise<TopicReport[]> {
+  // Under ACLs the operator owns the topics (`warden topics` as the operator); a service may only use them.
+  if (!config.kafka.manageTopics) return [];
   const admin = kafka.admin();
   await admin.connect();
   try {

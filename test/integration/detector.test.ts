@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetPublisher } from '../../cli/simulate/publisher.js';
-import { DLQ_HEADERS } from '../../services/detector/dlq.js';
+import { DLQ_HEADERS } from '../../shared/kafka/deadLetter.js';
 import type { DetectorService } from '../../services/detector/service.js';
 import { createKafka } from '../../shared/kafka/index.js';
 import type { AgentActionEvent } from '../../shared/schemas/generated.js';

@@ -1,10 +1,11 @@
 /**
- * Impersonation / replay. The caller verifies signatures (the service checks
- * the HMAC headers against the keyring) and passes the verdict in
- * `event.verification`; anything but `valid` is a finding here and reaches
- * no other detector. A signed event whose seq is not above the agent's last
- * seq (reused or going backwards) is a replayed message or a cloned agent:
- * it is reported and marked untrusted so it trains nothing either.
+ * Replay / clone. Only validly signed events reach it (unverified ones are
+ * aggregated apart, ../unverified.ts, and say nothing about the agent). A
+ * signed event whose seq is not above the agent's last seq (reused or going
+ * backwards) is a replayed message or a second process holding the agent's
+ * key: it is reported and marked untrusted so it trains nothing. Unlike a
+ * forged event this does implicate the agent's key, so the alert says to
+ * rotate it, and the policy may isolate the agent (by approval by default).
  * (An exact redelivery of the previous event is dropped earlier, by the engine.)
  */
 import type { Rules } from '../rules/schema.js';
@@ -17,48 +18,19 @@ export interface ImpersonationState {
   lastEventId: string;
 }
 
-const REASON = {
-  missing: 'carries no signature',
-  invalid: 'has a signature that does not verify (forged or tampered)',
-  'unknown-key': 'is signed with a key id this agent does not have',
-} as const;
-
 export function createImpersonationDetector(rules: Rules): Detector<ImpersonationState> {
-  const sigRule = enabledRule(rules, 'impersonation.signature');
   const seqRule = enabledRule(rules, 'impersonation.seq-replay');
 
   return {
     name: 'impersonation',
-    ruleIds: ['impersonation.signature', 'impersonation.seq-replay'],
-    acceptsUnverified: true,
+    ruleIds: ['impersonation.seq-replay'],
+    acceptsUnverified: false,
 
     createState(): ImpersonationState {
       return { lastSeq: -1, lastEventId: '' };
     },
 
     update(event: DetectionEvent, ctx: DetectionContext<ImpersonationState>): Finding[] {
-      const v = event.verification;
-      if (v !== 'valid') {
-        if (!sigRule) return NO_FINDINGS;
-        const th = sigRule.thresholds;
-        const score = v === 'missing' ? th.scoreMissing : v === 'unknown-key' ? th.scoreUnknownKey : th.scoreInvalid;
-        return [
-          {
-            detector: 'impersonation',
-            ruleId: sigRule.id,
-            score,
-            title: `Unverified event claims to be ${event.agentId} (${v} signature)`,
-            description: `An event claiming agent ${event.agentId} (${event.action} on ${event.resource ?? 'no resource'}) ${REASON[v] ?? 'is not verified'}. It was kept out of every baseline.`,
-            metric: 'signature verification',
-            observed: 1,
-            baseline: { mean: null, std: null, median: null, mad: null, sampleSize: 0, source: 'rule' },
-            windowStart: event.timestamp,
-            windowEnd: event.timestamp,
-            relatedEventIds: [event.eventId],
-            details: { verification: v, claimedRole: event.agentRole, claimedSeq: String(event.seq), action: event.action, resource: event.resource ?? '', target: event.target ?? '' },
-          },
-        ];
-      }
       const st = ctx.state;
       if (st.lastSeq >= 0 && event.seq <= st.lastSeq) {
         if (!seqRule) return NO_FINDINGS;
@@ -69,7 +41,7 @@ export function createImpersonationDetector(rules: Rules): Detector<Impersonatio
             ruleId: seqRule.id,
             score: seqRule.thresholds.score,
             title: `Sequence number ${kind} for ${event.agentId}: ${event.seq} after ${st.lastSeq}`,
-            description: `A validly signed event for agent ${event.agentId} has seq ${event.seq}, but the agent already sent seq ${st.lastSeq}; sequence numbers only go up, so this is a replayed message or a second process using the agent's identity. The event was kept out of every baseline.`,
+            description: `A validly signed event for agent ${event.agentId} has seq ${event.seq}, but the agent already sent seq ${st.lastSeq}; sequence numbers only go up, so this is a replayed message or a second process using the agent's identity. The event was kept out of every baseline. Whoever sent it holds ${event.agentId}'s signing key: rotate the key (add a new key id to the keyring, move the agent to it, then remove the old one).`,
             metric: 'sequence number',
             observed: event.seq,
             baseline: { mean: null, std: null, median: null, mad: null, sampleSize: 0, source: 'rule' },

@@ -3,8 +3,8 @@
  * deterministic: event time only, no clock, no I/O, no randomness.
  *
  * Per event:
- *  1. verification !== 'valid' -> only the impersonation detector sees it
- *     (it never trains a baseline, never moves the agent's clock).
+ *  1. verification !== 'valid' -> no detector sees it and no agent slot is
+ *     made: it is counted per claimed agent and window (../unverified.ts).
  *  2. An exact redelivery of the agent's previous event (same eventId and
  *     seq) is dropped (counted in stats).
  *  3. Event time: now = max(timestamp, agent's latest time), so a late event
@@ -28,6 +28,7 @@ import type { RuleDef, Rules } from '../rules/schema.js';
 import type { DetectionContext, DetectionEvent, Detector, Finding, Json } from '../types.js';
 import { MAX_RELATED_EVENTS } from './alerts.js';
 import { expireIncidents, recordFinding, type Incident, type IncidentBook } from './incidents.js';
+import { createUnverifiedAggregator, type UnverifiedSource, type UnverifiedStats } from '../unverified.js';
 
 export interface EngineOptions {
   /** Only these detectors (names as in DETECTOR_NAMES); default: every detector with an enabled rule. */
@@ -62,8 +63,15 @@ export interface AgentSnapshot {
 
 export interface Engine {
   readonly rules: Rules;
-  /** Feed one event; returns the alerts raised (new incidents) or updated (same alertId, higher count). */
+  /** Feed one event; returns the alerts raised (new incidents) or updated (same alertId, higher count). Unverified events go to `observeUnverified` with the event time. */
   process(event: DetectionEvent): Alert[];
+  /**
+   * An unverified event with where it came from; `source.atMs` places it in an aggregation window (live: the
+   * receive time, which the sender does not choose). Creates no agent state (shared/detection/unverified.ts).
+   */
+  observeUnverified(event: DetectionEvent, source: UnverifiedSource): Alert[];
+  /** Close the unverified-event window if `atMs` is past it (live: the receive clock; `flush` does it by event time). */
+  flushUnverified(atMs: number): Alert[];
   /** Close every bucket that ends at or before `upToTs` for every agent, and expire quiet incidents. */
   flush(upToTs: number): Alert[];
   /** The agent's state as plain JSON (null if unknown). */
@@ -76,6 +84,7 @@ export interface Engine {
   snapshotPeers(): Json;
   restorePeers(state: Json): void;
   stats(): EngineStats;
+  unverifiedStats(): UnverifiedStats;
 }
 
 interface AgentSlot {
@@ -102,6 +111,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
   const { bucketMs, learningPeriodMs, cooldownMs } = rules.engine;
   const agents = new Map<string, AgentSlot>();
   let peers = new PeerGroups();
+  const unverified = createUnverifiedAggregator(rules);
   const stats: EngineStats = { events: 0, unverified: 0, duplicates: 0, untrusted: 0, lateEvents: 0, findings: 0, alertsRaised: 0, alertUpdates: 0 };
 
   let current: AgentSlot | null = null;
@@ -166,26 +176,15 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
     }
   }
 
-  function processUnverified(event: DetectionEvent): Alert[] {
+  /** Unverified events never reach a detector or an agent slot: they are only counted, per claimed agent and window. */
+  function observeUnverified(event: DetectionEvent, source: UnverifiedSource): Alert[] {
     stats.unverified++;
-    if (impersonationIndex < 0) return [];
-    let slot = agents.get(event.agentId);
-    if (!slot) {
-      slot = newSlot(event.agentId, event.agentRole, event.tenantId);
-      agents.set(event.agentId, slot);
-    }
-    const now = Math.max(event.timestamp, slot.clock);
-    setContext(slot, now);
-    ctx.state = stateFor(slot, impersonationIndex);
-    const findings = detectors[impersonationIndex]!.update(event, ctx);
-    const out: Alert[] = [];
-    if (findings.length > 0) toAlerts(slot, findings, now, out);
-    return out;
+    return unverified.observe(event, source);
   }
 
   function process(event: DetectionEvent): Alert[] {
     stats.events++;
-    if (event.verification !== 'valid') return processUnverified(event);
+    if (event.verification !== 'valid') return observeUnverified(event, { atMs: event.timestamp });
     let slot = agents.get(event.agentId);
     if (!slot) {
       slot = newSlot(event.agentId, event.agentRole, event.tenantId);
@@ -251,7 +250,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
   }
 
   function flush(upToTs: number): Alert[] {
-    const out: Alert[] = [];
+    const out: Alert[] = unverified.flush(upToTs);
     const bucket = Math.floor(upToTs / bucketMs);
     for (const slot of agents.values()) {
       if (slot.firstSeen >= 0 && bucket > slot.bucket) {
@@ -322,6 +321,8 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
   return {
     rules,
     process,
+    observeUnverified,
+    flushUnverified: (atMs) => unverified.flush(atMs),
     flush,
     snapshotAgent,
     restoreAgent,
@@ -333,5 +334,6 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
       for (const slot of agents.values()) if (slot.firstSeen >= 0) peers.role(slot.role).agents.add(slot.agentId);
     },
     stats: () => ({ ...stats }),
+    unverifiedStats: () => unverified.stats(),
   };
 }

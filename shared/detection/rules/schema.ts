@@ -73,7 +73,15 @@ export const OffHoursThresholds = z
   .strict();
 
 export const SignatureThresholds = z
-  .object({ scoreMissing: unit, scoreInvalid: unit, scoreUnknownKey: unit })
+  .object({
+    scoreMissing: unit,
+    scoreInvalid: unit,
+    scoreUnknownKey: unit,
+    /** Unverified events are aggregated into one alert per claimed agent per window of this length. */
+    windowMs: positiveInt.default(300_000),
+    /** Claimed identities tracked per window; events for more are counted in one overflow alert (memory stays bounded). */
+    maxClaimedAgents: positiveInt.default(1000),
+  })
   .strict();
 
 export const SeqThresholds = z.object({ score: unit }).strict();

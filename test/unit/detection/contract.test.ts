@@ -8,6 +8,7 @@ import { createEngine, DEFAULT_RULES, DETECTOR_NAMES, type AgentSnapshot, type D
 import type { Alert } from '../../../shared/schemas/generated.js';
 import { generateScenario } from '../../../cli/simulate/scenario/generator.js';
 import { T0, event } from './helpers.js';
+import { UNVERIFIED_TAG } from '../../../shared/detection/unverified.js';
 
 const scenario = generateScenario({ seed: 11, agents: 12, days: 4, incidentsPerType: 2, lateJoinerShare: 0.2 });
 const events = scenario.events;
@@ -43,7 +44,10 @@ describe.each([...DETECTOR_NAMES.map((n) => [n, [n]] as const), ['all detectors'
     const actual: Alert[] = [];
     for (let i = cut; i < events.length; i++) actual.push(...second.process(events[i]!));
     actual.push(...second.flush(scenario.endTs));
-    expect(actual).toEqual(expected);
+    // Unverified events are aggregated in memory only, by design (no attacker-made state lasts): a restore
+    // forgets the open window's final counts. Everything an agent's own events produce must survive.
+    const own = (alerts: Alert[]) => alerts.filter((a) => !a.tags.includes(UNVERIFIED_TAG));
+    expect(own(actual)).toEqual(own(expected));
     // And the restored state serialises to the same JSON it came from.
     for (const snap of parsed.agents) expect(JSON.parse(JSON.stringify(second.snapshotAgent(snap.agentId) ?? null))).toBeTruthy();
   });
