@@ -8,15 +8,30 @@
  *   POST /v1/agents/:agentId/quarantine      responder   {"reason": "...", "ttlMs": 3600000}
  *   POST /v1/agents/:agentId/release         responder   {"reason": "..."}
  *   POST /v1/fleet/quarantine                responder   {"reason": "...", "confirm": "quarantine-the-whole-fleet"}
+ *   POST /v1/fleet/release                   responder   {"reason": "..."}
  *   GET  /v1/audit/verify                    viewer
+ *
+ * Every isolation goes through the responder's gate (shared/response/gate.ts):
+ * a refusal is answered 400 for the request itself (the fleet key on an agent
+ * route, a missing confirmation) and 409 for what the gate found (an
+ * approval for an alert from unverified events), with the gate's code and reason.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../shared/logging/index.js';
-import { FLEET, TokenAuth, type Role } from '../../shared/response/index.js';
-import type { ResponderService } from './service.js';
+import { FLEET, FLEET_CONFIRMATION, TokenAuth, type Role } from '../../shared/response/index.js';
+import type { IsolationOutcome, ResponderService } from './service.js';
 
-export const FLEET_CONFIRMATION = 'quarantine-the-whole-fleet';
+/** Re-exported for callers that knew it here; it lives with the gate that checks it. */
+export { FLEET_CONFIRMATION };
+
+/** The HTTP answer to an isolation outcome. */
+function answer(out: IsolationOutcome, extra: Record<string, unknown> = {}): [number, unknown] {
+  if (out.outcome === 'issued') return [200, { ...extra, command: out.command }];
+  if (out.outcome === 'held') return [202, { ...extra, held: out.approvalId, code: out.verdict.code, reason: out.verdict.reason }];
+  const requestFault = ['fleet-key', 'fleet-unconfirmed', 'fleet-path-not-fleet-key'].includes(out.verdict.code);
+  return [requestFault ? 400 : 409, { ...extra, error: out.verdict.reason, code: out.verdict.code }];
+}
 
 interface Route { method: string; pattern: RegExp; role: Role; handle: (m: RegExpExecArray, body: Record<string, unknown>, who: string) => Promise<[number, unknown]> }
 
@@ -27,8 +42,8 @@ export async function startApi(opts: { port: number; host?: string; auth: TokenA
     {
       method: 'POST', pattern: /^\/v1\/approvals\/([\w-]+)\/approve$/, role: 'responder',
       handle: async (m, _b, who) => {
-        const cmd = await responder.approve(m[1]!, `operator:${who}`);
-        return cmd ? [200, { approved: m[1], command: cmd }] : [404, { error: `no pending approval ${m[1]}` }];
+        const out = await responder.approve(m[1]!, `operator:${who}`);
+        return out ? answer(out, { approved: m[1] }) : [404, { error: `no pending approval ${m[1]}` }];
       },
     },
     {
@@ -39,20 +54,20 @@ export async function startApi(opts: { port: number; host?: string; auth: TokenA
       method: 'POST', pattern: /^\/v1\/agents\/([^/]+)\/(quarantine|release)$/, role: 'responder',
       handle: async (m, body, who) => {
         const agentId = decodeURIComponent(m[1]!);
-        if (agentId === FLEET) return [400, { error: 'use /v1/fleet/quarantine for the whole fleet' }];
         const reason = typeof body.reason === 'string' && body.reason ? body.reason : null;
         if (m[2] === 'quarantine' && !reason) return [400, { error: 'reason is required' }];
         const ttlMs = typeof body.ttlMs === 'number' && body.ttlMs > 0 ? body.ttlMs : null;
-        const cmd = await responder.manual(agentId, m[2] === 'quarantine' ? 'QUARANTINE' : 'RELEASE', reason ?? 'released by an operator', `operator:${who}`, ttlMs);
-        return [200, { command: cmd }];
+        // The fleet key on this route is refused by the gate (path operator): the fleet has its own route.
+        const out = await responder.manual({ path: 'operator', agentId, type: m[2] === 'quarantine' ? 'QUARANTINE' : 'RELEASE', reason: reason ?? 'released by an operator', who: `operator:${who}`, ttlMs });
+        return agentId === FLEET && out.outcome === 'refused' ? [400, { error: `${out.verdict.reason}; use /v1/fleet/${m[2]}`, code: out.verdict.code }] : answer(out);
       },
     },
     {
       method: 'POST', pattern: /^\/v1\/fleet\/(quarantine|release)$/, role: 'responder',
       handle: async (m, body, who) => {
-        if (m[1] === 'quarantine' && body.confirm !== FLEET_CONFIRMATION) return [400, { error: `the fleet-wide kill switch needs "confirm": "${FLEET_CONFIRMATION}"` }];
         const reason = typeof body.reason === 'string' && body.reason ? body.reason : `fleet ${m[1]} by an operator`;
-        return [200, { command: await responder.manual(FLEET, m[1] === 'quarantine' ? 'QUARANTINE' : 'RELEASE', reason, `operator:${who}`) }];
+        const confirmation = typeof body.confirm === 'string' ? body.confirm : null;
+        return answer(await responder.manual({ path: 'fleet', agentId: FLEET, type: m[1] === 'quarantine' ? 'QUARANTINE' : 'RELEASE', reason, who: `operator:${who}`, confirmation }));
       },
     },
     { method: 'GET', pattern: /^\/v1\/audit\/verify$/, role: 'viewer', handle: async () => [200, await responder.audit.verify()] },

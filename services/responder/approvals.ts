@@ -1,6 +1,6 @@
 /** Pending approvals in Redis: one hash field per approval id, so every responder instance sees the same queue. */
 import type { Redis } from '../../shared/redis/index.js';
-import type { Decision } from '../../shared/response/index.js';
+import type { HoldCode, IsolatingDecision } from '../../shared/response/index.js';
 import type { Alert } from '../../shared/schemas/generated.js';
 
 const KEY = 'responder:approvals';
@@ -8,8 +8,11 @@ const KEY = 'responder:approvals';
 export interface PendingApproval {
   id: string;
   agentId: string;
-  alert: Pick<Alert, 'alertId' | 'title' | 'severity' | 'score' | 'detector' | 'ruleId' | 'agentRole'>;
-  decision: Decision;
+  /** Tags included: the gate reads them again when the approval is answered or times out. */
+  alert: Pick<Alert, 'alertId' | 'title' | 'severity' | 'score' | 'detector' | 'ruleId' | 'agentRole' | 'tags'>;
+  decision: IsolatingDecision;
+  /** Why it waits for a human (the gate's hold); a held protected or breaker isolation times out to dismiss. */
+  hold: { code: HoldCode; reason: string };
   requestedAt: number;
   expiresAt: number;
 }
@@ -23,7 +26,7 @@ export class Approvals {
   }
 
   async list(): Promise<PendingApproval[]> {
-    return Object.values(await this.redis.hgetall(KEY)).map((s) => JSON.parse(s) as PendingApproval).sort((a, b) => a.requestedAt - b.requestedAt);
+    return Object.values(await this.redis.hgetall(KEY)).map(parse).sort((a, b) => a.requestedAt - b.requestedAt);
   }
 
   /** Removes and returns it; null when it was already decided (by someone else, or by its timeout). */
@@ -31,6 +34,12 @@ export class Approvals {
     const res = await this.redis.multi().hget(KEY, id).hdel(KEY, id).exec();
     const [, value] = res?.[0] ?? [];
     const [, removed] = res?.[1] ?? [];
-    return removed === 1 && typeof value === 'string' ? (JSON.parse(value) as PendingApproval) : null;
+    return removed === 1 && typeof value === 'string' ? parse(value) : null;
   }
+}
+
+/** Approvals queued before tags and holds were stored read as untagged, plain approvals. */
+function parse(text: string): PendingApproval {
+  const a = JSON.parse(text) as PendingApproval;
+  return { ...a, alert: { ...a.alert, tags: a.alert.tags ?? [] }, hold: a.hold ?? { code: 'approval-required', reason: 'queued before holds were recorded' } };
 }

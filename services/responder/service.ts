@@ -1,8 +1,11 @@
 /**
  * The responder: security.alerts in, decisions out. Each alert is decided by
- * the policy (pure), then notified, queued for approval, or turned into a
- * QuarantineCommand (behind the circuit breaker). A ticker releases expired
- * isolations and settles timed-out approvals. Every step is audited.
+ * the policy (pure), and every isolation it proposes, like every isolation a
+ * human asks for or a timeout escalates, passes the one gate of
+ * shared/response/gate.ts (protected agents, circuit breaker, the fleet key,
+ * unverified alerts). The verdict is acted on here: a command, an approval
+ * queued for a human, or a refusal; all audited. A ticker releases expired
+ * isolations and settles timed-out approvals.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { WardenConfig } from '../../shared/config/index.js';
@@ -11,13 +14,25 @@ import type { Logger } from '../../shared/logging/index.js';
 import { counter, Registry } from '../../shared/metrics/index.js';
 import { createRedis, type Redis } from '../../shared/redis/index.js';
 import { createRegistry, registerSchemas, type SchemaIds, type SchemaRegistry } from '../../shared/registry/index.js';
-import { buildCommand, CircuitBreaker, decide, dueForRelease, expiryRelease, FLEET, type Decision, type Policy } from '../../shared/response/index.js';
+import {
+  breakerAlert, buildCommand, CIRCUIT_BREAKER_DETECTOR, CircuitBreaker, decide, dueForRelease, expiryRelease, FLEET, gate, isIsolating,
+  type Decision, type GateVerdict, type IsolatingDecision, type IsolationRequest, type Policy,
+} from '../../shared/response/index.js';
 import type { Alert, QuarantineCommand } from '../../shared/schemas/generated.js';
 import { Approvals, type PendingApproval } from './approvals.js';
 import { AuditLog } from './auditLog.js';
 import { Isolations } from './isolations.js';
 
-export const CIRCUIT_BREAKER_DETECTOR = 'circuit-breaker';
+export { CIRCUIT_BREAKER_DETECTOR };
+
+/** What became of one isolation request after the gate. */
+export type IsolationOutcome =
+  | { outcome: 'issued'; command: QuarantineCommand; verdict: GateVerdict }
+  | { outcome: 'held'; approvalId: string; verdict: GateVerdict }
+  | { outcome: 'refused'; verdict: GateVerdict };
+
+type AlertSummary = PendingApproval['alert'];
+const summarise = (a: Alert): AlertSummary => ({ alertId: a.alertId, title: a.title, severity: a.severity, score: a.score, detector: a.detector, ruleId: a.ruleId, agentRole: a.agentRole, tags: a.tags });
 
 export interface ResponderOptions {
   config: WardenConfig;
@@ -57,6 +72,7 @@ export class ResponderService {
       decisions: counter('warden_responder_decisions_total', 'Alerts decided, by action and mode', ['action', 'mode'], this.registry),
       commands: counter('warden_responder_commands_total', 'QuarantineCommands issued, by type and issuer kind', ['type', 'issuer'], this.registry),
       breakerTrips: counter('warden_responder_circuit_breaker_trips_total', 'Times automatic isolation was stopped by the circuit breaker', [], this.registry),
+      gate: counter('warden_responder_gate_verdicts_total', 'Isolation requests judged by the gate, by path, outcome and code', ['path', 'outcome', 'code'], this.registry),
     };
   }
 
@@ -119,25 +135,31 @@ export class ResponderService {
     const now = this.#now();
     const decision = decide(alert, this.#o.policy);
     this.#metrics.decisions.inc({ action: decision.action, mode: decision.mode });
-    await this.#audit.append({ at: now, kind: 'decision', actor: `policy:${decision.ruleId}`, agentId: alert.agentId, details: { alertId: alert.alertId, action: decision.action, mode: decision.mode, heldBecause: decision.heldBecause, reason: decision.reason } });
-    if (decision.action !== 'notify') {
-      if (decision.mode === 'approval') await this.#requestApproval(alert, decision, now);
-      else await this.#isolateAutomatically(alert, decision, now);
+    await this.#audit.append({ at: now, kind: 'decision', actor: `policy:${decision.ruleId}`, agentId: alert.agentId, details: { alertId: alert.alertId, action: decision.action, mode: decision.mode, reason: decision.reason } });
+    if (isIsolating(decision)) {
+      const path = decision.mode === 'approval' ? 'proposed' : 'automatic';
+      await this.#judge({ path, agentId: alert.agentId, action: decision.action, alert: summarise(alert), onTimeout: decision.onTimeout }, decision, summarise(alert), `policy:${decision.ruleId}`, now);
     }
     // Marked only after acting: a crash in between redelivers the alert, and the command id makes a second issue harmless.
     await this.#redis.set(seenKey, '1', 'EX', 7 * 24 * 3600);
     return decision;
   }
 
-  async #isolateAutomatically(alert: Alert, decision: Decision, now: number): Promise<void> {
-    const verdict = this.#breaker.check(alert.agentId, now);
-    if (!verdict.allowed) {
-      if (verdict.justTripped) await this.#tripped(verdict.agentsInWindow, now);
-      // Held for a human instead; a timeout dismisses it.
-      await this.#requestApproval(alert, { ...decision, mode: 'approval', onTimeout: 'dismiss' }, now);
-      return;
+  /** The one decision path: the gate judges the request, and this acts on its verdict and audits it. */
+  async #judge(req: IsolationRequest, decision: IsolatingDecision, alert: AlertSummary, actor: string, now: number): Promise<IsolationOutcome> {
+    const verdict = gate(req, { policy: this.#o.policy, breaker: this.#breaker, nowMs: now });
+    this.#metrics.gate.inc({ path: req.path, outcome: verdict.outcome, code: verdict.code });
+    if (verdict.breaker?.justTripped) await this.#tripped(verdict.breaker.agentsInWindow, now);
+    if (verdict.outcome === 'refuse') {
+      await this.#audit.append({ at: now, kind: 'refused', actor, agentId: req.agentId, details: { path: req.path, code: verdict.code, reason: verdict.reason, action: req.action, alertId: alert.alertId } });
+      this.#o.logger.warn({ agentId: req.agentId, path: req.path, code: verdict.code, alertId: alert.alertId }, 'isolation refused by the gate');
+      return { outcome: 'refused', verdict };
     }
-    await this.#execute(alert.agentId, decision, [alert.alertId], `policy:${decision.ruleId}`, now);
+    if (verdict.outcome === 'hold') {
+      const approvalId = await this.#requestApproval(alert, req.agentId, { ...decision, mode: 'approval', onTimeout: verdict.onTimeout }, { code: verdict.code, reason: verdict.reason }, now);
+      return { outcome: 'held', approvalId, verdict };
+    }
+    return { outcome: 'issued', command: await this.#execute(req.agentId, decision, [alert.alertId], actor, now), verdict };
   }
 
   /**
@@ -173,33 +195,27 @@ export class ResponderService {
     return cmd;
   }
 
-  async #requestApproval(alert: Alert, decision: Decision, now: number): Promise<void> {
+  async #requestApproval(alert: AlertSummary, agentId: string, decision: IsolatingDecision, hold: PendingApproval['hold'], now: number): Promise<string> {
     const pending: PendingApproval = {
       id: createHash('sha256').update(`approval\n${alert.alertId}`).digest('hex').slice(0, 16),
-      agentId: alert.agentId,
-      alert: { alertId: alert.alertId, title: alert.title, severity: alert.severity, score: alert.score, detector: alert.detector, ruleId: alert.ruleId, agentRole: alert.agentRole },
+      agentId,
+      alert,
       decision,
+      hold,
       requestedAt: now,
       expiresAt: now + decision.approvalTimeoutMs,
     };
     if (await this.#approvals.add(pending)) {
-      await this.#audit.append({ at: now, kind: 'approval-requested', actor: `policy:${decision.ruleId}`, agentId: alert.agentId, details: { approvalId: pending.id, alertId: alert.alertId, action: decision.action, expiresAt: pending.expiresAt, onTimeout: decision.onTimeout } });
+      const heldBecause = hold.code === 'approval-required' ? null : hold.code;
+      await this.#audit.append({ at: now, kind: 'approval-requested', actor: `policy:${decision.ruleId}`, agentId, details: { approvalId: pending.id, alertId: alert.alertId, action: decision.action, expiresAt: pending.expiresAt, onTimeout: decision.onTimeout, heldBecause, holdReason: hold.reason } });
     }
+    return pending.id;
   }
 
   async #tripped(agents: number, now: number): Promise<void> {
     this.#metrics.breakerTrips.inc();
     const { windowMs, maxAgents } = this.#o.policy.circuitBreaker;
-    const windowStart = Math.floor(now / windowMs) * windowMs;
-    const alert: Alert = {
-      alertId: createHash('sha256').update(`circuit-breaker\n${windowStart}`).digest('hex').slice(0, 32),
-      agentId: FLEET, agentRole: 'fleet', tenantId: 'all', detector: CIRCUIT_BREAKER_DETECTOR, ruleId: 'response.circuit-breaker',
-      title: 'Automatic isolation stopped: too many agents flagged at once',
-      description: `${agents} agents were to be isolated within ${windowMs / 1000} s (limit ${maxAgents}). Automatic isolation is paused; further isolations wait for a human. Check the detectors before approving.`,
-      severity: 'CRITICAL', score: 100, firstSeen: now, lastSeen: now, count: 1,
-      evidence: { metric: 'agents flagged per window', observed: agents, baselineMean: null, baselineStd: null, baselineMedian: null, baselineMad: null, sampleSize: 0, baselineSource: 'rule', windowStart: now - windowMs, windowEnd: now, relatedEventIds: [], details: { maxAgents: String(maxAgents) } },
-      tags: ['warden:safeguard'],
-    };
+    const alert = breakerAlert(agents, { maxAgents, windowMs }, now);
     await this.#producer.send({ topic: this.#o.config.topics.alerts.name, acks: -1, messages: [{ key: FLEET, value: await this.#schemaRegistry.encode(this.#ids.alerts, alert) }] });
     await this.#audit.append({ at: now, kind: 'circuit-breaker', actor: 'responder', agentId: null, details: { agents, maxAgents, windowMs, alertId: alert.alertId } });
     this.#o.logger.error({ agents, maxAgents }, 'circuit breaker tripped: automatic isolation paused');
@@ -220,7 +236,9 @@ export class ResponderService {
         if (p.expiresAt > now) continue;
         if (!(await this.#approvals.take(p.id))) continue;
         await this.#audit.append({ at: now, kind: 'approval-expired', actor: 'responder', agentId: p.agentId, details: { approvalId: p.id, outcome: p.decision.onTimeout } });
-        if (p.decision.onTimeout === 'escalate') await this.#execute(p.agentId, p.decision, [p.alert.alertId], `approval-timeout:${p.decision.ruleId}`, now);
+        if (p.decision.onTimeout !== 'escalate') continue;
+        // Nobody answered: an isolation without a human, so it meets the gate like an automatic one.
+        await this.#judge({ path: 'approval-timeout', agentId: p.agentId, action: p.decision.action, alert: p.alert }, p.decision, p.alert, `approval-timeout:${p.decision.ruleId}`, now);
       }
     } catch (err) {
       this.#o.logger.error({ err: (err as Error).message }, 'responder tick failed; retrying next tick');
@@ -229,13 +247,13 @@ export class ResponderService {
     }
   }
 
-  /** A human approved: isolate now (a human decision is not held by the circuit breaker). */
-  async approve(id: string, who: string): Promise<QuarantineCommand | null> {
+  /** A human approved: the gate still refuses what no human may approve (the fleet key, an unverified alert). */
+  async approve(id: string, who: string): Promise<IsolationOutcome | null> {
     const p = await this.#approvals.take(id);
     if (!p) return null;
     const now = this.#now();
     await this.#audit.append({ at: now, kind: 'approved', actor: who, agentId: p.agentId, details: { approvalId: id, alertId: p.alert.alertId } });
-    return this.#execute(p.agentId, p.decision, [p.alert.alertId], who, now);
+    return this.#judge({ path: 'approved', agentId: p.agentId, action: p.decision.action, alert: p.alert }, p.decision, p.alert, who, now);
   }
 
   async deny(id: string, who: string): Promise<boolean> {
@@ -245,13 +263,24 @@ export class ResponderService {
     return true;
   }
 
-  /** Operator commands (API): quarantine, release, or the fleet-wide switch. */
-  async manual(agentId: string, type: 'QUARANTINE' | 'RELEASE', reason: string, who: string, ttlMs: number | null = null): Promise<QuarantineCommand> {
+  /**
+   * Operator commands (API): quarantine or release one agent (path operator), or the fleet-wide switch on
+   * the fleet key (path fleet, quarantine only with the confirmation phrase). Through the gate like the rest.
+   */
+  async manual(o: { path: 'operator' | 'fleet'; agentId: string; type: 'QUARANTINE' | 'RELEASE'; reason: string; who: string; ttlMs?: number | null; confirmation?: string | null }): Promise<IsolationOutcome> {
     const now = this.#now();
-    const cmd = buildCommand({ agentId, type, reason, issuedBy: who, issuedAt: now, ttlMs, requestId: `${who}:${randomUUID()}` });
-    await this.#isolations.issue(cmd, who);
-    this.#metrics.commands.inc({ type, issuer: 'operator' });
-    return cmd;
+    const { path } = o;
+    const action = o.type === 'RELEASE' ? 'release' : 'quarantine';
+    const verdict = gate({ path, agentId: o.agentId, action, alert: null, confirmation: o.confirmation ?? null }, { policy: this.#o.policy, breaker: this.#breaker, nowMs: now });
+    this.#metrics.gate.inc({ path, outcome: verdict.outcome, code: verdict.code });
+    if (verdict.outcome !== 'allow') { // the gate never holds a human's own command: anything else is a refusal
+      await this.#audit.append({ at: now, kind: 'refused', actor: o.who, agentId: o.agentId, details: { path, code: verdict.code, reason: verdict.reason, action } });
+      return { outcome: 'refused', verdict };
+    }
+    const cmd = buildCommand({ agentId: o.agentId, type: o.type, reason: o.reason, issuedBy: o.who, issuedAt: now, ttlMs: o.ttlMs ?? null, requestId: `${o.who}:${randomUUID()}` });
+    await this.#isolations.issue(cmd, o.who);
+    this.#metrics.commands.inc({ type: o.type, issuer: 'operator' });
+    return { outcome: 'issued', command: cmd, verdict };
   }
 
   async stop(): Promise<void> {

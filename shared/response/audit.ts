@@ -9,7 +9,7 @@ export const GENESIS = '0'.repeat(64);
 
 export interface AuditRecord {
   at: number;
-  /** decision, command, approval-requested, approved, denied, approval-expired, release, circuit-breaker, api */
+  /** decision, command, kept-stronger, refused (the gate said no: details carry its code and reason), approval-requested, approved, denied, approval-expired, release, circuit-breaker, api */
   kind: string;
   actor: string;
   agentId: string | null;

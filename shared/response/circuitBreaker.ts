@@ -2,8 +2,15 @@
  * Stops automatic isolation when too many distinct agents are flagged within
  * a window: a detector bug must not take the fleet down. Pure: time comes in.
  * While open, isolations wait for a human; the breaker closes again once the
- * window has drained.
+ * window has drained. Only automatic and timed-out isolations are recorded
+ * (the gate decides which, gate.ts).
  */
+import { createHash } from 'node:crypto';
+import type { Alert } from '../schemas/generated.js';
+import { FLEET } from './commands.js';
+
+export const CIRCUIT_BREAKER_DETECTOR = 'circuit-breaker';
+
 export interface BreakerVerdict {
   allowed: boolean;
   /** True exactly once per trip: the caller raises its own alert then. */
@@ -24,7 +31,7 @@ export class CircuitBreaker {
     return this.#open;
   }
 
-  /** Records that `agentId` is about to be isolated automatically at `nowMs`; says whether that may go ahead. */
+  /** Records that `agentId` is about to be isolated without a human at `nowMs`; says whether that may go ahead. */
   check(agentId: string, nowMs: number): BreakerVerdict {
     this.#expire(nowMs);
     this.#seen.set(agentId, nowMs);
@@ -45,4 +52,22 @@ export class CircuitBreaker {
   tick(nowMs: number): void {
     this.#expire(nowMs);
   }
+}
+
+/**
+ * The breaker's own alert. Keyed by the window, so a redelivery is the same alert; on the fleet key, but
+ * never acted on (the responder skips its own detector, and the gate refuses `*` on every alert path).
+ */
+export function breakerAlert(agentsInWindow: number, limits: { maxAgents: number; windowMs: number }, nowMs: number): Alert {
+  const { maxAgents, windowMs } = limits;
+  const windowStart = Math.floor(nowMs / windowMs) * windowMs;
+  return {
+    alertId: createHash('sha256').update(`circuit-breaker\n${windowStart}`).digest('hex').slice(0, 32),
+    agentId: FLEET, agentRole: 'fleet', tenantId: 'all', detector: CIRCUIT_BREAKER_DETECTOR, ruleId: 'response.circuit-breaker',
+    title: 'Automatic isolation stopped: too many agents flagged at once',
+    description: `${agentsInWindow} agents were to be isolated within ${windowMs / 1000} s (limit ${maxAgents}). Automatic isolation is paused; further isolations wait for a human. Check the detectors before approving.`,
+    severity: 'CRITICAL', score: 100, firstSeen: nowMs, lastSeen: nowMs, count: 1,
+    evidence: { metric: 'agents flagged per window', observed: agentsInWindow, baselineMean: null, baselineStd: null, baselineMedian: null, baselineMad: null, sampleSize: 0, baselineSource: 'rule', windowStart: nowMs - windowMs, windowEnd: nowMs, relatedEventIds: [], details: { maxAgents: String(maxAgents) } },
+    tags: ['warden:safeguard'],
+  };
 }

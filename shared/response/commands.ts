@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import type { CommandType, QuarantineCommand } from '../schemas/generated.js';
 
 export const FLEET = '*';
+/** What an operator types to quarantine the whole fleet: the only way to isolate the fleet key. */
+export const FLEET_CONFIRMATION = 'quarantine-the-whole-fleet';
 
 export function commandIdFor(agentId: string, type: CommandType, cause: string[]): string {
   return createHash('sha256').update([agentId, type, ...[...cause].sort()].join('\n')).digest('hex').slice(0, 32);

@@ -102,11 +102,21 @@ export const DEFAULT_POLICY: Policy = policySchema.parse({
       "ttlMs": 1800000
     },
     {
-      "id": "impersonation-approval",
-      "description": "Someone else uses the agent's identity; a human decides whether its key leaked.",
+      "id": "impersonation-forged-notify",
+      "description": "Events claim the agent's identity without a valid signature: tell the SOC where they came from; never isolate the claimed agent.",
       "match": {
         "rules": [
-          "impersonation.*"
+          "impersonation.signature"
+        ]
+      },
+      "action": "notify"
+    },
+    {
+      "id": "key-compromise-approval",
+      "description": "A signed event replays or clones the agent's sequence: its key is compromised; quarantine by approval and rotate the key.",
+      "match": {
+        "rules": [
+          "impersonation.seq-replay"
         ]
       },
       "action": "quarantine",

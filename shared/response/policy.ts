@@ -44,7 +44,7 @@ const ruleSchema = z
 export const policySchema = z
   .object({
     version: z.literal(1),
-    /** Agents (glob patterns) never isolated automatically: their isolations wait for a human. */
+    /** Agents (glob patterns) never isolated without a human: on the automatic path they wait for one, and a timeout only dismisses (gate.ts). */
     protectedAgents: patterns,
     circuitBreaker: z
       .object({ maxAgents: z.number().int().positive().default(10), windowMs: z.number().int().positive().default(60_000) })
@@ -66,10 +66,15 @@ export interface Decision {
   ttlMs: number | null;
   approvalTimeoutMs: number;
   onTimeout: 'escalate' | 'dismiss';
-  /** Why it is not automatic even though the rule says auto, if so. */
-  heldBecause: 'protected-agent' | null;
   reason: string;
 }
+
+/** A decision that isolates (throttle or quarantine): the only kind the gate judges or an approval holds. */
+export type IsolatingDecision = Decision & { action: Exclude<ResponseAction, 'notify'> };
+export const isIsolating = (d: Decision): d is IsolatingDecision => d.action !== 'notify';
+
+/** The tag of an alert whose agent's own signing key must be presumed stolen (a validly signed replay or clone). */
+export const KEY_COMPROMISE_TAG = 'warden:key-compromise';
 
 const RANK: Record<Severity, number> = { INFO: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
 
@@ -97,24 +102,27 @@ export function isProtected(policy: Policy, agentId: string): boolean {
   return policy.protectedAgents.some((p) => globMatch(p, agentId));
 }
 
-/** What to do about one alert. Never undefined: a policy without a match notifies. */
+/**
+ * What the policy asks for one alert. Never undefined: a policy without a match notifies. The safeguards
+ * (protected agents, circuit breaker, the fleet key, unverified alerts) are not applied here but by the
+ * gate (gate.ts), on every path, so that no path can skip them.
+ */
 export function decide(alert: Alert, policy: Policy): Decision {
   const rule = policy.rules.find((r) => ruleMatches(r, alert));
   if (!rule) {
-    return { ruleId: 'no-match', action: 'notify', mode: 'auto', revoke: [], ttlMs: null, approvalTimeoutMs: 0, onTimeout: 'dismiss', heldBecause: null, reason: `no policy rule matches ${alert.ruleId}` };
+    return { ruleId: 'no-match', action: 'notify', mode: 'auto', revoke: [], ttlMs: null, approvalTimeoutMs: 0, onTimeout: 'dismiss', reason: `no policy rule matches ${alert.ruleId}` };
   }
   const isolating = rule.action !== 'notify';
-  const held = isolating && rule.mode === 'auto' && isProtected(policy, alert.agentId);
+  // A validly signed replay means someone else holds the agent's key: isolating it is not enough.
+  const rotate = alert.tags.includes(KEY_COMPROMISE_TAG) ? `; the agent's signing key is compromised: rotate ${alert.agentId}'s key before releasing it` : '';
   return {
     ruleId: rule.id,
     action: rule.action,
-    mode: held ? 'approval' : rule.mode,
+    mode: rule.mode,
     revoke: rule.action === 'throttle' ? rule.revoke : [],
     ttlMs: isolating ? rule.ttlMs : null,
     approvalTimeoutMs: rule.approval.timeoutMs,
-    // A protected agent is never isolated without a human: its timeout can only dismiss.
-    onTimeout: held ? 'dismiss' : rule.approval.onTimeout,
-    heldBecause: held ? 'protected-agent' : null,
-    reason: `${alert.title} (${alert.ruleId}, severity ${alert.severity}, score ${alert.score}) -> policy ${rule.id}`,
+    onTimeout: rule.approval.onTimeout,
+    reason: `${alert.title} (${alert.ruleId}, severity ${alert.severity}, score ${alert.score}) -> policy ${rule.id}${rotate}`,
   };
 }

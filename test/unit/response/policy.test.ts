@@ -23,7 +23,8 @@ describe('default response policy', () => {
     ['a small bulk read (LOW)', { detector: 'volume-spike', ruleId: 'volume-spike.records', severity: 'LOW' }, 'notify', 'notify', 'auto', []],
     ['injection', { detector: 'injection', ruleId: 'injection.marker', severity: 'HIGH' }, 'injection-throttle', 'throttle', 'auto', ['net.egress', 'email.send', 'payment.*', 'file.delete', 'permission.change']],
     ['credential burst', { detector: 'error-burst', ruleId: 'error-burst.auth-failures', severity: 'HIGH' }, 'credential-throttle', 'throttle', 'auto', ['auth.*', 'permission.change']],
-    ['impersonation', { detector: 'impersonation', ruleId: 'impersonation.signature', severity: 'CRITICAL' }, 'impersonation-approval', 'quarantine', 'approval', []],
+    ['forged or unsigned events', { detector: 'impersonation', ruleId: 'impersonation.signature', severity: 'CRITICAL', tags: ['warden:unverified'] }, 'impersonation-forged-notify', 'notify', 'auto', []],
+    ['signed replay or clone', { detector: 'impersonation', ruleId: 'impersonation.seq-replay', severity: 'CRITICAL', tags: ['warden:key-compromise'] }, 'key-compromise-approval', 'quarantine', 'approval', []],
     ['other critical', { detector: 'rate-spike', ruleId: 'rate-spike.agent', severity: 'CRITICAL' }, 'critical-quarantine', 'quarantine', 'auto', []],
     ['other high', { detector: 'rate-spike', ruleId: 'rate-spike.agent', severity: 'HIGH' }, 'high-approval', 'quarantine', 'approval', []],
     ['medium', { detector: 'off-hours', ruleId: 'off-hours.activity', severity: 'MEDIUM' }, 'notify', 'notify', 'auto', []],
@@ -33,9 +34,17 @@ describe('default response policy', () => {
     expect(d.ttlMs).toBe(action === 'notify' ? null : d.ttlMs);
   });
 
-  it('never isolates a protected agent automatically, and its approval can only be dismissed on timeout', () => {
+  it('proposes a quarantine by approval for a signed replay, escalating on timeout, and says to rotate the key', () => {
+    const d = decide(alert({ agentId: 'billing-01', detector: 'impersonation', ruleId: 'impersonation.seq-replay', severity: 'CRITICAL', tags: ['warden:key-compromise'] }), DEFAULT_POLICY);
+    expect(d).toMatchObject({ action: 'quarantine', mode: 'approval', onTimeout: 'escalate' });
+    expect(d.reason).toMatch(/key is compromised: rotate billing-01's key/);
+  });
+
+  it('leaves the safeguards to the gate: the decision is what the rule says, for a protected agent too', () => {
+    // The gate (gate.test.ts) holds it; decide() must not be a second place where protection is applied.
     const d = decide(alert({ agentId: 'prod-critical-payments', severity: 'CRITICAL' }), DEFAULT_POLICY);
-    expect(d).toMatchObject({ action: 'quarantine', mode: 'approval', heldBecause: 'protected-agent', onTimeout: 'dismiss' });
+    expect(d).toMatchObject({ ruleId: 'critical-quarantine', action: 'quarantine', mode: 'auto' });
+    expect(d.reason).not.toMatch(/rotate/);
   });
 });
 
