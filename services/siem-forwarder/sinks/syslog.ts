@@ -32,22 +32,34 @@ export function createSyslogSink(o: SyslogSinkOptions): Sink {
   return {
     name: 'syslog',
     async send(batch: FormattedAlert[]): Promise<SinkResult> {
-      const ids = batch.map((b) => b.alert.alertId);
-      if (batch.length === 0) return { delivered: [], deadLettered: [], retry: [] };
+      // Formatting is pure and should never throw; if it does for one alert, that alert goes to the
+      // DLQ with the reason instead of failing (and retrying forever) the whole batch.
+      const frames: string[] = [];
+      const sent: string[] = [];
+      const deadLettered: SinkResult['deadLettered'] = [];
+      for (const f of batch) {
+        try {
+          frames.push(octetFrame(syslogLine(f, o)));
+          sent.push(f.alert.alertId);
+        } catch (err) {
+          deadLettered.push({ alertId: f.alert.alertId, reason: `syslog: cannot format the alert: ${(err as Error).message}` });
+        }
+      }
+      if (frames.length === 0) return { delivered: [], deadLettered, retry: [] };
       try {
         socket ??= await open();
         const s = socket;
         s.removeAllListeners('error');
-        const payload = batch.map((f) => octetFrame(syslogLine(f, o))).join('');
+        const payload = frames.join('');
         await new Promise<void>((resolve, reject) => {
           s.once('error', reject);
           s.write(payload, (err) => (err ? reject(err) : resolve()));
         });
-        return { delivered: ids, deadLettered: [], retry: [] };
+        return { delivered: sent, deadLettered, retry: [] };
       } catch {
         socket?.destroy();
         socket = null;
-        return { delivered: [], deadLettered: [], retry: ids };
+        return { delivered: [], deadLettered, retry: sent };
       }
     },
     async close(): Promise<void> {
