@@ -1,54 +1,66 @@
 /**
- * Human-in-the-loop commands:
- *   warden approvals list|approve <id>|deny <id>   through the responder's HTTP API (bearer token)
- *   warden quarantine <agentId> --reason ...        directly on agent.quarantine, audited
- *   warden release <agentId>
+ * Human-in-the-loop commands, all through the responder's HTTP API with a bearer token (--token or
+ * $WARDEN_API_TOKEN, --url or $WARDEN_API_URL), so every isolation meets the responder's gate and is
+ * audited under the token's name:
+ *   warden approvals list|approve <id>|deny <id>
+ *   warden quarantine <agentId> --reason ... [--ttl 2h]
+ *   warden release <agentId>                        ("*" lifts the fleet-wide kill switch)
  *   warden kill-switch --confirm quarantine-the-whole-fleet --reason ...   every agent at once
- *   warden audit verify                            checks the audit hash chain in Redis
+ *   warden audit verify                            checks the audit hash chain in Redis (read-only)
  */
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { AuditLog } from '../../services/responder/auditLog.js';
-import { FLEET_CONFIRMATION } from '../../services/responder/api.js';
-import { Isolations } from '../../services/responder/isolations.js';
-import { createKafka } from '../../shared/kafka/index.js';
-import { createLogger } from '../../shared/logging/index.js';
+import { WardenError, type ReasonCode } from '../../shared/errors/index.js';
 import { createRedis } from '../../shared/redis/index.js';
-import { buildCommand, FLEET } from '../../shared/response/index.js';
-import type { CommandType } from '../../shared/schemas/generated.js';
+import { FLEET, FLEET_CONFIRMATION } from '../../shared/response/index.js';
+import type { QuarantineCommand } from '../../shared/schemas/generated.js';
 import { configFrom, type GlobalOptions } from './common.js';
 import { formatCommand } from './tail.js';
 
 interface ApiOptions { url: string; token?: string; json?: boolean }
 
-async function api(opts: ApiOptions, method: string, path: string): Promise<unknown> {
-  const token = opts.token ?? process.env.WARDEN_API_TOKEN;
-  if (!token) throw new Error('no API token: pass --token or set WARDEN_API_TOKEN');
-  let res: Response;
-  try {
-    res = await fetch(`${opts.url.replace(/\/$/, '')}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
-  } catch {
-    throw new Error(`cannot reach the responder API at ${opts.url} (is the responder running with WARDEN_API_TOKENS?)`);
+/** The responder API said no, or could not be asked. Never carries the token. */
+export class ResponderApiError extends WardenError {
+  constructor(
+    reason: ReasonCode,
+    message: string,
+    readonly status: number | null = null,
+  ) {
+    super(reason, message);
   }
-  const body = (await res.json().catch(() => ({}))) as { error?: string };
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${body.error ?? res.statusText}`);
-  return body;
 }
 
-async function issue(globals: GlobalOptions, agentId: string, type: CommandType, reason: string, ttlMs: number | null): Promise<void> {
-  const config = configFrom(globals);
-  const redis = createRedis(config);
-  const isolations = new Isolations(createKafka(config, createLogger('warden', { level: 'error' })), config, redis, new AuditLog(redis));
-  const who = `operator:${userInfo().username}`;
+const START_HINT = 'start the responder with its API on: WARDEN_API_TOKENS=\'[{"name":"you","role":"responder","token":"..."}]\' node dist/services/responder/main.js (port $WARDEN_API_PORT, default 8088), or point --url at it';
+
+async function api(opts: ApiOptions, method: string, path: string, body?: Record<string, unknown>): Promise<unknown> {
+  const token = opts.token ?? process.env.WARDEN_API_TOKEN;
+  if (!token) throw new ResponderApiError('api.no-token', 'no API token: pass --token or set WARDEN_API_TOKEN (a token from the responder\'s WARDEN_API_TOKENS)');
+  const url = `${opts.url.replace(/\/$/, '')}${path}`;
+  let res: Response;
   try {
-    await isolations.connect();
-    const cmd = buildCommand({ agentId, type, reason, issuedBy: who, issuedAt: Date.now(), ttlMs, requestId: `${who}:${Date.now()}` });
-    await isolations.issue(cmd, who);
-    process.stdout.write(`${formatCommand(cmd)}\n`);
-  } finally {
-    await isolations.disconnect();
-    await redis.quit();
+    res = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch {
+    throw new ResponderApiError('api.unreachable', `cannot reach the responder API at ${opts.url}: ${START_HINT}`);
   }
+  const out = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  const said = typeof out.error === 'string' ? out.error : res.statusText;
+  if (res.status === 401) throw new ResponderApiError('api.unauthorized', `${method} ${path}: 401 the responder did not accept this token (check --token or WARDEN_API_TOKEN)`, 401);
+  if (res.status === 403) throw new ResponderApiError('api.forbidden', `${method} ${path}: 403 ${said} (this token's role may not do this)`, 403);
+  if (res.status === 400 || res.status === 409) throw new ResponderApiError('api.refused', `${method} ${path}: ${res.status} refused: ${said}${typeof out.code === 'string' ? ` (${out.code})` : ''}`, res.status);
+  if (!res.ok) throw new ResponderApiError('api.failed', `${method} ${path}: ${res.status} ${said}`, res.status);
+  return out;
+}
+
+/** Prints what the responder did with an isolation request. */
+function printOutcome(answer: unknown, json: boolean | undefined): void {
+  const out = answer as { command?: QuarantineCommand; held?: string; reason?: string };
+  if (json) return void process.stdout.write(`${JSON.stringify(out)}\n`);
+  if (out.command) return void process.stdout.write(`${formatCommand(out.command)}\n`);
+  process.stdout.write(`held for approval ${out.held ?? '?'}: ${out.reason ?? ''}\n`);
 }
 
 const duration = (v: string): number => {
@@ -74,31 +86,43 @@ export function registerRespond(program: Command, globals: () => GlobalOptions):
     });
   }
 
-  program
-    .command('quarantine')
-    .description('quarantine one agent now: its SDK refuses every guarded call')
-    .argument('<agentId>')
-    .requiredOption('--reason <text>', 'why (goes to the agent, the audit trail and the SIEM)')
-    .option('--ttl <duration>', 'release automatically after this long (e.g. 30m, 2h)')
-    .action(async (agentId: string, opts: { reason: string; ttl?: string }) => {
-      if (agentId === FLEET) throw new Error('use `warden kill-switch` for the whole fleet');
-      await issue(globals(), agentId, 'QUARANTINE', opts.reason, opts.ttl ? duration(opts.ttl) : null);
-    });
-  program
-    .command('release')
-    .description('release an agent (or, with "*", the fleet-wide kill switch)')
-    .argument('<agentId>')
-    .option('--reason <text>', 'why', 'released by an operator')
-    .action(async (agentId: string, opts: { reason: string }) => issue(globals(), agentId, 'RELEASE', opts.reason, null));
-  program
-    .command('kill-switch')
-    .description('quarantine EVERY agent at once')
-    .requiredOption('--reason <text>', 'why')
-    .option('--confirm <phrase>', `must be exactly "${FLEET_CONFIRMATION}"`)
-    .action(async (opts: { reason: string; confirm?: string }) => {
-      if (opts.confirm !== FLEET_CONFIRMATION) throw new Error(`the fleet-wide kill switch needs --confirm ${FLEET_CONFIRMATION}`);
-      await issue(globals(), FLEET, 'QUARANTINE', opts.reason, null);
-    });
+  withApi(
+    program
+      .command('quarantine')
+      .description('quarantine one agent now: its SDK refuses every guarded call')
+      .argument('<agentId>')
+      .requiredOption('--reason <text>', 'why (goes to the agent, the audit trail and the SIEM)')
+      .option('--ttl <duration>', 'release automatically after this long (e.g. 30m, 2h)'),
+  ).action(async (agentId: string, opts: ApiOptions & { reason: string; ttl?: string }) => {
+    const body = { reason: opts.reason, ...(opts.ttl ? { ttlMs: duration(opts.ttl) } : {}) };
+    try {
+      printOutcome(await api(opts, 'POST', `/v1/agents/${encodeURIComponent(agentId)}/quarantine`, body), opts.json);
+    } catch (err) {
+      // The gate refused the fleet key on an agent path; say which command does it.
+      if (agentId === FLEET && err instanceof ResponderApiError && err.status === 400) throw new ResponderApiError('api.refused', `${err.message}; use \`warden kill-switch\` for the whole fleet`, 400);
+      throw err;
+    }
+  });
+  withApi(
+    program
+      .command('release')
+      .description('release an agent (or, with "*", the fleet-wide kill switch)')
+      .argument('<agentId>')
+      .option('--reason <text>', 'why', 'released by an operator'),
+  ).action(async (agentId: string, opts: ApiOptions & { reason: string }) => {
+    const path = agentId === FLEET ? '/v1/fleet/release' : `/v1/agents/${encodeURIComponent(agentId)}/release`;
+    printOutcome(await api(opts, 'POST', path, { reason: opts.reason }), opts.json);
+  });
+  withApi(
+    program
+      .command('kill-switch')
+      .description('quarantine EVERY agent at once')
+      .requiredOption('--reason <text>', 'why')
+      .option('--confirm <phrase>', `must be exactly "${FLEET_CONFIRMATION}"`),
+  ).action(async (opts: ApiOptions & { reason: string; confirm?: string }) => {
+    // The responder checks the phrase (and audits a refusal); it is sent as typed.
+    printOutcome(await api(opts, 'POST', '/v1/fleet/quarantine', { reason: opts.reason, ...(opts.confirm !== undefined ? { confirm: opts.confirm } : {}) }), opts.json);
+  });
 
   program
     .command('audit')

@@ -24,6 +24,12 @@ export type ReasonCode =
   | 'stack.port-taken'
   | 'stack.timeout'
   | 'stack.download-failed'
+  | 'api.no-token'
+  | 'api.unreachable'
+  | 'api.unauthorized'
+  | 'api.forbidden'
+  | 'api.refused'
+  | 'api.failed'
   | 'rules.invalid';
 
 export class WardenError extends Error {
