@@ -21,7 +21,7 @@ export interface CommandPublicKey { kid: string; scope: CommandKeyScope; publicK
 interface CommandPrivateKey { kid: string; scope: CommandKeyScope; privateKey: KeyObject }
 
 /** One JWK as written to disk. `d` only in private sets. */
-export interface CommandJwk { kty: 'OKP'; crv: 'Ed25519'; kid: string; scope: CommandKeyScope; x: string; d?: string }
+export type CommandJwk = { kty: 'OKP'; crv: 'Ed25519'; kid: string; scope: CommandKeyScope; x: string; d?: string };
 
 const KID = /^[A-Za-z0-9._:-]{1,64}$/;
 const B64URL_32 = /^[A-Za-z0-9_-]{43}$/; // 32 bytes, unpadded

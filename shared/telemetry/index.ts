@@ -9,6 +9,7 @@ export { BoundedBuffer, type OverflowPolicy } from './buffer.js';
 export { SequenceCounter } from './sequence.js';
 export { capabilityMatches, isRevoked } from './capabilities.js';
 export { KillSwitchState, FLEET_KEY, type AgentState, type Mode, type Decision } from './killSwitchState.js';
-export { KillSwitch, type KillSwitchOptions, type StateListener } from './killSwitch.js';
+export { KillSwitch, type IgnoredCommands, type KillSwitchOptions, type StateListener } from './killSwitch.js';
 export { Keyring, signHeaders, verifySignature, HEADER_KID, HEADER_SIG, type Verification } from '../signing/index.js';
+export { CommandKeyset, COMMAND_REJECTIONS, type CommandRejection } from '../signing/index.js';
 export { AgentQuarantinedError, InvalidEventError } from '../errors/index.js';

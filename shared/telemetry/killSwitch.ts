@@ -3,14 +3,21 @@
  * state) from the earliest offset, for one agent and the fleet key `*`, so a
  * restarted agent learns it is still quarantined. Uses a consumer group of
  * its own that never commits: every start reads the whole (compacted) feed.
+ *
+ * Anyone who can write the topic is not trusted: a record is applied only if
+ * it is signed by a known command key for its record key, names the agent its
+ * key names, and is not older than the state held for that key. Everything
+ * else is ignored, counted by kind (stats and a metric) and logged once per kind.
  */
 import { randomUUID } from 'node:crypto';
 import type { WardenConfig } from '../config/index.js';
 import { AgentQuarantinedError } from '../errors/index.js';
 import type { Consumer, KafkaClient } from '../kafka/index.js';
 import type { Logger } from '../logging/index.js';
+import { counter, type Registry } from '../metrics/index.js';
 import type { SchemaRegistry } from '../registry/index.js';
 import type { QuarantineCommand } from '../schemas/generated.js';
+import { COMMAND_REJECTIONS, acceptCommand, loadCommandKeyset, type CommandKeyset, type CommandRejection } from '../signing/index.js';
 import { FLEET_KEY, KillSwitchState, sameState, type AgentState } from './killSwitchState.js';
 
 export interface KillSwitchOptions {
@@ -18,7 +25,11 @@ export interface KillSwitchOptions {
   failClosedAfterMs?: number | null;
   /** How long start() waits to read the feed to its end before giving up (the agent stays STARTING = refused). */
   catchUpTimeoutMs?: number;
+  /** Public keys that verify commands; default: from the config (commandSigning.*, else the dev keypair). */
+  commandKeys?: CommandKeyset;
 }
+
+export type IgnoredCommands = Record<CommandRejection, number>;
 
 export type StateListener = (state: AgentState, previous: AgentState) => void;
 
@@ -30,13 +41,19 @@ export class KillSwitch {
   #lastFetchOk = Date.now();
   #timer: NodeJS.Timeout | null = null;
   #expiryTimer: NodeJS.Timeout | null = null;
+  readonly #keys: CommandKeyset;
+  readonly #ignored = Object.fromEntries(COMMAND_REJECTIONS.map((r) => [r, 0])) as IgnoredCommands;
+  readonly #loggedKinds = new Set<CommandRejection>();
+  readonly #ignoredMetric;
 
   constructor(
     private readonly agentId: string,
-    private readonly deps: { kafka: KafkaClient; registry: SchemaRegistry; config: WardenConfig; logger: Logger },
+    private readonly deps: { kafka: KafkaClient; registry: SchemaRegistry; config: WardenConfig; logger: Logger; metrics?: Registry },
     private readonly options: KillSwitchOptions = {},
   ) {
     this.#last = this.#state.effective(Date.now());
+    this.#keys = options.commandKeys ?? loadCommandKeyset(deps.config, deps.logger);
+    this.#ignoredMetric = counter('warden_sdk_commands_ignored_total', 'Isolation commands the kill switch did not apply, by reason', ['agent_id', 'reason'], deps.metrics);
   }
 
   async start(): Promise<void> {
@@ -79,12 +96,11 @@ export class KillSwitch {
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
           const key = m.key?.toString();
-          if ((key === this.agentId || key === FLEET_KEY) && m.value) {
-            try {
-              this.#state.apply((await registry.decode(m.value)) as QuarantineCommand);
-            } catch (err) {
-              logger.error({ agentId: this.agentId, offset: m.offset, err: (err as Error).message }, 'undecodable quarantine command ignored');
-            }
+          if (key !== this.agentId && key !== FLEET_KEY) continue;
+          const verdict = await acceptCommand<QuarantineCommand>(this.#keys, { key, value: m.value, headers: m.headers }, (v) => registry.decode(v));
+          if (!verdict.ok) this.#ignore(verdict.reason, verdict.detail, batch.partition, m.offset);
+          else if (this.#state.apply(verdict.command) === 'stale') {
+            this.#ignore('stale', `issuedAt ${verdict.command.issuedAt} is older than the command held for key ${key}`, batch.partition, m.offset);
           }
         }
         const end = ends.get(batch.partition);
@@ -134,6 +150,11 @@ export class KillSwitch {
     if (!d.allowed) throw new AgentQuarantinedError(this.agentId, capability, d.state.mode, d.state.reason || d.matched || 'refused');
   }
 
+  /** Records not applied, by reason, since start. */
+  ignored(): IgnoredCommands {
+    return { ...this.#ignored };
+  }
+
   onStateChange(listener: StateListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -144,6 +165,18 @@ export class KillSwitch {
     if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
     await this.#consumer?.disconnect();
     this.#consumer = null;
+  }
+
+  /** Every ignored record is counted; the log gets one line per kind, so a flood of forgeries cannot flood it. */
+  #ignore(reason: CommandRejection, detail: string, partition: number, offset: string): void {
+    this.#ignored[reason] += 1;
+    this.#ignoredMetric.inc({ agent_id: this.agentId, reason });
+    if (this.#loggedKinds.has(reason)) return;
+    this.#loggedKinds.add(reason);
+    this.deps.logger.warn(
+      { agentId: this.agentId, reason, detail, partition, offset },
+      'isolation command ignored (this kind is logged once; every one is counted in stats().commandsIgnored and warden_sdk_commands_ignored_total)',
+    );
   }
 
   /** Tells listeners about a change, and wakes up again when an isolation expires on its own. */

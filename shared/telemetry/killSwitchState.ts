@@ -4,6 +4,13 @@
  * a command past its expiresAt no longer counts. Until the feed has been read
  * to its end once, and (with fail-closed) while it cannot be read, the agent
  * is treated as quarantined: refusing is the safe side.
+ *
+ * A command older (issuedAt) than the one held for its key is stale and not
+ * applied. The held command stays the watermark after it expires and after a
+ * RELEASE (RELEASE is held like any command), so a replayed old QUARANTINE
+ * cannot come back once it lapsed, nor a replayed old RELEASE undo a newer
+ * QUARANTINE. Equal times apply (a redelivery, or two commands in one ms).
+ * Signature and key checks happen before (shared/signing/commandVerifier.ts).
  */
 import type { QuarantineCommand } from '../schemas/generated.js';
 import { isRevoked } from './capabilities.js';
@@ -28,9 +35,13 @@ export class KillSwitchState {
   caughtUp = false;
   feedLost = false;
 
-  apply(cmd: QuarantineCommand): void {
+  /** Applies a verified command to its slot (the fleet's or the agent's own), unless it is stale. */
+  apply(cmd: QuarantineCommand): 'applied' | 'stale' {
+    const held = cmd.agentId === FLEET_KEY ? this.#fleet : this.#own;
+    if (held && cmd.issuedAt < held.issuedAt) return 'stale';
     if (cmd.agentId === FLEET_KEY) this.#fleet = cmd;
     else this.#own = cmd;
+    return 'applied';
   }
 
   effective(nowMs: number): AgentState {

@@ -17,10 +17,10 @@ import { createLogger, type Logger } from '../logging/index.js';
 import { counter, type Registry } from '../metrics/index.js';
 import { createRegistry, subjectFor, type SchemaRegistry } from '../registry/index.js';
 import { avroSchemas, type AgentActionEvent } from '../schemas/generated.js';
-import { signHeaders, type Keyring } from '../signing/index.js';
+import { COMMAND_REJECTIONS, signHeaders, type Keyring } from '../signing/index.js';
 import { buildEvent, type ActionInput } from './action.js';
 import { BoundedBuffer, type OverflowPolicy } from './buffer.js';
-import { KillSwitch, type KillSwitchOptions, type StateListener } from './killSwitch.js';
+import { KillSwitch, type IgnoredCommands, type KillSwitchOptions, type StateListener } from './killSwitch.js';
 import type { AgentState, Decision } from './killSwitchState.js';
 import { SequenceCounter } from './sequence.js';
 
@@ -49,7 +49,15 @@ export interface TelemetryOptions {
   killSwitch?: false | KillSwitchOptions;
 }
 
-export interface TelemetryStats { emitted: number; sent: number; dropped: number; sendFailures: number; buffered: number }
+export interface TelemetryStats {
+  emitted: number;
+  sent: number;
+  dropped: number;
+  sendFailures: number;
+  buffered: number;
+  /** Isolation commands the kill switch did not apply, by reason (all 0 without a kill switch). */
+  commandsIgnored: IgnoredCommands;
+}
 
 interface Pending { value: Buffer; headers: Record<string, string>; eventId: string }
 
@@ -111,7 +119,7 @@ class Telemetry implements AgentTelemetry {
       // Every drop is counted; the log line is per power of two so a flood cannot flood the log too.
       if ((total & (total - 1)) === 0) this.#logger.warn({ droppedEventId: dropped.eventId, droppedTotal: total }, 'telemetry buffer full: dropped the oldest event');
     });
-    this.#killSwitch = options.killSwitch === false ? null : new KillSwitch(options.agentId, { kafka: this.#kafka, registry: this.#registry, config: this.#config, logger: this.#logger }, options.killSwitch ?? {});
+    this.#killSwitch = options.killSwitch === false ? null : new KillSwitch(options.agentId, { kafka: this.#kafka, registry: this.#registry, config: this.#config, logger: this.#logger, metrics: options.metrics }, options.killSwitch ?? {});
   }
 
   async start(): Promise<void> {
@@ -228,6 +236,7 @@ class Telemetry implements AgentTelemetry {
   }
 
   stats(): TelemetryStats {
-    return { emitted: this.#emitted, sent: this.#sent, dropped: this.#buffer.dropped, sendFailures: this.#sendFailures, buffered: this.#buffer.size };
+    const commandsIgnored = this.#killSwitch?.ignored() ?? (Object.fromEntries(COMMAND_REJECTIONS.map((r) => [r, 0])) as IgnoredCommands);
+    return { emitted: this.#emitted, sent: this.#sent, dropped: this.#buffer.dropped, sendFailures: this.#sendFailures, buffered: this.#buffer.size, commandsIgnored };
   }
 }
