@@ -16,7 +16,9 @@ const telemetry = await createAgentTelemetry({
   tenantId: 'acme',
   keyring,
   overflow: 'block', // or 'drop-oldest': never blocks the agent, every drop is counted
-  killSwitch: { failClosedAfterMs: 30_000 }, // no quarantine feed for 30 s: refuse guarded calls
+  // No quarantine feed for 30 s: refuse guarded calls. Commands count only when signed by a key of
+  // WARDEN_COMMAND_PUBLIC_KEYS_FILE (with none configured: the local dev keypair in .warden/).
+  killSwitch: { failClosedAfterMs: 30_000 },
 });
 
 telemetry.onStateChange((state) => console.log(`isolation state: ${state.mode} ${state.reason}`));
