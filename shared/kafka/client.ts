@@ -3,8 +3,9 @@
  * issues #1603 and #1753). Services get clients from here, so another client
  * library could replace it without touching them.
  */
-import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, Partitioners, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import kafkajs from 'kafkajs';
+import { readPemFile } from '../config/files.js';
 import type { WardenConfig } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 
@@ -21,8 +22,17 @@ export type {
   ProducerConfig,
   RecordMetadata,
   Batch,
+  AclEntry,
+  AclFilter,
 } from 'kafkajs';
 export { CompressionTypes } from 'kafkajs';
+
+// Node's CommonJS export detection misses these enums in kafkajs's index, so they come from the module object.
+export const { AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = kafkajs;
+export type AclResourceTypes = kafkajs.AclResourceTypes;
+export type AclOperationTypes = kafkajs.AclOperationTypes;
+export type AclPermissionTypes = kafkajs.AclPermissionTypes;
+export type ResourcePatternTypes = kafkajs.ResourcePatternTypes;
 
 export type KafkaClient = Kafka;
 
@@ -41,9 +51,9 @@ export function createKafka(config: WardenConfig, logger: Logger, clientIdSuffix
   else if (k.ssl && typeof k.ssl === 'object') {
     kafkaConfig.ssl = {
       rejectUnauthorized: k.ssl.rejectUnauthorized,
-      ...(k.ssl.ca ? { ca: [readFileSync(k.ssl.ca, 'utf8')] } : {}),
-      ...(k.ssl.cert ? { cert: readFileSync(k.ssl.cert, 'utf8') } : {}),
-      ...(k.ssl.key ? { key: readFileSync(k.ssl.key, 'utf8') } : {}),
+      ...(k.ssl.ca ? { ca: [readPemFile('kafka.ssl.ca', k.ssl.ca)] } : {}),
+      ...(k.ssl.cert ? { cert: readPemFile('kafka.ssl.cert', k.ssl.cert) } : {}),
+      ...(k.ssl.key ? { key: readPemFile('kafka.ssl.key', k.ssl.key) } : {}),
     };
   }
   if (k.sasl) kafkaConfig.sasl = { mechanism: k.sasl.mechanism, username: k.sasl.username, password: k.sasl.password } as SASLOptions;
@@ -58,6 +68,24 @@ export function createProducer(kafka: KafkaClient, options: { idempotent?: boole
     maxInFlightRequests: options.idempotent === false ? undefined : 1,
     allowAutoTopicCreation: false,
   });
+}
+
+/**
+ * The broker's error code name behind a kafkajs error (`TOPIC_AUTHORIZATION_FAILED`, `GROUP_AUTHORIZATION_FAILED`,
+ * ...), looking through the wrappers kafkajs puts around it after retries; undefined for a non-protocol error.
+ */
+export function kafkaErrorType(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const stack: unknown[] = [err];
+  while (stack.length > 0) {
+    const e = stack.pop();
+    if (!e || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
+    const { type, cause, originalError, errors } = e as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+    if (typeof type === 'string') return type;
+    stack.push(cause, originalError, ...(Array.isArray(errors) ? errors : []));
+  }
+  return undefined;
 }
 
 function logKafka(logger: Logger, entry: LogEntry): void {
