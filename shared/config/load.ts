@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors/index.js';
+import { registerSecrets, secretsOf } from '../logging/secrets.js';
 import { configSchema, ENV_OVERRIDES, type WardenConfig } from './schema.js';
 
 export interface LoadConfigOptions {
@@ -69,6 +70,8 @@ export function loadConfig(options: LoadConfigOptions = {}): WardenConfig {
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);
+  // From now on every logger hides these values wherever they appear (passwords, tokens, URL userinfo).
+  registerSecrets(secretsOf(result.data));
   return result.data as WardenConfig;
 }
 

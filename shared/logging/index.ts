@@ -1,23 +1,49 @@
 /**
- * The one logger. Secrets are redacted by key wherever they appear in a log
- * object, so passing a config or a request object to a log line is safe.
+ * The one logger. Secrets are redacted by key name and by value at any depth
+ * (./redact.ts), in every field, array, error and in the message itself, so
+ * passing a config, a request or an error to a log line is safe. The values
+ * of configured secrets are hidden wherever they appear (./secrets.ts).
+ *
+ * Wired through pino's own extension points: formatters.log (the merged log
+ * object), formatters.bindings (the base bindings), the msg serializer (the
+ * final message, after interpolation, including one pino takes from an
+ * Error) and the err serializer (an Error logged on its own). pino applies
+ * formatters.bindings to the root only, so child() redacts its bindings.
  */
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { redactString, redactValue } from './redact.js';
+import { registerSecrets, secretMatcher, secretsFromEnv } from './secrets.js';
 
 export type { Logger };
+export { CENSOR, isSecretKey, redactString, redactValue } from './redact.js';
+export { MIN_SECRET_LENGTH, registerSecrets, secretCount, secretsFromEnv, secretsOf } from './secrets.js';
 
-export const REDACTED_KEYS = ['password', 'secret', 'secrets', 'token', 'tokens', 'authorization', 'apiKey', 'key', 'keys', 'sasl', 'signature'];
+function redactObject<T>(o: T): T {
+  return redactValue(o, secretMatcher()) as T;
+}
 
 export function createLogger(name: string, options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+  // Secrets given by environment are known before the first line; the config and keyring add theirs when loaded.
+  registerSecrets(secretsFromEnv(process.env));
   const opts: LoggerOptions = {
     name,
     level: options.level ?? process.env.WARDEN_LOG_LEVEL ?? 'info',
-    redact: {
-      // Top level, one and two levels deep: enough for config objects and request headers.
-      paths: REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
-      censor: '[redacted]',
+    formatters: { log: redactObject, bindings: redactObject },
+    serializers: {
+      msg: (m: unknown) => (typeof m === 'string' ? redactString(m, secretMatcher()) : redactObject(m)),
+      // formatters.log has already turned an Error into its redacted serialized form; this catches any other path.
+      err: (e: unknown) => (e instanceof Error ? redactObject(e) : e),
     },
     base: { service: name },
   };
-  return options.destination ? pino(opts, options.destination as never) : pino(opts);
+  return redactingChildren(options.destination ? pino(opts, options.destination as never) : pino(opts));
+}
+
+/**
+ * Each child (and its children) redacts its bindings. A child inherits its parent's properties, so
+ * each gets its own wrapper around pino's child(), called on itself.
+ */
+function redactingChildren(logger: Logger, pinoChild: Logger['child'] = logger.child): Logger {
+  logger.child = ((bindings, childOptions) => redactingChildren(pinoChild.call(logger, redactObject(bindings), childOptions), pinoChild)) as Logger['child'];
+  return logger;
 }

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { ConfigError } from '../errors/index.js';
+import { registerSecrets } from '../logging/secrets.js';
 
 export type KeyringData = Record<string, Record<string, string>>;
 
@@ -31,6 +32,7 @@ export class Keyring {
           continue;
         }
         map.set(kid, Buffer.from(secret, 'utf8'));
+        registerSecrets([secret]); // the logger hides it wherever it would appear
       }
       if (map.size > 0) this.#keys.set(agentId, map);
       const wanted = active[agentId];
