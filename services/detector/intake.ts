@@ -13,7 +13,7 @@ import { headerBytes } from '../../shared/kafka/deadLetter.js';
 import { AvroCodec } from '../../shared/registry/codec.js';
 import type { AgentActionEvent } from '../../shared/schemas/generated.js';
 import { agentIdProblem, labelProblem } from '../../shared/identity/index.js';
-import { verifySignature, type Keyring, type Verification } from '../../shared/signing/index.js';
+import { attesterOf, PROVENANCE_ATTRIBUTE, verifySignature, type Keyring, type Verification } from '../../shared/signing/index.js';
 
 export interface IntakeLimits {
   maxMessageBytes: number;
@@ -86,6 +86,12 @@ export function classify(record: RawRecord, codec: AvroCodec<AgentActionEvent>, 
   const verification = verifySignature(keyring, event.agentId, value!, record.headers);
   if (verification !== 'valid') {
     return { kind: 'dlq', reason: SIGNATURE_REASONS[verification], detail: `signature ${verification} for agent ${event.agentId}`, event, verification };
+  }
+  // An attested event must say, inside its signed bytes, who attested it; and only attested events may say so.
+  const attester = attesterOf(record.headers) ?? undefined;
+  const provenance = event.attributes?.[PROVENANCE_ATTRIBUTE];
+  if (provenance !== attester) {
+    return { kind: 'dlq', reason: 'event.signature-invalid', detail: `provenance ${JSON.stringify(provenance ?? null)} does not match the signer ${JSON.stringify(attester ?? event.agentId)}`, event, verification: 'invalid' };
   }
   return { kind: 'event', event, verification };
 }

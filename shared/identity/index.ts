@@ -9,7 +9,9 @@
  *   agent, so no event may claim it;
  * - whitespace, control characters and Unicode separators, which would forge
  *   lines in logs, syslog and CEF;
- * - ids long enough to be a memory or header attack.
+ * - ids long enough to be a memory or header attack;
+ * - the `attester:` prefix, which names the keyring entries of Warden
+ *   components that vouch for events (shared/signing/hmac.ts).
  * Role and tenant are labels: up to 128 characters with no control
  * characters or line/paragraph separators.
  */
@@ -22,6 +24,7 @@ const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 /** Why `agentId` is not an acceptable agent identity, or null when it is. */
 export function agentIdProblem(agentId: string): string | null {
   if (agentId === '*') return 'agentId "*" is reserved for fleet-wide commands';
+  if (agentId.startsWith('attester:')) return 'agentIds starting with "attester:" are reserved for the keys of Warden components (otel-ingest, mcp-gateway)';
   if (agentId.length === 0) return 'agentId is empty';
   if (agentId.length > 128) return `agentId is ${agentId.length} characters long (at most 128)`;
   if (!AGENT_ID_PATTERN.test(agentId)) return `agentId ${JSON.stringify(agentId.slice(0, 64))} has characters outside letters, digits and . _ - : @ / (or does not start with a letter or digit)`;

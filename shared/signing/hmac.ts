@@ -10,6 +10,16 @@ export const HEADER_KID = 'warden-kid';
 export const HEADER_SIG = 'warden-sig';
 export const HEADER_ALG = 'warden-alg';
 export const SIGNATURE_ALG = 'HMAC-SHA256';
+/**
+ * Set by a Warden component that turns other telemetry into events (otel-ingest, mcp-gateway): the event is
+ * signed with that component's key (keyring entry `attester:<name>`) instead of the agent's, and records the
+ * same name in `attributes["warden.provenance"]`, inside the signed bytes. The component vouches that it
+ * authenticated the agent it names; the agent's own key is never needed.
+ */
+export const HEADER_ATTESTER = 'warden-attester';
+export const PROVENANCE_ATTRIBUTE = 'warden.provenance';
+export const ATTESTER_PREFIX = 'attester:';
+const ATTESTER_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 export type Verification = 'valid' | 'missing' | 'invalid' | 'unknown-key';
 
@@ -25,6 +35,19 @@ export function signHeaders(keyring: Keyring, agentId: string, value: Buffer): R
   return { [HEADER_KID]: kid, [HEADER_SIG]: hmacSha256(secret, value).toString('base64'), [HEADER_ALG]: SIGNATURE_ALG };
 }
 
+/** Headers for a value attested by a Warden component (keyring entry `attester:<name>`). */
+export function signAttestedHeaders(keyring: Keyring, attester: string, value: Buffer): Record<string, string> {
+  if (!ATTESTER_NAME.test(attester)) throw new Error(`bad attester name ${JSON.stringify(attester)} (lower-case letters, digits, -)`);
+  return { ...signHeaders(keyring, `${ATTESTER_PREFIX}${attester}`, value), [HEADER_ATTESTER]: attester };
+}
+
+/** The attester a record names, if any (null when the header is absent; undefined when it is malformed). */
+export function attesterOf(headers: Record<string, HeaderValue> | undefined): string | null | undefined {
+  const name = headerString(headers?.[HEADER_ATTESTER]);
+  if (name === undefined) return null;
+  return ATTESTER_NAME.test(name) ? name : undefined;
+}
+
 export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
 
 /** The first value of a Kafka header, as text. */
@@ -33,12 +56,17 @@ export function headerString(v: HeaderValue): string | undefined {
   return one === undefined ? undefined : one.toString();
 }
 
-/** Checks a message's signature against every key the agent's keyring holds for the given kid. */
+/**
+ * Checks a message's signature with the key the kid names: the agent's own, or, when the record names an
+ * attester, that component's (the caller then checks the event's recorded provenance).
+ */
 export function verifySignature(keyring: Keyring, agentId: string, value: Buffer, headers: Record<string, HeaderValue> | undefined): Verification {
   const kid = headerString(headers?.[HEADER_KID]);
   const sig = headerString(headers?.[HEADER_SIG]);
   if (!kid || !sig) return 'missing';
-  const secret = keyring.secret(agentId, kid);
+  const attester = attesterOf(headers);
+  if (attester === undefined) return 'unknown-key';
+  const secret = keyring.secret(attester === null ? agentId : `${ATTESTER_PREFIX}${attester}`, kid);
   if (!secret) return 'unknown-key';
   const expected = hmacSha256(secret, value);
   const given = Buffer.from(sig, 'base64');
