@@ -13,9 +13,11 @@
  * Signature and key checks happen before (shared/signing/commandVerifier.ts).
  */
 import type { QuarantineCommand } from '../schemas/generated.js';
+import { FLEET_RECORD_KEY } from '../signing/index.js';
 import { isRevoked } from './capabilities.js';
 
-export const FLEET_KEY = '*';
+/** The fleet-wide record key: one definition, the verifier's. */
+export const FLEET_KEY = FLEET_RECORD_KEY;
 
 export type Mode = 'ACTIVE' | 'THROTTLED' | 'QUARANTINED' | 'STARTING' | 'FEED_LOST';
 
