@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark in turn, against the local stack (started
  * if needed), each writing its section of bench/RESULTS.md. Never part of
  * `npm test`. Pass names to run a subset: `npm run bench -- sdk engine`
- * (known: engine, sdk, detector-throughput, latency, memory, scale-out).
+ * (known: engine, logging, sdk, detector-throughput, latency, memory, scale-out).
  */
 import { spawnSync } from 'node:child_process';
 import { stackUp } from '../cli/stack/index.js';
@@ -11,6 +11,7 @@ import { loadConfig } from '../shared/config/index.js';
 /** `node` flags, when a benchmark needs them: it then runs as `node <flags> --import tsx <file>`. */
 const ALL: Record<string, { file: string; args: string[]; needsStack: boolean; node?: string[] }> = {
   engine: { file: 'bench/engine.ts', args: [], needsStack: false },
+  logging: { file: 'bench/logging.ts', args: ['--lines', '200000', '--rounds', '5'], needsStack: false },
   sdk: { file: 'bench/sdk-emit.ts', args: ['--events', '100000', '--rounds', '3'], needsStack: true },
   'detector-throughput': { file: 'bench/detector-throughput.ts', args: ['--events', '1000000', '--agents', '2000', '--partitions', '12', '--rounds', '1'], needsStack: true },
   latency: { file: 'bench/latency.ts', args: ['--rate', '5000', '--duration', '60', '--steps', '10000,20000', '--step-duration', '30'], needsStack: true },

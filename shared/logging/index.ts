@@ -15,8 +15,8 @@ import { redactString, redactValue } from './redact.js';
 import { registerSecrets, secretMatcher, secretsFromEnv } from './secrets.js';
 
 export type { Logger };
-export { CENSOR, isSecretKey, redactString, redactValue } from './redact.js';
-export { MIN_SECRET_LENGTH, registerSecrets, secretCount, secretsFromEnv, secretsOf } from './secrets.js';
+export { CENSOR, MIN_SECRET_LENGTH, isSecretKey, redactString, redactValue } from './redact.js';
+export { registerSecrets, secretCount, secretsFromEnv, secretsOf } from './secrets.js';
 
 function redactObject<T>(o: T): T {
   return redactValue(o, secretMatcher()) as T;

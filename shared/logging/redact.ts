@@ -18,8 +18,17 @@ const MAX_DEPTH = 32;
 /** Key names whose values are secrets, whatever their case: exact names, or names ending in a secret word. */
 const SECRET_KEY = /^(?:key|keys|sasl|signature|authorization|proxy-authorization|cookie|set-cookie|.*(?:password|passwd|passphrase|secret|token|credential|api[-_]?key|private[-_]?key|signing[-_]?key|secret[-_]?key|access[-_]?key)s?)$/i;
 
+// Log lines reuse a small set of key names: remember the answer (bounded, in case keys are data).
+const keyVerdicts = new Map<string, boolean>();
+
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
+  let verdict = keyVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = SECRET_KEY.test(key);
+    if (keyVerdicts.size >= 10_000) keyVerdicts.clear();
+    keyVerdicts.set(key, verdict);
+  }
+  return verdict;
 }
 
 // Case-insensitive forms: a URL's userinfo password (to the last `@` of the authority, as parsers read it),
@@ -36,6 +45,10 @@ const BY_VALUE_CI = new RegExp(
 // Case-sensitive, so prose ("basic checks", "the splunk sink") is left alone: `Basic <base64>`, `Splunk <token with a digit>`.
 const BY_VALUE_CS = /\b(Basic\s+)[A-Za-z0-9+/]{8,}={0,2}|\b(Splunk\s+)(?=[A-Za-z-]*\d)[A-Za-z0-9-]{8,}/g;
 
+const SCHEME_HINT = /bearer|basic|splunk/i;
+/** Shorter values would be redacted inside ordinary words; such a secret is too weak to protect anyway. */
+export const MIN_SECRET_LENGTH = 4;
+
 // Each keeps the text before the secret (the URL up to the userinfo colon, `Authorization: `, `Bearer `...).
 function censorCi(_match: string, url?: string, authorization?: string, pair?: string, bearer?: string): string {
   return url !== undefined ? `${url}${CENSOR}@` : `${authorization ?? pair ?? bearer ?? ''}${CENSOR}`;
@@ -47,8 +60,14 @@ function censorCs(_match: string, basic?: string, splunk?: string): string {
 
 /** Redacts one string by value. `secrets` matches the configured secrets' values (null when there are none). */
 export function redactString(s: string, secrets: RegExp | null): string {
-  let out = s.replace(BY_VALUE_CI, censorCi).replace(BY_VALUE_CS, censorCs);
-  if (secrets) out = out.replace(secrets, CENSOR);
+  let out = s;
+  // Every pattern needs a ':' or '=' (URL, pairs) or a space after a scheme word (Bearer, Basic, Splunk):
+  // ids, topic names and plain messages skip the scans, which is most strings on the hot path.
+  if (s.includes(':') || s.includes('=') || (s.includes(' ') && SCHEME_HINT.test(s))) out = out.replace(BY_VALUE_CI, censorCi).replace(BY_VALUE_CS, censorCs);
+  if (secrets && s.length >= MIN_SECRET_LENGTH) {
+    secrets.lastIndex = 0; // test() on a global regex starts where the last match ended
+    if (secrets.test(out)) out = out.replace(secrets, CENSOR); // test() first: a miss is cheaper than replace()
+  }
   return out;
 }
 

@@ -8,10 +8,7 @@
  * environment (WARDEN_*PASSWORD, *TOKEN(S), *API_KEY, *SECRET, *SIGNING_KEYS,
  * WARDEN_KEYRING). Values only: they are never printed.
  */
-import { isSecretKey } from './redact.js';
-
-/** Shorter values would be redacted inside ordinary words; such a secret is too weak to protect anyway. */
-export const MIN_SECRET_LENGTH = 4;
+import { MIN_SECRET_LENGTH, isSecretKey } from './redact.js';
 
 const known = new Set<string>();
 let matcher: RegExp | null = null;

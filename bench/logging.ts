@@ -1,0 +1,68 @@
+/**
+ * The logger's cost per line with redaction by key at any depth and by value,
+ * side by side in one run with bare pino (the ceiling) and with the previous
+ * set-up (pino's fast-redact on fixed paths, three levels). Three lines: the
+ * common one (a few scalar fields and a message), an Error, and a nested
+ * config-like object; with 0, 5 (a config's) and 3,000 (a 1,000-agent
+ * keyring's) registered secret values. Writes to a stream that drops the
+ * bytes, so only formatting is measured.
+ *
+ *   npx tsx bench/logging.ts [--lines 200000] [--rounds 5]
+ */
+import { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { pino, type Logger } from 'pino';
+import { createLogger, registerSecrets, secretCount } from '../shared/logging/index.js';
+import { fmt, median, writeSection } from './lib/results.js';
+
+const { values } = parseArgs({ options: { lines: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '5' } } });
+const LINES = Number(values.lines);
+const ROUNDS = Number(values.rounds);
+
+const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
+const OLD_KEYS = ['password', 'secret', 'secrets', 'token', 'tokens', 'authorization', 'apiKey', 'key', 'keys', 'sasl', 'signature'];
+const bare = () => pino({ name: 'bench', base: { service: 'bench' } }, sink());
+const before = () => pino({ name: 'bench', base: { service: 'bench' }, redact: { paths: OLD_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: '[redacted]' } }, sink());
+const now = () => createLogger('bench', { level: 'info', destination: sink() });
+
+const err = new Error('connect ECONNREFUSED 127.0.0.1:6379');
+const nested = { kafka: { brokers: ['127.0.0.1:9092'], clientId: 'agent-warden', sasl: { mechanism: 'scram-sha-512', username: 'detector', password: 'pw-123456' } }, redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'warden:' }, detector: { checkpointIntervalMs: 5000, partitionsInFlight: 3 } };
+const WORKLOADS: Record<string, (l: Logger, i: number) => void> = {
+  common: (l, i) => l.info({ topic: 'agent.events', partition: i % 12, records: 500, agentId: `support-${i % 60}` }, 'batch processed'),
+  error: (l) => l.error({ err, attempt: 3 }, 'redis unavailable; retrying'),
+  nested: (l) => l.info({ config: nested }, 'config loaded'),
+};
+
+function rate(logger: Logger, work: (l: Logger, i: number) => void): number {
+  const t0 = performance.now();
+  for (let i = 0; i < LINES; i++) work(logger, i);
+  return LINES / ((performance.now() - t0) / 1000);
+}
+
+function measure(make: () => Logger): Record<string, number> {
+  const logger = make();
+  for (const w of Object.values(WORKLOADS)) rate(logger, w); // warm-up
+  return Object.fromEntries(Object.entries(WORKLOADS).map(([name, w]) => [name, median(Array.from({ length: ROUNDS }, () => rate(logger, w)))]));
+}
+
+const rows: [string, Record<string, number>][] = [];
+rows.push(['bare pino (ceiling)', measure(bare)]);
+rows.push(['before: fast-redact, fixed paths', measure(before)]);
+rows.push([`now, ${secretCount()} secret values`, measure(now)]);
+registerSecrets(['kafka-sasl-pw-1', 'redis-pw-22', 'hec-token-333', 'elastic-key-4444', 'registry-pw-55555']);
+rows.push([`now, ${secretCount()} secret values (a config)`, measure(now)]);
+registerSecrets(Array.from({ length: 1000 }, (_, i) => `agent-${i}-hmac-secret-${(i * 7919).toString(36)}xyzw`));
+rows.push([`now, ${secretCount()} secret values (+ 1,000-agent keyring)`, measure(now)]);
+
+const names = Object.keys(WORKLOADS);
+const ceiling = rows[0]![1];
+const table = [
+  `| logger | ${names.map((n) => `${n} lines/s (x ceiling)`).join(' | ')} |`,
+  `| --- | ${names.map(() => '---').join(' | ')} |`,
+  ...rows.map(([label, r]) => `| ${label} | ${names.map((n) => `${fmt(r[n]!)} (${(r[n]! / ceiling[n]!).toFixed(2)})`).join(' | ')} |`),
+].join('\n');
+console.log(table);
+writeSection(
+  'logging',
+  `## Logger: redaction cost per line\n\n\`npx tsx bench/logging.ts --lines ${LINES} --rounds ${ROUNDS}\` (median of ${ROUNDS} rounds, output dropped). "x ceiling" is the rate relative to bare pino in the same run.\n\n${table}`,
+);
