@@ -10,7 +10,7 @@
  * Error) and the err serializer (an Error logged on its own). pino applies
  * formatters.bindings to the root only, so child() redacts its bindings.
  */
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type Bindings, type ChildLoggerOptions, type Logger, type LoggerOptions } from 'pino';
 import { redactString, redactValue } from './redact.js';
 import { registerSecrets, secretMatcher, secretsFromEnv } from './secrets.js';
 
@@ -43,7 +43,10 @@ export function createLogger(name: string, options: { level?: string; destinatio
  * Each child (and its children) redacts its bindings. A child inherits its parent's properties, so
  * each gets its own wrapper around pino's child(), called on itself.
  */
-function redactingChildren(logger: Logger, pinoChild: Logger['child'] = logger.child): Logger {
-  logger.child = ((bindings, childOptions) => redactingChildren(pinoChild.call(logger, redactObject(bindings), childOptions), pinoChild)) as Logger['child'];
+type ChildFn = (this: Logger, bindings: Bindings, options?: ChildLoggerOptions) => Logger;
+
+function redactingChildren(logger: Logger, pinoChild: ChildFn = logger.child as unknown as ChildFn): Logger {
+  const child = (bindings: Bindings, childOptions?: ChildLoggerOptions): Logger => redactingChildren(pinoChild.call(logger, redactObject(bindings), childOptions), pinoChild);
+  logger.child = child as unknown as Logger['child'];
   return logger;
 }

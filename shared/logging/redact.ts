@@ -10,7 +10,7 @@
  * credentials, `Authorization: ...` and `password=...` pairs, and the values
  * of the configured secrets.
  */
-import { pino } from 'pino';
+import { stdSerializers } from 'pino';
 
 export const CENSOR = '[redacted]';
 const MAX_DEPTH = 32;
@@ -88,7 +88,7 @@ function walk(value: unknown, secrets: RegExp | null, stack: object[]): unknown 
   if (stack.includes(value)) return '[Circular]';
   if (stack.length >= MAX_DEPTH) return '[Truncated]';
   let v: object = value;
-  if (v instanceof Error) v = pino.stdSerializers.err(v) as object;
+  if (v instanceof Error) v = stdSerializers.err(v) as object;
   else if (typeof (v as { toJSON?: unknown }).toJSON === 'function') {
     const json: unknown = (v as { toJSON: () => unknown }).toJSON();
     if (typeof json !== 'object' || json === null) return walk(json, secrets, stack);
