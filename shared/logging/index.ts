@@ -39,12 +39,12 @@ export function createLogger(name: string, options: { level?: string; destinatio
   return redactingChildren(options.destination ? pino(opts, options.destination as never) : pino(opts));
 }
 
+type ChildFn = (this: Logger, bindings: Bindings, options?: ChildLoggerOptions) => Logger;
+
 /**
  * Each child (and its children) redacts its bindings. A child inherits its parent's properties, so
  * each gets its own wrapper around pino's child(), called on itself.
  */
-type ChildFn = (this: Logger, bindings: Bindings, options?: ChildLoggerOptions) => Logger;
-
 function redactingChildren(logger: Logger, pinoChild: ChildFn = logger.child as unknown as ChildFn): Logger {
   const child = (bindings: Bindings, childOptions?: ChildLoggerOptions): Logger => redactingChildren(pinoChild.call(logger, redactObject(bindings), childOptions), pinoChild);
   logger.child = child as unknown as Logger['child'];

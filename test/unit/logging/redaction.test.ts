@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config/index.js';
-import { createLogger } from '../../../shared/logging/index.js';
+import { createLogger, registerSecrets, secretsFromEnv, secretsOf } from '../../../shared/logging/index.js';
 
 function capture(): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[]; text: () => string } {
   const chunks: string[] = [];
@@ -161,5 +161,44 @@ describe('child loggers', () => {
     expect(lines()[0]).toMatchObject({ agentId: 'bot-1', dsn: 'redis://:[redacted]@h', msg: 'one' });
     expect(lines()[0]).not.toHaveProperty('partition');
     expect(lines()[1]).toMatchObject({ agentId: 'bot-1', partition: 2, token: '[redacted]', msg: 'two' });
+  });
+});
+
+describe('which values count as configured secrets', () => {
+  it('strings under secret-named keys at any depth, JWK private members, URL passwords; not ordinary values or file paths', () => {
+    const found = secretsOf({
+      kafka: { brokers: ['k:9092'], sasl: { mechanism: 'plain', username: 'u1', password: 'p-sasl' } },
+      redis: { url: 'redis://:p-url%40x@cache:6379' },
+      commandSigning: { signingKeysFile: '/etc/warden/keys.json' },
+      jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', kid: 'k1', x: 'public-x', d: 'private-d' }] },
+      list: [{ apiKey: 'p-api' }],
+    });
+    expect(found).toEqual(expect.arrayContaining(['p-sasl', 'p-url%40x', 'p-url@x', 'private-d', 'p-api']));
+    expect(found).not.toContain('/etc/warden/keys.json');
+    expect(found).not.toContain('k:9092');
+  });
+
+  it('reads WARDEN_* secrets from the environment, looking into JSON ones (signing keys, API tokens)', () => {
+    const found = secretsFromEnv({
+      WARDEN_COMMAND_SIGNING_KEYS: JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', kid: 'r1', scope: 'fleet', x: 'pub', d: 'ed25519-private-d' }] }),
+      WARDEN_API_TOKENS: JSON.stringify([{ name: 'ops', role: 'viewer', token: 'viewer-token-1' }]),
+      WARDEN_ELASTIC_API_KEY: 'elastic-api-key-1',
+      WARDEN_REDIS_URL: 'rediss://warden:url-pw-9@cache:6380',
+      WARDEN_LOG_LEVEL: 'debug',
+      HOME: '/root',
+    });
+    expect(found).toEqual(expect.arrayContaining(['ed25519-private-d', 'viewer-token-1', 'elastic-api-key-1', 'url-pw-9']));
+    expect(found).not.toContain('debug');
+    expect(found).not.toContain('ops');
+  });
+
+  it('hides a secret with regex and JSON special characters, also in its JSON-escaped and URL-encoded forms', () => {
+    const weird = 'a"b\\c.*(d)/e f';
+    registerSecrets([weird, 'abc']); // 'abc' is shorter than MIN_SECRET_LENGTH: ignored, or every "abc" would vanish
+    const { logger, text } = capture();
+    logger.info({ raw: weird, json: JSON.stringify({ pw: weird }), url: `https://x.example/?p=${encodeURIComponent(weird)}` }, 'abc stays');
+    expect(text()).not.toContain(JSON.stringify(weird).slice(1, -1));
+    expect(text()).not.toContain(encodeURIComponent(weird));
+    expect(text()).toContain('abc stays');
   });
 });
