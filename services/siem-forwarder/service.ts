@@ -13,6 +13,7 @@ import type { Logger } from '../../shared/logging/index.js';
 import { counter, Registry } from '../../shared/metrics/index.js';
 import { createRegistry, registerSchemas, type SchemaRegistry } from '../../shared/registry/index.js';
 import type { Alert, QuarantineCommand } from '../../shared/schemas/generated.js';
+import { acceptCommand, loadCommandKeyset, type CommandKeyset } from '../../shared/signing/index.js';
 import { DEFAULT_REDACTIONS, commandToOcsf, compileRedactions, redactAlert, toOcsf, type FormattedAlert, type RedactionPattern, type Sink } from '../../shared/siem/index.js';
 
 export interface ForwarderOptions {
@@ -31,6 +32,7 @@ export class SiemForwarder {
   readonly #redactions: RedactionPattern[];
   readonly #metrics;
   #schemaRegistry!: SchemaRegistry;
+  #commandKeys!: CommandKeyset;
   #producer!: Producer;
   #consumer: Consumer | null = null;
   #running = false;
@@ -41,6 +43,7 @@ export class SiemForwarder {
     this.registry = o.metrics ?? new Registry();
     this.#metrics = {
       forwarded: counter('warden_siem_records_total', 'Records written to siem.alerts, by kind', ['kind'], this.registry),
+      commandsRejected: counter('warden_siem_commands_rejected_total', 'Records on agent.quarantine not signed by the responder (dead-lettered, not forwarded), by reason', ['reason'], this.registry),
       delivered: counter('warden_siem_sink_delivered_total', 'Alerts a sink accepted', ['sink'], this.registry),
       deadLettered: counter('warden_siem_sink_dead_lettered_total', 'Alerts a sink refused for good (sent to the DLQ)', ['sink'], this.registry),
       retries: counter('warden_siem_sink_retries_total', 'Sends retried because a sink was down or busy', ['sink'], this.registry),
@@ -55,6 +58,7 @@ export class SiemForwarder {
     const { config, logger } = this.#o;
     const kafka = createKafka(config, logger, `siem-${randomUUID().slice(0, 6)}`);
     this.#schemaRegistry = createRegistry(config);
+    this.#commandKeys = loadCommandKeyset(config, logger);
     await registerSchemas(this.#schemaRegistry, config);
     this.#producer = createProducer(kafka);
     await this.#producer.connect();
@@ -74,6 +78,19 @@ export class SiemForwarder {
     const formatted: FormattedAlert[] = [];
     const originals = new Map<string, Buffer>();
     for (const m of batch.messages) {
+      if (!isAlerts) {
+        // Only commands the responder signed are what was done about an agent; anything else on the topic is
+        // someone else's claim and must not reach the SOC as a remediation.
+        const accepted = await acceptCommand<QuarantineCommand>(this.#commandKeys, { key: m.key?.toString() ?? '', value: m.value, headers: m.headers }, (v) => this.#schemaRegistry.decode(v));
+        if (!accepted.ok) {
+          this.#metrics.commandsRejected.inc({ reason: accepted.reason });
+          await this.#deadLetter([{ key: m.key, value: m.value, reason: 'command.unverified', detail: `${accepted.reason}: ${accepted.detail}` }], batch.topic);
+          continue;
+        }
+        const cmd = accepted.command;
+        records.push({ key: cmd.agentId, value: JSON.stringify(commandToOcsf(cmd)), headers: { 'warden-command-id': cmd.commandId, 'content-type': 'application/json' } });
+        continue;
+      }
       if (!m.value) continue;
       let decoded: unknown;
       try {
@@ -82,16 +99,11 @@ export class SiemForwarder {
         await this.#deadLetter([{ key: m.key, value: m.value, reason: 'event.undecodable', detail: (err as Error).message }], batch.topic);
         continue;
       }
-      if (isAlerts) {
-        const alert = redactAlert(decoded as Alert, this.#redactions);
-        const ocsf = toOcsf(alert);
-        formatted.push({ alert, ocsf });
-        originals.set(alert.alertId, m.value);
-        records.push({ key: alert.agentId, value: JSON.stringify(ocsf), headers: { 'warden-alert-id': alert.alertId, 'content-type': 'application/json' } });
-      } else {
-        const cmd = decoded as QuarantineCommand;
-        records.push({ key: cmd.agentId, value: JSON.stringify(commandToOcsf(cmd)), headers: { 'warden-command-id': cmd.commandId, 'content-type': 'application/json' } });
-      }
+      const alert = redactAlert(decoded as Alert, this.#redactions);
+      const ocsf = toOcsf(alert);
+      formatted.push({ alert, ocsf });
+      originals.set(alert.alertId, m.value);
+      records.push({ key: alert.agentId, value: JSON.stringify(ocsf), headers: { 'warden-alert-id': alert.alertId, 'content-type': 'application/json' } });
     }
     if (records.length > 0) {
       await this.#producer.send({ topic: config.topics.siem.name, acks: -1, messages: records });

@@ -24,10 +24,10 @@ import { FLEET, FLEET_CONFIRMATION } from './commands.js';
 import type { BreakerVerdict, CircuitBreaker } from './circuitBreaker.js';
 import { isProtected, type Policy } from './policy.js';
 
-/** The tag the detector puts on the alert it raises for unverified (unsigned, forged, unknown-key) events. */
-export const UNVERIFIED_TAG = 'warden:unverified';
-/** The detection rule of those alerts: by definition about events nobody can attribute to the agent. */
-export const UNVERIFIED_RULE_ID = 'impersonation.signature';
+// The tag the detector puts on the alert it raises for unverified (unsigned, forged, unknown-key) events, and
+// that alert's rule: by definition about events nobody can attribute to the agent. One definition, the detector's.
+import { UNVERIFIED_RULE_ID, UNVERIFIED_TAG } from '../detection/unverified.js';
+export { UNVERIFIED_RULE_ID, UNVERIFIED_TAG };
 
 export const IsolationPaths = ['automatic', 'proposed', 'approved', 'approval-timeout', 'operator', 'fleet'] as const;
 export type IsolationPath = (typeof IsolationPaths)[number];
