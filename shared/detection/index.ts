@@ -3,7 +3,8 @@
  * `loadRules`, which reads a rules file), no clock: event time only.
  * See README.md in this folder.
  */
-export { createEngine, type Engine, type EngineOptions, type EngineStats, type AgentSnapshot } from './engine/engine.js';
+export { SnapshotVersionError } from './baseline/seriesCodec.js';
+export { createEngine, AGENT_SNAPSHOT_VERSION, type Engine, type EngineOptions, type EngineStats, type AgentSnapshot } from './engine/engine.js';
 export { alertIdFor, severityFor, buildAlert, MAX_RELATED_EVENTS } from './engine/alerts.js';
 export { recordFinding, expireIncidents, type Incident, type IncidentBook } from './engine/incidents.js';
 export { createSeriesScorer, type SeriesScorer, type SeriesScorerOptions } from './scorer.js';

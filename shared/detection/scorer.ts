@@ -1,18 +1,23 @@
 /**
- * The spike scorer on a plain numeric series, for tools outside the engine:
+ * The series scorer on a plain numeric series, for tools outside the engine:
  * `createSeriesScorer(opts).score(timestampMs, value)` returns 0..1
  * (0 = normal or still warming up, 0.5 = at the alert threshold, -> 1 far
- * above it), then learns the value (capped, like the engine).
- * Same baseline as the engine (baseline/series.ts): rolling median/MAD and
- * mean/std, optional hour-of-day x weekday/weekend profile.
+ * past it), then learns the value through the poisoning guard. Same
+ * baseline as the engine (baseline/series.ts): two-sided by default
+ * (`direction`), spread floored relative to the series' own scale,
+ * calibrated on its own residuals, so one threshold (0.5) serves every
+ * series.
  *
  * Two modes:
- *  - points (default): every call is one observation;
- *  - buckets (`bucketMs` set): values add up per event-time bucket, and the
- *    score is that of the bucket so far (a bucket is learned when a later
- *    one starts).
+ *  - points (default): every call is one observation, judged at once in
+ *    both directions;
+ *  - buckets (`bucketMs` set): values add up per event-time bucket; the
+ *    score is that of the bucket so far (upwards), and a drop is reported by
+ *    the first call of a later bucket (a bucket is only known to be low once
+ *    it is over).
  */
-import { advance, arm, createSeries, snapshotSeries, type SeriesParams, type SeriesState } from './baseline/series.js';
+import { advance, arm, createSeries, seriesScore, type Direction, type SeriesParams, type SeriesState } from './baseline/series.js';
+import { snapshotSeries } from './baseline/seriesCodec.js';
 import { scoreAgainst } from './baseline/robust.js';
 import type { Json } from './types.js';
 
@@ -23,22 +28,24 @@ export interface SeriesScorerOptions {
   windowSize?: number;
   /** Observations before any score above 0. Default 12. */
   warmup?: number;
-  /** Spreads above the expected value that make the threshold (score 0.5). Default 6. */
+  /** Calibrated spreads beyond the expected value that make the threshold (score 0.5). Default 6. */
   z?: number;
-  /** The threshold is at least this multiple of the expected value. Default 3. */
+  /** The upper threshold is at least this multiple of the expected value (a drop: at most expected / minRatio). Default 1.5. */
   minRatio?: number;
-  /** The threshold is at least this. Default 0. */
+  /** Optional absolute floor. Default 0 (off). */
   minValue?: number;
-  /** Learn at most expected + capZ x spread (poisoning resistance). Default 3. */
+  /** Learn at most capZ spreads away from the expectation (poisoning resistance). Default 3. */
   capZ?: number;
   /** Counts: add Poisson noise (sqrt(expected)) to the spread. Default false. */
   counts?: boolean;
   /** Hour-of-day x weekday/weekend profile (needs a day of history before scoring). Default false. */
   seasonal?: boolean;
-  /** Spread floor as a fraction of the expected value. Default 0.1. */
+  /** Spread floor as a fraction of the series' scale. Default 0.1. */
   relSpreadFloor?: number;
   /** Share of the window's standard deviation in the spread. Default 0.5. */
   stdShare?: number;
+  /** up, down or both (default). */
+  direction?: Direction;
   /** Minutes east of UTC for the seasonal profile. Default 0. */
   timezoneOffsetMinutes?: number;
 }
@@ -52,10 +59,11 @@ export interface SeriesScorer {
 
 export function createSeriesScorer(opts: SeriesScorerOptions = {}): SeriesScorer {
   const bucketed = opts.bucketMs !== undefined;
+  const windowBuckets = opts.windowSize ?? 24;
   const p: SeriesParams = {
     bucketMs: opts.bucketMs ?? 3_600_000,
     tzOffsetMs: (opts.timezoneOffsetMinutes ?? 0) * 60_000,
-    windowBuckets: opts.windowSize ?? 24,
+    windowBuckets,
     warmupBuckets: opts.warmup ?? 12,
     capZ: opts.capZ ?? 3,
     seasonal: (opts.seasonal ?? false) && bucketed,
@@ -65,39 +73,50 @@ export function createSeriesScorer(opts: SeriesScorerOptions = {}): SeriesScorer
     relSpreadFloor: opts.relSpreadFloor ?? 0.1,
     absSpreadFloor: 1e-9,
     poisson: opts.counts ?? false,
+    direction: opts.direction ?? 'both',
     z: opts.z ?? 6,
-    minRatio: opts.minRatio ?? 3,
+    minRatio: opts.minRatio ?? 1.5,
     minValue: opts.minValue ?? 0,
     alwaysAt: Infinity,
     peerZ: 0,
     peerAlpha: 0.02,
     peerMinSamples: 1,
-    maxFillBuckets: Math.max(opts.windowSize ?? 24, 1000),
-    eventMaxFactor: 0,
+    maxFillBuckets: Math.max(windowBuckets, 1000),
+    singleEventGuard: false,
     eventMaxDecay: 1,
   };
   const st: SeriesState = createSeries(p);
   let point = 0;
 
-  function current(): number {
-    if (st.t <= 0) return 0;
-    return Math.min(1, Math.max(0, scoreAgainst(st.x, st.e, st.t)));
+  /** Points mode: the observation is the whole bucket, so a drop is known at once. */
+  function pointScore(): number {
+    if (st.source === 0) return 0;
+    const up = seriesScore(st, p);
+    const low = st.lowerThreshold >= 0 ? scoreAgainst(-st.openValue, -st.expectedLow, -st.lowerThreshold) : 0;
+    return Math.min(1, Math.max(0, up, low));
   }
 
   return {
     score(timestampMs: number, value: number): number {
       if (!Number.isFinite(value)) return 0;
-      const bucket = bucketed ? Math.floor(timestampMs / p.bucketMs) : point++;
-      if (st.b !== bucket) {
-        if (bucket < st.b) return current(); // late value: counted nowhere, scored as the open bucket
-        advance(st, p, bucket, null);
+      if (!bucketed) {
+        advance(st, p, point++, null);
+        arm(st, p, null);
+        st.openValue = value;
+        return pointScore();
       }
-      if (st.t === -1) arm(st, p, null);
-      st.x += value;
-      return current();
+      const bucket = Math.floor(timestampMs / p.bucketMs);
+      let dropScore = 0;
+      if (st.openBucket !== bucket) {
+        if (bucket < st.openBucket) return Math.min(1, Math.max(0, seriesScore(st, p))); // late value: counted nowhere
+        dropScore = advance(st, p, bucket, null)?.score ?? 0;
+      }
+      if (st.upperThreshold === -1) arm(st, p, null);
+      st.openValue += value;
+      return Math.min(1, Math.max(0, seriesScore(st, p), dropScore));
     },
     get observations() {
-      return st.n;
+      return st.closedBuckets;
     },
     snapshot: () => snapshotSeries(st),
   };

@@ -9,7 +9,9 @@
 import { roundSig } from './robust.js';
 import type { Json } from '../types.js';
 
-export const SEASON_SLOTS = 48;
+import { SEASON_SLOTS } from './seasonal.js';
+
+export { SEASON_SLOTS };
 
 export interface PeerSeries {
   /** EWMA mean per slot. */

@@ -1,28 +1,40 @@
 /**
- * A bucketed series with a poisoning-resistant baseline: the building block
- * of the rate, volume and error detectors and of `createSeriesScorer`.
+ * A bucketed series with a poisoning-resistant, two-sided, self-calibrating
+ * baseline: the building block of the rate, volume and error detectors and
+ * of `createSeriesScorer`.
  *
  * - Values add into the open bucket (event time). A bucket closes lazily,
  *   when the series is touched in a later bucket (or flushed); buckets with
  *   no events close as zeros.
- * - The baseline is a rolling window of the last N closed buckets
- *   (median/MAD, mean/std; kept sorted on insert, so no sort per event) plus
- *   a seasonal profile (EWMA per hour of day x weekday/weekend), so the
- *   morning rise and the quiet weekend are expected, not anomalous.
- * - The threshold for the open bucket is computed once, at its first touch;
- *   each later value only compares, so a spike fires while it happens
- *   (early firing), not one bucket later.
- * - A closed value is capped at expected + capZ x spread before it is
- *   learned: one anomalous bucket cannot teach the baseline.
- *
- * State is a plain object of numbers and arrays (JSON as is, except the
- * derived sorted copy which `restoreSeries` rebuilds).
+ * - Baseline: a rolling window of the last N closed buckets (window.ts) and
+ *   an hour-of-day x day-class profile (seasonal.ts). The upper expectation
+ *   is the higher of the window median and the profile's ±1 h high envelope,
+ *   the lower one the lower of the median and the low envelope.
+ * - Spread: the window's robust spread, the profile's sd, Poisson noise for
+ *   counts, and a floor relative to the series' own scale (a slow EWMA of
+ *   what it learned), so no baseline locks at zero: a window full of zeros
+ *   still has the scale of the series' past. Absolute floors (`minValue`)
+ *   are optional and 0 by default.
+ * - Calibration: the spread is multiplied by the RMS of the series' own
+ *   recent standardised residuals (beyond the envelope, clipped, never from
+ *   an alerting bucket), at least 1: a series that the model under-fits
+ *   (bursty, heavy-tailed) gets a wider band, so the same z means about the
+ *   same surprise on a quiet and on a busy series, and one threshold serves.
+ * - Direction per rule: `up` fires while a bucket fills (threshold computed
+ *   once, at its first touch: early firing); `down` is judged when a bucket
+ *   closes (a drop is only known when the bucket is over), `both` does both.
+ * - Learning goes through the one poisoning guard (guard.ts).
  */
-import { MAD_TO_STD, halfIqrSorted, insertSorted, madSorted, mean, medianSorted, removeSorted, roundSig, scoreAgainst, std } from './robust.js';
-import { SEASON_SLOTS, learnPeer, type PeerSeries } from './peers.js';
-import { otherClassSlot, seasonSlot } from '../time.js';
-import type { BaselineStats, Json } from '../types.js';
+import { MAD_TO_STD, roundSig, scoreAgainst } from './robust.js';
+import { learnPeer, type PeerSeries } from './peers.js';
+import { createGuard, guardedValue, type LearningGuard } from './guard.js';
+import { createSeasonal, envelopeHigh, envelopeLow, envelopeSd, learnSeasonal, type SeasonalProfile } from './seasonal.js';
+import { createWindow, pushWindow, windowMad, windowMean, windowMedian, windowSpread, windowStd, type RollingWindow } from './window.js';
+import { seasonSlot } from '../time.js';
+import type { BaselineStats } from '../types.js';
 import { stepsBelowRule } from '../scoreBands.js';
+
+export type Direction = 'up' | 'down' | 'both';
 
 export interface SeriesParams {
   bucketMs: number;
@@ -35,12 +47,15 @@ export interface SeriesParams {
   seasonalAlpha: number;
   seasonalMinSamples: number;
   stdShare: number;
+  /** Spread floor as a share of the series' scale (max of the expectation and the long-run level). */
   relSpreadFloor: number;
   absSpreadFloor: number;
-  /** Counts: the spread is at least sqrt(expected) (Poisson noise). */
+  /** Counts: the spread is at least sqrt(expected) (Poisson noise), and zeros carry information. */
   poisson: boolean;
+  direction: Direction;
   z: number;
   minRatio: number;
+  /** Optional absolute floor: never fire up below it, never judge a drop from an expectation below it. 0: off. */
   minValue: number;
   /** Fire at or above this whatever the baseline (Infinity: never). */
   alwaysAt: number;
@@ -51,12 +66,12 @@ export interface SeriesParams {
   /** Buckets of zeros replayed at most after a gap (older ones no longer matter). */
   maxFillBuckets: number;
   /**
-   * Volumes: the threshold is at least expected + eventMaxFactor x the largest
-   * single value seen recently (decayed max), so one ordinary large event
-   * (a heavy-tailed query) is not a spike. 0: off.
+   * Volumes: the upper threshold is at least expected + 1.5 x the largest ordinary single value (the decayed
+   * recent maximum or the p99.99 of the event-size model), so one ordinary large event (a heavy-tailed query)
+   * is not a spike. A floor relative to the series' own event sizes, not an absolute one.
    */
-  eventMaxFactor: number;
-  /** Per-bucket decay of that recent largest single value. */
+  singleEventGuard: boolean;
+  /** Per-bucket decay of the recent largest single value. */
   eventMaxDecay: number;
 }
 
@@ -65,276 +80,303 @@ export const SRC_NONE = 0;
 export const SRC_AGENT = 1;
 export const SRC_PEER = 2;
 
-export interface SeriesState {
-  /** Open bucket index (-1: none yet). */
-  b: number;
-  /** Value of the open bucket so far. */
-  x: number;
-  /** Ring of closed (capped) values, physical order; next write at h. */
-  r: number[];
-  h: number;
-  /** Closed buckets so far. */
-  n: number;
-  /** Seasonal means and sample counts (empty when not seasonal). */
-  sm: number[];
-  sc: number[];
-  /** Seasonal variances (empty when not seasonal). */
-  sv: number[];
-  /** Open bucket: threshold (-1 not computed, 0 disarmed), expected, spread, source, highest score band fired (0 none). */
-  t: number;
-  e: number;
-  sp: number;
-  src: number;
-  f: number;
-  /** Largest single value in the open bucket, and the decayed recent largest single value. */
-  bm: number;
-  mx: number;
-  /** EWMA mean and variance of ln(single value): the size distribution of one event (volumes). */
-  lm: number;
-  lv: number;
-  ln: number;
-  /** Sorted copy of r (derived). */
-  s: number[];
-}
-
-/** `startBucket`: the bucket the series exists from (usually the agent's first), so quiet buckets before its first value count as zeros. */
-export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
-  return {
-    b: startBucket,
-    x: 0,
-    r: [],
-    h: 0,
-    n: 0,
-    sm: p.seasonal ? new Array<number>(SEASON_SLOTS).fill(0) : [],
-    sc: p.seasonal ? new Array<number>(SEASON_SLOTS).fill(0) : [],
-    sv: p.seasonal ? new Array<number>(SEASON_SLOTS).fill(0) : [],
-    t: -1,
-    e: 0,
-    sp: 0,
-    src: SRC_NONE,
-    f: 0,
-    bm: 0,
-    mx: 0,
-    lm: 0,
-    lv: 0,
-    ln: 0,
-    s: [],
-  };
-}
-
-function pushWindow(st: SeriesState, value: number, size: number): void {
-  if (st.r.length < size) {
-    st.r.push(value);
-    st.h = st.r.length % size;
-  } else {
-    const old = st.r[st.h]!;
-    if (old === value) {
-      // Common for quiet series (a zero replaces a zero): the sorted copy does not change.
-      st.h = (st.h + 1) % size;
-      return;
-    }
-    removeSorted(st.s, old);
-    st.r[st.h] = value;
-    st.h = (st.h + 1) % size;
-  }
-  insertSorted(st.s, value);
-}
-
-function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, peer: PeerSeries | null): void {
-  const v = roundSig(value);
-  pushWindow(st, v, p.windowBuckets);
-  st.n++;
-  const slot = p.seasonal || peer ? seasonSlot(bucket * p.bucketMs, p.tzOffsetMs) : 0;
-  if (p.seasonal) {
-    const c = st.sc[slot]!;
-    const a = Math.max(p.seasonalAlpha, 1 / (c + 1));
-    const d = v - st.sm[slot]!;
-    st.sm[slot] = roundSig(st.sm[slot]! + a * d);
-    st.sv[slot] = roundSig((1 - a) * (st.sv[slot]! + a * d * d));
-    // Count until the EWMA takes over from the plain average (then the count no longer matters).
-    if (c < p.seasonalMinSamples || c < 1 / p.seasonalAlpha) st.sc[slot] = c + 1;
-  }
-  // Only agents with their own history teach the role what normal looks like.
-  if (peer && st.n > p.warmupBuckets) learnPeer(peer, slot, v, p.peerAlpha);
-}
-
-/** Close the open bucket (capped) and any empty buckets up to `bucket`, then open `bucket`. */
-export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null): void {
-  if (st.b === bucket) return;
-  if (st.b >= 0 && bucket > st.b) {
-    let v = st.x;
-    if (st.src !== SRC_NONE && st.t > 0) v = Math.min(v, st.e + p.capZ * st.sp);
-    learn(st, p, st.b, v, peer);
-    const gap = bucket - st.b - 1;
-    const fill = Math.min(gap, p.maxFillBuckets);
-    for (let k = bucket - fill; k < bucket; k++) learn(st, p, k, 0, peer);
-    if (p.eventMaxFactor > 0) {
-      // A bucket that alerted does not teach what a large single value is.
-      const m = st.f ? Math.min(st.bm, st.mx) : st.bm;
-      st.mx = roundSig(Math.max(m, st.mx * p.eventMaxDecay ** (gap + 1)));
-    }
-  }
-  st.b = bucket;
-  st.x = 0;
-  st.t = -1;
-  st.e = 0;
-  st.sp = 0;
-  st.src = SRC_NONE;
-  st.f = 0;
-  st.bm = 0;
-}
-
+/** EWMA weight of the calibration (per closed bucket) and the clip of one squared residual. */
+const CALIBRATION_ALPHA = 0.02;
+const CALIBRATION_CLIP2 = 36;
 /** EWMA weight of the single-event size model, and its tail quantile (p99.99 of a lognormal: z = 3.72). */
 const SIZE_ALPHA = 0.01;
 const SIZE_TAIL_Z = 3.72;
 
-/** Add one value to the open bucket (after `touch`). Volumes also learn the size of one event. */
-export function addValue(st: SeriesState, value: number, p: SeriesParams): void {
-  st.x += value;
-  if (value > st.bm) st.bm = value;
-  if (p.eventMaxFactor > 0 && value > 0 && st.f === 0) {
-    const l = Math.log(value);
-    const a = Math.max(SIZE_ALPHA, 1 / (st.ln + 1));
-    const d = l - st.lm;
-    st.lm = roundSig(st.lm + a * d);
-    st.lv = roundSig((1 - a) * (st.lv + a * d * d));
-    if (st.ln < 1 / SIZE_ALPHA) st.ln++;
+export interface SeriesState {
+  /** Open bucket index (-1: none yet), its value so far, its largest single value. */
+  openBucket: number;
+  openValue: number;
+  openLargest: number;
+  /** Open bucket's verdict: upper threshold (-1 not computed, 0 disarmed), lower threshold (-1 none), expectations, calibrated spread, source, highest band fired. */
+  upperThreshold: number;
+  lowerThreshold: number;
+  expectedHigh: number;
+  expectedLow: number;
+  spread: number;
+  source: number;
+  firedBand: number;
+  window: RollingWindow;
+  closedBuckets: number;
+  /** Closed buckets with a non-zero value (capped at the warm-up): a non-count series is ready once it has shown its scale. */
+  activeBuckets: number;
+  seasonal: SeasonalProfile | null;
+  /** Slow EWMA of learned values: the series' own scale. */
+  scale: number;
+  /** EWMA of squared standardised residuals (calibration); starts at 1. */
+  residualSquare: number;
+  guard: LearningGuard;
+  /** Volumes: the decayed recent largest single value and the log-size model of one event. */
+  recentLargest: number;
+  sizeLogMean: number;
+  sizeLogVariance: number;
+  sizeSamples: number;
+}
+
+/** A drop found when a bucket closed. */
+export interface DropVerdict {
+  bucket: number;
+  observed: number;
+  expected: number;
+  threshold: number;
+  score: number;
+}
+
+export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
+  return {
+    openBucket: startBucket,
+    openValue: 0,
+    openLargest: 0,
+    upperThreshold: -1,
+    lowerThreshold: -1,
+    expectedHigh: 0,
+    expectedLow: 0,
+    spread: 0,
+    source: SRC_NONE,
+    firedBand: 0,
+    window: createWindow(p.windowBuckets),
+    closedBuckets: 0,
+    activeBuckets: 0,
+    seasonal: p.seasonal ? createSeasonal() : null,
+    scale: 0,
+    residualSquare: 1,
+    guard: createGuard(),
+    recentLargest: 0,
+    sizeLogMean: 0,
+    sizeLogVariance: 0,
+    sizeSamples: 0,
+  };
+}
+
+const scaleAlpha = (p: SeriesParams): number => 1 / (4 * p.windowBuckets);
+
+function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, peer: PeerSeries | null): void {
+  const v = roundSig(value);
+  pushWindow(st.window, v);
+  st.closedBuckets++;
+  if (v !== 0 && st.activeBuckets < p.warmupBuckets) st.activeBuckets++;
+  st.scale = roundSig(st.scale + scaleAlpha(p) * (Math.abs(v) - st.scale));
+  const slot = st.seasonal || peer ? seasonSlot(bucket * p.bucketMs, p.tzOffsetMs) : 0;
+  if (st.seasonal) learnSeasonal(st.seasonal, slot, v, p.seasonalAlpha, p.seasonalMinSamples);
+  // Only agents with their own history teach the role what normal looks like.
+  if (peer && st.closedBuckets > p.warmupBuckets) learnPeer(peer, slot, v, p.peerAlpha);
+}
+
+/** Standardised residual of a closed value beyond its band's expectations (0 inside them). */
+function residual(st: SeriesState, value: number, rawSpread: number): number {
+  if (!(rawSpread > 0)) return 0;
+  if (value > st.expectedHigh) return (value - st.expectedHigh) / rawSpread;
+  if (value < st.expectedLow) return (st.expectedLow - value) / rawSpread;
+  return 0;
+}
+
+function calibration(st: SeriesState): number {
+  return st.residualSquare > 1 ? Math.sqrt(st.residualSquare) : 1;
+}
+
+/** Lower threshold for an expectation and spread (-1: no drop can be judged). */
+function lowerFor(p: SeriesParams, expectedLow: number, spread: number): number {
+  if (p.direction === 'up' || expectedLow <= 0 || expectedLow < p.minValue) return -1;
+  const t = Math.min(expectedLow - p.z * spread, expectedLow / p.minRatio);
+  return t > 0 ? t : -1;
+}
+
+/**
+ * Close the open bucket and any empty buckets up to `bucket`, then open `bucket`.
+ * Returns the first drop found among the closed buckets (null: none, or the rule does not look down).
+ */
+export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null): DropVerdict | null {
+  if (st.openBucket === bucket) return null;
+  let drop: DropVerdict | null = null;
+  if (st.openBucket >= 0 && bucket > st.openBucket) {
+    let v = st.openValue;
+    const armed = st.source === SRC_AGENT && st.upperThreshold > 0;
+    if (armed) {
+      const rawSpread = st.spread / calibration(st);
+      const lowFired = st.lowerThreshold >= 0 && v <= st.lowerThreshold;
+      if (lowFired) drop = dropVerdict(st.openBucket, v, st.expectedLow, st.lowerThreshold);
+      if (st.firedBand === 0 && !lowFired) {
+        const r = residual(st, v, rawSpread);
+        const r2 = r * r < CALIBRATION_CLIP2 ? r * r : CALIBRATION_CLIP2;
+        st.residualSquare = roundSig(st.residualSquare + CALIBRATION_ALPHA * (r2 - st.residualSquare));
+      }
+      v = guardedValue(st.guard, v, st.expectedLow - p.capZ * rawSpread, st.expectedHigh + p.capZ * rawSpread, p.warmupBuckets);
+    } else if (st.source === SRC_PEER && st.upperThreshold > 0) {
+      v = Math.min(v, st.expectedHigh + p.capZ * st.spread);
+    }
+    learn(st, p, st.openBucket, v, peer);
+    const gap = bucket - st.openBucket - 1;
+    const fill = Math.min(gap, p.maxFillBuckets);
+    // A silence is judged on its first empty bucket (once per gap: a long gap costs no baseline per bucket).
+    if (drop === null && fill > 0 && p.direction !== 'up' && armed) drop = judgeClosedZero(st, p, bucket - fill);
+    for (let k = bucket - fill; k < bucket; k++) learn(st, p, k, 0, peer);
+    if (p.singleEventGuard) {
+      // A bucket that alerted does not teach what a large single value is.
+      const m = st.firedBand ? Math.min(st.openLargest, st.recentLargest) : st.openLargest;
+      st.recentLargest = roundSig(Math.max(m, st.recentLargest * p.eventMaxDecay ** (gap + 1)));
+    }
   }
+  st.openBucket = bucket;
+  st.openValue = 0;
+  st.openLargest = 0;
+  st.upperThreshold = -1;
+  st.lowerThreshold = -1;
+  st.expectedHigh = 0;
+  st.expectedLow = 0;
+  st.spread = 0;
+  st.source = SRC_NONE;
+  st.firedBand = 0;
+  return drop;
+}
+
+function dropVerdict(bucket: number, observed: number, expected: number, threshold: number): DropVerdict {
+  return { bucket, observed, expected, threshold, score: Math.min(1, Math.max(0.5, scoreAgainst(-observed, -expected, -threshold))) };
+}
+
+/** An empty bucket inside a gap: judged against the baseline as it stands (a silent agent whose profile says busy). */
+function judgeClosedZero(st: SeriesState, p: SeriesParams, bucket: number): DropVerdict | null {
+  const b = baselineAt(st, p, bucket);
+  if (b === null) return null;
+  const t = lowerFor(p, b.expectedLow, b.spread);
+  return t >= 0 ? dropVerdict(bucket, 0, b.expectedLow, t) : null;
+}
+
+interface Baseline {
+  expectedHigh: number;
+  expectedLow: number;
+  spread: number;
+}
+
+/** The own baseline for a bucket (null: not ready: warming up, or no profile for this hour yet). */
+function baselineAt(st: SeriesState, p: SeriesParams, bucket: number): Baseline | null {
+  if (st.closedBuckets < p.warmupBuckets) return null;
+  // A non-count series that has only ever shown zeros has not shown its scale yet: still warming up.
+  if (!p.poisson && st.activeBuckets < Math.ceil(p.warmupBuckets / 2)) return null;
+  const median = windowMedian(st.window);
+  let high = median;
+  let low = median;
+  let seasonalSd = 0;
+  if (st.seasonal) {
+    const slot = seasonSlot(bucket * p.bucketMs, p.tzOffsetMs);
+    const eh = envelopeHigh(st.seasonal.means, st.seasonal.counts, p.seasonalMinSamples, slot);
+    if (eh < 0) return null;
+    const el = envelopeLow(st.seasonal.means, st.seasonal.counts, p.seasonalMinSamples, slot);
+    if (eh > high) high = eh;
+    if (el < low) low = el;
+    seasonalSd = envelopeSd(st.seasonal, p.seasonalMinSamples, slot);
+  }
+  const scale = Math.max(high, st.scale);
+  const spread = Math.max(windowSpread(st.window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * scale, p.absSpreadFloor) * calibration(st);
+  return { expectedHigh: high, expectedLow: low, spread };
 }
 
 /** The largest single value that is still ordinary: the decayed recent maximum or the p99.99 of the size model. */
 function ordinaryMax(st: SeriesState): number {
-  const tail = st.ln >= 20 ? Math.exp(st.lm + SIZE_TAIL_Z * Math.sqrt(st.lv)) : 0;
-  return Math.max(st.mx, tail);
-}
-
-function slotMean(sm: number[], sc: number[], min: number, slot: number): number {
-  if (sc[slot]! >= min) return sm[slot]!;
-  const other = otherClassSlot(slot);
-  if (sc[other]! >= min) return sm[other]!;
-  return -1;
+  const tail = st.sizeSamples >= 20 ? Math.exp(st.sizeLogMean + SIZE_TAIL_Z * Math.sqrt(st.sizeLogVariance)) : 0;
+  return Math.max(st.recentLargest, tail);
 }
 
 /**
- * Seasonal expectation for a slot: the highest of this hour and its two
- * neighbours (same day class), so a routine that starts a little early or
- * late (a batch job at 01:55, an early morning) is still expected. -1: no
- * history for this hour yet.
- */
-export function seasonalEnvelope(sm: number[], sc: number[], min: number, slot: number): number {
-  const here = slotMean(sm, sc, min, slot);
-  if (here < 0) return -1;
-  const base = slot < 24 ? 0 : 24;
-  const h = slot - base;
-  const before = slotMean(sm, sc, min, base + ((h + 23) % 24));
-  const after = slotMean(sm, sc, min, base + ((h + 1) % 24));
-  return Math.max(here, before, after);
-}
-
-function slotVar(sv: number[], sc: number[], min: number, slot: number): number {
-  if (sc[slot]! >= min) return sv[slot]!;
-  const other = otherClassSlot(slot);
-  if (sc[other]! >= min) return sv[other]!;
-  return 0;
-}
-
-/** Standard deviation matching `seasonalEnvelope`: the largest of the three slots (a bursty hour keeps its spread). */
-export function seasonalEnvelopeSd(sv: number[], sc: number[], min: number, slot: number): number {
-  const base = slot < 24 ? 0 : 24;
-  const h = slot - base;
-  return Math.sqrt(Math.max(slotVar(sv, sc, min, slot), slotVar(sv, sc, min, base + ((h + 23) % 24)), slotVar(sv, sc, min, base + ((h + 1) % 24))));
-}
-
-function seasonalExpected(st: SeriesState, p: SeriesParams, slot: number): number {
-  if (!p.seasonal) return 0;
-  return seasonalEnvelope(st.sm, st.sc, p.seasonalMinSamples, slot);
-}
-
-/**
- * Compute the open bucket's threshold from the closed history: the agent's
- * own when `ownAllowed` (past its learning period) and warmed up, else the
- * peer profile, else none (only `alwaysAt` can fire).
+ * Compute the open bucket's thresholds from the closed history: the agent's
+ * own when `ownAllowed` (past its learning period) and ready, else the peer
+ * profile, else none (only `alwaysAt` can fire).
  */
 export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, ownAllowed = true): void {
-  const slot = seasonSlot(st.b * p.bucketMs, p.tzOffsetMs);
-  const seasonal = ownAllowed ? seasonalExpected(st, p, slot) : -1;
-  if (ownAllowed && st.n >= p.warmupBuckets && seasonal >= 0) {
-    const median = medianSorted(st.s);
-    // Half the IQR stands in for the MAD here (O(1) per bucket); the evidence reports the exact MAD.
-    const mad = halfIqrSorted(st.s);
-    const sd = p.stdShare > 0 ? std(st.r, mean(st.r)) : 0;
-    const expected = Math.max(median, seasonal);
-    const seasonalSd = p.seasonal ? seasonalEnvelopeSd(st.sv, st.sc, p.seasonalMinSamples, slot) : 0;
-    const spread = Math.max(MAD_TO_STD * mad, p.stdShare * sd, seasonalSd, p.poisson ? Math.sqrt(Math.max(expected, 1)) : 0, p.relSpreadFloor * expected, p.absSpreadFloor);
-    st.e = expected;
-    st.sp = spread;
-    st.t = Math.max(expected + p.z * spread, p.minRatio * expected, p.minValue, expected + p.eventMaxFactor * ordinaryMax(st));
-    st.src = SRC_AGENT;
+  const own = ownAllowed ? baselineAt(st, p, st.openBucket) : null;
+  if (own) {
+    st.expectedHigh = own.expectedHigh;
+    st.expectedLow = own.expectedLow;
+    st.spread = own.spread;
+    st.upperThreshold = p.direction === 'down' ? Infinity : Math.max(own.expectedHigh + p.z * own.spread, p.minRatio * own.expectedHigh, p.minValue, eventFloor(st, p, own.expectedHigh));
+    st.lowerThreshold = lowerFor(p, own.expectedLow, own.spread);
+    st.source = SRC_AGENT;
     return;
   }
-  if (peer && p.peerZ > 0 && peer.c[slot]! >= p.peerMinSamples) {
+  const slot = seasonSlot(st.openBucket * p.bucketMs, p.tzOffsetMs);
+  if (peer && p.peerZ > 0 && p.direction !== 'down' && peer.c[slot]! >= p.peerMinSamples) {
     const expected = peer.m[slot]!;
     const spread = Math.max(Math.sqrt(peer.v[slot]!), p.poisson ? Math.sqrt(Math.max(expected, 1)) : 0, p.relSpreadFloor * expected, p.absSpreadFloor);
-    st.e = expected;
-    st.sp = spread;
-    st.t = Math.max(expected + p.peerZ * spread, p.minRatio * expected, p.minValue, expected + p.eventMaxFactor * ordinaryMax(st));
-    st.src = SRC_PEER;
+    st.expectedHigh = expected;
+    st.expectedLow = expected;
+    st.spread = spread;
+    st.upperThreshold = Math.max(expected + p.peerZ * spread, p.minRatio * expected, p.minValue, eventFloor(st, p, expected));
+    st.source = SRC_PEER;
     return;
   }
-  st.t = 0;
-  st.src = SRC_NONE;
+  st.upperThreshold = 0;
+  st.source = SRC_NONE;
 }
 
-/** Move to `bucket` and make sure its threshold is known. Call before adding. */
-export function touch(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null, ownAllowed = true): void {
-  if (st.b !== bucket) advance(st, p, bucket, peer);
-  if (st.t === -1) arm(st, p, peer, ownAllowed);
+/** Move to `bucket` and make sure its thresholds are known. Call before adding. Returns a drop found while closing. */
+export function touch(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null, ownAllowed = true): DropVerdict | null {
+  const drop = st.openBucket !== bucket ? advance(st, p, bucket, peer) : null;
+  if (st.upperThreshold === -1) arm(st, p, peer, ownAllowed);
+  return drop;
+}
+
+/** Add one value to the open bucket (after `touch`). Volumes also learn the size of one event. */
+export function addValue(st: SeriesState, value: number, p: SeriesParams): void {
+  st.openValue += value;
+  if (value > st.openLargest) st.openLargest = value;
+  if (p.singleEventGuard && value > 0 && st.firedBand === 0) {
+    const l = Math.log(value);
+    const a = Math.max(SIZE_ALPHA, 1 / (st.sizeSamples + 1));
+    const d = l - st.sizeLogMean;
+    st.sizeLogMean = roundSig(st.sizeLogMean + a * d);
+    st.sizeLogVariance = roundSig((1 - a) * (st.sizeLogVariance + a * d * d));
+    if (st.sizeSamples < 1 / SIZE_ALPHA) st.sizeSamples++;
+  }
+}
+
+const SINGLE_EVENT_FACTOR = 1.5;
+
+function eventFloor(st: SeriesState, p: SeriesParams, expected: number): number {
+  return p.singleEventGuard ? expected + SINGLE_EVENT_FACTOR * ordinaryMax(st) : 0;
 }
 
 /**
- * True when the open bucket crosses its threshold (or the absolute ceiling),
- * and again each time it climbs into a higher score band (scoreBands.ts: where
- * the alert's severity steps up), so at most three times per bucket. Why: the
- * first crossing fires early, at a score near 0.5; an exfiltration that keeps
- * going must raise the alert's severity while it happens, not a bucket later.
- * `st.f` holds the highest band fired in this bucket (0 = none).
+ * True when the open bucket crosses its upper threshold (or the absolute
+ * ceiling), and again each time it climbs into a higher score band
+ * (scoreBands.ts), so at most three times per bucket: the first crossing
+ * fires early; a growing exfiltration raises the severity while it happens.
  */
 export function crossed(st: SeriesState, p: SeriesParams): boolean {
-  if (st.f >= 3) return false;
-  if (!((st.t > 0 && st.x >= st.t) || st.x >= p.alwaysAt)) return false;
-  const band = 3 - stepsBelowRule(seriesScore(st, p));
-  if (band <= st.f) return false;
-  st.f = band;
+  if (st.firedBand >= 3) return false;
+  const x = st.openValue;
+  if (!((st.upperThreshold > 0 && x >= st.upperThreshold) || x >= p.alwaysAt)) return false;
+  const score = seriesScore(st, p);
+  if (score < 0.5) return false;
+  const band = 3 - stepsBelowRule(score);
+  if (band <= st.firedBand) return false;
+  st.firedBand = band;
   return true;
 }
 
+/** Score of the open bucket on the upper side: 0.5 at the threshold, -> 1 far above. */
 export function seriesScore(st: SeriesState, p: SeriesParams): number {
-  if (st.src !== SRC_NONE && st.t > 0 && st.x >= st.t) return scoreAgainst(st.x, st.e, st.t);
-  if (st.x >= p.alwaysAt) return Math.min(1, 0.5 + 0.25 * (st.x / p.alwaysAt));
-  return 0;
+  const x = st.openValue;
+  let s = 0;
+  if (st.source !== SRC_NONE && st.upperThreshold > 0 && Number.isFinite(st.upperThreshold)) s = scoreAgainst(x, st.expectedHigh, st.upperThreshold);
+  if (st.openValue >= p.alwaysAt) s = Math.max(s, Math.min(1, 0.5 + 0.25 * (st.openValue / p.alwaysAt)));
+  return s;
 }
 
 /** The baseline behind the open bucket's threshold, for an alert's evidence. */
 export function seriesEvidence(st: SeriesState, p: SeriesParams, peer: PeerSeries | null): BaselineStats {
-  if (st.src === SRC_PEER && peer) {
-    const slot = seasonSlot(st.b * p.bucketMs, p.tzOffsetMs);
-    const sd = Math.sqrt(peer.v[slot]!);
-    return { mean: peer.m[slot]!, std: sd, median: null, mad: null, sampleSize: peer.c[slot]!, source: 'peer' };
+  if (st.source === SRC_PEER && peer) {
+    const slot = seasonSlot(st.openBucket * p.bucketMs, p.tzOffsetMs);
+    return { mean: peer.m[slot]!, std: Math.sqrt(peer.v[slot]!), median: null, mad: null, sampleSize: peer.c[slot]!, source: 'peer' };
   }
-  if (st.src === SRC_AGENT) {
-    const median = medianSorted(st.s);
-    const mu = mean(st.r);
-    return { mean: mu, std: std(st.r, mu), median, mad: madSorted(st.s, median), sampleSize: st.r.length, source: 'agent' };
+  if (st.source === SRC_AGENT || st.closedBuckets > 0) {
+    const median = windowMedian(st.window);
+    const mu = windowMean(st.window);
+    return { mean: roundSig(mu), std: roundSig(windowStd(st.window, mu)), median, mad: roundSig(windowMad(st.window, median)), sampleSize: st.window.count, source: st.source === SRC_AGENT ? 'agent' : 'rule' };
   }
   return { mean: null, std: null, median: null, mad: null, sampleSize: 0, source: 'rule' };
 }
 
-export function snapshotSeries(st: SeriesState): Json {
-  return [st.b, st.x, st.r, st.h, st.n, st.sm, st.sc, st.t, st.e, st.sp, st.src, st.f, st.bm, st.mx, st.sv, st.lm, st.lv, st.ln];
-}
-
-export function restoreSeries(json: Json): SeriesState {
-  const a = json as [number, number, number[], number, number, number[], number[], number, number, number, number, number, number, number, number[], number, number, number];
-  const r = [...a[2]];
-  return { b: a[0], x: a[1], r, h: a[3], n: a[4], sm: [...a[5]], sc: [...a[6]], sv: [...a[14]], t: a[7], e: a[8], sp: a[9], src: a[10], f: a[11], bm: a[12], mx: a[13], lm: a[15], lv: a[16], ln: a[17], s: r.slice().sort((x, y) => x - y) };
-}
+export { MAD_TO_STD };

@@ -3,7 +3,7 @@
  * rules -> series parameters, and a crossed series -> finding.
  */
 import { getRule, type RuleDef, type RuleId, type Rules } from '../rules/schema.js';
-import { seriesEvidence, seriesScore, type SeriesParams, type SeriesState } from '../baseline/series.js';
+import { seriesEvidence, seriesScore, type DropVerdict, type SeriesParams, type SeriesState } from '../baseline/series.js';
 import type { PeerSeries } from '../baseline/peers.js';
 import type { DetectionContext, Finding } from '../types.js';
 
@@ -14,8 +14,8 @@ export interface SeriesShape {
   /** Spread never below this, in the metric's unit. */
   absSpreadFloor: number;
   seasonal?: boolean;
-  /** Volumes: see SeriesParams.eventMaxFactor. */
-  eventMaxFactor?: number;
+  /** Volumes: see SeriesParams.singleEventGuard. */
+  singleEventGuard?: boolean;
 }
 
 export function spikeParams(rules: Rules, id: SpikeRuleId, shape: SeriesShape): SeriesParams {
@@ -36,6 +36,7 @@ export function spikeParams(rules: Rules, id: SpikeRuleId, shape: SeriesShape): 
     relSpreadFloor: b.relSpreadFloor,
     absSpreadFloor: shape.absSpreadFloor,
     poisson: shape.poisson,
+    direction: th.direction,
     z: th.z,
     minRatio: th.minRatio,
     minValue: th.minValue,
@@ -44,7 +45,7 @@ export function spikeParams(rules: Rules, id: SpikeRuleId, shape: SeriesShape): 
     peerAlpha: b.peerAlpha,
     peerMinSamples: b.peerMinSamples,
     maxFillBuckets: Math.max(b.windowBuckets, Math.ceil((2 * 86_400_000) / bucketMs)),
-    eventMaxFactor: shape.eventMaxFactor ?? 0,
+    singleEventGuard: shape.singleEventGuard ?? false,
     // Half-life of a week: the largest ordinary single event of the last week or so.
     eventMaxDecay: 0.5 ** (bucketMs / (7 * 86_400_000)),
   };
@@ -66,25 +67,45 @@ export interface SpikeFindingText {
   details?: Record<string, string>;
 }
 
+/** Build the finding for a bucket that closed below its lower threshold (direction down or both). */
+export function dropFinding(drop: DropVerdict, p: SeriesParams, st: SeriesState, ctx: DetectionContext<unknown>, text: SpikeFindingText): Finding {
+  const bucketMin = Math.round(p.bucketMs / 60_000);
+  return {
+    detector: text.detector,
+    ruleId: text.ruleId,
+    score: drop.score,
+    title: `${text.what} drop: ${fmt(drop.observed)} in ${bucketMin} min (expected at least ~${fmt(drop.expected)})`,
+    description: `Agent ${ctx.agentId} had only ${fmt(drop.observed)} ${text.what} in the ${bucketMin}-minute bucket starting ${new Date(drop.bucket * p.bucketMs).toISOString()}, while its own history for this hour expects ~${fmt(drop.expected)}; the lower alert threshold was ${fmt(drop.threshold)}. An agent that goes quiet when it should be busy may have had its telemetry cut.`,
+    metric: text.metric,
+    observed: drop.observed,
+    baseline: seriesEvidence(st, p, null),
+    windowStart: drop.bucket * p.bucketMs,
+    windowEnd: (drop.bucket + 1) * p.bucketMs,
+    relatedEventIds: ctx.recentEventIds(),
+    details: { direction: 'down', expected: fmt(drop.expected), threshold: fmt(drop.threshold), bucketMs: String(p.bucketMs), ...text.details },
+  };
+}
+
 /** Build the finding for a series that just crossed its threshold. */
 export function spikeFinding(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, ctx: DetectionContext<unknown>, text: SpikeFindingText): Finding {
   const baseline = seriesEvidence(st, p, peer);
   const bucketMin = Math.round(p.bucketMs / 60_000);
-  const versus = st.src === 2 ? `its role (${ctx.agentRole}) while it is new` : st.src === 1 ? 'its own history for this hour' : 'the absolute limit';
-  const expected = st.src === 0 ? 0 : st.e;
-  const threshold = st.src === 0 ? p.alwaysAt : st.t;
+  const versus = st.source === 2 ? `its role (${ctx.agentRole}) while it is new` : st.source === 1 ? 'its own history for this hour' : 'the absolute limit';
+  const expected = st.source === 0 ? 0 : st.expectedHigh;
+  const threshold = st.source === 0 || !(st.upperThreshold > 0 && Number.isFinite(st.upperThreshold)) ? p.alwaysAt : st.upperThreshold;
+  const x = st.openValue;
   return {
     detector: text.detector,
     ruleId: text.ruleId,
     score: seriesScore(st, p),
-    title: `${text.what} spike: ${fmt(st.x)} in ${bucketMin} min (expected ~${fmt(expected)})`,
-    description: `Agent ${ctx.agentId} reached ${fmt(st.x)} ${text.what} in the ${bucketMin}-minute bucket starting ${new Date(st.b * p.bucketMs).toISOString()}, against ~${fmt(expected)} expected from ${versus}; the alert threshold was ${fmt(threshold)}.`,
+    title: `${text.what} spike: ${fmt(x)} in ${bucketMin} min (expected ~${fmt(expected)})`,
+    description: `Agent ${ctx.agentId} reached ${fmt(x)} ${text.what} in the ${bucketMin}-minute bucket starting ${new Date(st.openBucket * p.bucketMs).toISOString()}, against ~${fmt(expected)} expected from ${versus}; the alert threshold was ${fmt(threshold)}.`,
     metric: text.metric,
-    observed: st.x,
+    observed: x,
     baseline,
-    windowStart: st.b * p.bucketMs,
-    windowEnd: (st.b + 1) * p.bucketMs,
+    windowStart: st.openBucket * p.bucketMs,
+    windowEnd: (st.openBucket + 1) * p.bucketMs,
     relatedEventIds: ctx.recentEventIds(),
-    details: { expected: fmt(expected), threshold: fmt(threshold), bucketMs: String(p.bucketMs), ...text.details },
+    details: { direction: 'up', expected: fmt(expected), threshold: fmt(threshold), bucketMs: String(p.bucketMs), ...text.details },
   };
 }

@@ -4,7 +4,8 @@
  * with absolute floors: never below `minValue`, always at `alwaysAt` (even
  * while the agent warms up: fifty failed logins need no history).
  */
-import { advance, createSeries, crossed, restoreSeries, snapshotSeries, touch, type SeriesState } from '../baseline/series.js';
+import { advance, createSeries, crossed, touch, type SeriesState } from '../baseline/series.js';
+import { restoreSeries, snapshotSeries } from '../baseline/seriesCodec.js';
 import type { Rules } from '../rules/schema.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { enabledRule, spikeFinding, spikeParams } from './common.js';
@@ -35,15 +36,15 @@ export function createErrorBurstDetector(rules: Rules): Detector<ErrorState> {
       const b = ctx.bucket;
       if (event.outcome === 'ERROR' && event.action.startsWith('auth.')) {
         const s = st.authFailures;
-        if (s.b !== b || s.t === -1) touch(s, pAuth, b, null, !ctx.learning);
-        s.x += 1;
+        if (s.openBucket !== b || s.upperThreshold === -1) touch(s, pAuth, b, null, !ctx.learning);
+        s.openValue += 1;
         if (authRule && crossed(s, pAuth)) {
           return [spikeFinding(s, pAuth, null, ctx, { detector: 'error-burst', ruleId: authRule.id, metric: 'count(auth.* ERROR) per bucket', what: 'failed authentications', details: { lastAction: event.action, lastResource: event.resource ?? '' } })];
         }
       } else if (event.outcome === 'DENIED') {
         const s = st.denied;
-        if (s.b !== b || s.t === -1) touch(s, pDenied, b, null, !ctx.learning);
-        s.x += 1;
+        if (s.openBucket !== b || s.upperThreshold === -1) touch(s, pDenied, b, null, !ctx.learning);
+        s.openValue += 1;
         if (deniedRule && crossed(s, pDenied)) {
           return [spikeFinding(s, pDenied, null, ctx, { detector: 'error-burst', ruleId: deniedRule.id, metric: 'count(DENIED) per bucket', what: 'denied actions', details: { lastAction: event.action, lastResource: event.resource ?? '' } })];
         }
@@ -53,8 +54,9 @@ export function createErrorBurstDetector(rules: Rules): Detector<ErrorState> {
 
     flush(ctx: DetectionContext<ErrorState>): Finding[] {
       const st = ctx.state;
-      if (st.authFailures.b >= 0 && st.authFailures.b < ctx.bucket) advance(st.authFailures, pAuth, ctx.bucket, null);
-      if (st.denied.b >= 0 && st.denied.b < ctx.bucket) advance(st.denied, pDenied, ctx.bucket, null);
+      // Error rules look up only (a drop in failures is good news): advance never reports a drop for them.
+      if (st.authFailures.openBucket >= 0 && st.authFailures.openBucket < ctx.bucket) advance(st.authFailures, pAuth, ctx.bucket, null);
+      if (st.denied.openBucket >= 0 && st.denied.openBucket < ctx.bucket) advance(st.denied, pDenied, ctx.bucket, null);
       return NO_FINDINGS;
     },
 
@@ -64,7 +66,7 @@ export function createErrorBurstDetector(rules: Rules): Detector<ErrorState> {
 
     restore(json: Json): ErrorState {
       const o = json as { authFailures: Json; denied: Json };
-      return { authFailures: restoreSeries(o.authFailures), denied: restoreSeries(o.denied) };
+      return { authFailures: restoreSeries(o.authFailures, pAuth), denied: restoreSeries(o.denied, pDenied) };
     },
   };
 }

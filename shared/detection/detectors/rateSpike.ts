@@ -5,11 +5,12 @@
  * is compared with its role's profile (peer baseline) instead.
  * Related event ids are the agent's last ten events.
  */
-import { createSeries, crossed, advance, restoreSeries, snapshotSeries, touch, type SeriesState } from '../baseline/series.js';
+import { createSeries, crossed, advance, touch, type SeriesState } from '../baseline/series.js';
+import { restoreSeries, snapshotSeries } from '../baseline/seriesCodec.js';
 import type { PeerSeries } from '../baseline/peers.js';
 import type { Rules } from '../rules/schema.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
-import { enabledRule, spikeFinding, spikeParams } from './common.js';
+import { dropFinding, enabledRule, spikeFinding, spikeParams } from './common.js';
 
 export interface RateState {
   agent: SeriesState;
@@ -43,10 +44,14 @@ export function createRateSpikeDetector(rules: Rules): Detector<RateState> {
       let out: Finding[] = NO_FINDINGS;
 
       const s = st.agent;
-      if (s.b !== b || s.t === -1) touch(s, pAgent, b, peerOf(ctx), !ctx.learning);
-      s.x += 1;
+      if (s.openBucket !== b || s.upperThreshold === -1) {
+        const drop = touch(s, pAgent, b, peerOf(ctx), !ctx.learning);
+        if (drop && agentRule) out = [dropFinding(drop, pAgent, s, ctx, { detector: 'rate-spike', ruleId: agentRule.id, metric: 'count(*) per bucket', what: 'actions' })];
+      }
+      s.openValue += 1;
       if (agentRule && crossed(s, pAgent)) {
-        out = [spikeFinding(s, pAgent, s.src === 2 ? peerOf(ctx) : null, ctx, { detector: 'rate-spike', ruleId: agentRule.id, metric: 'count(*) per bucket', what: 'actions' })];
+        const f = spikeFinding(s, pAgent, s.source === 2 ? peerOf(ctx) : null, ctx, { detector: 'rate-spike', ruleId: agentRule.id, metric: 'count(*) per bucket', what: 'actions' });
+        out = out === NO_FINDINGS ? [f] : [...out, f];
       }
 
       let key = event.action;
@@ -62,8 +67,14 @@ export function createRateSpikeDetector(rules: Rules): Detector<RateState> {
           st.actions.set(key, a);
         }
       }
-      if (a.b !== b || a.t === -1) touch(a, pAction, b, null, !ctx.learning);
-      a.x += 1;
+      if (a.openBucket !== b || a.upperThreshold === -1) {
+        const drop = touch(a, pAction, b, null, !ctx.learning);
+        if (drop && actionRule) {
+          const f = dropFinding(drop, pAction, a, ctx, { detector: 'rate-spike', ruleId: actionRule.id, metric: `count(${key}) per bucket`, what: `${key} actions`, details: { action: key } });
+          out = out === NO_FINDINGS ? [f] : [...out, f];
+        }
+      }
+      a.openValue += 1;
       if (actionRule && crossed(a, pAction)) {
         const f = spikeFinding(a, pAction, null, ctx, { detector: 'rate-spike', ruleId: actionRule.id, metric: `count(${key}) per bucket`, what: `${key} actions`, details: { action: key } });
         out = out === NO_FINDINGS ? [f] : [...out, f];
@@ -73,9 +84,17 @@ export function createRateSpikeDetector(rules: Rules): Detector<RateState> {
 
     flush(ctx: DetectionContext<RateState>): Finding[] {
       const st = ctx.state;
-      if (st.agent.b >= 0 && st.agent.b < ctx.bucket) advance(st.agent, pAgent, ctx.bucket, peerOf(ctx));
-      for (const a of st.actions.values()) if (a.b >= 0 && a.b < ctx.bucket) advance(a, pAction, ctx.bucket, null);
-      return NO_FINDINGS;
+      let out: Finding[] = NO_FINDINGS;
+      if (st.agent.openBucket >= 0 && st.agent.openBucket < ctx.bucket) {
+        const drop = advance(st.agent, pAgent, ctx.bucket, peerOf(ctx));
+        if (drop && agentRule) out = [dropFinding(drop, pAgent, st.agent, ctx, { detector: 'rate-spike', ruleId: agentRule.id, metric: 'count(*) per bucket', what: 'actions' })];
+      }
+      for (const [key, a] of st.actions) {
+        if (a.openBucket < 0 || a.openBucket >= ctx.bucket) continue;
+        const drop = advance(a, pAction, ctx.bucket, null);
+        if (drop && actionRule) out = [...out, dropFinding(drop, pAction, a, ctx, { detector: 'rate-spike', ruleId: actionRule.id, metric: `count(${key}) per bucket`, what: `${key} actions`, details: { action: key } })];
+      }
+      return out;
     },
 
     snapshot(st: RateState): Json {
@@ -87,7 +106,7 @@ export function createRateSpikeDetector(rules: Rules): Detector<RateState> {
 
     restore(json: Json): RateState {
       const o = json as { agent: Json; actions: [string, Json][] };
-      return { agent: restoreSeries(o.agent), actions: new Map(o.actions.map(([k, v]) => [k, restoreSeries(v)])) };
+      return { agent: restoreSeries(o.agent, pAgent), actions: new Map(o.actions.map(([k, v]) => [k, restoreSeries(v, pAction)])) };
     },
   };
 }

@@ -35,8 +35,7 @@
  */
 import type { Rules } from '../rules/schema.js';
 import { roundSig } from '../baseline/robust.js';
-import { SEASON_SLOTS } from '../baseline/peers.js';
-import { seasonalEnvelope } from '../baseline/series.js';
+import { SEASON_SLOTS, envelopeHigh } from '../baseline/seasonal.js';
 import { evalDrift, newDrift, pushDrift, restoreDrift, snapshotDrift, type DriftResult, type DriftState } from '../baseline/drift.js';
 import { otherClassSlot, seasonSlot } from '../time.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
@@ -222,7 +221,7 @@ export function createSlowRampDetector(rules: Rules): Detector<RampState> {
     let judged = false;
     if (center >= 0) {
       // Shift-tolerant: the highest of this hour and its neighbours, so an early morning is no ramp.
-      const expected = seasonalEnvelope(s.sm, s.sc, seasonalMinSamples, slot);
+      const expected = envelopeHigh(s.sm, s.sc, seasonalMinSamples, slot);
       const active = center >= ACTIVE_SHARE * peakOf(s, bucket);
       const upper = slotEnvelope(s.su, ownSlot ? slot : otherClassSlot(slot));
       const sd = Math.sqrt(Math.max(1 / (expected + 1) + Math.max(s.k2, kappa2Floor), 2 * upper));
@@ -261,7 +260,7 @@ export function createSlowRampDetector(rules: Rules): Detector<RampState> {
     s.ph2 = (s.ph2 + 1) % PROFILE_DELAY;
     const slot = seasonSlot((bucket - PROFILE_DELAY) * bucketMs, tz);
     if (!learning && slotMeanOf(s, slot) >= 0) {
-      const ref = seasonalEnvelope(s.sm, s.sc, seasonalMinSamples, slot);
+      const ref = envelopeHigh(s.sm, s.sc, seasonalMinSamples, slot);
       if (s.g.f || s.g.s >= h || !own) v = Math.min(v, ref);
       else v = Math.min(v, (ref + 1) * Math.exp(RAMP_CAP_Z * Math.sqrt(1 / (ref + 1) + Math.max(s.k2, kappa2Floor))) - 1);
     }

@@ -5,11 +5,12 @@
  * payments in log space (payments are too rare for per-bucket sums).
  * A payment that alerts is not learned; others are learned capped.
  */
-import { addValue, advance, createSeries, crossed, restoreSeries, snapshotSeries, touch, type SeriesParams, type SeriesState } from '../baseline/series.js';
+import { addValue, advance, createSeries, crossed, touch, type SeriesParams, type SeriesState } from '../baseline/series.js';
+import { restoreSeries, snapshotSeries } from '../baseline/seriesCodec.js';
 import { MAD_TO_STD, insertSorted, madSorted, medianSorted, removeSorted, roundSig, scoreAgainst } from '../baseline/robust.js';
 import type { Rules } from '../rules/schema.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
-import { enabledRule, spikeFinding, spikeParams } from './common.js';
+import { dropFinding, enabledRule, spikeFinding, spikeParams } from './common.js';
 
 export interface VolumeState {
   bytesOut: SeriesState;
@@ -40,20 +41,26 @@ const METRICS: MetricSpec[] = [
 const LOG_SPREAD_FLOOR = 0.25;
 
 export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
-  const specs = METRICS.map((m) => ({ ...m, rule: enabledRule(rules, m.ruleId), p: spikeParams(rules, m.ruleId, { poisson: false, absSpreadFloor: m.floor, eventMaxFactor: 1.5 }), peerKey: `vol:${m.metric}` }));
+  const specs = METRICS.map((m) => ({ ...m, rule: enabledRule(rules, m.ruleId), p: spikeParams(rules, m.ruleId, { poisson: false, absSpreadFloor: m.floor, singleEventGuard: true }), peerKey: `vol:${m.metric}` }));
   const payRule = enabledRule(rules, 'volume-spike.payment');
   const pay = payRule?.thresholds;
   const capZ = rules.baseline.capZ;
 
-  function checkSeries(st: SeriesState, p: SeriesParams, spec: (typeof specs)[number], value: number, ctx: DetectionContext<VolumeState>): Finding | null {
+  const textOf = (spec: (typeof specs)[number]) => ({ detector: 'volume-spike', ruleId: spec.ruleId, metric: `${spec.metric} per bucket`, what: spec.what });
+
+  function checkSeries(st: SeriesState, p: SeriesParams, spec: (typeof specs)[number], value: number, ctx: DetectionContext<VolumeState>, out: Finding[]): Finding[] {
     const b = ctx.bucket;
-    if (st.b !== b || st.t === -1) touch(st, p, b, ctx.peers.series(ctx.agentRole, spec.peerKey), !ctx.learning);
+    if (st.openBucket !== b || st.upperThreshold === -1) {
+      const drop = touch(st, p, b, ctx.peers.series(ctx.agentRole, spec.peerKey), !ctx.learning);
+      if (drop && spec.rule) out = out === NO_FINDINGS ? [dropFinding(drop, p, st, ctx, textOf(spec))] : [...out, dropFinding(drop, p, st, ctx, textOf(spec))];
+    }
     addValue(st, value, p);
     if (spec.rule && crossed(st, p)) {
-      const peer = st.src === 2 ? ctx.peers.series(ctx.agentRole, spec.peerKey) : null;
-      return spikeFinding(st, p, peer, ctx, { detector: 'volume-spike', ruleId: spec.ruleId, metric: `${spec.metric} per bucket`, what: spec.what });
+      const peer = st.source === 2 ? ctx.peers.series(ctx.agentRole, spec.peerKey) : null;
+      const f = spikeFinding(st, p, peer, ctx, textOf(spec));
+      out = out === NO_FINDINGS ? [f] : [...out, f];
     }
-    return null;
+    return out;
   }
 
   function checkPayment(st: VolumeState, event: DetectionEvent, amount: number, ctx: DetectionContext<VolumeState>): Finding | null {
@@ -116,18 +123,9 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
       const st = ctx.state;
       let out: Finding[] = NO_FINDINGS;
       // Zero values need no touch: empty buckets close as zeros when the series is next touched.
-      if (event.bytesOut > 0) {
-        const f = checkSeries(st.bytesOut, bytesSpec.p, bytesSpec, event.bytesOut, ctx);
-        if (f) out = [f];
-      }
-      if (event.records > 0) {
-        const f = checkSeries(st.records, recordsSpec.p, recordsSpec, event.records, ctx);
-        if (f) out = out === NO_FINDINGS ? [f] : [...out, f];
-      }
-      if (event.tokens > 0) {
-        const f = checkSeries(st.tokens, tokensSpec.p, tokensSpec, event.tokens, ctx);
-        if (f) out = out === NO_FINDINGS ? [f] : [...out, f];
-      }
+      if (event.bytesOut > 0) out = checkSeries(st.bytesOut, bytesSpec.p, bytesSpec, event.bytesOut, ctx, out);
+      if (event.records > 0) out = checkSeries(st.records, recordsSpec.p, recordsSpec, event.records, ctx, out);
+      if (event.tokens > 0) out = checkSeries(st.tokens, tokensSpec.p, tokensSpec, event.tokens, ctx, out);
       const amount = event.amount;
       if (amount !== null && amount !== undefined && amount > 0 && event.outcome === 'SUCCESS') {
         const f = checkPayment(st, event, amount, ctx);
@@ -138,11 +136,14 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
 
     flush(ctx: DetectionContext<VolumeState>): Finding[] {
       const st = ctx.state;
+      let out: Finding[] = NO_FINDINGS;
       for (const spec of specs) {
         const s = st[spec.metric];
-        if (s.b >= 0 && s.b < ctx.bucket) advance(s, spec.p, ctx.bucket, ctx.peers.series(ctx.agentRole, spec.peerKey));
+        if (s.openBucket < 0 || s.openBucket >= ctx.bucket) continue;
+        const drop = advance(s, spec.p, ctx.bucket, ctx.peers.series(ctx.agentRole, spec.peerKey));
+        if (drop && spec.rule) out = [...out, dropFinding(drop, spec.p, s, ctx, textOf(spec))];
       }
-      return NO_FINDINGS;
+      return out;
     },
 
     snapshot(st: VolumeState): Json {
@@ -152,7 +153,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
     restore(json: Json): VolumeState {
       const o = json as { bytesOut: Json; records: Json; tokens: Json; pay: number[]; payHead: number };
       const payRing = [...o.pay];
-      return { bytesOut: restoreSeries(o.bytesOut), records: restoreSeries(o.records), tokens: restoreSeries(o.tokens), pay: payRing, payHead: o.payHead, paySorted: payRing.slice().sort((a, b) => a - b) };
+      return { bytesOut: restoreSeries(o.bytesOut, bytesSpec.p), records: restoreSeries(o.records, recordsSpec.p), tokens: restoreSeries(o.tokens, tokensSpec.p), pay: payRing, payHead: o.payHead, paySorted: payRing.slice().sort((a, b) => a - b) };
     },
   };
 }

@@ -28,6 +28,7 @@ import type { RuleDef, Rules } from '../rules/schema.js';
 import type { DetectionContext, DetectionEvent, Detector, Finding, Json } from '../types.js';
 import { MAX_RELATED_EVENTS } from './alerts.js';
 import { expireIncidents, recordFinding, type Incident, type IncidentBook } from './incidents.js';
+import { SnapshotVersionError } from '../baseline/seriesCodec.js';
 import { createUnverifiedAggregator, type UnverifiedSource, type UnverifiedStats } from '../unverified.js';
 
 export interface EngineOptions {
@@ -44,10 +45,15 @@ export interface EngineStats {
   findings: number;
   alertsRaised: number;
   alertUpdates: number;
+  /** Agent snapshots refused by restoreAgent (an older or unknown format: the agent's baselines start afresh). */
+  refusedSnapshots: number;
 }
 
+/** Version 2: series states with named fields (baseline/seriesCodec.ts). Version 1 (positional tuples) is refused. */
+export const AGENT_SNAPSHOT_VERSION = 2;
+
 export interface AgentSnapshot {
-  v: 1;
+  v: typeof AGENT_SNAPSHOT_VERSION;
   agentId: string;
   role: string;
   tenant: string;
@@ -112,7 +118,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
   const agents = new Map<string, AgentSlot>();
   let peers = new PeerGroups();
   const unverified = createUnverifiedAggregator(rules);
-  const stats: EngineStats = { events: 0, unverified: 0, duplicates: 0, untrusted: 0, lateEvents: 0, findings: 0, alertsRaised: 0, alertUpdates: 0 };
+  const stats: EngineStats = { events: 0, unverified: 0, duplicates: 0, untrusted: 0, lateEvents: 0, findings: 0, alertsRaised: 0, alertUpdates: 0, refusedSnapshots: 0 };
 
   let current: AgentSlot | null = null;
   const ctx: DetectionContext<unknown> = {
@@ -284,7 +290,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
       if (s !== undefined) states[d.name] = d.snapshot(s);
     });
     return {
-      v: 1,
+      v: AGENT_SNAPSHOT_VERSION,
       agentId,
       role: slot.role,
       tenant: slot.tenant,
@@ -300,7 +306,10 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
   }
 
   function restoreAgent(agentId: string, snap: AgentSnapshot): void {
-    if (!snap || snap.v !== 1) throw new Error(`unsupported agent snapshot version for ${agentId}`);
+    if (!snap || snap.v !== AGENT_SNAPSHOT_VERSION) {
+      stats.refusedSnapshots++;
+      throw new SnapshotVersionError(`agent ${agentId}`, (snap as { v?: unknown } | null)?.v, AGENT_SNAPSHOT_VERSION);
+    }
     const slot = newSlot(agentId, snap.role, snap.tenant);
     slot.firstSeen = snap.firstSeen;
     slot.clock = snap.clock < 0 && snap.firstSeen < 0 ? -Infinity : snap.clock;

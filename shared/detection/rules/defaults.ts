@@ -7,7 +7,8 @@ import type { RuleDef, Rules } from './schema.js';
 
 const DAY_MS = 86_400_000;
 
-const spike = (z: number, minRatio: number, minValue: number, alwaysAt: number | null, peerZ: number | null) => ({ z, minRatio, minValue, alwaysAt, peerZ });
+type Direction = 'up' | 'down' | 'both';
+const spike = (direction: Direction, z: number, minRatio: number, minValue: number, alwaysAt: number | null, peerZ: number | null) => ({ direction, z, minRatio, minValue, alwaysAt, peerZ });
 
 const RULES: RuleDef[] = [
   {
@@ -18,7 +19,7 @@ const RULES: RuleDef[] = [
     severity: 'HIGH',
     tags: ['owasp-llm:LLM06', 'owasp-llm:LLM10', 'atlas:AML.T0029', 'mitre:T1498'],
     exceptAgents: [],
-    thresholds: spike(6, 3, 20, null, 6),
+    thresholds: spike('both', 6, 3, 0, null, 6),
   },
   {
     id: 'rate-spike.action',
@@ -28,7 +29,7 @@ const RULES: RuleDef[] = [
     severity: 'HIGH',
     tags: ['owasp-llm:LLM06', 'atlas:AML.T0053', 'mitre:T1078'],
     exceptAgents: [],
-    thresholds: spike(7, 4, 15, null, null),
+    thresholds: spike('up', 7, 4, 0, null, null),
   },
   {
     id: 'volume-spike.bytes-out',
@@ -38,7 +39,7 @@ const RULES: RuleDef[] = [
     severity: 'HIGH',
     tags: ['owasp-llm:LLM02', 'atlas:AML.T0025', 'mitre:T1041', 'mitre:T1567'],
     exceptAgents: [],
-    thresholds: spike(6, 4, 1_000_000, null, 6),
+    thresholds: spike('up', 6, 8, 0, null, 6),
   },
   {
     id: 'volume-spike.records',
@@ -48,7 +49,7 @@ const RULES: RuleDef[] = [
     severity: 'HIGH',
     tags: ['owasp-llm:LLM02', 'atlas:AML.T0057', 'mitre:T1213', 'mitre:T1530'],
     exceptAgents: [],
-    thresholds: spike(6, 4, 500, null, 6),
+    thresholds: spike('up', 6, 8, 0, null, 6),
   },
   {
     id: 'volume-spike.tokens',
@@ -58,7 +59,7 @@ const RULES: RuleDef[] = [
     severity: 'MEDIUM',
     tags: ['owasp-llm:LLM10', 'atlas:AML.T0034', 'atlas:AML.T0029'],
     exceptAgents: [],
-    thresholds: spike(6, 4, 50_000, null, 6),
+    thresholds: spike('up', 6, 8, 0, null, 6),
   },
   {
     id: 'volume-spike.payment',
@@ -78,7 +79,7 @@ const RULES: RuleDef[] = [
     severity: 'HIGH',
     tags: ['mitre:T1110', 'mitre:T1078', 'atlas:AML.T0012'],
     exceptAgents: [],
-    thresholds: spike(5, 3, 6, 25, null),
+    thresholds: spike('up', 5, 3, 6, 25, null),
   },
   {
     id: 'error-burst.denied',
@@ -88,7 +89,7 @@ const RULES: RuleDef[] = [
     severity: 'HIGH',
     tags: ['owasp-llm:LLM06', 'mitre:T1078', 'mitre:T1069'],
     exceptAgents: [],
-    thresholds: spike(5, 3, 6, 30, null),
+    thresholds: spike('up', 5, 3, 6, 30, null),
   },
   {
     id: 'unusual-access.resource',

@@ -24,12 +24,14 @@ const unit = z.number().min(0).max(1);
 /** Thresholds for the bucketed spike rules (rate, volume, error bursts). */
 export const SpikeThresholds = z
   .object({
-    /** Alert when the bucket is this many spreads above the expected value... */
+    /** Which side alerts: up (a spike, judged while the bucket fills), down (a drop, judged when it closes) or both. */
+    direction: z.enum(['up', 'down', 'both']).default('up'),
+    /** Alert when the bucket is this many calibrated spreads past the expected value... */
     z: z.number().positive(),
     /** ...and at least this multiple of it... */
     minRatio: z.number().min(1),
-    /** ...and at least this absolute value (floor). */
-    minValue: z.number().min(0),
+    /** ...and (optional absolute floor, 0 = off) at least this value; a drop is only judged from an expectation of at least this. */
+    minValue: z.number().min(0).default(0),
     /** Alert at or above this value whatever the baseline says, warm-up included (null: never). */
     alwaysAt: z.number().positive().nullable(),
     /** z against the role's peer baseline while the agent warms up (null: no peer comparison). */

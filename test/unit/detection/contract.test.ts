@@ -78,3 +78,13 @@ describe.each([...DETECTOR_NAMES.map((n) => [n, [n]] as const), ['all detectors'
     }).not.toThrow();
   });
 });
+
+describe('snapshot format', () => {
+  it('an old-format (v1, positional tuple) agent snapshot is refused with a clear error and counted', () => {
+    const engine = createEngine(DEFAULT_RULES);
+    const old = { v: 1, agentId: 'a', role: 'r', tenant: 't', firstSeen: 0, clock: 0, bucket: 0, lastEventId: '', lastSeq: 0, ids: [], incidents: [], detectors: { 'rate-spike': { agent: [0, 0, [], 0, 0, [], [], -1, 0, 0, 0, 0, 0, 0, [], 0, 0, 0], actions: [] } } };
+    expect(() => engine.restoreAgent('a', old as unknown as AgentSnapshot)).toThrow(/snapshot version 1 is not supported/);
+    expect(engine.stats().refusedSnapshots).toBe(1);
+    expect(engine.agentIds()).toEqual([]);
+  });
+});

@@ -16,8 +16,9 @@ describe('volume-spike', () => {
 
   it('escalates the same alert while the exfiltration grows within the bucket, instead of waiting for the cooldown', () => {
     const base = stream({ to: T0 + 3 * DAY_MS, perBucket: 10 });
-    // 40 MB out in twenty 2 MB steps, 5 s apart: one bucket.
-    const exfil = Array.from({ length: 20 }, (_, i) => event({ timestamp: T0 + 2 * DAY_MS + 12 * HOUR_MS + i * 5000, action: 'net.egress', target: 'files.example', bytesOut: 2_000_000 }));
+    // About 3.7 MB out in sixty growing steps (2 kB, 4 kB, ... 120 kB), 4 s apart: one bucket. The first
+    // crossing is just past the statistical threshold (no absolute floor in the way): raised low, then escalated.
+    const exfil = Array.from({ length: 60 }, (_, i) => event({ timestamp: T0 + 2 * DAY_MS + 12 * HOUR_MS + i * 4000, action: 'net.egress', target: 'files.example', bytesOut: 2_000 * (i + 1) }));
     const { alerts } = run(renumber(merge(base, exfil)));
     const sent = emissions(alerts, 'volume-spike.bytes-out');
     expect(new Set(sent.map((a) => a.alertId)).size).toBe(1); // one incident

@@ -1,0 +1,83 @@
+/**
+ * The series state's snapshot: named fields, versioned. Typed arrays become
+ * plain arrays (the window oldest first; the seasonal profile only when the
+ * series has one). An unknown version fails loudly.
+ */
+import { windowFrom, windowValues } from './window.js';
+import type { SeriesParams, SeriesState } from './series.js';
+import type { Json } from '../types.js';
+
+export const SERIES_CODEC_VERSION = 2;
+
+export class SnapshotVersionError extends Error {
+  readonly reason = 'snapshot-version';
+  constructor(what: string, found: unknown, expected: number) {
+    super(`${what} snapshot version ${JSON.stringify(found)} is not supported (expected ${expected}); baselines start afresh after an upgrade from an older format`);
+    this.name = 'SnapshotVersionError';
+  }
+}
+
+export function snapshotSeries(st: SeriesState): Json {
+  return {
+    version: SERIES_CODEC_VERSION,
+    openBucket: st.openBucket,
+    openValue: st.openValue,
+    openLargest: st.openLargest,
+    upperThreshold: Number.isFinite(st.upperThreshold) ? st.upperThreshold : 'inf',
+    lowerThreshold: st.lowerThreshold,
+    expectedHigh: st.expectedHigh,
+    expectedLow: st.expectedLow,
+    spread: st.spread,
+    source: st.source,
+    firedBand: st.firedBand,
+    window: windowValues(st.window),
+    closedBuckets: st.closedBuckets,
+    activeBuckets: st.activeBuckets,
+    seasonal: st.seasonal ? { means: [...st.seasonal.means], variances: [...st.seasonal.variances], counts: [...st.seasonal.counts] } : null,
+    scale: st.scale,
+    residualSquare: st.residualSquare,
+    outsideRun: st.guard.outsideRun,
+    outsideSide: st.guard.outsideSide,
+    recentLargest: st.recentLargest,
+    sizeLogMean: st.sizeLogMean,
+    sizeLogVariance: st.sizeLogVariance,
+    sizeSamples: st.sizeSamples,
+  };
+}
+
+type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'guard' | 'upperThreshold'> & {
+  version: number;
+  upperThreshold: number | 'inf';
+  window: number[];
+  seasonal: { means: number[]; variances: number[]; counts: number[] } | null;
+  outsideRun: number;
+  outsideSide: number;
+};
+
+export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
+  const o = json as unknown as SeriesJson;
+  if (!o || typeof o !== 'object' || Array.isArray(o) || o.version !== SERIES_CODEC_VERSION) throw new SnapshotVersionError('series', Array.isArray(o) ? 'v1 (positional tuple)' : (o as { version?: unknown } | null)?.version, SERIES_CODEC_VERSION);
+  return {
+    openBucket: o.openBucket,
+    openValue: o.openValue,
+    openLargest: o.openLargest,
+    upperThreshold: o.upperThreshold === 'inf' ? Infinity : o.upperThreshold,
+    lowerThreshold: o.lowerThreshold,
+    expectedHigh: o.expectedHigh,
+    expectedLow: o.expectedLow,
+    spread: o.spread,
+    source: o.source,
+    firedBand: o.firedBand,
+    window: windowFrom(p.windowBuckets, o.window),
+    closedBuckets: o.closedBuckets,
+    activeBuckets: o.activeBuckets,
+    seasonal: o.seasonal ? { means: Float64Array.from(o.seasonal.means), variances: Float64Array.from(o.seasonal.variances), counts: Float64Array.from(o.seasonal.counts) } : null,
+    scale: o.scale,
+    residualSquare: o.residualSquare,
+    guard: { outsideRun: o.outsideRun, outsideSide: o.outsideSide },
+    recentLargest: o.recentLargest,
+    sizeLogMean: o.sizeLogMean,
+    sizeLogVariance: o.sizeLogVariance,
+    sizeSamples: o.sizeSamples,
+  };
+}
