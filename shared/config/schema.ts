@@ -80,6 +80,8 @@ export const configSchema = z
         alerts: topic('security.alerts', 6),
         quarantine: topic('agent.quarantine', 3, { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.ms': '600000' }),
         siem: topic('siem.alerts', 6),
+        /** Written by the OpenTelemetry Collector's kafka exporter (one ExportTraceServiceRequest per message), read by otel-ingest. */
+        otlpSpans: topic('otlp_spans', 6),
       })
       .strict()
       .default({}),
@@ -144,6 +146,58 @@ export const configSchema = z
      * need only the public keys; the responder needs the signing keys (or WARDEN_COMMAND_SIGNING_KEYS,
      * env only so the secret never sits in a config object). Nothing set: a dev keypair in stack.dir.
      */
+    /**
+     * otel-ingest (README "Watch agents that already emit OpenTelemetry"): an OTLP/HTTP receiver and a consumer
+     * of topics.otlpSpans, both mapped to AgentActionEvent and attested with the keyring entry attester:otel-ingest.
+     */
+    otelIngest: z
+      .object({
+        http: z
+          .object({
+            enabled: z.boolean().default(true),
+            host: z.string().min(1).default('127.0.0.1'),
+            port: port.default(4318),
+            /** Largest request body, compressed or not (413 above it). */
+            maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+            /** JSON or YAML list of senders [{name, token, agents: [agentId or pattern with *]}]; required when http is enabled. */
+            tokensFile: readableFile.optional(),
+            /** What a 503 asks the sender to wait (Retry-After), in seconds. */
+            retryAfterSeconds: z.number().int().min(1).max(3600).default(5),
+          })
+          .strict()
+          .default({}),
+        kafka: z
+          .object({
+            enabled: z.boolean().default(true),
+            encoding: z.enum(['otlp_proto', 'otlp_json']).default('otlp_proto'),
+            groupId: z.string().min(1).default('warden-otel-ingest'),
+            /** Agent ids or patterns (with *) the Collector may speak for: the topic's write ACL is its authentication. */
+            agents: z.array(z.string().min(1)).min(1).default(['*']),
+          })
+          .strict()
+          .default({}),
+        identity: z
+          .object({
+            /** Attributes (span first, then resource) whose first value is the agentId. */
+            agentIdAttributes: z.array(z.string().min(1)).min(1).default(['gen_ai.agent.id', 'service.name']),
+            roleAttributes: z.array(z.string().min(1)).default(['warden.agent.role', 'gen_ai.agent.name']),
+            defaultRole: z.string().min(1).default('otel'),
+            tenantAttributes: z.array(z.string().min(1)).default(['warden.tenant.id', 'service.namespace']),
+            defaultTenant: z.string().min(1).default('default'),
+          })
+          .strict()
+          .default({}),
+        /** Tool name -> action mapping (YAML); default: the built-in one, same as rules/tool-actions.yaml. */
+        toolActionsFile: readableFile.optional(),
+        /** Tool arguments and model input kept as event text are cut to this many characters. */
+        maxTextLength: z.number().int().min(0).max(16_384).default(1024),
+        /** Events waiting for Kafka at most; past it requests get 503 with Retry-After. */
+        queueCapacity: z.number().int().min(1).max(1_000_000).default(20_000),
+        /** How long a request waits for Kafka to acknowledge its events before it gets 503. */
+        ackTimeoutMs: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .default({}),
     commandSigning: z
       .object({
         /** JWK set file of public keys: {"keys": [{"kty":"OKP","crv":"Ed25519","x":..,"kid":..,"scope":"agent"|"fleet"}]}. */
@@ -152,6 +206,12 @@ export const configSchema = z
         publicKeys: z.string().min(1).optional(),
         /** JWK set file of the responder's private keys (each also with "d"); keep it mode 0600. */
         signingKeysFile: z.string().min(1).optional(),
+        /**
+         * With no key configured, use (and create once) the local dev keypair under stack.dir. Set false in
+         * production: a verifier that forgot its public keys then fails at start instead of silently trusting
+         * a key of its own and ignoring every real command.
+         */
+        devKeys: z.boolean().default(true),
       })
       .strict()
       .default({}),
@@ -212,6 +272,15 @@ export const ENV_OVERRIDES: Record<string, string> = {
   WARDEN_TOPIC_ALERTS: 'topics.alerts.name',
   WARDEN_TOPIC_QUARANTINE: 'topics.quarantine.name',
   WARDEN_TOPIC_SIEM: 'topics.siem.name',
+  WARDEN_TOPIC_OTLP_SPANS: 'topics.otlpSpans.name',
+  WARDEN_OTEL_HTTP_ENABLED: 'otelIngest.http.enabled',
+  WARDEN_OTEL_HOST: 'otelIngest.http.host',
+  WARDEN_OTEL_PORT: 'otelIngest.http.port',
+  WARDEN_OTEL_TOKENS_FILE: 'otelIngest.http.tokensFile',
+  WARDEN_OTEL_KAFKA_ENABLED: 'otelIngest.kafka.enabled',
+  WARDEN_OTEL_KAFKA_ENCODING: 'otelIngest.kafka.encoding',
+  WARDEN_OTEL_TOOL_ACTIONS_FILE: 'otelIngest.toolActionsFile',
+  WARDEN_OTEL_ACK_TIMEOUT_MS: 'otelIngest.ackTimeoutMs',
   WARDEN_LOG_LEVEL: 'logging.level',
   WARDEN_DETECTOR_CHECKPOINT_MS: 'detector.checkpointIntervalMs',
   WARDEN_DETECTOR_PARTITIONS_IN_FLIGHT: 'detector.partitionsInFlight',
@@ -219,6 +288,7 @@ export const ENV_OVERRIDES: Record<string, string> = {
   WARDEN_COMMAND_PUBLIC_KEYS_FILE: 'commandSigning.publicKeysFile',
   WARDEN_COMMAND_PUBLIC_KEYS: 'commandSigning.publicKeys',
   WARDEN_COMMAND_SIGNING_KEYS_FILE: 'commandSigning.signingKeysFile',
+  WARDEN_COMMAND_DEV_KEYS: 'commandSigning.devKeys',
   WARDEN_SPLUNK_HEC_URL: 'siem.splunkHec.url',
   WARDEN_SPLUNK_HEC_TOKEN: 'siem.splunkHec.token',
   WARDEN_SPLUNK_HEC_INDEX: 'siem.splunkHec.index',

@@ -56,6 +56,9 @@ const devSigners = new Map<string, CommandSigner>();
 
 /** The dev keypair: one per stack dir, shared by every process on the machine, announced once per process. */
 function devSigner(config: WardenConfig, logger: Logger): CommandSigner {
+  if (!config.commandSigning.devKeys) {
+    throw new ConfigError(['commandSigning: no command keys configured and devKeys is false: set commandSigning.publicKeysFile (WARDEN_COMMAND_PUBLIC_KEYS_FILE) for SDKs and gateways, and commandSigning.signingKeysFile (WARDEN_COMMAND_SIGNING_KEYS_FILE) for the responder']);
+  }
   const file = join(config.stack.dir, DEV_COMMAND_KEYS_FILE);
   const cached = devSigners.get(file);
   if (cached) return cached;

@@ -172,6 +172,16 @@ describe('where command keys come from', () => {
     expect(JSON.stringify(lines)).not.toContain(JSON.parse(readFileSync(file, 'utf8')).keys[0].d);
   });
 
+  it('with devKeys off (WARDEN_COMMAND_DEV_KEYS=false) and no key configured, both sides fail at start and nothing is generated', () => {
+    const d = dir();
+    const { logger } = capture();
+    const off = loadConfig({ env: { WARDEN_COMMAND_DEV_KEYS: 'false', WARDEN_STACK_DIR: d }, useStackFile: false });
+    expect(off.commandSigning.devKeys).toBe(false);
+    expect(() => loadCommandKeyset(off, logger, {})).toThrow(/devKeys is false/);
+    expect(() => loadCommandSigner(off, logger, {})).toThrow(ConfigError);
+    expect(existsSync(join(d, DEV_COMMAND_KEYS_FILE))).toBe(false);
+  });
+
   it('a second process finds the existing dev key instead of making another', async () => {
     const d = dir();
     const { logger } = capture();
