@@ -1,8 +1,9 @@
 /**
  * Writes QuarantineCommands to agent.quarantine (compacted, keyed by agentId)
  * and remembers active isolations in Redis, so TTL expiry survives a restart.
- * Used by the responder and by the `warden quarantine|release` commands: one
- * way to isolate an agent, always audited.
+ * Used only by the responder (the `warden quarantine|release|kill-switch`
+ * commands ask it through its API, so they meet its gate): one way to
+ * isolate an agent, always audited.
  *
  * Every command is signed here (Ed25519 over kid, record key and value; see
  * shared/signing/commandRecord.ts): SDKs apply nothing else. Fleet commands
