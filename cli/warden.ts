@@ -4,7 +4,9 @@ import { Command } from 'commander';
 import { fail, type GlobalOptions } from './commands/common.js';
 import { registerDemo } from './commands/demo.js';
 import { registerReplay } from './commands/replay.js';
+import { registerMcpGateway } from './commands/mcpGateway.js';
 import { registerRespond } from './commands/respond.js';
+import { registerRun } from './commands/run.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerStack } from './commands/stack.js';
 import { registerTail } from './commands/tail.js';
@@ -26,5 +28,7 @@ registerTail(program, globals);
 registerSimulate(program, globals);
 registerReplay(program, globals);
 registerRespond(program, globals);
+registerMcpGateway(program, globals);
+registerRun(program, globals);
 
 program.parseAsync(process.argv).catch((err: unknown) => fail(err, Boolean(globals().verbose)));

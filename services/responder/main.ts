@@ -1,30 +1,36 @@
 #!/usr/bin/env node
 /**
- * The responder process: `node dist/services/responder/main.js`.
+ * The responder process: `node dist/services/responder/main.js` or `warden run responder`.
  * Environment: WARDEN_* config, WARDEN_POLICY (response policy YAML; default
  * rules/response.yaml built in), WARDEN_API_TOKENS (JSON array of {name, role,
  * token}; without it the HTTP API is off), WARDEN_API_PORT (default 8088),
- * WARDEN_METRICS_PORT (default 9465).
+ * WARDEN_METRICS_PORT (default 9465), WARDEN_RESPONDER_GROUP (default warden-responder).
  */
 import { loadPolicy, TokenAuth } from '../../shared/response/index.js';
-import { runService } from '../common/run.js';
+import { isEntryPoint, runService, type ServiceDefinition } from '../common/run.js';
 import { startApi } from './api.js';
 import { ResponderService } from './service.js';
 
-await runService('responder', 9465, async ({ config, logger }) => {
-  const responder = new ResponderService({ config, logger, policy: loadPolicy(process.env.WARDEN_POLICY) });
-  await responder.start();
-  const api = process.env.WARDEN_API_TOKENS
-    ? await startApi({ port: Number(process.env.WARDEN_API_PORT ?? 8088), auth: TokenAuth.fromEnv(), responder, logger })
-    : null;
-  if (api) logger.info({ apiPort: api.port }, 'approval API listening');
-  else logger.warn('WARDEN_API_TOKENS not set: the approval API is off (approvals time out per policy)');
-  return {
-    get ready() { return responder.ready; },
-    registry: responder.registry,
-    stop: async () => {
-      await api?.close();
-      await responder.stop();
-    },
-  };
-});
+export const responder: ServiceDefinition = {
+  name: 'responder',
+  defaultPort: 9465,
+  start: async ({ config, logger }) => {
+    const service = new ResponderService({ config, logger, policy: loadPolicy(process.env.WARDEN_POLICY), groupId: process.env.WARDEN_RESPONDER_GROUP });
+    await service.start();
+    const api = process.env.WARDEN_API_TOKENS
+      ? await startApi({ port: Number(process.env.WARDEN_API_PORT ?? 8088), auth: TokenAuth.fromEnv(), responder: service, logger })
+      : null;
+    if (api) logger.info({ apiPort: api.port }, 'approval API listening');
+    else logger.warn('WARDEN_API_TOKENS not set: the approval API is off (approvals time out per policy)');
+    return {
+      get ready() { return service.ready; },
+      registry: service.registry,
+      stop: async () => {
+        await api?.close();
+        await service.stop();
+      },
+    };
+  },
+};
+
+if (isEntryPoint(import.meta.url)) await runService(responder);

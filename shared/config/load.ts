@@ -76,7 +76,7 @@ export function loadConfig(options: LoadConfigOptions = {}): WardenConfig {
 }
 
 /** Env names read elsewhere (not config keys), so they are not reported as unknown. */
-const KNOWN_OTHER_ENV = new Set(['WARDEN_CONFIG', 'WARDEN_KEYRING', 'WARDEN_KEYRING_FILE', 'WARDEN_COMMAND_SIGNING_KEYS', 'WARDEN_VERBOSE', 'WARDEN_TEST_STACK', 'WARDEN_API_TOKENS', 'WARDEN_METRICS_PORT', 'WARDEN_RULES', 'WARDEN_POLICY', 'WARDEN_KEEP_STACK', 'WARDEN_DETECTOR_GROUP', 'WARDEN_API_PORT', 'WARDEN_API_URL', 'WARDEN_API_TOKEN']);
+const KNOWN_OTHER_ENV = new Set(['WARDEN_CONFIG', 'WARDEN_KEYRING', 'WARDEN_KEYRING_FILE', 'WARDEN_COMMAND_SIGNING_KEYS', 'WARDEN_VERBOSE', 'WARDEN_TEST_STACK', 'WARDEN_API_TOKENS', 'WARDEN_METRICS_PORT', 'WARDEN_RULES', 'WARDEN_POLICY', 'WARDEN_KEEP_STACK', 'WARDEN_DETECTOR_GROUP', 'WARDEN_RESPONDER_GROUP', 'WARDEN_SIEM_FORWARDER_GROUP', 'WARDEN_API_PORT', 'WARDEN_API_URL', 'WARDEN_API_TOKEN']);
 
 function readYamlFile(file: string): Plain {
   if (!existsSync(file)) throw new ConfigError([`config file ${file} does not exist`]);
