@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { WardenConfig } from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
+import { registerSecrets, secretsOf } from '../logging/secrets.js';
 import { CommandKeyset, CommandSigner } from './commandKeys.js';
 
 export const DEV_COMMAND_KEYS_FILE = 'command-signing-keys.json';
@@ -95,7 +96,10 @@ function readJson(file: string, kind: 'public' | 'private'): unknown {
 
 function parseJson(text: string, source: string, kind: 'public' | 'private'): unknown {
   try {
-    return JSON.parse(text);
+    const parsed: unknown = JSON.parse(text);
+    // Private keys (the JWK `d`) must never be printed, whatever logs them later.
+    if (kind === 'private') registerSecrets(secretsOf(parsed));
+    return parsed;
   } catch (err) {
     // The parser's message may quote the text: fine for public keys, never for private ones.
     throw new ConfigError([`${source} is not valid JSON${kind === 'public' ? ` (${(err as Error).message.split('\n')[0]})` : ''}`]);
