@@ -198,6 +198,37 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** mcp-gateway (README "Watch and stop agents at their MCP tools"): a proxy in front of MCP servers that reports and refuses tool calls. */
+    mcpGateway: z
+      .object({
+        /** Names the server in every event's resource (`<serverName>/<tool>`). */
+        serverName: z.string().min(1).max(128).default('mcp'),
+        /** stdio mode: the agent the wrapped server is launched for (the agent that launched the gateway). */
+        agentId: z.string().min(1).optional(),
+        agentRole: z.string().min(1).default('mcp'),
+        tenantId: z.string().min(1).default('default'),
+        /** Refuse every call when agent.quarantine could not be read for this long. */
+        failClosedAfterMs: z.number().int().min(100).default(30_000),
+        /** Put the arguments, redacted and cut to maxArgumentChars, in the event's text (off: only a keyed digest). */
+        recordArguments: z.boolean().default(false),
+        maxArgumentChars: z.number().int().min(1).max(16_384).default(1024),
+        /** Tool name -> action mapping (same format as otel-ingest's; default: the built-in one). */
+        toolActionsFile: readableFile.optional(),
+        http: z
+          .object({
+            host: z.string().min(1).default('127.0.0.1'),
+            port: port.default(4340),
+            /** The MCP server (Streamable HTTP) the gateway stands in front of. */
+            upstreamUrl: z.string().url().optional(),
+            /** JSON or YAML list [{agentId, token, agentRole?, tenantId?}]: each agent's bearer token (MCP and the state API). */
+            tokensFile: readableFile.optional(),
+            maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
     commandSigning: z
       .object({
         /** JWK set file of public keys: {"keys": [{"kty":"OKP","crv":"Ed25519","x":..,"kid":..,"scope":"agent"|"fleet"}]}. */
@@ -281,6 +312,17 @@ export const ENV_OVERRIDES: Record<string, string> = {
   WARDEN_OTEL_KAFKA_ENCODING: 'otelIngest.kafka.encoding',
   WARDEN_OTEL_TOOL_ACTIONS_FILE: 'otelIngest.toolActionsFile',
   WARDEN_OTEL_ACK_TIMEOUT_MS: 'otelIngest.ackTimeoutMs',
+  WARDEN_MCP_SERVER_NAME: 'mcpGateway.serverName',
+  WARDEN_MCP_AGENT_ID: 'mcpGateway.agentId',
+  WARDEN_MCP_AGENT_ROLE: 'mcpGateway.agentRole',
+  WARDEN_MCP_TENANT_ID: 'mcpGateway.tenantId',
+  WARDEN_MCP_FAIL_CLOSED_AFTER_MS: 'mcpGateway.failClosedAfterMs',
+  WARDEN_MCP_RECORD_ARGUMENTS: 'mcpGateway.recordArguments',
+  WARDEN_MCP_TOOL_ACTIONS_FILE: 'mcpGateway.toolActionsFile',
+  WARDEN_MCP_HOST: 'mcpGateway.http.host',
+  WARDEN_MCP_PORT: 'mcpGateway.http.port',
+  WARDEN_MCP_UPSTREAM_URL: 'mcpGateway.http.upstreamUrl',
+  WARDEN_MCP_TOKENS_FILE: 'mcpGateway.http.tokensFile',
   WARDEN_LOG_LEVEL: 'logging.level',
   WARDEN_DETECTOR_CHECKPOINT_MS: 'detector.checkpointIntervalMs',
   WARDEN_DETECTOR_PARTITIONS_IN_FLIGHT: 'detector.partitionsInFlight',

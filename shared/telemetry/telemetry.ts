@@ -17,7 +17,7 @@ import { createLogger, type Logger } from '../logging/index.js';
 import { counter, type Registry } from '../metrics/index.js';
 import { createRegistry, subjectFor, type SchemaRegistry } from '../registry/index.js';
 import { avroSchemas, type AgentActionEvent } from '../schemas/generated.js';
-import { COMMAND_REJECTIONS, signHeaders, type Keyring } from '../signing/index.js';
+import { ATTESTER_PREFIX, COMMAND_REJECTIONS, PROVENANCE_ATTRIBUTE, signAttestedHeaders, signHeaders, type Keyring } from '../signing/index.js';
 import { buildEvent, type ActionInput } from './action.js';
 import { BoundedBuffer, type OverflowPolicy } from './buffer.js';
 import { KillSwitch, type IgnoredCommands, type KillSwitchOptions, type StateListener } from './killSwitch.js';
@@ -47,6 +47,11 @@ export interface TelemetryOptions {
   maxTextLength?: number;
   /** false to run without following agent.quarantine (emit only). */
   killSwitch?: false | KillSwitchOptions;
+  /**
+   * A Warden component speaking for the agent (mcp-gateway, otel-ingest): events are signed with the keyring
+   * entry `attester:<name>` and carry `warden.provenance = <name>` inside the signed bytes; the agent's own key is not needed.
+   */
+  attester?: string;
 }
 
 export interface TelemetryStats {
@@ -98,8 +103,9 @@ class Telemetry implements AgentTelemetry {
   #closed = false;
 
   constructor(options: TelemetryOptions) {
-    if (!options.keyring.activeKid(options.agentId)) {
-      throw new WardenError('config.invalid', `the keyring has no signing key for agent ${options.agentId}`);
+    const signer = options.attester ? `${ATTESTER_PREFIX}${options.attester}` : options.agentId;
+    if (!options.keyring.activeKid(signer)) {
+      throw new WardenError('config.invalid', `the keyring has no signing key for ${options.attester ? 'attester' : 'agent'} ${signer}`);
     }
     this.#o = { lingerMs: 10, maxBatchSize: 500, maxTextLength: 1024, ...options };
     this.#config = options.config ?? loadConfig();
@@ -140,8 +146,11 @@ class Telemetry implements AgentTelemetry {
       action,
       { maxTextLength: this.#o.maxTextLength, eventId: uuidv7(), seq: this.#seq.next(), nowMs: now },
     );
+    const attester = this.#o.attester;
+    if (attester) event.attributes[PROVENANCE_ATTRIBUTE] = attester;
     const value = await this.#registry.encode(this.#schemaId, event);
-    await this.#buffer.push({ value, headers: signHeaders(this.#o.keyring, this.#o.agentId, value), eventId: event.eventId });
+    const headers = attester ? signAttestedHeaders(this.#o.keyring, attester, value) : signHeaders(this.#o.keyring, this.#o.agentId, value);
+    await this.#buffer.push({ value, headers, eventId: event.eventId });
     this.#emitted += 1;
     this.#metrics.emitted.inc();
     this.#schedule();

@@ -1,0 +1,107 @@
+/**
+ * The agents one gateway speaks for. Each has its own SDK telemetry object, in attester mode: it
+ * publishes that agent's events signed with the gateway's key (keyring entry attester:mcp-gateway), and
+ * its kill switch follows agent.quarantine for that agent and the fleet key, applying signed commands only.
+ * The gateway reuses the SDK whole (emitter, batching, verification, fail-closed) instead of a second copy.
+ */
+import type { WardenConfig } from '../../shared/config/index.js';
+import { WardenError } from '../../shared/errors/index.js';
+import { agentIdProblem, labelProblem } from '../../shared/identity/index.js';
+import type { KafkaClient } from '../../shared/kafka/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import { counter, type Registry } from '../../shared/metrics/index.js';
+import type { SchemaRegistry } from '../../shared/registry/index.js';
+import { ATTESTER_PREFIX, hmacSha256, type Keyring } from '../../shared/signing/index.js';
+import { createAgentTelemetry, type AgentTelemetry, type Decision } from '../../shared/telemetry/index.js';
+import { callEvent, type CallReport, type ReportOptions } from './calls.js';
+import type { CallGuard } from './proxy.js';
+
+export const ATTESTER = 'mcp-gateway';
+
+export interface AgentSpec { agentId: string; agentRole: string; tenantId: string }
+
+export interface HubDeps {
+  config: WardenConfig;
+  keyring: Keyring;
+  logger: Logger;
+  metrics: Registry;
+  kafka?: KafkaClient;
+  registry?: SchemaRegistry;
+}
+
+export class AgentHub {
+  readonly #agents = new Map<string, AgentTelemetry>();
+  readonly #report: ReportOptions;
+  readonly #metrics;
+
+  constructor(private readonly deps: HubDeps) {
+    const g = deps.config.mcpGateway;
+    const kid = deps.keyring.activeKid(`${ATTESTER_PREFIX}${ATTESTER}`);
+    const secret = kid ? deps.keyring.secret(`${ATTESTER_PREFIX}${ATTESTER}`, kid) : undefined;
+    if (!secret) throw new WardenError('config.invalid', `the keyring has no key for ${ATTESTER_PREFIX}${ATTESTER}: the gateway signs every event it reports with it`);
+    // A key of its own for argument digests, derived so the signing key itself never hashes user data.
+    this.#report = { digestKey: hmacSha256(secret, Buffer.from('warden.mcp-gateway.arguments-digest')), recordArguments: g.recordArguments, maxArgumentChars: g.maxArgumentChars };
+    this.#metrics = {
+      calls: counter('warden_mcp_calls_total', 'Guarded MCP requests, by outcome', ['agent_id', 'outcome'], deps.metrics),
+      reportFailures: counter('warden_mcp_report_failures_total', 'Calls whose event could not be built or queued (logged)', ['agent_id'], deps.metrics),
+    };
+  }
+
+  /** Starts every agent first, so no call arrives before its isolation state is known. */
+  async start(specs: AgentSpec[]): Promise<void> {
+    for (const s of specs) {
+      const problem = agentIdProblem(s.agentId) ?? labelProblem('agentRole', s.agentRole) ?? labelProblem('tenantId', s.tenantId);
+      if (problem) throw new WardenError('config.invalid', `mcpGateway agent: ${problem}`);
+    }
+    await Promise.all(specs.map(async (s) => {
+      if (this.#agents.has(s.agentId)) return;
+      const t = await createAgentTelemetry({
+        agentId: s.agentId, agentRole: s.agentRole, tenantId: s.tenantId, attester: ATTESTER,
+        keyring: this.deps.keyring, config: this.deps.config, kafka: this.deps.kafka, registry: this.deps.registry,
+        logger: this.deps.logger, metrics: this.deps.metrics,
+        killSwitch: { failClosedAfterMs: this.deps.config.mcpGateway.failClosedAfterMs },
+      });
+      this.#agents.set(s.agentId, t);
+    }));
+  }
+
+  has(agentId: string): boolean {
+    return this.#agents.has(agentId);
+  }
+
+  telemetry(agentId: string): AgentTelemetry {
+    const t = this.#agents.get(agentId);
+    if (!t) throw new WardenError('config.invalid', `agent ${agentId} is not served by this gateway`);
+    return t;
+  }
+
+  /** The enforcement and reporting side of one connection, for one authenticated agent. */
+  guardFor(agentId: string): CallGuard {
+    const t = this.telemetry(agentId);
+    return {
+      check: (capability: string): Decision => t.check(capability),
+      report: (r: CallReport) => {
+        this.#metrics.calls.inc({ agent_id: agentId, outcome: r.outcome });
+        // Reported after the answer went back to the agent: the call does not wait for Kafka.
+        let input;
+        try {
+          input = callEvent(r, this.#report);
+        } catch (err) {
+          this.#reportFailed(agentId, r, err);
+          return;
+        }
+        t.emit(input).catch((err: unknown) => this.#reportFailed(agentId, r, err));
+      },
+    };
+  }
+
+  #reportFailed(agentId: string, r: CallReport, err: unknown): void {
+    this.#metrics.reportFailures.inc({ agent_id: agentId });
+    this.deps.logger.error({ agentId, method: r.call.method, name: r.call.name, outcome: r.outcome, err: (err as Error).message }, 'MCP call could not be reported');
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#agents.values()].map((t) => t.close()));
+    this.#agents.clear();
+  }
+}

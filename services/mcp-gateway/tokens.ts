@@ -1,0 +1,73 @@
+/**
+ * Per-agent bearer tokens for the HTTP side (MCP and the state API): a JSON or YAML list
+ * [{agentId, token, agentRole?, tenantId?}]. A presented token is compared with every configured one in
+ * constant time (SHA-256 of both, then timingSafeEqual), so neither its value nor which entry it is near
+ * leaks through timing. Tokens are registered with the logger as secrets.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../../shared/errors/index.js';
+import { agentIdProblem } from '../../shared/identity/index.js';
+import { registerSecrets } from '../../shared/logging/secrets.js';
+import type { AgentSpec } from './agents.js';
+
+const MIN_TOKEN_CHARS = 24;
+
+const tokensSchema = z.array(
+  z.object({
+    agentId: z.string().min(1),
+    token: z.string().min(MIN_TOKEN_CHARS, `must be at least ${MIN_TOKEN_CHARS} characters`),
+    agentRole: z.string().min(1).default('mcp'),
+    tenantId: z.string().min(1).default('default'),
+  }).strict(),
+).min(1);
+
+interface Entry { digest: Buffer; spec: AgentSpec }
+
+export class AgentTokens {
+  readonly #entries: Entry[];
+
+  constructor(list: unknown, source: string) {
+    const parsed = tokensSchema.safeParse(list);
+    // Issues name the path, never the value: a bad entry may hold a real token.
+    if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${source}: ${i.path.join('.')}: ${i.message}`));
+    const issues = parsed.data.map((e, i) => (agentIdProblem(e.agentId) ? `${source}: ${i}.agentId: ${agentIdProblem(e.agentId)}` : null)).filter((x): x is string => x !== null);
+    if (issues.length > 0) throw new ConfigError(issues);
+    registerSecrets(parsed.data.map((e) => e.token));
+    this.#entries = parsed.data.map((e) => ({ digest: sha256(e.token), spec: { agentId: e.agentId, agentRole: e.agentRole, tenantId: e.tenantId } }));
+  }
+
+  static fromFile(file: string): AgentTokens {
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFileSync(file, 'utf8'));
+    } catch {
+      throw new ConfigError([`${file}: not valid JSON or YAML`]);
+    }
+    return new AgentTokens(doc, file);
+  }
+
+  agents(): AgentSpec[] {
+    return [...new Map(this.#entries.map((e) => [e.spec.agentId, e.spec])).values()];
+  }
+
+  /** The agent whose token this is, or null. Every entry is compared, match or not. */
+  agentFor(token: string | undefined): AgentSpec | null {
+    if (!token) return null;
+    const given = sha256(token);
+    let found: AgentSpec | null = null;
+    for (const e of this.#entries) if (timingSafeEqual(given, e.digest) && found === null) found = e.spec;
+    return found;
+  }
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1];
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
