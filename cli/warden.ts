@@ -5,7 +5,6 @@ import { fail, type GlobalOptions } from './commands/common.js';
 import { registerDemo } from './commands/demo.js';
 import { registerReplay } from './commands/replay.js';
 import { registerMcpGateway } from './commands/mcpGateway.js';
-import { registerMcpGateway } from './commands/mcpGateway.js';
 import { registerRespond } from './commands/respond.js';
 import { registerRun } from './commands/run.js';
 import { registerSimulate } from './commands/simulate.js';
@@ -29,7 +28,6 @@ registerTail(program, globals);
 registerSimulate(program, globals);
 registerReplay(program, globals);
 registerRespond(program, globals);
-registerMcpGateway(program, globals);
 registerMcpGateway(program, globals);
 registerRun(program, globals);
 
