@@ -16,7 +16,7 @@
  *    the first call of a later bucket (a bucket is only known to be low once
  *    it is over).
  */
-import { advance, arm, createSeries, seriesScore, type Direction, type SeriesParams, type SeriesState } from './baseline/series.js';
+import { advance, arm, createSeries, crossed, seriesScore, type Direction, type SeriesParams, type SeriesState } from './baseline/series.js';
 import { snapshotSeries } from './baseline/seriesCodec.js';
 import { scoreAgainst } from './baseline/robust.js';
 import type { Json } from './types.js';
@@ -93,6 +93,8 @@ export function createSeriesScorer(opts: SeriesScorerOptions = {}): SeriesScorer
     if (st.source === 0) return 0;
     const up = seriesScore(st, p);
     const low = st.lowerThreshold >= 0 ? scoreAgainst(-st.openValue, -st.expectedLow, -st.lowerThreshold) : 0;
+    // An alerting point is marked, so its calibration and its size teach nothing (the guard still clamps it).
+    crossed(st, p);
     return Math.min(1, Math.max(0, up, low));
   }
 
@@ -113,6 +115,7 @@ export function createSeriesScorer(opts: SeriesScorerOptions = {}): SeriesScorer
       }
       if (st.upperThreshold === -1) arm(st, p, null);
       st.openValue += value;
+      crossed(st, p);
       return Math.min(1, Math.max(0, seriesScore(st, p), dropScore));
     },
     get observations() {

@@ -32,10 +32,16 @@ interface Tally {
   normalPoints: number;
 }
 
-function tally(series: LabelledSeries, scores: number[], warmup: number, t: Tally): void {
+const newTally = (): Tally => ({ windows: 0, hit: 0, ttd: [], falsePositives: 0, normalPoints: 0 });
+
+function tally(series: LabelledSeries, scores: number[], warmup: number, t: Tally, byAnomaly: Map<string, Tally>): void {
   const inWindow = new Array<boolean>(scores.length).fill(false);
   for (const w of series.windows) {
+    const name = `${w.kind} ${w.direction}`;
+    const a = byAnomaly.get(name) ?? newTally();
+    byAnomaly.set(name, a);
     t.windows++;
+    a.windows++;
     let hitAt = -1;
     for (let i = w.start; i < Math.min(scores.length, w.end + 2); i++) {
       inWindow[i] = true;
@@ -44,6 +50,8 @@ function tally(series: LabelledSeries, scores: number[], warmup: number, t: Tall
     if (hitAt >= 0) {
       t.hit++;
       t.ttd.push(hitAt - w.start);
+      a.hit++;
+      a.ttd.push(hitAt - w.start);
     }
   }
   // A false positive: an alerting point outside every window (and its grace), after warm-up; runs count once.
@@ -63,6 +71,22 @@ function tally(series: LabelledSeries, scores: number[], warmup: number, t: Tall
 function viaScorer(s: LabelledSeries): number[] {
   const scorer = createSeriesScorer({ counts: s.counts });
   return s.values.map((v, i) => scorer.score(T0 + i * BUCKET_MS, v));
+}
+
+/** Reference: a plain rolling Gaussian (mean and sd of the last 24 points, |z| >= 4 scores 0.5 or more), the kind of 30-line baseline the issue compared with. */
+function viaRollingGaussian(s: LabelledSeries): number[] {
+  const w: number[] = [];
+  return s.values.map((v) => {
+    let score = 0;
+    if (w.length >= 12) {
+      const mu = w.reduce((a, b) => a + b, 0) / w.length;
+      const sd = Math.sqrt(w.reduce((a, b) => a + (b - mu) * (b - mu), 0) / w.length) || 1e-9;
+      score = Math.min(1, Math.abs(v - mu) / sd / 8);
+    }
+    w.push(v);
+    if (w.length > 24) w.shift();
+    return score;
+  });
 }
 
 /** Event interface: one event per bucket with the value as `records`; a point "alerts" when any alert is raised or updated in its bucket. */
@@ -85,20 +109,26 @@ const rng = new Rng(seed);
 const all = buildUnivariate(rng, count);
 const report = (name: string, list: LabelledSeries[], score: (s: LabelledSeries) => number[], warmupFor: (s: LabelledSeries) => number) => {
   const byKind = new Map<string, Tally>();
+  const byAnomaly = new Map<string, Tally>();
   for (const s of list) {
-    const t = byKind.get(s.kind) ?? { windows: 0, hit: 0, ttd: [], falsePositives: 0, normalPoints: 0 };
-    tally(s, score(s), warmupFor(s), t);
+    const t = byKind.get(s.kind) ?? newTally();
+    tally(s, score(s), warmupFor(s), t, byAnomaly);
     byKind.set(s.kind, t);
   }
+  const anomalyRows = [...byAnomaly].sort().map(([kind, t]) => {
+    const sorted = [...t.ttd].sort((a, b) => a - b);
+    return `| ${kind} | ${t.windows} | ${t.hit} | ${(t.hit / Math.max(1, t.windows)).toFixed(2)} | ${sorted.length ? sorted[sorted.length >> 1] : '-'} |`;
+  });
   const rows = [...byKind].map(([kind, t]) => {
     const sorted = [...t.ttd].sort((a, b) => a - b);
     const med = sorted.length ? sorted[sorted.length >> 1] : '-';
     return `| ${kind} | ${t.windows} | ${t.hit} | ${t.windows ? (t.hit / t.windows).toFixed(2) : '-'} | ${med} | ${t.falsePositives} | ${((t.falsePositives / Math.max(1, t.normalPoints)) * 1000).toFixed(2)} |`;
   });
-  process.stdout.write(`\n### ${name}\n\n| series kind | anomaly windows | hit | share hit | median time to detect (points) | false positives | per 1000 normal points |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n${rows.join('\n')}\n`);
+  process.stdout.write(`\n### ${name}\n\n| series kind | anomaly windows | hit | share hit | median time to detect (points) | false positives | per 1000 normal points |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n${rows.join('\n')}\n\n| anomaly | windows | hit | share hit | median time to detect |\n| --- | ---: | ---: | ---: | ---: |\n${anomalyRows.join('\n')}\n`);
 };
 process.stdout.write(`Univariate evaluation: seed ${seed}, ${all.length} series, ${all.reduce((n, s) => n + s.values.length, 0)} points, default threshold 0.5\n`);
 report('createSeriesScorer().score(t, v) (defaults: two-sided)', all, viaScorer, () => 12);
+report('reference: rolling Gaussian, 24 points, |z| >= 4', all, viaRollingGaussian, () => 12);
 // The engine's volume rule looks up only, and its agent learns for a day (288 buckets) first: only upward windows after that count.
 const upOnly = (s: LabelledSeries): LabelledSeries => ({ ...s, windows: s.windows.filter((w) => w.direction === 'up' && w.start >= 300) });
 report('event interface (engine, volume-spike.records: up only, after the 1-day learning period)', all.map(upOnly), viaEngine, () => 300);

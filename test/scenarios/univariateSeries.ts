@@ -72,8 +72,9 @@ export function buildUnivariate(rng: Rng, count: number): LabelledSeries[] {
           windows.push({ start: i, end: i + 12, direction: 'down', kind: 'level shift' });
         }
         if (ev.type === 'variance') {
+          // A variance rise is labelled; its return to normal later is not (nothing to alert on).
           sd = sd === 1 ? 6 : 1;
-          windows.push({ start: i, end: i + 24, direction: 'up', kind: 'variance change' });
+          if (sd > 1) windows.push({ start: i, end: i + 24, direction: 'up', kind: 'variance rise' });
         }
       }
       let v = noise(base(i) * shift, sd);

@@ -15,11 +15,12 @@
  *   what it learned), so no baseline locks at zero: a window full of zeros
  *   still has the scale of the series' past. Absolute floors (`minValue`)
  *   are optional and 0 by default.
- * - Calibration: the spread is multiplied by the RMS of the series' own
- *   recent standardised residuals (beyond the envelope, clipped, never from
- *   an alerting bucket), at least 1: a series that the model under-fits
- *   (bursty, heavy-tailed) gets a wider band, so the same z means about the
- *   same surprise on a quiet and on a busy series, and one threshold serves.
+ * - Calibration (tail.ts): each side alerts at max(rule z, the z that the
+ *   series' own residuals reach by chance once in 100,000 buckets, from a
+ *   streaming peaks-over-threshold fit, never learned from an alerting
+ *   bucket): a series that the model under-fits (bursty, heavy-tailed) gets
+ *   a wider band, so the same score means about the same surprise on a quiet
+ *   and on a busy series, and one threshold serves.
  * - Direction per rule: `up` fires while a bucket fills (threshold computed
  *   once, at its first touch: early firing); `down` is judged when a bucket
  *   closes (a drop is only known when the bucket is over), `both` does both.
@@ -28,6 +29,7 @@
 import { MAD_TO_STD, roundSig, scoreAgainst } from './robust.js';
 import { learnPeer, type PeerSeries } from './peers.js';
 import { createGuard, guardedValue, type LearningGuard } from './guard.js';
+import { createTail, learnTail, tailThreshold, type TailModel } from './tail.js';
 import { createSeasonal, envelopeHigh, envelopeLow, envelopeSd, learnSeasonal, type SeasonalProfile } from './seasonal.js';
 import { createWindow, pushWindow, windowMad, windowMean, windowMedian, windowSpread, windowStd, type RollingWindow } from './window.js';
 import { seasonSlot } from '../time.js';
@@ -80,9 +82,8 @@ export const SRC_NONE = 0;
 export const SRC_AGENT = 1;
 export const SRC_PEER = 2;
 
-/** EWMA weight of the calibration (per closed bucket) and the clip of one squared residual. */
-const CALIBRATION_ALPHA = 0.02;
-const CALIBRATION_CLIP2 = 36;
+/** Per-bucket probability at which the series' own tail sets the threshold (when it is above the rule's z). */
+const CHANCE_PER_BUCKET = 1e-5;
 /** EWMA weight of the single-event size model, and its tail quantile (p99.99 of a lognormal: z = 3.72). */
 const SIZE_ALPHA = 0.01;
 const SIZE_TAIL_Z = 3.72;
@@ -92,12 +93,17 @@ export interface SeriesState {
   openBucket: number;
   openValue: number;
   openLargest: number;
-  /** Open bucket's verdict: upper threshold (-1 not computed, 0 disarmed), lower threshold (-1 none), expectations, calibrated spread, source, highest band fired. */
+  /**
+   * Open bucket's verdict: upper threshold (-1 not computed, 0 disarmed), lower threshold (-1 none),
+   * expectations, model spread, the z each side alerts at after calibration, source, highest band fired.
+   */
   upperThreshold: number;
   lowerThreshold: number;
   expectedHigh: number;
   expectedLow: number;
   spread: number;
+  upperZ: number;
+  lowerZ: number;
   source: number;
   firedBand: number;
   window: RollingWindow;
@@ -107,8 +113,9 @@ export interface SeriesState {
   seasonal: SeasonalProfile | null;
   /** Slow EWMA of learned values: the series' own scale. */
   scale: number;
-  /** EWMA of squared standardised residuals (calibration); starts at 1. */
-  residualSquare: number;
+  /** The series' own tails of standardised residuals above and below its expectations (calibration, tail.ts). */
+  upperTail: TailModel;
+  lowerTail: TailModel;
   guard: LearningGuard;
   /** Volumes: the decayed recent largest single value and the log-size model of one event. */
   recentLargest: number;
@@ -136,6 +143,8 @@ export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
     expectedHigh: 0,
     expectedLow: 0,
     spread: 0,
+    upperZ: 0,
+    lowerZ: 0,
     source: SRC_NONE,
     firedBand: 0,
     window: createWindow(p.windowBuckets),
@@ -143,7 +152,8 @@ export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
     activeBuckets: 0,
     seasonal: p.seasonal ? createSeasonal() : null,
     scale: 0,
-    residualSquare: 1,
+    upperTail: createTail(),
+    lowerTail: createTail(),
     guard: createGuard(),
     recentLargest: 0,
     sizeLogMean: 0,
@@ -166,22 +176,18 @@ function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, 
   if (peer && st.closedBuckets > p.warmupBuckets) learnPeer(peer, slot, v, p.peerAlpha);
 }
 
-/** Standardised residual of a closed value beyond its band's expectations (0 inside them). */
-function residual(st: SeriesState, value: number, rawSpread: number): number {
-  if (!(rawSpread > 0)) return 0;
-  if (value > st.expectedHigh) return (value - st.expectedHigh) / rawSpread;
-  if (value < st.expectedLow) return (st.expectedLow - value) / rawSpread;
-  return 0;
+/** The z each side alerts at: the rule's, or higher when the series' own tail says it reaches that by chance. */
+function upperZFor(st: SeriesState, p: SeriesParams): number {
+  return Math.max(p.z, tailThreshold(st.upperTail, CHANCE_PER_BUCKET));
 }
-
-function calibration(st: SeriesState): number {
-  return st.residualSquare > 1 ? Math.sqrt(st.residualSquare) : 1;
+function lowerZFor(st: SeriesState, p: SeriesParams): number {
+  return Math.max(p.z, tailThreshold(st.lowerTail, CHANCE_PER_BUCKET));
 }
 
 /** Lower threshold for an expectation and spread (-1: no drop can be judged). */
-function lowerFor(p: SeriesParams, expectedLow: number, spread: number): number {
+function lowerFor(p: SeriesParams, expectedLow: number, spread: number, z: number): number {
   if (p.direction === 'up' || expectedLow <= 0 || expectedLow < p.minValue) return -1;
-  const t = Math.min(expectedLow - p.z * spread, expectedLow / p.minRatio);
+  const t = Math.min(expectedLow - z * spread, expectedLow / p.minRatio);
   return t > 0 ? t : -1;
 }
 
@@ -196,15 +202,19 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
     let v = st.openValue;
     const armed = st.source === SRC_AGENT && st.upperThreshold > 0;
     if (armed) {
-      const rawSpread = st.spread / calibration(st);
+      const spread = st.spread;
       const lowFired = st.lowerThreshold >= 0 && v <= st.lowerThreshold;
       if (lowFired) drop = dropVerdict(st.openBucket, v, st.expectedLow, st.lowerThreshold);
-      if (st.firedBand === 0 && !lowFired) {
-        const r = residual(st, v, rawSpread);
-        const r2 = r * r < CALIBRATION_CLIP2 ? r * r : CALIBRATION_CLIP2;
-        st.residualSquare = roundSig(st.residualSquare + CALIBRATION_ALPHA * (r2 - st.residualSquare));
+      if (spread > 0) {
+        // Capped, like the values: a bucket past its threshold teaches the tail no more than the threshold,
+        // so one anomaly barely moves it, while a lasting rise in variance widens it within ~20 exceedances.
+        learnTail(st.upperTail, Math.min((v - st.expectedHigh) / spread, st.upperZ));
+        learnTail(st.lowerTail, Math.min((st.expectedLow - v) / spread, st.lowerZ));
       }
-      v = guardedValue(st.guard, v, st.expectedLow - p.capZ * rawSpread, st.expectedHigh + p.capZ * rawSpread, p.warmupBuckets);
+      // The acceptance band widens with the calibration: capZ of the rule's z, in calibrated spreads.
+      const high = st.expectedHigh + (p.capZ * st.upperZ * spread) / p.z;
+      const low = st.expectedLow - (p.capZ * st.lowerZ * spread) / p.z;
+      v = guardedValue(st.guard, v, low, high, p.warmupBuckets);
     } else if (st.source === SRC_PEER && st.upperThreshold > 0) {
       v = Math.min(v, st.expectedHigh + p.capZ * st.spread);
     }
@@ -228,6 +238,8 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
   st.expectedHigh = 0;
   st.expectedLow = 0;
   st.spread = 0;
+  st.upperZ = 0;
+  st.lowerZ = 0;
   st.source = SRC_NONE;
   st.firedBand = 0;
   return drop;
@@ -241,7 +253,7 @@ function dropVerdict(bucket: number, observed: number, expected: number, thresho
 function judgeClosedZero(st: SeriesState, p: SeriesParams, bucket: number): DropVerdict | null {
   const b = baselineAt(st, p, bucket);
   if (b === null) return null;
-  const t = lowerFor(p, b.expectedLow, b.spread);
+  const t = lowerFor(p, b.expectedLow, b.spread, lowerZFor(st, p));
   return t >= 0 ? dropVerdict(bucket, 0, b.expectedLow, t) : null;
 }
 
@@ -270,7 +282,7 @@ function baselineAt(st: SeriesState, p: SeriesParams, bucket: number): Baseline 
     seasonalSd = envelopeSd(st.seasonal, p.seasonalMinSamples, slot);
   }
   const scale = Math.max(high, st.scale);
-  const spread = Math.max(windowSpread(st.window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * scale, p.absSpreadFloor) * calibration(st);
+  const spread = Math.max(windowSpread(st.window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * scale, p.absSpreadFloor);
   return { expectedHigh: high, expectedLow: low, spread };
 }
 
@@ -291,8 +303,10 @@ export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, o
     st.expectedHigh = own.expectedHigh;
     st.expectedLow = own.expectedLow;
     st.spread = own.spread;
-    st.upperThreshold = p.direction === 'down' ? Infinity : Math.max(own.expectedHigh + p.z * own.spread, p.minRatio * own.expectedHigh, p.minValue, eventFloor(st, p, own.expectedHigh));
-    st.lowerThreshold = lowerFor(p, own.expectedLow, own.spread);
+    st.upperZ = upperZFor(st, p);
+    st.lowerZ = lowerZFor(st, p);
+    st.upperThreshold = p.direction === 'down' ? Infinity : Math.max(own.expectedHigh + st.upperZ * own.spread, p.minRatio * own.expectedHigh, p.minValue, eventFloor(st, p, own.expectedHigh));
+    st.lowerThreshold = lowerFor(p, own.expectedLow, own.spread, st.lowerZ);
     st.source = SRC_AGENT;
     return;
   }
@@ -303,6 +317,8 @@ export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, o
     st.expectedHigh = expected;
     st.expectedLow = expected;
     st.spread = spread;
+    st.upperZ = p.peerZ;
+    st.lowerZ = p.peerZ;
     st.upperThreshold = Math.max(expected + p.peerZ * spread, p.minRatio * expected, p.minValue, eventFloor(st, p, expected));
     st.source = SRC_PEER;
     return;

@@ -28,6 +28,8 @@ export function snapshotSeries(st: SeriesState): Json {
     expectedHigh: st.expectedHigh,
     expectedLow: st.expectedLow,
     spread: st.spread,
+    upperZ: st.upperZ,
+    lowerZ: st.lowerZ,
     source: st.source,
     firedBand: st.firedBand,
     window: windowValues(st.window),
@@ -35,7 +37,8 @@ export function snapshotSeries(st: SeriesState): Json {
     activeBuckets: st.activeBuckets,
     seasonal: st.seasonal ? { means: [...st.seasonal.means], variances: [...st.seasonal.variances], counts: [...st.seasonal.counts] } : null,
     scale: st.scale,
-    residualSquare: st.residualSquare,
+    upperTail: { ...st.upperTail },
+    lowerTail: { ...st.lowerTail },
     outsideRun: st.guard.outsideRun,
     outsideSide: st.guard.outsideSide,
     recentLargest: st.recentLargest,
@@ -45,7 +48,9 @@ export function snapshotSeries(st: SeriesState): Json {
   };
 }
 
-type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'guard' | 'upperThreshold'> & {
+type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'guard' | 'upperThreshold' | 'upperTail' | 'lowerTail'> & {
+  upperTail: { quantile: number; meanExcess: number };
+  lowerTail: { quantile: number; meanExcess: number };
   version: number;
   upperThreshold: number | 'inf';
   window: number[];
@@ -66,6 +71,8 @@ export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
     expectedHigh: o.expectedHigh,
     expectedLow: o.expectedLow,
     spread: o.spread,
+    upperZ: o.upperZ,
+    lowerZ: o.lowerZ,
     source: o.source,
     firedBand: o.firedBand,
     window: windowFrom(p.windowBuckets, o.window),
@@ -73,7 +80,8 @@ export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
     activeBuckets: o.activeBuckets,
     seasonal: o.seasonal ? { means: Float64Array.from(o.seasonal.means), variances: Float64Array.from(o.seasonal.variances), counts: Float64Array.from(o.seasonal.counts) } : null,
     scale: o.scale,
-    residualSquare: o.residualSquare,
+    upperTail: { ...o.upperTail },
+    lowerTail: { ...o.lowerTail },
     guard: { outsideRun: o.outsideRun, outsideSide: o.outsideSide },
     recentLargest: o.recentLargest,
     sizeLogMean: o.sizeLogMean,
