@@ -48,14 +48,20 @@ export function loadConfig(options: LoadConfigOptions = {}): WardenConfig {
   for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    merged = setPath(merged, path, parseEnvValue(path, raw));
+    const value = parseEnvValue(path, raw);
+    if (NUMERIC_PATH.test(path) && typeof value !== 'number') {
+      issues.push(`${name}: expected a number for ${path}, got ${JSON.stringify(raw)}`);
+      continue;
+    }
+    merged = setPath(merged, path, value);
     // The variable replaces the whole value, so it is also where any part of it came from.
     for (const k of [...origin.keys()]) if (k.startsWith(`${path}.`)) origin.delete(k);
     origin.set(path, name);
   }
   for (const name of Object.keys(env)) {
     if (name.startsWith('WARDEN_') && !(name in ENV_OVERRIDES) && !KNOWN_OTHER_ENV.has(name)) {
-      issues.push(`${name}: unknown environment variable (known: see README "Configuration")`);
+      const near = closestName(name, [...Object.keys(ENV_OVERRIDES), ...KNOWN_OTHER_ENV]);
+      issues.push(`${name}: unknown environment variable${near ? `; did you mean ${near}?` : ' (known: see README "Configuration")'}`);
     }
   }
   if (options.overrides) merged = deepMerge(merged, options.overrides);
@@ -66,7 +72,10 @@ export function loadConfig(options: LoadConfigOptions = {}): WardenConfig {
       const key = issue.path.join('.');
       // The most specific source: the key itself, else its longest marked parent (a variable that set the whole list).
       const from = origin.get(key) ?? [...origin.entries()].filter(([k]) => key.startsWith(`${k}.`)).sort(([a], [b]) => b.length - a.length)[0]?.[1];
-      issues.push(`${key || '(root)'}: ${issue.message}${from ? ` (from ${from})` : ''}`);
+      // A number from a variable is shown with its value (numbers are never secrets); a float where an integer belongs says so.
+      const message = issue.code === 'invalid_type' && issue.expected === 'integer' ? 'must be a whole number' : issue.message;
+      const shown = from && from in ENV_OVERRIDES && NUMERIC_PATH.test(key) ? `${from}=${env[from]}` : from;
+      issues.push(`${key || '(root)'}: ${message}${shown ? ` (from ${shown})` : ''}`);
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);
@@ -104,11 +113,15 @@ function readStackEndpoints(file: string): Plain {
   }
 }
 
+/** Config paths whose variables hold numbers (ports, durations, counts). */
+const NUMERIC_PATH = /(Port|\.port|Ms|InFlight|Attempts)$/;
+
 function parseEnvValue(path: string, raw: string): unknown {
   if (path === 'kafka.brokers' || path.endsWith('Versions')) return raw.split(',').map((s) => s.trim()).filter(Boolean);
   if (raw === 'true') return true;
   if (raw === 'false') return false;
-  if (/(Port|\.port|Ms|InFlight)$/.test(path) && /^\d+$/.test(raw)) return Number(raw);
+  // Any decimal number, so the schema can say what is wrong with it (negative, a fraction) instead of "received string".
+  if (NUMERIC_PATH.test(path) && /^[+-]?\d+(\.\d+)?$/.test(raw.trim())) return Number(raw);
   return raw;
 }
 
@@ -138,4 +151,25 @@ function markOrigin(origin: Map<string, string>, obj: Plain, source: string, pre
     origin.set(key, source);
     if (isPlain(v)) markOrigin(origin, v, source, key);
   }
+}
+
+/** The known name nearest to a mistyped one (Levenshtein distance at most 3), or undefined. */
+function closestName(name: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const k of known) {
+    const d = editDistance(name, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }

@@ -58,6 +58,26 @@ describe('configuration', () => {
     expect(text).toMatch(/borkers/);
   });
 
+  it('says what is wrong with a number from the environment, and shows the value (issue 15 item 5)', () => {
+    const negative = errorOf(() => loadConfig({ ...noStack, env: { WARDEN_DETECTOR_CHECKPOINT_MS: '-5' } })).issues.join('\n');
+    expect(negative).toMatch(/detector\.checkpointIntervalMs: .*(greater than or equal to 0|at least 0).*WARDEN_DETECTOR_CHECKPOINT_MS=-5/);
+    const fraction = errorOf(() => loadConfig({ ...noStack, env: { WARDEN_DETECTOR_CHECKPOINT_MS: '1.5' } })).issues.join('\n');
+    expect(fraction).toMatch(/detector\.checkpointIntervalMs: must be a whole number.*WARDEN_DETECTOR_CHECKPOINT_MS=1\.5/);
+    const word = errorOf(() => loadConfig({ ...noStack, env: { WARDEN_STACK_KAFKA_PORT: 'ninety' } })).issues.join('\n');
+    expect(word).toMatch(/WARDEN_STACK_KAFKA_PORT: expected a number for stack\.kafkaPort, got "ninety"/);
+    for (const text of [negative, fraction, word]) expect(text).not.toMatch(/Expected number, received string/);
+    // Every numeric variable is parsed as one (maxBatchAttempts was left a string).
+    expect(loadConfig({ ...noStack, env: { WARDEN_DETECTOR_MAX_BATCH_ATTEMPTS: '4' } }).detector.maxBatchAttempts).toBe(4);
+  });
+
+  it('suggests the closest known variable for a mistyped WARDEN_ name', () => {
+    const e = errorOf(() => loadConfig({ ...noStack, env: { WARDEN_KAFKA_BROKER: 'k:9092', WARDEN_REDIS_UTL: 'redis://x:1', WARDEN_ZZZ_NOTHING_LIKE_IT: '1' } }));
+    const text = e.issues.join('\n');
+    expect(text).toMatch(/WARDEN_KAFKA_BROKER: unknown environment variable; did you mean WARDEN_KAFKA_BROKERS\?/);
+    expect(text).toMatch(/WARDEN_REDIS_UTL: unknown environment variable; did you mean WARDEN_REDIS_URL\?/);
+    expect(text).toMatch(/WARDEN_ZZZ_NOTHING_LIKE_IT: unknown environment variable \(known: see README/);
+  });
+
   it('rejects a missing file and invalid YAML with the file name', () => {
     expect(errorOf(() => loadConfig({ ...noStack, env: {}, file: '/nonexistent/warden.yaml' })).message).toMatch(/does not exist/);
     expect(errorOf(() => loadConfig({ ...noStack, env: {}, file: file('kafka: [unclosed') })).message).toMatch(/not valid YAML/);
