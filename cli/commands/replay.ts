@@ -4,8 +4,10 @@
  * (field names as in schemas/AgentActionEvent.avsc; optional fields may be
  * left out; an extra field "verification" = valid | missing | invalid |
  * unknown-key says what the signature check found, default valid). Prints
- * alerts as JSON lines on stdout; a bad line is reported on stderr with its
- * number and skipped (or stops the run with --strict).
+ * alerts as JSON lines on stdout; a bad line is skipped and counted (the
+ * first ones are reported on stderr with their number), or stops the run
+ * with --strict (exit code 2). A line over the detector intake's record
+ * limit is refused before it is parsed, as the intake refuses such a record.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -15,7 +17,12 @@ import { createEngine, loadRules } from '../../shared/detection/index.js';
 import { InvalidEventError } from '../../shared/errors/index.js';
 import { avroSchemas, type AgentActionEvent, type Alert } from '../../shared/schemas/generated.js';
 import type { Verification } from '../../shared/signing/index.js';
-import type { GlobalOptions } from './common.js';
+import { DEFAULT_LIMITS } from '../../services/detector/intake.js';
+import { configFrom, type GlobalOptions } from './common.js';
+import { BadLineReport, ProgressLine } from './replayReport.js';
+
+/** The intake refuses records over this many bytes; a JSON line of the same event is larger still, so this is generous. */
+export const MAX_LINE_BYTES = DEFAULT_LIMITS.maxMessageBytes;
 
 const eventType = avro.Type.forSchema(avroSchemas.AgentActionEvent as unknown as avro.Schema);
 const VERIFICATIONS = new Set(['valid', 'missing', 'invalid', 'unknown-key']);
@@ -26,6 +33,8 @@ const OPTIONAL_DEFAULTS: Partial<AgentActionEvent> = {
 
 /** Parses one JSON line into an event and its verification, or throws InvalidEventError naming the field. */
 export function parseEventLine(line: string): { event: AgentActionEvent; verification: Verification } {
+  const bytes = Buffer.byteLength(line);
+  if (bytes > MAX_LINE_BYTES) throw new InvalidEventError('event.oversized', `line is ${bytes} bytes > ${MAX_LINE_BYTES} (the detector intake's limit)`);
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -51,6 +60,7 @@ export async function replay(
   rulesFile: string | undefined,
   onAlert: (a: Alert) => void,
   onBadLine: (lineNo: number, err: Error) => boolean,
+  onProgress: (s: ReplaySummary) => void = () => undefined,
 ): Promise<ReplaySummary> {
   const engine = createEngine(loadRules(rulesFile));
   const summary: ReplaySummary = { lines: 0, events: 0, badLines: 0, alerts: 0 };
@@ -67,6 +77,7 @@ export async function replay(
       continue;
     }
     summary.events += 1;
+    onProgress(summary);
     lastTs = Math.max(lastTs, parsed.event.timestamp);
     for (const a of engine.process({ ...parsed.event, verification: parsed.verification })) {
       summary.alerts += 1;
@@ -81,29 +92,41 @@ export async function replay(
   return summary;
 }
 
-export function registerReplay(program: Command, _globals: () => GlobalOptions): void {
+export function registerReplay(program: Command, globals: () => GlobalOptions): void {
   program
     .command('replay')
     .description('run the detection engine over a JSONL file of events (no Kafka, no Redis) and print alerts as JSON lines')
     .argument('<events.jsonl>', 'one AgentActionEvent per line (JSON form; "-" for stdin)')
     .option('--rules <file>', 'detection rules YAML (default: built-in, same as rules/detection.yaml)')
-    .option('--strict', 'stop at the first bad line (exit code 2)')
+    .option('--strict', 'stop at the first bad line (exit code 2); without it bad lines are skipped, counted, and the exit code is 0')
     .action(async (file: string, opts: { rules?: string; strict?: boolean }) => {
+      // Nothing here needs Kafka or Redis, but a broken configuration is reported here as everywhere else.
+      configFrom(globals());
       const input = file === '-' ? process.stdin : createReadStream(file);
       input.on('error', (err: Error) => {
         process.stderr.write(`warden: cannot read ${file}: ${err.message}\n`);
         process.exit(1);
+      });
+      const write = (text: string) => process.stderr.write(text);
+      const progress = new ProgressLine({ tty: Boolean(process.stderr.isTTY), write });
+      const bad = new BadLineReport(file, (text) => {
+        progress.clear();
+        write(text);
       });
       const summary = await replay(
         createInterface({ input, crlfDelay: Infinity }),
         opts.rules,
         (a) => process.stdout.write(`${JSON.stringify(a)}\n`),
         (n, err) => {
-          process.stderr.write(`${file}:${n}: ${err.message}\n`);
+          bad.add(n, err);
           return !opts.strict;
         },
+        (s) => progress.update(s.events, s.alerts),
       );
-      process.stderr.write(`replay: ${summary.events} events, ${summary.alerts} alerts, ${summary.badLines} bad lines skipped\n`);
-      if (summary.badLines > 0) process.exitCode = 2;
+      progress.clear();
+      const reasons = bad.finish();
+      const stopped = opts.strict && summary.badLines > 0;
+      write(`replay: ${summary.events} events, ${summary.alerts} alerts, ${summary.badLines} bad lines ${stopped ? '(stopped at the first, --strict)' : 'skipped'}${reasons}\n`);
+      if (stopped) process.exitCode = 2;
     });
 }
