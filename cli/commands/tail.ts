@@ -6,10 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { createKafka, type KafkaMessage } from '../../shared/kafka/index.js';
+import { isRetriable } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { createRegistry } from '../../shared/registry/index.js';
 import type { Alert, QuarantineCommand } from '../../shared/schemas/generated.js';
-import { configFrom, type GlobalOptions } from './common.js';
+import { configFrom, progress, type GlobalOptions } from './common.js';
 
 const TOPICS = { alerts: 'alerts', commands: 'quarantine', dlq: 'dlq', siem: 'siem' } as const;
 type What = keyof typeof TOPICS;
@@ -47,7 +48,8 @@ export function registerTail(program: Command, globals: () => GlobalOptions): vo
       const config = configFrom(globals());
       const topic = config.topics[TOPICS[what as What]].name;
       const registry = createRegistry(config);
-      const consumer = createKafka(config, createLogger('tail', { level: 'error' })).consumer({ groupId: `warden-tail-${randomUUID()}` });
+      // kafkajs's own log lines are no help to someone tailing; a failure is reported once, below, in words.
+      const consumer = createKafka(config, createLogger('tail', { level: 'silent' })).consumer({ groupId: `warden-tail-${randomUUID()}` });
       const colour = Boolean(process.stdout.isTTY) && !opts.json;
       let seen = 0;
       let finish: () => void = () => undefined;
@@ -63,8 +65,12 @@ export function registerTail(program: Command, globals: () => GlobalOptions): vo
         if (opts.json) return JSON.stringify(v);
         return what === 'alerts' ? formatAlert(v as Alert, colour) : formatCommand(v as QuarantineCommand);
       };
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: Boolean(opts.fromBeginning) });
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: Boolean(opts.fromBeginning) });
+      } catch (err) {
+        throw unreachable(err, config.kafka.brokers);
+      }
       await consumer.run({
         autoCommit: false,
         eachMessage: async ({ message }) => {
@@ -76,7 +82,15 @@ export function registerTail(program: Command, globals: () => GlobalOptions): vo
       });
       process.once('SIGINT', finish);
       process.once('SIGTERM', finish);
+      progress(`tail: waiting for records on ${topic} (${opts.fromBeginning ? 'from the oldest' : 'new ones only; --from-beginning for older ones'}; Ctrl-C to stop)`);
       await finished;
       await consumer.disconnect();
     });
+}
+
+/** Kafka not answering becomes one sentence with the next step; anything else is passed on as it is. */
+function unreachable(err: unknown, brokers: string[]): Error {
+  if (!isRetriable(err)) return err as Error;
+  const cause = (err as Error).message.replace(/^Connection error: /, '');
+  return new Error(`cannot reach Kafka at ${brokers.join(',')} (${cause}). Is the stack running? Start it with \`warden stack up\`, or point --config / WARDEN_KAFKA_BROKERS at your cluster`);
 }
