@@ -50,8 +50,9 @@ export class McpProxy {
     this.serverSide.onmessage = (m) => this.#fromServer(m as Msg);
     this.agentSide.onclose = () => void this.close();
     this.serverSide.onclose = () => void this.close();
-    this.agentSide.onerror = (e) => this.o.logger.warn({ err: e.message }, 'agent-side MCP transport error');
-    this.serverSide.onerror = (e) => this.o.logger.warn({ err: e.message }, 'server-side MCP transport error');
+    // Closing aborts the transports' streams, which they report as errors: only errors before that are news.
+    this.agentSide.onerror = (e) => this.#closed || this.o.logger.warn({ err: e.message }, 'agent-side MCP transport error');
+    this.serverSide.onerror = (e) => this.#closed || this.o.logger.warn({ err: e.message }, 'server-side MCP transport error');
     await this.serverSide.start();
     await this.agentSide.start();
   }

@@ -33,10 +33,17 @@ export class AgentTokens {
     const parsed = tokensSchema.safeParse(list);
     // Issues name the path, never the value: a bad entry may hold a real token.
     if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${source}: ${i.path.join('.')}: ${i.message}`));
-    const issues = parsed.data.map((e, i) => (agentIdProblem(e.agentId) ? `${source}: ${i}.agentId: ${agentIdProblem(e.agentId)}` : null)).filter((x): x is string => x !== null);
-    if (issues.length > 0) throw new ConfigError(issues);
     registerSecrets(parsed.data.map((e) => e.token));
-    this.#entries = parsed.data.map((e) => ({ digest: sha256(e.token), spec: { agentId: e.agentId, agentRole: e.agentRole, tenantId: e.tenantId } }));
+    const issues = parsed.data.map((e, i) => (agentIdProblem(e.agentId) ? `${source}: ${i}.agentId: ${agentIdProblem(e.agentId)}` : null)).filter((x): x is string => x !== null);
+    const seen = new Set<string>();
+    this.#entries = parsed.data.map((e, i) => {
+      const digest = sha256(e.token);
+      // One token, two agents: whoever holds it could be either, so it names neither.
+      if (seen.has(digest.toString('hex'))) issues.push(`${source}: ${i}.token: the same token is given to two entries`);
+      seen.add(digest.toString('hex'));
+      return { digest, spec: { agentId: e.agentId, agentRole: e.agentRole, tenantId: e.tenantId } };
+    });
+    if (issues.length > 0) throw new ConfigError(issues);
   }
 
   static fromFile(file: string): AgentTokens {

@@ -4,10 +4,11 @@
  * 401, another agent's session is not reachable); the state API and its SSE stream follow signed commands;
  * a QUARANTINE refuses calls before the server sees them; a feed that cannot be read fails closed.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,6 +169,26 @@ describe('mcp-gateway over Streamable HTTP (real SDK client and server, real sta
     await eventually(() => seen.at(-1)?.mode === 'ACTIVE', 15_000, 'ACTIVE again on the SSE stream');
     expect(text(await client.callTool({ name: 'get_weather', arguments: { city: 'Nice' } }))).toBe('sunny in Nice');
     ac.abort();
+  });
+
+  it('the README\'s standard-library Python client reads the state and follows a THROTTLE on the stream', async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const code = /```python\n(# warden_state\.py[\s\S]*?)```/.exec(readme)?.[1];
+    expect(code, 'the warden_state.py block in README.md').toBeDefined();
+    const py = spawn('python3', ['-c', code!], { env: { ...process.env, WARDEN_GATEWAY: new URL('/', gateway.http!.url).href.slice(0, -1), WARDEN_AGENT_ID: B, WARDEN_AGENT_TOKEN: TOKEN_B } });
+    const lines: string[] = [];
+    let stderr = '';
+    py.stdout.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
+    py.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await eventually(() => lines.length >= 2, 10_000, `the client's first lines (stderr: ${stderr})`);
+      expect(lines[0]).toMatch(/"mode": "ACTIVE".* True$/);
+      expect(lines[1]).toBe('ACTIVE ');
+      await publishCommands(config, [command(B, { type: 'THROTTLE', revokedCapabilities: ['email.*'], reason: 'py test' })]);
+      await eventually(() => lines.includes('THROTTLED py test'), 15_000, 'THROTTLED from the Python client');
+    } finally {
+      py.kill();
+    }
   });
 
   it('fails closed when agent.quarantine cannot be read for failClosedAfterMs', async () => {

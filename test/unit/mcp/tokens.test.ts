@@ -38,5 +38,8 @@ describe('agent tokens', () => {
     expect(bad([{ agentId: '*', token: T1 }])).toMatch(/reserved/);
     expect(bad([{ agentId: 'attester:mcp-gateway', token: T1 }])).toMatch(/reserved/);
     expect(bad([])).toMatch(/tokens\.json/);
+    const dup = bad([{ agentId: 'a-1', token: T1 }, { agentId: 'b-1', token: T1 }]);
+    expect(dup).toMatch(/1\.token: the same token is given to two entries/);
+    expect(dup).not.toContain(T1);
   });
 });
