@@ -10,6 +10,7 @@ import type { WardenConfig } from '../../shared/config/index.js';
 import { createKafka, provisionTopics } from '../../shared/kafka/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { keyringFor } from './keys.js';
+import { unplacedIncidents } from './placement.js';
 import { pace, type PaceProgress } from './pace.js';
 import { FleetPublisher } from './publisher.js';
 
@@ -43,6 +44,11 @@ export async function simulate(config: WardenConfig, o: SimulateOptions, progres
   const scenario = buildScenario(o);
   const summary = `${scenario.agents.length} agents in ${new Set(scenario.agents.map((a) => a.role)).size} roles, ${scenario.events.length.toLocaleString('en-US')} events over ${o.days} simulated days, ${scenario.incidents.length} incidents (seed ${o.seed})`;
   if (o.labelsFile) writeFileSync(o.labelsFile, `${JSON.stringify(scenario.incidents, null, 2)}\n`);
+  for (const u of unplacedIncidents(scenario)) progress(`not placed: ${u.type}: ${u.placed} of ${u.requested} placed; ${u.why}`);
+
+  // Also with --out: a detector started for this fleet (warden run detector) loads these keys.
+  const { keyring, added, created } = keyringFor(o.keyringFile, scenario.agents.map((a) => a.agentId));
+  progress(`keys: ${created ? 'created' : 'using'} ${o.keyringFile}${added ? ` (${added} agents added)` : ''}; the detector must load the same file (WARDEN_KEYRING_FILE=${o.keyringFile})`);
 
   if (o.outFile) {
     writeFileSync(o.outFile, toJsonl(scenario.events));
@@ -50,8 +56,6 @@ export async function simulate(config: WardenConfig, o: SimulateOptions, progres
     return { events: scenario.events.length, agents: scenario.agents.length, incidents: scenario.incidents, published: 0, target: o.outFile };
   }
 
-  const { keyring, added, created } = keyringFor(o.keyringFile, scenario.agents.map((a) => a.agentId));
-  progress(`keys: ${created ? 'created' : 'using'} ${o.keyringFile}${added ? ` (${added} agents added)` : ''}; the detector must load the same file (WARDEN_KEYRING_FILE=${o.keyringFile})`);
   const logger = createLogger('simulate', { level: 'error' });
   const kafka = createKafka(config, logger);
   await provisionTopics(kafka, config);

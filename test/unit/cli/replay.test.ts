@@ -33,7 +33,8 @@ function fileOf(name: string, lines: string[]): string {
   return p;
 }
 
-describe('warden replay', () => {
+// Each test starts the real CLI (about 2 s under tsx).
+describe('warden replay', { timeout: 60_000 }, () => {
   it('parses the good line used below (the fixture itself is valid)', async () => {
     const r = await warden(['replay', fileOf('one.jsonl', [good(1)])]);
     expect(r.stderr).toMatch(/replay: 1 events, \d+ alerts, 0 bad lines/);
