@@ -24,7 +24,8 @@ const fleetNew = CommandSigner.generate('fleet-2026-12', 'fleet');
 const agentKey = CommandSigner.generate('agent-2026-12', 'agent');
 const rogue = CommandSigner.generate('fleet-2026-12-rogue', 'fleet'); // a key the SDKs were never given
 const trusted = CommandKeyset.fromJwks({ keys: [fleetOld, fleetNew, agentKey].flatMap((s) => s.keyset().toJwks().keys) }, 'test keyset');
-const config = { ...isolatedConfig('signed-cmds'), commandSigning: { publicKeys: JSON.stringify(trusted.toJwks()) } };
+const base = isolatedConfig('signed-cmds');
+const config = { ...base, commandSigning: { ...base.commandSigning, publicKeys: JSON.stringify(trusted.toJwks()) } };
 const keyring = new Keyring({ [AGENT]: { k1: 'billing-01-secret-0123456789' } });
 
 const logLines: { msg?: string; reason?: string }[] = [];
