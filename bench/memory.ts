@@ -4,7 +4,7 @@
  * Heap: process heap after a full GC, with the engine holding the fleet,
  * minus the heap before it existed, divided by the agents. Redis: the agents'
  * snapshots written the way the detector writes them (StateStore.commit:
- * JSON, one key per agent, with a TTL) under a key prefix of this run,
+ * the base64 binary snapshot as a JSON string, one key per agent, with a TTL) under a key prefix of this run,
  * measured with MEMORY USAGE per key and the INFO used_memory delta, then
  * deleted.
  *
@@ -124,7 +124,8 @@ async function measure(n: number, buckets: number, tag: string, sample: number):
   for (let i = 0; i < sampleIds.length; i += 500) {
     const states = new Map<string, string>();
     for (const a of sampleIds.slice(i, i + 500)) {
-      const json = JSON.stringify(engine.snapshotAgent(a));
+      // Exactly what the detector writes: its adapter's export (a base64 binary snapshot), serialised as JSON.
+      const json = JSON.stringify(Buffer.from(engine.snapshotAgentBytes(a)!).toString('base64'));
       jsonBytes += Buffer.byteLength(json);
       states.set(a, json);
     }
@@ -168,9 +169,9 @@ const nodeFlags = process.execArgv.filter((f) => f === '--expose-gc' || f.starts
 const cmd = `node ${nodeFlags} --import tsx bench/memory.ts --agents ${SIZES.join(',')} --buckets ${BUCKETS} --per-bucket ${PER_BUCKET} --redis-sample ${SAMPLE} --reference-agents ${REF_AGENTS} --reference-buckets ${REF_BUCKETS}`;
 const table = `## Memory per tracked agent (bench/memory.ts)
 
-\`${cmd}\` — the pure engine (default rules, every detector) fed steady traffic: each agent ${PER_BUCKET} events per five-minute bucket (6 actions, 17 resources in rotation, 3 roles) for ${BUCKETS} buckets, so every rolling window (24 buckets), warm-up (12) and slow-ramp level window (36) is full. Heap: \`heapUsed\` after forced GCs with the engine holding the fleet, minus before, per agent (includes the engine's share of role-level peer state). Redis: the agents' snapshots written with \`StateStore.commit\` as the detector does (JSON string per agent, with the 30-day TTL) into this run's own key prefix, measured with \`MEMORY USAGE key SAMPLES 0\` and the \`INFO memory\` used_memory delta (the delta also counts anything else writing to the same Redis meanwhile), then deleted.${rows.some((r) => r.redisSampled < r.agents) ? ' Where fewer agents were written than tracked, the Redis figures are per written agent, from an evenly spread sample.' : ''}
+\`${cmd}\` — the pure engine (default rules, every detector) fed steady traffic: each agent ${PER_BUCKET} events per five-minute bucket (6 actions, 17 resources in rotation, 3 roles) for ${BUCKETS} buckets, so every rolling window (24 buckets), warm-up (12) and slow-ramp level window (36) is full. Heap: \`heapUsed\` after forced GCs with the engine holding the fleet, minus before, per agent (includes the engine's share of role-level peer state). Redis: the agents' snapshots written with \`StateStore.commit\` as the detector does (the base64 binary snapshot, engine/snapshotBytes.ts, as a JSON string per agent, with the 30-day TTL) into this run's own key prefix, measured with \`MEMORY USAGE key SAMPLES 0\` and the \`INFO memory\` used_memory delta (the delta also counts anything else writing to the same Redis meanwhile), then deleted.${rows.some((r) => r.redisSampled < r.agents) ? ' Where fewer agents were written than tracked, the Redis figures are per written agent, from an evenly spread sample.' : ''}
 
-| agents | history per agent | events fed | heap per agent | snapshot JSON per agent | Redis MEMORY USAGE per agent | Redis INFO delta per agent | whole fleet: heap / Redis |
+| agents | history per agent | events fed | heap per agent | snapshot as stored per agent | Redis MEMORY USAGE per agent | Redis INFO delta per agent | whole fleet: heap / Redis |
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.map(line).join('\n')}${ref ? `\n${line(ref)}` : ''}
 

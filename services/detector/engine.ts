@@ -1,5 +1,5 @@
 /** Adapts the pure engine (shared/detection) to what the detector service needs (EnginePort). */
-import { createEngine, loadRules, type AgentSnapshot, type Engine, type Json, type Rules } from '../../shared/detection/index.js';
+import { createEngine, loadRules, SnapshotBytesError, SnapshotVersionError, type AgentSnapshot, type Engine, type Json, type Rules } from '../../shared/detection/index.js';
 import type { EnginePort } from './enginePort.js';
 
 export function createDetectionEngine(rules: Rules | string | undefined = undefined): EnginePort & { engine: Engine } {
@@ -10,8 +10,22 @@ export function createDetectionEngine(rules: Rules | string | undefined = undefi
     process: (event, verification) => engine.process(Object.assign(event, { verification })),
     observeUnverified: (event, verification, source) => engine.observeUnverified(Object.assign(event, { verification }), source),
     flushUnverified: (atMs) => engine.flushUnverified(atMs),
-    exportAgent: (agentId) => engine.snapshotAgent(agentId) ?? undefined,
-    importAgent: (agentId, state) => engine.restoreAgent(agentId, state as AgentSnapshot),
+    // The compact binary snapshot, base64 so that it stays a JSON-safe value (the service serialises states as JSON).
+    exportAgent: (agentId) => {
+      const bytes = engine.snapshotAgentBytes(agentId);
+      return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') : undefined;
+    },
+    importAgent: (agentId, state) => {
+      try {
+        if (typeof state === 'string') engine.restoreAgentBytes(agentId, Buffer.from(state, 'base64'));
+        else engine.restoreAgent(agentId, state as AgentSnapshot);
+      } catch (err) {
+        // An old-format or corrupt stored state is refused (counted in engine.stats().refusedSnapshots, the error names
+        // the version): the agent's baselines start afresh instead of failing every batch that touches it.
+        if (err instanceof SnapshotVersionError || err instanceof SnapshotBytesError) return;
+        throw err;
+      }
+    },
     evictAgent: (agentId) => void engine.dropAgent(agentId),
     agentIds: () => engine.agentIds(),
     exportShared: () => engine.snapshotPeers(),

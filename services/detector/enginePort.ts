@@ -12,7 +12,7 @@ export interface EnginePort {
   observeUnverified(event: AgentActionEvent, verification: Exclude<Verification, 'valid'>, source: { atMs: number; partition: number; offset: string }): Alert[];
   /** Closes the unverified-event window once `atMs` is past it (final counts). */
   flushUnverified(atMs: number): Alert[];
-  /** Compact JSON-safe state of one agent, or undefined when the engine holds none. */
+  /** Compact JSON-safe state of one agent (a base64 binary snapshot), or undefined when the engine holds none. */
   exportAgent(agentId: string): unknown;
   importAgent(agentId: string, state: unknown): void;
   /** Forget an agent (its partition moved away, or the cache is being reloaded). */

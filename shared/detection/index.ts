@@ -4,6 +4,7 @@
  * See README.md in this folder.
  */
 export { SnapshotVersionError } from './baseline/seriesCodec.js';
+export { encodeSnapshot, decodeSnapshot, SnapshotBytesError, SNAPSHOT_BYTES_VERSION } from './engine/snapshotBytes.js';
 export { createEngine, AGENT_SNAPSHOT_VERSION, type Engine, type EngineOptions, type EngineStats, type AgentSnapshot } from './engine/engine.js';
 export { alertIdFor, severityFor, buildAlert, MAX_RELATED_EVENTS } from './engine/alerts.js';
 export { recordFinding, expireIncidents, type Incident, type IncidentBook } from './engine/incidents.js';

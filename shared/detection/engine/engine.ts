@@ -29,6 +29,7 @@ import type { DetectionContext, DetectionEvent, Detector, Finding, Json } from '
 import { MAX_RELATED_EVENTS } from './alerts.js';
 import { expireIncidents, recordFinding, type Incident, type IncidentBook } from './incidents.js';
 import { SnapshotVersionError } from '../baseline/seriesCodec.js';
+import { SnapshotBytesError, decodeSnapshot, encodeSnapshot } from './snapshotBytes.js';
 import { createUnverifiedAggregator, type UnverifiedSource, type UnverifiedStats } from '../unverified.js';
 
 export interface EngineOptions {
@@ -82,8 +83,12 @@ export interface Engine {
   flush(upToTs: number): Alert[];
   /** The agent's state as plain JSON (null if unknown). */
   snapshotAgent(agentId: string): AgentSnapshot | null;
-  /** Replace the agent's state with a snapshot (from this or another process). */
+  /** Replace the agent's state with a snapshot (from this or another process). Throws SnapshotVersionError (counted) for an old or unknown format. */
   restoreAgent(agentId: string, state: AgentSnapshot): void;
+  /** The agent's snapshot as compact bytes (engine/snapshotBytes.ts; null if unknown): what goes to Redis. */
+  snapshotAgentBytes(agentId: string): Uint8Array | null;
+  /** Restore from `snapshotAgentBytes` output. Throws SnapshotVersionError or SnapshotBytesError (both counted in refusedSnapshots). */
+  restoreAgentBytes(agentId: string, bytes: Uint8Array): void;
   /** Forget an agent (e.g. its partition moved away). */
   dropAgent(agentId: string): boolean;
   agentIds(): string[];
@@ -319,12 +324,29 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
     slot.ids = [...snap.ids];
     slot.idHead = 0; // snapshot ids are oldest first
     slot.incidents = new Map(snap.incidents.map(([k, inc]) => [k, { ...inc }]));
-    detectors.forEach((d, i) => {
-      const s = snap.detectors[d.name];
-      if (s !== undefined) slot.states[i] = d.restore(s);
-    });
+    try {
+      detectors.forEach((d, i) => {
+        const s = snap.detectors[d.name];
+        if (s !== undefined) slot.states[i] = d.restore(s);
+      });
+    } catch (err) {
+      // A malformed detector state (tampered or truncated bytes): refused and counted, the agent is not half-restored.
+      stats.refusedSnapshots++;
+      throw err instanceof SnapshotVersionError ? err : new SnapshotBytesError(`agent ${agentId}: ${(err as Error).message}`);
+    }
     agents.set(agentId, slot);
     if (slot.firstSeen >= 0) peers.role(slot.role).agents.add(agentId);
+  }
+
+  function restoreAgentBytes(agentId: string, bytes: Uint8Array): void {
+    let snap: AgentSnapshot;
+    try {
+      snap = decodeSnapshot(bytes) as unknown as AgentSnapshot;
+    } catch (err) {
+      stats.refusedSnapshots++;
+      throw err;
+    }
+    restoreAgent(agentId, snap);
   }
 
   return {
@@ -335,6 +357,11 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
     flush,
     snapshotAgent,
     restoreAgent,
+    snapshotAgentBytes(agentId) {
+      const snap = snapshotAgent(agentId);
+      return snap ? encodeSnapshot(snap as unknown as Json) : null;
+    },
+    restoreAgentBytes,
     dropAgent: (agentId) => agents.delete(agentId),
     agentIds: () => [...agents.keys()],
     snapshotPeers: () => peers.snapshot(),

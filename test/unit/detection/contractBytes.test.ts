@@ -1,14 +1,14 @@
 /**
  * Contract, over random streams (fast-check): for every detector, moving an
- * agent's state mid-stream through bytes (snapshot -> JSON text -> UTF-8
- * bytes -> parse -> restore into a fresh engine) gives exactly the same
+ * agent's state mid-stream through bytes (snapshotAgentBytes -> a copy of
+ * the bytes -> restoreAgentBytes into a fresh engine) gives exactly the same
  * future alerts as never moving it. The streams mix ordinary traffic, bursts,
  * silences (gaps of hours), errors, denials, payments and new resources, so
  * open buckets, armed thresholds, fired bands, gaps and drops are all cut.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createEngine, DETECTOR_NAMES, type AgentSnapshot, type DetectionEvent } from '../../../shared/detection/index.js';
+import { createEngine, DETECTOR_NAMES, decodeSnapshot, encodeSnapshot, SnapshotBytesError, SnapshotVersionError, type DetectionEvent, type Json } from '../../../shared/detection/index.js';
 import type { Alert } from '../../../shared/schemas/generated.js';
 import { Rng } from '../../../cli/simulate/scenario/prng.js';
 import { BUCKET_MS, HOUR_MS, T0, event, rulesWith } from './helpers.js';
@@ -70,12 +70,12 @@ describe.each(DETECTOR_NAMES.map((n) => [n]))('contract over random streams: %s'
         const endTs = list.at(-1)!.timestamp + 2 * HOUR_MS;
         const straight = createEngine(rules, { detectors: [name] });
         for (let i = 0; i < cut; i++) straight.process(list[i]!);
-        const bytes = new TextEncoder().encode(JSON.stringify(straight.agentIds().map((id) => straight.snapshotAgent(id))));
+        const bytes = straight.agentIds().map((id) => [id, straight.snapshotAgentBytes(id)!] as const);
         // Peer state is role-level and travels apart (snapshotPeers), taken at the same cut.
         const peerBytes = new TextEncoder().encode(JSON.stringify(straight.snapshotPeers()));
         const expected = alertsOf(straight, list.slice(cut), endTs);
         const moved = createEngine(rules, { detectors: [name] });
-        for (const snap of JSON.parse(new TextDecoder().decode(bytes)) as AgentSnapshot[]) moved.restoreAgent(snap.agentId, snap);
+        for (const [id, b] of bytes) moved.restoreAgentBytes(id, Uint8Array.from(b));
         moved.restorePeers(JSON.parse(new TextDecoder().decode(peerBytes)));
         const actual = alertsOf(moved, list.slice(cut), endTs);
         expect(actual).toEqual(expected);
@@ -86,5 +86,42 @@ describe.each(DETECTOR_NAMES.map((n) => [n]))('contract over random streams: %s'
     // The property must compare something where the streams carry incidents for the detector (they carry no
     // forgeries, replays, injection text, off-hours pattern or ramp: those detectors are compared on their state alone).
     if (['rate-spike', 'volume-spike', 'error-burst', 'unusual-access'].includes(name)) expect(compared).toBeGreaterThan(0);
+  });
+});
+
+describe('snapshot bytes codec', () => {
+  it('round-trips any JSON value exactly (fast-check)', () => {
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.constant(null),
+        fc.boolean(),
+        fc.integer({ min: -1e12, max: 1e12 }),
+        fc.double({ noNaN: true, noDefaultInfinity: true }).filter((v) => !Object.is(v, -0)),
+        fc.integer({ min: -1e9, max: 1e9 }).map((v) => v / 1e4),
+        fc.string(),
+        fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }).filter((v) => !Object.is(v, -0))),
+        fc.array(tie('value')),
+        fc.dictionary(fc.string(), tie('value')),
+      ),
+    })).value as fc.Arbitrary<Json>;
+    fc.assert(fc.property(json, (v) => {
+      expect(decodeSnapshot(encodeSnapshot(v))).toEqual(v);
+    }));
+  });
+
+  it('refuses bytes that are not ours, of another version, truncated or padded, with a typed error, and counts them', () => {
+    const good = encodeSnapshot({ a: [1, 2.5, 3], b: 'x' });
+    expect(() => decodeSnapshot(Uint8Array.from([0x7b, 0x7d]))).toThrow(SnapshotVersionError);
+    const otherVersion = Uint8Array.from(good);
+    otherVersion[2] = 9;
+    expect(() => decodeSnapshot(otherVersion)).toThrow(/version 9 is not supported/);
+    expect(() => decodeSnapshot(good.subarray(0, good.length - 2))).toThrow(SnapshotBytesError);
+    expect(() => decodeSnapshot(Uint8Array.from([...good, 0]))).toThrow(/trailing bytes/);
+    const engine = createEngine(rules);
+    expect(() => engine.restoreAgentBytes('a', good.subarray(0, 5))).toThrow(SnapshotBytesError);
+    expect(() => engine.restoreAgentBytes('a', encodeSnapshot({ v: 1 }))).toThrow(SnapshotVersionError);
+    expect(engine.stats().refusedSnapshots).toBe(2);
+    expect(engine.agentIds()).toEqual([]);
   });
 });
