@@ -8,6 +8,8 @@
  * SDK refuses is not taken (not published). Ends with a table per incident.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pace } from '../simulate/pace.js';
 import { FleetPublisher } from '../simulate/publisher.js';
 import { stackDown, stackUp, stackStatus, type Component } from '../stack/index.js';
@@ -25,6 +27,7 @@ import type { Alert, QuarantineCommand } from '../../shared/schemas/generated.js
 import { Keyring } from '../../shared/signing/index.js';
 import { createAgentTelemetry, type AgentTelemetry } from '../../shared/telemetry/index.js';
 import { DETECTORS_FOR, generateScenario, type IncidentType, type LabelledIncident } from '../simulate/scenario/generator.js';
+import { deleteKeysWithPrefix } from './cleanup.js';
 import { LiveView, renderTable, type IncidentRow } from './view.js';
 
 export interface DemoOptions { agents: number; durationMs: number; seed: number; config?: WardenConfig; out?: NodeJS.WriteStream }
@@ -48,7 +51,16 @@ function mondayOnOrBefore(ts: number): number {
   return (day - weekday) * DAY_MS;
 }
 
-export interface DemoResult { rows: IncidentRow[]; events: number; alerts: number; isolated: number; ok: boolean }
+export interface DemoResult {
+  rows: IncidentRow[];
+  /** Events sent; planned = events + refused (actions the kill switch refused never happen). */
+  events: number;
+  planned: number;
+  refused: number;
+  alerts: number;
+  isolated: number;
+  ok: boolean;
+}
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const out = o.out ?? process.stdout;
@@ -89,7 +101,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     types: Object.keys(STORY) as IncidentType[],
   });
   const keyring = new Keyring(Object.fromEntries(scenario.agents.map((a) => [a.agentId, { [`demo-${o.seed}`]: randomBytes(24).toString('base64') }])));
-  say(`Fleet: ${scenario.agents.length} agents in ${new Set(scenario.agents.map((a) => a.role)).size} roles, ${scenario.events.length.toLocaleString('en-US')} events over 7 simulated days, ${scenario.incidents.length} incidents (seed ${o.seed}).`);
+  say(`Fleet: ${scenario.agents.length} agents in ${new Set(scenario.agents.map((a) => a.role)).size} roles, ${scenario.events.length.toLocaleString('en-US')} events planned over 7 simulated days, ${scenario.incidents.length} incidents (seed ${o.seed}).`);
 
   // 4. The pipeline.
   const detector = new DetectorService({ config, logger, keyring, engine: createDetectionEngine(), groupId: `${runId}-detector` });
@@ -172,9 +184,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     };
   });
   say('');
-  say(renderTable(rows));
+  say(renderTable(rows, Math.min(120, out.columns ?? 120)));
   const alertCount = watch.alerts.length;
-  say(`\n${published.toLocaleString('en-US')} events, ${alertCount} alerts, ${watch.isolatedCount()} agents isolated. Alerts: \`warden tail alerts --from-beginning\` with WARDEN_TOPIC_ALERTS=${topics.alerts.name}.`);
+  const refusedTotal = [...refused.values()].reduce((a, b) => a + b, 0);
+  const n = (v: number) => v.toLocaleString('en-US');
+  say(`\n${n(published)} events sent of ${n(scenario.events.length)} planned: the other ${n(refusedTotal)} were actions the isolated agents' kill switch refused, so they never happened and were never sent.`);
+  say(`${alertCount} alerts, ${watch.isolatedCount()} agents isolated.`);
+  // The run's topics are deleted below (and Kafka stopped if the demo started it): keep what the hint points at in files.
+  const saved = saveOutputs(join(stackConfig.stack.dir, 'demo'), runId, watch.alerts, watch.commands);
+  say(`Alerts and isolation commands of this run are kept in ${saved.alerts} and ${saved.commands} (one JSON object per line, e.g. \`head -1 ${saved.alerts}\`).`);
+  say('To watch a pipeline of your own live: `warden stack up`, `warden run all`, then `warden simulate` and `warden tail alerts` in other terminals (README "Run the services without Docker").');
 
   // 10. Leave nothing running that the demo started.
   await watch.stop();
@@ -184,11 +203,21 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   await detector.stop();
   await admin.deleteTopics({ topics: Object.values(topics).map((t) => t.name) }).catch(() => undefined);
   await admin.disconnect();
+  // Every key of this run has its prefix; none outlives it.
+  await deleteKeysWithPrefix(config, config.redis.keyPrefix).catch((err: Error) => say(`Could not remove this run's Redis keys (${config.redis.keyPrefix}*): ${err.message}`));
   if (started.length > 0) {
     say(`Stopping the local stack parts the demo started (${started.join(', ')}).`);
     await stackDown(stackConfig, () => undefined, started);
   }
-  return { rows, events: published, alerts: alertCount, isolated: watch.isolatedCount(), ok: rows.every((r) => r.detected) };
+  return { rows, events: published, planned: scenario.events.length, refused: refusedTotal, alerts: alertCount, isolated: watch.isolatedCount(), ok: rows.every((r) => r.detected) };
+}
+
+function saveOutputs(dir: string, runId: string, alerts: Alert[], commands: QuarantineCommand[]): { alerts: string; commands: string } {
+  mkdirSync(dir, { recursive: true });
+  const files = { alerts: join(dir, `${runId}.alerts.jsonl`), commands: join(dir, `${runId}.commands.jsonl`) };
+  writeFileSync(files.alerts, alerts.map((a) => `${JSON.stringify(a)}\n`).join(''));
+  writeFileSync(files.commands, commands.map((c) => `${JSON.stringify(c)}\n`).join(''));
+  return files;
 }
 
 /** Follows security.alerts and agent.quarantine of this run. */

@@ -49,12 +49,64 @@ export function renderPlain(s: LiveSnapshot): string {
   return `[demo] ${progressBar(s.simulatedFraction, 20)} events ${s.eventsPublished} (${Math.round(s.eventsPerSecond)}/s) alerts ${total} isolated ${s.agentsIsolated}/${s.agentsTotal}`;
 }
 
-export function renderTable(rows: IncidentRow[]): string {
-  const header: IncidentRow = { incident: 'incident', agentId: 'agent', detected: true, timeToDetect: 'time to detect', alert: 'alert (severity now)', response: 'response', stopped: 'stopped by kill switch' };
-  const cells = [header, ...rows].map((r, i) => [r.incident, r.agentId, i === 0 ? 'detected' : r.detected ? 'yes' : 'NO', r.timeToDetect, r.alert, r.response, r.stopped]);
+/**
+ * The closing table, at most maxWidth columns: when the cells would make it wider, the free-text columns
+ * (the widest first) wrap at word boundaries onto more lines of the same row.
+ */
+export function renderTable(rows: IncidentRow[], maxWidth = 120): string {
+  const header: IncidentRow = { incident: 'incident', agentId: 'agent', detected: true, timeToDetect: 'detected after', alert: 'alert (severity now)', response: 'response', stopped: 'stopped by kill switch' };
+  const cells = [header, ...rows].map((r) => [r.incident, r.agentId, r === header ? r.timeToDetect : r.detected ? r.timeToDetect : 'NO', r.alert, r.response, r.stopped]);
   const widths = cells[0]!.map((_, c) => Math.max(...cells.map((row) => row[c]!.length)));
-  const line = (row: string[]) => row.map((v, c) => v.padEnd(widths[c]!)).join('  ');
-  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+  const gap = 2;
+  const WRAPPABLE = [0, 3, 4, 5];
+  // A column narrows down to its longest word, so ids and rule names are never cut.
+  const minWidths = widths.map((_, c) => Math.max(...cells.map((row) => Math.max(...pieces(row[c]!).map((w) => w.length)))));
+  const total = () => widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1);
+  // First down to the longest word; only if that is not enough, further (a long word is then cut).
+  for (const floor of [(c: number) => minWidths[c]!, () => 8]) {
+    while (total() > maxWidth) {
+      const widest = WRAPPABLE.filter((c) => widths[c]! > floor(c)).sort((a, b) => widths[b]! - widths[a]!)[0];
+      if (widest === undefined) break;
+      widths[widest] = widths[widest]! - 1;
+    }
+  }
+  const render = (row: string[]) => {
+    const wrapped = row.map((v, c) => wrap(v, widths[c]!));
+    const height = Math.max(...wrapped.map((w) => w.length));
+    return Array.from({ length: height }, (_, i) => wrapped.map((w, c) => (w[i] ?? '').padEnd(widths[c]!)).join(' '.repeat(gap)).trimEnd()).join('\n');
+  };
+  return [render(cells[0]!), widths.map((w) => '-'.repeat(w)).join(' '.repeat(gap)), ...cells.slice(1).map(render)].join('\n');
+}
+
+/** Pieces a line may break after: words, and the items of a comma-separated list (capabilities). */
+function pieces(text: string): string[] {
+  return text.split(' ').flatMap((w) => w.split(/(?<=,)(?=.)/));
+}
+
+/** Wraps text to lines of at most width characters at spaces and after commas (a longer piece is cut). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  let rest = text;
+  for (const piece of pieces(text)) {
+    // A space before this piece in the original text, unless it continues a comma list.
+    const spaced = line !== '' && rest.startsWith(' ');
+    rest = rest.slice(rest.indexOf(piece) + piece.length);
+    let p = piece;
+    const joined = `${line}${spaced ? ' ' : ''}${p}`;
+    if (joined.length <= width) {
+      line = joined;
+      continue;
+    }
+    if (line) lines.push(line);
+    while (p.length > width) {
+      lines.push(p.slice(0, width));
+      p = p.slice(width);
+    }
+    line = p;
+  }
+  if (line || lines.length === 0) lines.push(line);
+  return lines;
 }
 
 /** Redraws a block of lines in place on a TTY; prints a plain line at most every intervalMs elsewhere. */
