@@ -53,7 +53,7 @@ export class AgentHub {
       const problem = agentIdProblem(s.agentId) ?? labelProblem('agentRole', s.agentRole) ?? labelProblem('tenantId', s.tenantId);
       if (problem) throw new WardenError('config.invalid', `mcpGateway agent: ${problem}`);
     }
-    await Promise.all(specs.map(async (s) => {
+    const startOne = async (s: AgentSpec) => {
       if (this.#agents.has(s.agentId)) return;
       const t = await createAgentTelemetry({
         agentId: s.agentId, agentRole: s.agentRole, tenantId: s.tenantId, attester: ATTESTER,
@@ -62,7 +62,11 @@ export class AgentHub {
         killSwitch: { failClosedAfterMs: this.deps.config.mcpGateway.failClosedAfterMs },
       });
       this.#agents.set(s.agentId, t);
-    }));
+    };
+    // The first start registers the event schema; starting all at once races that registration in the registry.
+    const [first, ...rest] = specs;
+    if (first) await startOne(first);
+    await Promise.all(rest.map(startOne));
   }
 
   has(agentId: string): boolean {

@@ -185,7 +185,9 @@ describe('mcp-gateway over Streamable HTTP (real SDK client and server, real sta
       expect(lines[0]).toMatch(/"mode": "ACTIVE".* True$/);
       expect(lines[1]).toBe('ACTIVE ');
       await publishCommands(config, [command(B, { type: 'THROTTLE', revokedCapabilities: ['email.*'], reason: 'py test' })]);
-      await eventually(() => lines.includes('THROTTLED py test'), 15_000, 'THROTTLED from the Python client');
+      await eventually(() => lines.includes('THROTTLED py test'), 15_000, 'THROTTLED from the Python client').catch((err: Error) => {
+        throw new Error(`${err.message}; client printed ${JSON.stringify(lines)}, stderr ${stderr}`);
+      });
     } finally {
       py.kill();
     }
