@@ -178,7 +178,13 @@ describe('mcp-gateway over Streamable HTTP (real SDK client and server, real sta
     const py = spawn('python3', ['-c', code!], { env: { ...process.env, WARDEN_GATEWAY: new URL('/', gateway.http!.url).href.slice(0, -1), WARDEN_AGENT_ID: B, WARDEN_AGENT_TOKEN: TOKEN_B } });
     const lines: string[] = [];
     let stderr = '';
-    py.stdout.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
+    let partial = '';
+    // A chunk may end mid-line: only complete lines count.
+    py.stdout.on('data', (d: Buffer) => {
+      const parts = (partial + d.toString()).split('\n');
+      partial = parts.pop()!;
+      lines.push(...parts.filter(Boolean));
+    });
     py.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
       await eventually(() => lines.length >= 2, 10_000, `the client's first lines (stderr: ${stderr})`);
