@@ -63,8 +63,9 @@ export async function firstAvailable(
       return version;
     }
     const why = /Could not find artifact[^\n]*|not found[^\n]*|Could not transfer[^\n]*/.exec(r.output)?.[0] ?? 'mvn failed';
-    failures.push(`${version}: ${why.slice(0, 200)}`);
-    progress(`${component} ${version} is not available (${why.slice(0, 120)}); trying the next version`);
+    failures.push(`${version}: ${why.slice(0, 400)}`);
+    // The whole reason (one line from mvn, the artifact's coordinates and the repository URL): a cut URL helps nobody.
+    progress(`${component} ${version} is not available (${why.slice(0, 400)}); trying the next version`);
   }
   throw new StackError('stack.download-failed', `could not resolve ${component} from Maven (tried ${versions.join(', ')}):\n  ${failures.join('\n  ')}`);
 }

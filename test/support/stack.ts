@@ -6,6 +6,14 @@ import { createLogger } from '../../shared/logging/index.js';
 
 export const testLogger = createLogger('test', { level: process.env.WARDEN_LOG_LEVEL ?? 'warn' });
 
+/**
+ * Every Redis key a test run makes lives under `warden-test:<run>:`, and the global setup deletes that prefix
+ * when the run ends: nothing is left behind, and concurrent runs never delete each other's keys.
+ */
+export function testKeyPrefix(): string {
+  return `warden-test:${process.env.WARDEN_TEST_RUN_ID ?? 'adhoc'}:`;
+}
+
 export function uniqueSuffix(): string {
   return randomUUID().slice(0, 8);
 }
@@ -17,7 +25,7 @@ export function isolatedConfig(label: string, partitions?: Partial<Record<keyof 
   const topics = Object.fromEntries(
     Object.entries(base.topics).map(([k, t]) => [k, { ...t, name: `${t.name}.${s}`, partitions: partitions?.[k as keyof WardenConfig['topics']] ?? Math.min(t.partitions, 3) }]),
   ) as WardenConfig['topics'];
-  return { ...base, topics, redis: { ...base.redis, keyPrefix: `warden-test:${s}:` }, logging: { level: 'warn' } };
+  return { ...base, topics, redis: { ...base.redis, keyPrefix: `${testKeyPrefix()}${s}:` }, logging: { level: 'warn' } };
 }
 
 export async function provisionTopics(config: WardenConfig): Promise<void> {
