@@ -101,8 +101,8 @@ function writeValue(w: Writer, v: Json): void {
   if (Array.isArray(v)) {
     if (v.length > 0 && v.every((x) => typeof x === 'number')) {
       const nums = v as number[];
-      let kind = NUMS_INT;
-      for (const x of nums) kind = Math.max(kind, numberKind(x));
+      // One encoding for the block: every element must fit it (a large integer does not fit x 1e4).
+      const kind = nums.every(isInt) ? NUMS_INT : nums.every(isDec4) ? NUMS_DEC4 : NUMS_F64;
       w.byte(T_NUMS);
       w.byte(kind);
       w.uvar(nums.length);

@@ -105,9 +105,15 @@ describe('snapshot bytes codec', () => {
         fc.dictionary(fc.string(), tie('value')),
       ),
     })).value as fc.Arbitrary<Json>;
-    fc.assert(fc.property(json, (v) => {
-      expect(decodeSnapshot(encodeSnapshot(v))).toEqual(v);
-    }));
+    // 500 runs: 100 missed a block of decimals holding an integer too large to scale by 1e4 (seen once, fixed).
+    fc.assert(
+      fc.property(json, (v) => {
+        expect(decodeSnapshot(encodeSnapshot(v))).toEqual(v);
+      }),
+      { numRuns: 500 },
+    );
+    // That case, pinned.
+    expect(decodeSnapshot(encodeSnapshot([34636.3026, -490942170996]))).toEqual([34636.3026, -490942170996]);
   });
 
   it('refuses bytes that are not ours, of another version, truncated or padded, with a typed error, and counts them', () => {
