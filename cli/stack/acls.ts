@@ -29,7 +29,7 @@ export interface PrincipalGrant {
   topicAdmin?: boolean;
 }
 
-const ALL_TOPICS: TopicKey[] = ['events', 'dlq', 'alerts', 'quarantine', 'siem'];
+const ALL_TOPICS: TopicKey[] = ['events', 'dlq', 'alerts', 'quarantine', 'siem', 'otlpSpans'];
 
 /** `admin` is not here: it is a super user (`super.users`), used only to bootstrap topics and ACLs. */
 export const PRINCIPAL_GRANTS: Record<Exclude<KafkaPrincipal, 'admin'>, PrincipalGrant> = {
@@ -38,7 +38,7 @@ export const PRINCIPAL_GRANTS: Record<Exclude<KafkaPrincipal, 'admin'>, Principa
   responder: { role: 'the responder (its circuit-breaker alert goes to security.alerts)', read: ['alerts'], write: ['quarantine', 'alerts'], groupPrefixes: ['warden-responder'] },
   'siem-forwarder': { role: 'the SIEM forwarder', read: ['alerts', 'quarantine'], write: ['siem', 'dlq'], groupPrefixes: ['warden-siem-forwarder'] },
   operator: { role: 'a person: `warden tail`, `warden topics`', read: ALL_TOPICS, write: [], groupPrefixes: ['warden-tail-'], topicAdmin: true },
-  'otel-ingest': { role: 'reserved for otel-ingest: attested events', read: [], write: ['events'], groupPrefixes: [] },
+  'otel-ingest': { role: 'otel-ingest: attested events from OTLP/HTTP and the Collector topic (refused spans to the DLQ)', read: ['otlpSpans'], write: ['events', 'dlq'], groupPrefixes: ['warden-otel-ingest'] },
   'mcp-gateway': { role: 'reserved for mcp-gateway: attested events, the kill switch of the agents behind it', read: ['quarantine'], write: ['events'], groupPrefixes: ['warden-killswitch-', 'warden-mcp-gateway'] },
 };
 

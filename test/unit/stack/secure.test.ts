@@ -52,7 +52,7 @@ describe('secure stack: Kafka ACLs per principal', () => {
     expect(grants('detector')).toEqual(['READ agent.events', 'WRITE agent.events.dlq', 'WRITE security.alerts']);
     expect(grants('responder')).toEqual(['READ security.alerts', 'WRITE agent.quarantine', 'WRITE security.alerts']);
     expect(grants('siem-forwarder')).toEqual(['READ agent.quarantine', 'READ security.alerts', 'WRITE agent.events.dlq', 'WRITE siem.alerts']);
-    expect(grants('otel-ingest')).toEqual(['WRITE agent.events']);
+    expect(grants('otel-ingest')).toEqual(['READ otlp_spans', 'WRITE agent.events', 'WRITE agent.events.dlq']);
     expect(grants('mcp-gateway')).toEqual(['READ agent.quarantine', 'WRITE agent.events']);
   });
 
