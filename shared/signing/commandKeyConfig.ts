@@ -98,7 +98,9 @@ function parseJson(text: string, source: string, kind: 'public' | 'private'): un
   try {
     const parsed: unknown = JSON.parse(text);
     // Private keys (the JWK `d`) must never be printed, whatever logs them later.
-    if (kind === 'private') registerSecrets(secretsOf(parsed));
+    // Each JWK on its own: only its private members (d) are secrets, not kid, kty or x.
+    const keys = (parsed as { keys?: unknown } | null)?.keys;
+    if (kind === 'private' && Array.isArray(keys)) for (const key of keys) registerSecrets(secretsOf(key));
     return parsed;
   } catch (err) {
     // The parser's message may quote the text: fine for public keys, never for private ones.
