@@ -13,8 +13,11 @@ const SERVICES: Record<string, () => Promise<ServiceDefinition>> = {
   detector: async () => (await import('../../services/detector/main.js')).detector,
   responder: async () => (await import('../../services/responder/main.js')).responder,
   'siem-forwarder': async () => (await import('../../services/siem-forwarder/main.js')).siemForwarder,
+  // Not part of `all`: it needs its own attester key and sender tokens (README, "Watch agents that already emit OpenTelemetry").
+  'otel-ingest': async () => (await import('../../services/otel-ingest/main.js')).otelIngest,
 };
 const NAMES = Object.keys(SERVICES);
+const ALL = ['detector', 'responder', 'siem-forwarder'];
 
 function port(v: string): number {
   const n = Number(v);
@@ -24,7 +27,7 @@ function port(v: string): number {
 
 /** Which services a name means, in pipeline order (all: detector, responder, siem-forwarder). */
 export function servicesFor(what: string): string[] {
-  if (what === 'all') return NAMES;
+  if (what === 'all') return ALL;
   if (!NAMES.includes(what)) throw new Error(`run: unknown service "${what}" (use ${[...NAMES, 'all'].join(', ')})`);
   return [what];
 }
