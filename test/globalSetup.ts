@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { stackDown, stackUp } from '../cli/stack/index.js';
 import { loadConfig } from '../shared/config/index.js';
-import { createRedis } from '../shared/redis/index.js';
+import { deleteKeysWithPrefix } from '../shared/redis/cleanup.js';
 import { testKeyPrefix } from './support/stack.js';
 
 export default async function setup(): Promise<() => Promise<void>> {
@@ -25,17 +25,7 @@ export default async function setup(): Promise<() => Promise<void>> {
 
 /** Deletes every key this run's tests made (they all live under testKeyPrefix()). */
 async function deleteRunKeys(redisUrl: string): Promise<void> {
-  const redis = createRedis({ ...loadConfig(), redis: { ...loadConfig().redis, url: redisUrl } }, { keyPrefix: '' });
-  try {
-    let cursor = '0';
-    let deleted = 0;
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${testKeyPrefix()}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-    console.log(`[stack] deleted ${deleted} Redis keys under ${testKeyPrefix()}`);
-  } finally {
-    await redis.quit();
-  }
+  const config = loadConfig();
+  const deleted = await deleteKeysWithPrefix({ ...config, redis: { ...config.redis, url: redisUrl } }, testKeyPrefix());
+  console.log(`[stack] deleted ${deleted} Redis keys under ${testKeyPrefix()}`);
 }

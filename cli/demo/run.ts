@@ -27,7 +27,7 @@ import type { Alert, QuarantineCommand } from '../../shared/schemas/generated.js
 import { Keyring } from '../../shared/signing/index.js';
 import { createAgentTelemetry, type AgentTelemetry } from '../../shared/telemetry/index.js';
 import { DETECTORS_FOR, generateScenario, type IncidentType, type LabelledIncident } from '../simulate/scenario/generator.js';
-import { deleteKeysWithPrefix } from './cleanup.js';
+import { deleteKeysWithPrefix } from '../../shared/redis/cleanup.js';
 import { LiveView, renderTable, type IncidentRow } from './view.js';
 
 export interface DemoOptions { agents: number; durationMs: number; seed: number; config?: WardenConfig; out?: NodeJS.WriteStream }

@@ -1,10 +1,11 @@
 /**
- * What a demo run leaves behind in Redis: every key the run's services wrote
- * carries the run's own prefix, so removing them is one SCAN over that prefix
- * (never KEYS, never a wider pattern: other runs and tests share the server).
+ * What a run (the demo, a test run, a benchmark) leaves behind in Redis: every
+ * key it wrote carries the run's own prefix, so removing them is one SCAN over
+ * that prefix (never KEYS, never a wider pattern: other runs share the server).
+ * The one way to clean up; callers may add a stricter check of the prefix.
  */
-import type { WardenConfig } from '../../shared/config/index.js';
-import { createRedis } from '../../shared/redis/index.js';
+import type { WardenConfig } from '../config/index.js';
+import { createRedis } from './index.js';
 
 /** Glob characters in a prefix are matched literally. */
 export function literalPattern(prefix: string): string {
