@@ -40,9 +40,11 @@ export function medianSorted(sorted: number[]): number {
   return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Median absolute deviation from `median`, by merging the two sides of the sorted window outwards. */
-export function madSorted(sorted: number[], median: number): number {
-  const n = sorted.length;
+/**
+ * Median absolute deviation from `median`, by merging the two sides of the sorted window outwards.
+ * `n`: how many leading entries count (a fixed-size typed window holds more than it has filled).
+ */
+export function madSorted(sorted: ArrayLike<number>, median: number, n: number = sorted.length): number {
   if (n === 0) return 0;
   // Deviations left of the split grow as i goes down, right of it as j goes up.
   let j = 0;

@@ -4,7 +4,7 @@
  * MAD O(n) with no allocation and no sort per bucket. The one ring of the
  * bucketed baselines; detectors compose it, none re-implements it.
  */
-import { MAD_TO_STD } from './robust.js';
+import { MAD_TO_STD, madSorted } from './robust.js';
 
 export interface RollingWindow {
   /** Values in arrival order (physical ring order); the next write goes to `head`. */
@@ -90,27 +90,7 @@ export function windowStd(w: RollingWindow, mean: number): number {
 
 /** Exact median absolute deviation (evidence only: O(n) merge outwards from the median). */
 export function windowMad(w: RollingWindow, median: number): number {
-  const n = w.count;
-  if (n === 0) return 0;
-  const s = w.sorted;
-  let j = lowerBound(s, n, median);
-  let i = j - 1;
-  const want = n >>> 1;
-  let prev = 0;
-  let cur = 0;
-  for (let k = 0; k <= want; k++) {
-    const left = i >= 0 ? median - s[i]! : Infinity;
-    const right = j < n ? s[j]! - median : Infinity;
-    prev = cur;
-    if (left <= right) {
-      cur = left;
-      i--;
-    } else {
-      cur = right;
-      j++;
-    }
-  }
-  return n % 2 === 1 ? cur : (prev + cur) / 2;
+  return madSorted(w.sorted, median, w.count);
 }
 
 /** A robust spread estimate of the window: the larger of the scaled half-IQR and `stdShare` of the std. */
