@@ -47,6 +47,13 @@ function serverProperties(config: WardenConfig, dataDir: string): string {
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    ...singleNodeProperties(dataDir),
+  ].join('\n');
+}
+
+/** What every local single-node KRaft server shares (the plain and the secure stack). */
+export function singleNodeProperties(dataDir: string): string[] {
+  return [
     `log.dirs=${dataDir}`,
     'num.partitions=1',
     'auto.create.topics.enable=false',
@@ -59,10 +66,11 @@ function serverProperties(config: WardenConfig, dataDir: string): string {
     // Compaction of agent.quarantine should be visible within seconds locally.
     'log.cleaner.backoff.ms=5000',
     '',
-  ].join('\n');
+  ];
 }
 
-const LOG4J = (logDir: string) => `log4j.rootLogger=INFO, file
+/** log4j for a local server: one file under `logDir`, chatty loggers turned down (`extra`: more lines). */
+export const kafkaLog4j = (logDir: string, extra: string[] = []) => `log4j.rootLogger=INFO, file
 log4j.appender.file=org.apache.log4j.FileAppender
 log4j.appender.file.File=${logDir}/kafka.log
 log4j.appender.file.layout=org.apache.log4j.PatternLayout
@@ -71,7 +79,7 @@ log4j.logger.kafka=INFO
 log4j.logger.org.apache.kafka=INFO
 log4j.logger.state.change.logger=WARN
 log4j.logger.kafka.request.logger=WARN
-`;
+${extra.map((l) => `${l}\n`).join('')}`;
 
 export async function startKafka(config: WardenConfig, paths: StackPaths, progress: Progress): Promise<{ version: string; pid: number }> {
   const java = requireTool('java', 'install a JDK 17+ (apt-get install openjdk-17-jre-headless)');
@@ -81,7 +89,7 @@ export async function startKafka(config: WardenConfig, paths: StackPaths, progre
   const props = join(paths.dir, 'server.properties');
   writeFileSync(props, serverProperties(config, dataDir));
   const log4j = join(paths.dir, 'kafka-log4j.properties');
-  writeFileSync(log4j, LOG4J(paths.logs));
+  writeFileSync(log4j, kafkaLog4j(paths.logs));
   const classpath = `${libs}/*`;
   const jvm = [`-Xmx${config.stack.kafkaHeapMb}m`, '-Xms128m', '-XX:+UseG1GC', `-Dlog4j.configuration=file:${log4j}`, `-Dkafka.logs.dir=${paths.logs}`, '-cp', classpath];
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { WardenConfig } from '../../shared/config/index.js';
 import { StackError } from '../../shared/errors/index.js';
 import { writePrivate, KAFKA_PRINCIPALS, type Credentials } from './credentials.js';
-import { kafkaDaemon, resolveKafka } from './kafka.js';
+import { kafkaDaemon, kafkaLog4j, resolveKafka, singleNodeProperties } from './kafka.js';
 import type { Progress } from './maven.js';
 import type { StackPaths } from './paths.js';
 import { portOpen, requireTool, startDaemon, waitFor } from './process.js';
@@ -45,28 +45,10 @@ function serverProperties(config: WardenConfig, dataDir: string, tls: TlsFiles, 
     'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     'allow.everyone.if.no.acl.found=false',
     `super.users=User:admin;User:${STACK_CERT_SUBJECT}`,
-    `log.dirs=${dataDir}`,
-    'num.partitions=1',
-    'auto.create.topics.enable=false',
-    'offsets.topic.replication.factor=1',
-    'offsets.topic.num.partitions=12',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'group.initial.rebalance.delay.ms=0',
-    'log.cleaner.backoff.ms=5000',
-    '',
+    ...singleNodeProperties(dataDir),
   ].join('\n');
 }
 
-const LOG4J = (logDir: string) => `log4j.rootLogger=INFO, file
-log4j.appender.file=org.apache.log4j.FileAppender
-log4j.appender.file.File=${logDir}/kafka.log
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.state.change.logger=WARN
-log4j.logger.kafka.request.logger=WARN
-log4j.logger.kafka.authorizer.logger=WARN
-`;
 
 /**
  * Formats the storage with every principal's SCRAM credential. The arguments go through a java
@@ -99,7 +81,7 @@ export async function startSecureKafka(config: WardenConfig, paths: StackPaths, 
   const props = join(paths.dir, 'server.properties');
   writePrivate(props, serverProperties(config, dataDir, tls, credentials)); // holds the admin and keystore passwords
   const log4j = join(paths.dir, 'kafka-log4j.properties');
-  writePrivate(log4j, LOG4J(paths.logs));
+  writePrivate(log4j, kafkaLog4j(paths.logs, ['log4j.logger.kafka.authorizer.logger=WARN']));
   const jvm = [`-Xmx${config.stack.kafkaHeapMb}m`, '-Xms128m', '-XX:+UseG1GC', `-Dlog4j.configuration=file:${log4j}`, `-Dkafka.logs.dir=${paths.logs}`, '-cp', `${libs}/*`];
   if (!existsSync(join(dataDir, 'meta.properties'))) progress(`kafka (secure): formatted storage with ${KAFKA_PRINCIPALS.length} SCRAM users (cluster ${format(java, jvm, props, paths, credentials)})`);
   const pid = startDaemon(kafkaDaemon(paths), java, [...jvm, 'kafka.Kafka', props]);
