@@ -1,6 +1,6 @@
 /** Redis: the one on the configured port if it answers PING, else a redis-server of our own on a free port, keeping nothing on disk. */
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { WardenConfig } from '../../shared/config/index.js';
 import type { StackPaths } from './paths.js';
 import { freePort, requireTool, startDaemon, waitFor, type Daemon } from './process.js';
@@ -10,8 +10,9 @@ export function redisDaemon(paths: StackPaths): Daemon {
   return { name: 'redis', pidFile: join(paths.run, 'redis.pid'), logFile: join(paths.logs, 'redis.log') };
 }
 
-export async function redisPing(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+/** PING, once, within a second; false on any refusal or when nothing answers. `auth`: user, password and TLS (the secure stack). */
+export async function redisPing(url: string, auth: Pick<RedisOptions, 'username' | 'password' | 'tls'> = {}): Promise<boolean> {
+  const client = new Redis(url, { ...auth, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { redisPing } from './redis.js';
 import type { WardenConfig } from '../../shared/config/index.js';
 import { readPemFile } from '../../shared/config/files.js';
 import { writePrivate, type Credentials, type RedisUser } from './credentials.js';
@@ -43,20 +43,8 @@ export function aclFile(config: WardenConfig, credentials: Credentials): string 
 }
 
 /** PING over TLS as `user`; false on any refusal or when nothing answers. */
-export async function secureRedisPing(url: string, tls: TlsFiles, user: RedisUser, credentials: Credentials): Promise<boolean> {
-  const client = new Redis(url, {
-    username: user, password: credentials.redis[user], tls: { ca: [readPemFile('redis.tls.ca', tls.caCert)] },
-    lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
+export function secureRedisPing(url: string, tls: TlsFiles, user: RedisUser, credentials: Credentials): Promise<boolean> {
+  return redisPing(url, { username: user, password: credentials.redis[user], tls: { ca: [readPemFile('redis.tls.ca', tls.caCert)] } });
 }
 
 export async function startSecureRedis(config: WardenConfig, paths: StackPaths, tls: TlsFiles, credentials: Credentials, progress: Progress): Promise<{ url: string; pid: number }> {
