@@ -4,7 +4,7 @@
  * constant time (SHA-256 of both, then timingSafeEqual), so neither its value nor which entry it is near
  * leaks through timing. Tokens are registered with the logger as secrets.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { TokenTable } from '../../shared/signing/tokenTable.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -24,10 +24,8 @@ const tokensSchema = z.array(
   }).strict(),
 ).min(1);
 
-interface Entry { digest: Buffer; spec: AgentSpec }
-
 export class AgentTokens {
-  readonly #entries: Entry[];
+  readonly #tokens: TokenTable<AgentSpec>;
 
   constructor(list: unknown, source: string) {
     const parsed = tokensSchema.safeParse(list);
@@ -35,14 +33,9 @@ export class AgentTokens {
     if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${source}: ${i.path.join('.')}: ${i.message}`));
     registerSecrets(parsed.data.map((e) => e.token));
     const issues = parsed.data.map((e, i) => (agentIdProblem(e.agentId) ? `${source}: ${i}.agentId: ${agentIdProblem(e.agentId)}` : null)).filter((x): x is string => x !== null);
-    const seen = new Set<string>();
-    this.#entries = parsed.data.map((e, i) => {
-      const digest = sha256(e.token);
-      // One token, two agents: whoever holds it could be either, so it names neither.
-      if (seen.has(digest.toString('hex'))) issues.push(`${source}: ${i}.token: the same token is given to two entries`);
-      seen.add(digest.toString('hex'));
-      return { digest, spec: { agentId: e.agentId, agentRole: e.agentRole, tenantId: e.tenantId } };
-    });
+    this.#tokens = new TokenTable(parsed.data.map((e) => ({ token: e.token, value: { agentId: e.agentId, agentRole: e.agentRole, tenantId: e.tenantId } })));
+    // One token, two agents: whoever holds it could be either, so it names neither.
+    for (const i of this.#tokens.duplicates) issues.push(`${source}: ${i}.token: the same token is given to two entries`);
     if (issues.length > 0) throw new ConfigError(issues);
   }
 
@@ -57,24 +50,13 @@ export class AgentTokens {
   }
 
   agents(): AgentSpec[] {
-    return [...new Map(this.#entries.map((e) => [e.spec.agentId, e.spec])).values()];
+    return [...new Map(this.#tokens.values().map((spec) => [spec.agentId, spec])).values()];
   }
 
   /** The agent whose token this is, or null. Every entry is compared, match or not. */
   agentFor(token: string | undefined): AgentSpec | null {
-    if (!token) return null;
-    const given = sha256(token);
-    let found: AgentSpec | null = null;
-    for (const e of this.#entries) if (timingSafeEqual(given, e.digest) && found === null) found = e.spec;
-    return found;
+    return this.#tokens.find(token);
   }
 }
 
-export function bearerToken(header: string | undefined): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return m?.[1];
-}
-
-function sha256(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
-}
+export { bearerToken } from '../../shared/signing/tokenTable.js';

@@ -5,7 +5,7 @@
  * and compared in constant time (timingSafeEqual over digests of equal length, every sender checked, no
  * early exit). Never logged: their values are registered with the logger's redaction.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearerToken, TokenTable } from '../signing/tokenTable.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -39,10 +39,9 @@ export function agentMatcher(patterns: readonly string[]): (agentId: string) => 
   return (agentId) => exact.has(agentId) || globs.some((g) => g.test(agentId));
 }
 
-const digest = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
 export class Senders {
-  readonly #entries: { digest: Buffer; sender: Sender }[];
+  readonly #senders: TokenTable<Sender>;
 
   constructor(specs: unknown, source = 'otel-ingest senders') {
     const parsed = sendersSchema.safeParse(specs);
@@ -51,14 +50,8 @@ export class Senders {
       throw new ConfigError(parsed.error.issues.map((i) => `${source}: ${i.path.join('.') || '(root)'}: ${i.message}`));
     }
     registerSecrets(parsed.data.map((s) => s.token));
-    const digests = new Set<string>();
-    const issues: string[] = [];
-    this.#entries = parsed.data.map((s, i) => {
-      const d = digest(s.token);
-      if (digests.has(d.toString('hex'))) issues.push(`${source}: ${i}.token: the same token is given to two senders`);
-      digests.add(d.toString('hex'));
-      return { digest: d, sender: { name: s.name, mayClaim: agentMatcher(s.agents) } };
-    });
+    this.#senders = new TokenTable(parsed.data.map((sp) => ({ token: sp.token, value: { name: sp.name, mayClaim: agentMatcher(sp.agents) } })));
+    const issues = this.#senders.duplicates.map((i) => `${source}: ${i}.token: the same token is given to two senders`);
     if (issues.length > 0) throw new ConfigError(issues);
   }
 
@@ -74,18 +67,11 @@ export class Senders {
   }
 
   get size(): number {
-    return this.#entries.length;
+    return this.#senders.size;
   }
 
   /** The sender an `Authorization: Bearer <token>` header names, or null (missing, malformed, unknown). */
   authenticate(authorization: string | undefined): Sender | null {
-    const m = authorization ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(authorization) : null;
-    const given = digest(m ? m[1]! : '');
-    let found: Sender | null = null;
-    for (const e of this.#entries) {
-      // Every entry is compared, so the time taken does not say which one (or whether one) matched.
-      if (timingSafeEqual(given, e.digest) && m) found = e.sender;
-    }
-    return found;
+    return this.#senders.find(bearerToken(authorization));
   }
 }

@@ -4,8 +4,8 @@
  * content nor the length leaks through timing). Tokens never appear in an
  * error or a log: callers get the token's name, not the token.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '../errors/index.js';
+import { bearerToken, TokenTable } from '../signing/tokenTable.js';
 
 export type Role = 'viewer' | 'responder';
 
@@ -13,12 +13,8 @@ const ROLE_RANK: Record<Role, number> = { viewer: 0, responder: 1 };
 
 export interface TokenEntry { name: string; role: Role; token: string }
 
-interface Stored { name: string; role: Role; digest: Buffer }
-
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-
 export class TokenAuth {
-  readonly #tokens: Stored[];
+  readonly #tokens: TokenTable<{ name: string; role: Role }>;
 
   constructor(entries: TokenEntry[]) {
     const issues: string[] = [];
@@ -28,7 +24,7 @@ export class TokenAuth {
       if (!e || typeof e.token !== 'string' || e.token.length < 16) issues.push(`tokens[${i}].token: must be at least 16 characters`);
     });
     if (issues.length > 0) throw new ConfigError(issues);
-    this.#tokens = entries.map((e) => ({ name: e.name, role: e.role, digest: digest(e.token) }));
+    this.#tokens = new TokenTable(entries.map((e) => ({ token: e.token, value: { name: e.name, role: e.role } })));
   }
 
   /** From WARDEN_API_TOKENS: a JSON array of {name, role, token}. */
@@ -47,11 +43,7 @@ export class TokenAuth {
 
   /** Who presents this Authorization header, or null. Checks every token, always, in constant time each. */
   identify(authorization: string | undefined): { name: string; role: Role } | null {
-    const m = /^Bearer (.+)$/.exec(authorization ?? '');
-    const given = digest(m?.[1] ?? '');
-    let found: Stored | null = null;
-    for (const t of this.#tokens) if (timingSafeEqual(t.digest, given) && !found) found = t;
-    return found ? { name: found.name, role: found.role } : null;
+    return this.#tokens.find(bearerToken(authorization));
   }
 
   static allows(have: Role, need: Role): boolean {
