@@ -3,7 +3,7 @@
  * issues #1603 and #1753). Services get clients from here, so another client
  * library could replace it without touching them.
  */
-import { Kafka, logLevel, Partitioners, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type ISocketFactory, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { readPemFile } from '../config/files.js';
 import type { WardenConfig } from '../config/index.js';
@@ -35,9 +35,15 @@ export type AclPermissionTypes = kafkajs.AclPermissionTypes;
 export type ResourcePatternTypes = kafkajs.ResourcePatternTypes;
 
 export type KafkaClient = Kafka;
+export type SocketFactory = ISocketFactory;
+
+export interface KafkaClientOptions {
+  /** How connections to brokers are opened (tests put a fault-injecting proxy here); default: plain or TLS sockets. */
+  socketFactory?: SocketFactory;
+}
 
 /** Builds the kafkajs client from the typed config: brokers, TLS and SASL are configuration only. */
-export function createKafka(config: WardenConfig, logger: Logger, clientIdSuffix?: string): KafkaClient {
+export function createKafka(config: WardenConfig, logger: Logger, clientIdSuffix?: string, options: KafkaClientOptions = {}): KafkaClient {
   const k = config.kafka;
   const kafkaConfig: KafkaConfig = {
     clientId: clientIdSuffix ? `${k.clientId}-${clientIdSuffix}` : k.clientId,
@@ -46,6 +52,7 @@ export function createKafka(config: WardenConfig, logger: Logger, clientIdSuffix
     requestTimeout: k.requestTimeoutMs,
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => logKafka(logger, entry),
+    ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
   };
   if (k.ssl === true) kafkaConfig.ssl = true;
   else if (k.ssl && typeof k.ssl === 'object') {
@@ -60,7 +67,12 @@ export function createKafka(config: WardenConfig, logger: Logger, clientIdSuffix
   return new Kafka(kafkaConfig);
 }
 
-/** A producer that waits for all in-sync replicas and is idempotent, partitioning like the Java client (murmur2 on the key). */
+/**
+ * A producer that is idempotent, partitioning like the Java client (murmur2 on the key). Idempotent: the broker
+ * gives it a producer id and drops a batch it already wrote when kafkajs re-sends it after a lost response, so a
+ * broker-level retry cannot duplicate (test/integration/producer-idempotence.test.ts). kafkajs keeps ordering and
+ * that guarantee only with one request in flight per broker, hence maxInFlightRequests 1.
+ */
 export function createProducer(kafka: KafkaClient, options: { idempotent?: boolean } = {}) {
   return kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
