@@ -18,7 +18,7 @@ export interface LossyKafkaProxy {
 
 /** Splits a Kafka byte stream into frames (int32 size prefix). */
 function framer(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   return (chunk) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     while (pending.length >= 4) {
