@@ -10,6 +10,11 @@
  *   POST /v1/fleet/quarantine                responder   {"reason": "...", "confirm": "quarantine-the-whole-fleet"}
  *   POST /v1/fleet/release                   responder   {"reason": "..."}
  *   GET  /v1/audit/verify                    viewer
+ *   GET  /v1/me                              viewer      the caller's name and role (the console hides what it may not do)
+ *   GET  /v1/fleet                           viewer      each agent's state, last seen, open alerts   (with the console)
+ *   GET  /v1/alerts                          viewer      recent alerts with their evidence, newest first (with the console)
+ *   GET  /v1/stream                          viewer      Server-Sent Events: alert, command, seen, audit (with the console)
+ *   GET  /, /*.js, /*.css                    none        the console's static files (services/console, built to dist/console)
  *
  * Every isolation goes through the responder's gate (shared/response/gate.ts):
  * a refusal is answered 400 for the request itself (the fleet key on an agent
@@ -20,7 +25,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../shared/logging/index.js';
 import { FLEET, FLEET_CONFIRMATION, TokenAuth, type Role } from '../../shared/response/index.js';
+import type { ConsoleServer } from './console.js';
 import type { IsolationOutcome, ResponderService } from './service.js';
+import { serveConsole } from './staticFiles.js';
 
 /** Re-exported for callers that knew it here; it lives with the gate that checks it. */
 export { FLEET_CONFIRMATION };
@@ -33,11 +40,13 @@ function answer(out: IsolationOutcome, extra: Record<string, unknown> = {}): [nu
   return [requestFault ? 400 : 409, { ...extra, error: out.verdict.reason, code: out.verdict.code }];
 }
 
-interface Route { method: string; pattern: RegExp; role: Role; handle: (m: RegExpExecArray, body: Record<string, unknown>, who: string) => Promise<[number, unknown]> }
+interface Route { method: string; pattern: RegExp; role: Role; handle: (m: RegExpExecArray, body: Record<string, unknown>, who: string, role: Role) => Promise<[number, unknown]> }
 
-export async function startApi(opts: { port: number; host?: string; auth: TokenAuth; responder: ResponderService; logger: Logger }): Promise<{ port: number; close(): Promise<void> }> {
+export async function startApi(opts: { port: number; host?: string; auth: TokenAuth; responder: ResponderService; logger: Logger; console?: ConsoleServer }): Promise<{ port: number; close(): Promise<void> }> {
   const { responder, auth, logger } = opts;
+  const view = opts.console;
   const routes: Route[] = [
+    { method: 'GET', pattern: /^\/v1\/me$/, role: 'viewer', handle: async (_m, _b, name, role) => [200, { name, role }] },
     { method: 'GET', pattern: /^\/v1\/approvals$/, role: 'viewer', handle: async () => [200, await responder.approvals.list()] },
     {
       method: 'POST', pattern: /^\/v1\/approvals\/([\w-]+)\/approve$/, role: 'responder',
@@ -70,7 +79,15 @@ export async function startApi(opts: { port: number; host?: string; auth: TokenA
         return answer(await responder.manual({ path: 'fleet', agentId: FLEET, type: m[1] === 'quarantine' ? 'QUARANTINE' : 'RELEASE', reason, who: `operator:${who}`, confirmation }));
       },
     },
-    { method: 'GET', pattern: /^\/v1\/audit\/verify$/, role: 'viewer', handle: async () => [200, await responder.audit.verify()] },
+    { method: 'GET', pattern: /^\/v1\/audit\/verify$/, role: 'viewer', handle: async () => [200, { ...(await responder.audit.verify()), entries: await responder.audit.length() }] },
+    ...(view
+      ? [
+        { method: 'GET', pattern: /^\/v1\/fleet$/, role: 'viewer', handle: async () => [200, await view.store.fleet(Date.now())] },
+        { method: 'GET', pattern: /^\/v1\/alerts$/, role: 'viewer', handle: async () => [200, await view.store.alerts()] },
+        // Answered by the hub (it keeps the response open); see handle().
+        { method: 'GET', pattern: /^\/v1\/stream$/, role: 'viewer', handle: async () => [500, { error: 'unreachable' }] },
+      ] satisfies Route[]
+      : []),
   ];
 
   const server: Server = createServer((req, res) => void handle(req, res));
@@ -85,7 +102,10 @@ export async function startApi(opts: { port: number; host?: string; auth: TokenA
     };
     try {
       const route = routes.find((r) => r.pattern.test(path));
-      if (!route) return send(404, { error: 'not found' });
+      if (!route) {
+        if (view && req.method === 'GET' && (await serveConsole(view.dir, path, res))) return void (status = res.statusCode);
+        return send(404, { error: 'not found' });
+      }
       if (route.method !== req.method) return send(405, { error: `use ${route.method}` });
       const caller = auth.identify(req.headers.authorization);
       if (!caller) {
@@ -94,6 +114,11 @@ export async function startApi(opts: { port: number; host?: string; auth: TokenA
       }
       who = caller.name;
       if (!TokenAuth.allows(caller.role, route.role)) return send(403, { error: `needs the ${route.role} role` });
+      if (view && path === '/v1/stream') {
+        if (!view.hub.add(res)) return send(503, { error: 'too many open streams' });
+        status = 200;
+        return;
+      }
       let body: Record<string, unknown> = {};
       if (req.method === 'POST') {
         const text = await readBody(req, 64 * 1024);
@@ -107,7 +132,7 @@ export async function startApi(opts: { port: number; host?: string; auth: TokenA
           }
         }
       }
-      const [code, out] = await route.handle(route.pattern.exec(path)!, body, caller.name);
+      const [code, out] = await route.handle(route.pattern.exec(path)!, body, caller.name, caller.role);
       send(code, out);
     } catch (err) {
       logger.error({ err: (err as Error).message, path }, 'api request failed');
@@ -122,7 +147,14 @@ export async function startApi(opts: { port: number; host?: string; auth: TokenA
     server.once('error', reject);
     server.listen(opts.port, opts.host ?? '127.0.0.1', resolve);
   });
-  return { port: (server.address() as AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((r) => {
+      view?.hub.close(); // open event streams would otherwise hold close() forever
+      server.close(() => r());
+      server.closeIdleConnections();
+    }),
+  };
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {

@@ -36,6 +36,11 @@ export class AuditLog {
     return (await this.redis.lrange(KEY, 0, -1)).map((s) => JSON.parse(s) as AuditEntry);
   }
 
+  /** Grows on every decision, approval and command: the console's cheap "something changed" signal. */
+  async length(): Promise<number> {
+    return this.redis.llen(KEY);
+  }
+
   async verify(): Promise<ChainVerdict> {
     return verifyChain(await this.entries());
   }
