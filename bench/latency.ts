@@ -30,6 +30,7 @@ import { Command } from 'commander';
 import { createDetectionEngine } from '../services/detector/engine.js';
 import { DetectorService } from '../services/detector/service.js';
 import { StateStore } from '../services/detector/stateStore.js';
+import { partitionOf } from '../shared/kafka/partitions.js';
 import { ResponderService } from '../services/responder/service.js';
 import { loadConfig, type WardenConfig } from '../shared/config/index.js';
 import { createEngine, loadRules, type DetectionEvent } from '../shared/detection/index.js';
@@ -140,7 +141,8 @@ const keys = keyringData([...background, ...spikes]);
   const t0 = performance.now();
   const rules = loadRules();
   const redis = createRedis(config);
-  const store = new StateStore(redis, groups.detector);
+  // Its own group: the covered offset it writes beside the states must not be the detector's.
+  const store = new StateStore(redis, 'bench-warm-state');
   const now = Date.now();
   const template = (perBucket: number): string => {
     const engine = createEngine(rules);
@@ -152,10 +154,18 @@ const keys = keyringData([...background, ...spikes]);
   };
   const bgTemplate = template(Math.round(AGENT_RATE * (BUCKET_MS / 1000)));
   const spikeTemplate = template(SPIKE_BASELINE);
+  // Each agent's state goes under its partition's hash tag, where the detector will look for it.
   const write = async (agents: string[], json: string) => {
-    for (let i = 0; i < agents.length; i += 500) {
-      const states = new Map<string, string>(agents.slice(i, i + 500).map((a) => [a, json.split('TEMPLATE-AGENT').join(a)]));
-      await store.commit('bench-warm-state', 0, '0', states, undefined, 3600);
+    const byPartition = new Map<number, string[]>();
+    for (const a of agents) {
+      const p = partitionOf(a, PARTITIONS);
+      byPartition.set(p, [...(byPartition.get(p) ?? []), a]);
+    }
+    for (const [p, ids] of byPartition) {
+      for (let i = 0; i < ids.length; i += 500) {
+        const states = new Map<string, string>(ids.slice(i, i + 500).map((a) => [a, json.split('TEMPLATE-AGENT').join(a)]));
+        await store.commit(topics.events.name, p, '-1', states, 3600);
+      }
     }
   };
   await write(background, bgTemplate);

@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
-import { StateStore } from '../services/detector/stateStore.js';
+import { agentStateKey, StateStore } from '../services/detector/stateStore.js';
 import { loadConfig } from '../shared/config/index.js';
 import { createEngine, loadRules, type DetectionEvent, type Engine } from '../shared/detection/index.js';
 import { createRedis, type Redis } from '../shared/redis/index.js';
@@ -130,13 +130,13 @@ async function measure(n: number, buckets: number, tag: string, sample: number):
       states.set(a, json);
     }
     // No shared state here: peer profiles are one key per group, not per agent (reported apart).
-    await store.commit('bench-memory', 0, String(i), states, undefined, TTL_SECONDS);
+    await store.commit('bench-memory', 0, String(i), states, TTL_SECONDS);
   }
   const usedAfter = await usedMemory(raw);
   let usage = 0;
   for (let i = 0; i < sampleIds.length; i += 1000) {
     const pipe = raw.pipeline();
-    for (const a of sampleIds.slice(i, i + 1000)) pipe.call('MEMORY', 'USAGE', `${prefix}detector:agent:${a}`, 'SAMPLES', '0');
+    for (const a of sampleIds.slice(i, i + 1000)) pipe.call('MEMORY', 'USAGE', `${prefix}${agentStateKey('bench-memory', 0, a)}`, 'SAMPLES', '0');
     for (const [err, v] of (await pipe.exec()) ?? []) {
       if (err) throw err;
       usage += Number(v);

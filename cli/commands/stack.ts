@@ -5,7 +5,7 @@ import { KAFKA_PRINCIPALS } from '../stack/credentials.js';
 import { secureStackDown, secureStackStatus, secureStackUp, type SecureUpResult } from '../stack/secure.js';
 import { configFrom, progress, type GlobalOptions } from './common.js';
 
-interface StackOptions { secure?: boolean }
+interface StackOptions { secure?: boolean; redisCluster?: boolean }
 
 /** What a service needs to connect to the secure stack, with every password replaced by where it is. */
 function secureEnvSummary(r: SecureUpResult): string {
@@ -38,6 +38,7 @@ export function registerStack(program: Command, globals: () => GlobalOptions): v
     .command('up')
     .description('start what is not running yet (downloads the jars with Maven on first use) and wait until it is ready')
     .option('--secure', 'the secured stack beside the plain one: Kafka SASL_SSL + ACLs on 9192, Redis TLS + ACL users, a local CA')
+    .option('--redis-cluster', 'also a local Redis Cluster (3 masters on free ports) beside the single Redis, for WARDEN_REDIS_CLUSTER_NODES')
     .action(async (opts: StackOptions) => {
       if (opts.secure) {
         const r = await secureStackUp(configFrom(globals()), progress);
@@ -47,10 +48,11 @@ export function registerStack(program: Command, globals: () => GlobalOptions): v
         );
         return;
       }
-      const r = await stackUp(configFrom(globals()), progress);
+      const r = await stackUp(configFrom(globals()), progress, { redisCluster: opts.redisCluster === true });
       process.stdout.write(
         `stack ready in ${(r.elapsedMs / 1000).toFixed(1)} s: kafka ${r.kafkaBrokers.join(',')}, registry ${r.registryUrl}, redis ${r.redisUrl}` +
-          `${r.startedNow.length ? ` (started ${r.startedNow.join(', ')})` : ' (all already running)'}\n`,
+          `${r.startedNow.length ? ` (started ${r.startedNow.join(', ')})` : ' (all already running)'}\n` +
+          (r.redisClusterNodes ? `redis cluster: WARDEN_REDIS_CLUSTER_NODES=${r.redisClusterNodes.join(',')} (services use it only when this is set)\n` : ''),
       );
     });
   stack

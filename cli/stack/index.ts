@@ -13,14 +13,17 @@ import type { Progress } from './maven.js';
 import { stackPaths, type StackPaths } from './paths.js';
 import { alive, httpOk, portOpen, readPid, stopDaemon, waitFor, type Daemon } from './process.js';
 import { redisDaemon, redisPing, startRedis } from './redis.js';
+import { redisClusterOk, startRedisCluster, stopRedisCluster } from './redisCluster.js';
 import { registryDaemon, registryUrl, startRegistry } from './registry.js';
 
-export type Component = 'kafka' | 'registry' | 'redis';
+export type Component = 'kafka' | 'registry' | 'redis' | 'redis-cluster';
 
 export interface StackState {
   kafkaBrokers: string[];
   registryUrl: string;
   redisUrl: string;
+  /** With `--redis-cluster`: the seed nodes of a local 3-master Redis Cluster (use with WARDEN_REDIS_CLUSTER_NODES). */
+  redisClusterNodes?: string[];
   /** Components this stack started itself (and `down` will stop). */
   started: Component[];
   versions: Partial<Record<Component, string>>;
@@ -55,12 +58,17 @@ function readState(paths: StackPaths): Partial<StackState> {
   }
 }
 
-export async function stackUp(config: WardenConfig, progress: Progress = () => undefined): Promise<UpResult> {
+export interface UpOptions {
+  /** Also start a local Redis Cluster (three masters) beside the single Redis, which stays the default. */
+  redisCluster?: boolean;
+}
+
+export async function stackUp(config: WardenConfig, progress: Progress = () => undefined, options: UpOptions = {}): Promise<UpResult> {
   const t0 = Date.now();
   const paths = stackPaths(config);
   const previous = readState(paths);
   const startedNow: Component[] = [];
-  const started = new Set<Component>((previous.started ?? []).filter((c) => ours({ kafka: kafkaDaemon, registry: registryDaemon, redis: redisDaemon }[c](paths))));
+  const started = new Set<Component>((previous.started ?? []).filter((c) => (c === 'redis-cluster' ? previous.redisClusterNodes !== undefined : ours({ kafka: kafkaDaemon, registry: registryDaemon, redis: redisDaemon }[c](paths)))));
   const versions = { ...previous.versions };
   const s = config.stack;
 
@@ -107,11 +115,26 @@ export async function stackUp(config: WardenConfig, progress: Progress = () => u
     return url;
   })();
 
-  const results = await Promise.allSettled([kafkaJob, registryJob, redisJob]);
+  const clusterJob = (async (): Promise<string[] | undefined> => {
+    if (previous.redisClusterNodes && (await redisClusterOk(previous.redisClusterNodes))) {
+      if (options.redisCluster) progress(`redis cluster: already running on ${previous.redisClusterNodes.join(', ')}`);
+      return previous.redisClusterNodes;
+    }
+    started.delete('redis-cluster');
+    if (!options.redisCluster) return undefined;
+    const { nodes } = await startRedisCluster(paths, progress);
+    started.add('redis-cluster');
+    startedNow.push('redis-cluster');
+    return nodes;
+  })();
+
+  const results = await Promise.allSettled([kafkaJob, registryJob, redisJob, clusterJob]);
+  const clusterNodes = results[3].status === 'fulfilled' ? results[3].value : undefined;
   const state: StackState = {
     kafkaBrokers: [`127.0.0.1:${s.kafkaPort}`],
     registryUrl: registryUrl(config),
     redisUrl: results[2].status === 'fulfilled' ? results[2].value : `redis://127.0.0.1:${s.redisPort}`,
+    ...(clusterNodes ? { redisClusterNodes: clusterNodes } : {}),
     started: [...started],
     versions,
   };
@@ -124,10 +147,10 @@ export async function stackUp(config: WardenConfig, progress: Progress = () => u
 /** Stops what this stack started (or only the given components). */
 export async function stackDown(config: WardenConfig, progress: Progress = () => undefined, only?: Component[]): Promise<Component[]> {
   const paths = stackPaths(config);
-  const daemons: Record<Component, Daemon> = { kafka: kafkaDaemon(paths), registry: registryDaemon(paths), redis: redisDaemon(paths) };
+  const daemons: Record<Exclude<Component, 'redis-cluster'>, Daemon> = { kafka: kafkaDaemon(paths), registry: registryDaemon(paths), redis: redisDaemon(paths) };
   const stopped: Component[] = [];
-  await Promise.all(
-    (Object.keys(daemons) as Component[])
+  await Promise.all([
+    ...(Object.keys(daemons) as (keyof typeof daemons)[])
       .filter((c) => !only || only.includes(c))
       .map(async (c) => {
         if (await stopDaemon(daemons[c])) {
@@ -135,9 +158,16 @@ export async function stackDown(config: WardenConfig, progress: Progress = () =>
           progress(`${c}: stopped`);
         }
       }),
-  );
+    (async () => {
+      if ((!only || only.includes('redis-cluster')) && (await stopRedisCluster(paths))) {
+        stopped.push('redis-cluster');
+        progress('redis-cluster: stopped');
+      }
+    })(),
+  ]);
   const state = readState(paths);
-  const remaining = (state.started ?? []).filter((c) => !stopped.includes(c) && ours(daemons[c]));
+  if (stopped.includes('redis-cluster')) delete state.redisClusterNodes;
+  const remaining = (state.started ?? []).filter((c) => (c === 'redis-cluster' ? state.redisClusterNodes !== undefined : !stopped.includes(c) && ours(daemons[c])));
   if (remaining.length === 0) rmSync(paths.stateFile, { force: true });
   else writeFileSync(paths.stateFile, JSON.stringify({ ...state, started: remaining }, null, 2));
   return stopped;
@@ -153,5 +183,8 @@ export async function stackStatus(config: WardenConfig): Promise<ComponentStatus
     { component: 'kafka', up: await kafkaAnswers(config), endpoint: `127.0.0.1:${config.stack.kafkaPort}`, managed: ours(kafkaDaemon(paths)), version: state.versions?.kafka },
     { component: 'registry', up: await httpOk(`${registryUrl(config)}/subjects`), endpoint: registryUrl(config), managed: ours(registryDaemon(paths)), version: state.versions?.registry },
     { component: 'redis', up: await redisPing(redisUrl), endpoint: redisUrl, managed: ours(redisDaemon(paths)) },
+    ...(state.redisClusterNodes
+      ? [{ component: 'redis-cluster' as const, up: await redisClusterOk(state.redisClusterNodes), endpoint: state.redisClusterNodes.join(','), managed: true }]
+      : []),
   ];
 }

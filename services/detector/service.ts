@@ -55,7 +55,8 @@ export class DetectorService {
   readonly #o: DetectorOptions;
   readonly #limits: IntakeLimits;
   readonly #groupId: string;
-  readonly #cached = new Map<string, true>(); // insertion order = LRU order
+  /** Agents whose state the engine holds, with the partition they came from; insertion order = LRU order. */
+  readonly #cached = new Map<string, number>();
   readonly #processed = new Map<number, bigint>();
   /** Per partition: consecutive failures that were not outages (see detector.maxBatchAttempts). */
   readonly #failures = new Map<number, { count: number; lastError: string }>();
@@ -65,11 +66,12 @@ export class DetectorService {
   readonly #partitionTail = new Map<number, Promise<void>>();
   #checkpointTimer: NodeJS.Timeout | null = null;
   /**
-   * Bumped whenever in-process state is dropped (a rebalance, a failed batch). Work that awaited across a
-   * bump is stale: its partition will be re-read from the committed offset onto the stored state, so it
-   * must neither process, nor mark progress, nor checkpoint what it had.
+   * Per partition: bumped whenever its in-process state is dropped (it moved away at a rebalance, or one of
+   * its batches failed). Work that awaited across a bump is stale: the partition will be re-read from the
+   * committed offset onto the stored state, so that work must neither process, nor mark progress, nor
+   * checkpoint what it had. Other partitions keep their progress.
    */
-  #generation = 0;
+  readonly #epochs = new Map<number, number>();
   #sharedWrittenAt = 0;
   #redis: Redis | null = null;
   #store: StateStore | null = null;
@@ -108,11 +110,12 @@ export class DetectorService {
     await this.#producer.connect();
     const consumer = kafka.consumer({ groupId: this.#groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 100 });
     this.#consumer = consumer;
-    // A rebalance may move partitions (and their agents) elsewhere: forget cached state so it is reloaded from Redis.
-    // Uncheckpointed progress is dropped too: kafkajs re-reads from the committed offset after a rebalance.
+    // A rebalance moves some partitions (and their agents) elsewhere: only those are forgotten, to be re-read by
+    // their new owner from their checkpoint. Partitions still ours keep their in-process progress.
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      this.#dropCache();
-      logger.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'detector joined the group');
+      const assigned = e.payload.memberAssignment[config.topics.events.name] ?? [];
+      const { lost, kept } = this.#onAssignment(config.topics.events.name, assigned);
+      logger.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment, lost, kept }, 'detector joined the group');
     });
     await consumer.connect();
     await consumer.subscribe({ topic: config.topics.events.name, fromBeginning: true });
@@ -144,6 +147,30 @@ export class DetectorService {
     return this.#o.checkpointIntervalMs ?? this.#o.config.detector.checkpointIntervalMs;
   }
 
+  /**
+   * After a join: forget the partitions that moved away; resume the ones still ours where their in-process
+   * progress stands. kafkajs would fetch them again from the committed offset (a checkpoint behind); the
+   * seek saves that re-read (and were it lost, the covered-offset filter would still skip the records).
+   */
+  #onAssignment(topic: string, assigned: number[]): { lost: number[]; kept: number[] } {
+    const mine = new Set(assigned);
+    const known = new Set<number>([...this.#processed.keys(), ...this.#pending.keys(), ...this.#cached.values()]);
+    const lost = [...known].filter((p) => !mine.has(p)).sort((a, b) => a - b);
+    this.#dropPartitions(lost);
+    const kept: number[] = [];
+    for (const p of assigned) {
+      const covered = this.#processed.get(p);
+      if (covered === undefined || covered < 0n) continue;
+      this.#consumer!.seek({ topic, partition: p, offset: (covered + 1n).toString() });
+      kept.push(p);
+    }
+    return { lost, kept };
+  }
+
+  #epochOf(partition: number): number {
+    return this.#epochs.get(partition) ?? 0;
+  }
+
   /** Runs `fn` after the partition's previous work (a batch or a checkpoint) settles. */
   #serially(partition: number, fn: () => Promise<void>): Promise<void> {
     const run = (this.#partitionTail.get(partition) ?? Promise.resolve()).then(fn); // the tail never rejects
@@ -151,8 +178,15 @@ export class DetectorService {
     return run;
   }
 
-  async #onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+  async #onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale } = payload;
     if (batch.isEmpty() || !isRunning() || isStale() || !this.#running) return;
+    await this.#processBatch(payload);
+    // Outside the batch's try: a heartbeat that learns of a rebalance is not a failed batch (its work is done).
+    await heartbeat();
+  }
+
+  async #processBatch({ batch, resolveOffset }: EachBatchPayload): Promise<void> {
     const started = process.hrtime.bigint();
     const { engine } = this.#o;
     const store = this.#store!;
@@ -174,14 +208,14 @@ export class DetectorService {
       // next batch would replay events the state already holds (seen as seq replays).
       const coveredAfter = BigInt(lastOffset) > covered ? lastOffset : covered.toString();
 
-      const generation = this.#generation;
+      const epoch = this.#epochOf(partition);
       await preloadSchemas(this.#codec!, fresh);
       const now = Date.now();
       const verdicts = fresh.map((m) => classify(m, this.#codec!, this.#o.keyring, this.#limits, now));
       const agentIds = new Set<string>();
       for (const v of verdicts) if (v.event) agentIds.add(v.event.agentId);
-      await this.#ensureLoaded([...agentIds]);
-      if (generation !== this.#generation) return; // state was dropped meanwhile: leave the batch to be re-read
+      await this.#ensureLoaded(topic, partition, [...agentIds]);
+      if (epoch !== this.#epochOf(partition)) return; // state was dropped meanwhile: leave the batch to be re-read
 
       const alerts: Alert[] = [];
       const dead: Message[] = [];
@@ -217,7 +251,7 @@ export class DetectorService {
       await this.#publish(alerts, dead);
       // Dropped while publishing: these agents' in-process state is gone, so this batch's effects are too.
       // The alerts are out (and idempotent); the batch will be re-read onto the stored state.
-      if (generation !== this.#generation) return;
+      if (epoch !== this.#epochOf(partition)) return;
       this.#processed.set(partition, BigInt(coveredAfter));
       this.#failures.delete(partition);
       const pending = this.#pendingOf(topic, partition);
@@ -230,12 +264,11 @@ export class DetectorService {
       this.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.#evictIfNeeded();
       this.#o.onBatchDone?.({ partition, lastOffset, alerts, dlq: dead.length });
-      await heartbeat();
     } catch (err) {
-      // The engine's in-process state may now be ahead of Redis: forget it (and every uncheckpointed
-      // partition's progress), so the retried batch starts from the stored state.
-      this.#dropCache();
-      this.#o.engine.importShared(await store.loadShared().catch(() => null));
+      // The engine's state of this partition's agents may now be ahead of Redis: forget it (and the partition's
+      // uncheckpointed progress), so the retried batch starts from the stored state. Other partitions are untouched;
+      // the peer-group state may count the retried batch twice (it is approximate by nature).
+      this.#dropPartitions([partition]);
       const outage = isRetriable(err);
       const failures = this.#failures.get(partition) ?? { count: 0, lastError: '' };
       // An outage is waited out however long it lasts; anything else counts toward parking the batch.
@@ -255,16 +288,16 @@ export class DetectorService {
   }
 
   /**
-   * Writes the partition's changed agents, the shared (peer) state and the covered offset in one Redis
-   * transaction, then commits the next offset to Kafka. Runs inside the partition's serial queue, so no
-   * batch of this partition is half-processed meanwhile: the state is exactly that of the covered offset.
+   * Writes the partition's changed agents and its covered offset in one Redis transaction (one hash slot),
+   * then commits the next offset to Kafka. Runs inside the partition's serial queue, so no batch of this
+   * partition is half-processed meanwhile: the state is exactly that of the covered offset.
    */
   async #checkpoint(partition: number): Promise<void> {
     const pending = this.#pending.get(partition);
     if (!pending || pending.lastOffset === null) return;
     const { engine } = this.#o;
     const started = process.hrtime.bigint();
-    const generation = this.#generation;
+    const epoch = this.#epochOf(partition);
     // Snapshots are CPU work (~10 KB of JSON per agent): done in slices with a yield between them, so
     // other partitions' batches (and their alerts) are not held behind a long synchronous loop. Safe,
     // because only this partition's batches touch these agents, and they wait in its queue.
@@ -275,19 +308,27 @@ export class DetectorService {
       if (state !== undefined) states.set(a, JSON.stringify(state));
       if (++slice % SNAPSHOT_SLICE === 0) await new Promise((r) => setImmediate(r));
     }
-    if (generation !== this.#generation) return; // dropped while slicing: a partial state must not be written
+    if (epoch !== this.#epochOf(partition)) return; // dropped while slicing: a partial state must not be written
     const { topic, lastOffset } = pending;
-    // The role-level (peer) state is one document for all partitions (~2 KB per 100 agents) and approximate
-    // by nature: it goes along with at most one partition's checkpoint per interval, not with each.
-    const now = Date.now();
-    const shareDue = now - this.#sharedWrittenAt >= this.#checkpointIntervalMs;
-    const shared = shareDue ? JSON.stringify(engine.exportShared()) : undefined;
-    await this.#store!.commit(topic, partition, lastOffset, states, shared, this.#o.stateTtlSeconds ?? 30 * 24 * 3600);
-    if (shareDue) this.#sharedWrittenAt = now;
-    await this.#consumer!.commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
+    await this.#store!.commit(topic, partition, lastOffset, states, this.#o.stateTtlSeconds ?? 30 * 24 * 3600);
     pending.agents.clear();
     pending.lastOffset = null;
     pending.checkpointedAt = Date.now();
+    // The role-level (peer) state is one document for all partitions (~2 KB per 100 agents) and approximate
+    // by nature: written on its own key (it cannot share every partition's slot), at most once per interval.
+    const now = Date.now();
+    if (now - this.#sharedWrittenAt >= this.#checkpointIntervalMs) {
+      this.#sharedWrittenAt = now;
+      // Best effort: the partition's checkpoint is written; the next interval writes the peer state again.
+      await this.#store!.writeShared(JSON.stringify(engine.exportShared())).catch((err: Error) => this.#o.logger.warn({ err: err.message }, 'peer state write failed; will retry'));
+    }
+    try {
+      await this.#consumer!.commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
+    } catch (err) {
+      // The state and its covered offset are in Redis: a restart or a new owner skips what they cover, and the
+      // next checkpoint commits a later offset. A commit refused during a rebalance is no reason to drop work.
+      this.#o.logger.warn({ err: (err as Error).message, partition, lastOffset }, 'offset commit failed after the checkpoint; the next one commits');
+    }
     this.#o.logger.debug({ partition, lastOffset, agents: states.size }, 'checkpoint written');
     this.metrics.checkpointSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
@@ -305,19 +346,22 @@ export class DetectorService {
     );
   }
 
-  async #ensureLoaded(agentIds: string[]): Promise<void> {
+  async #ensureLoaded(topic: string, partition: number, agentIds: string[]): Promise<void> {
     const missing = agentIds.filter((a) => !this.#cached.has(a));
     if (missing.length > 0) {
-      const states = await this.#store!.loadAgents(missing);
+      const epoch = this.#epochOf(partition);
+      const states = await this.#store!.loadAgents(topic, partition, missing);
+      if (epoch !== this.#epochOf(partition)) return; // dropped meanwhile: the caller leaves the batch
       for (const [agentId, state] of states) {
         if (state !== null) this.#o.engine.importAgent(agentId, state);
-        this.#cached.set(agentId, true);
+        this.#cached.set(agentId, partition);
       }
     }
     for (const a of agentIds) {
       // refresh LRU position
+      const owner = this.#cached.get(a) ?? partition; // where its state is stored and checkpointed
       this.#cached.delete(a);
-      this.#cached.set(a, true);
+      this.#cached.set(a, owner);
     }
     this.metrics.agentsCached.set(this.#cached.size);
   }
@@ -332,18 +376,26 @@ export class DetectorService {
     }
   }
 
-  #dropCache(): void {
-    this.#generation += 1;
-    // Every agent the engine holds, not only the cached ones: a batch may have created one meanwhile.
-    for (const agentId of this.#o.engine.agentIds()) this.#o.engine.evictAgent(agentId);
-    this.#cached.clear();
-    this.#processed.clear();
-    this.#pending.clear();
+  /** Forgets the partitions' agents and uncheckpointed progress: they are re-read from their checkpoint. */
+  #dropPartitions(partitions: number[]): void {
+    if (partitions.length === 0) return;
+    const dropped = new Set(partitions);
+    for (const p of dropped) {
+      this.#epochs.set(p, this.#epochOf(p) + 1);
+      this.#processed.delete(p);
+      this.#pending.delete(p);
+    }
+    for (const [agentId, p] of this.#cached) {
+      if (!dropped.has(p)) continue;
+      this.#cached.delete(agentId);
+      this.#o.engine.evictAgent(agentId);
+    }
+    this.metrics.agentsCached.set(this.#cached.size);
   }
 
   #isPending(agentId: string): boolean {
-    for (const p of this.#pending.values()) if (p.agents.has(agentId)) return true;
-    return false;
+    const p = this.#cached.get(agentId);
+    return p !== undefined && this.#pending.get(p)?.agents.has(agentId) === true;
   }
 
   async #publish(alerts: Alert[], dead: Message[]): Promise<void> {

@@ -117,7 +117,7 @@ function readStackEndpoints(file: string): Plain {
 const NUMERIC_PATH = /(Port|\.port|Ms|InFlight|Attempts)$/;
 
 function parseEnvValue(path: string, raw: string): unknown {
-  if (path === 'kafka.brokers' || path.endsWith('Versions')) return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (path === 'kafka.brokers' || path === 'redis.cluster.nodes' || path.endsWith('Versions')) return raw.split(',').map((s) => s.trim()).filter(Boolean);
   if (raw === 'true') return true;
   if (raw === 'false') return false;
   // Any decimal number, so the schema can say what is wrong with it (negative, a fraction) instead of "received string".

@@ -67,10 +67,20 @@ export const configSchema = z
         /** TLS options for a rediss:// url: the CA that signed the server's certificate. */
         tls: z.object({ ca: readableFile.optional(), rejectUnauthorized: z.boolean().default(true) }).strict().optional(),
         keyPrefix: z.string().default('warden:'),
+        /**
+         * A Redis Cluster instead of one server: its seed nodes (host:port; the client discovers the rest).
+         * Username, password and TLS apply to every node (TLS: redis.tls, the url is then not used).
+         */
+        cluster: z
+          .object({ nodes: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1, 'list at least one node (host:port)') })
+          .strict()
+          .optional(),
       })
       .strict()
       .superRefine((r, ctx) => {
-        if (r.tls && !r.url.startsWith('rediss://')) ctx.addIssue({ code: 'custom', path: r.tls.ca ? ['tls', 'ca'] : ['tls'], message: 'TLS options need a rediss:// redis.url' });
+        if (r.tls && !r.cluster && !r.url.startsWith('rediss://')) ctx.addIssue({ code: 'custom', path: r.tls.ca ? ['tls', 'ca'] : ['tls'], message: 'TLS options need a rediss:// redis.url' });
+        // The detector hash-tags its keys ({...} after the prefix); a brace in the prefix would become the tag instead.
+        if (r.cluster && /[{}]/.test(r.keyPrefix)) ctx.addIssue({ code: 'custom', path: ['keyPrefix'], message: 'must not contain { or } with redis.cluster (the hash tag must be the detector\'s own)' });
       })
       .default({}),
     topics: z
@@ -298,6 +308,7 @@ export const ENV_OVERRIDES: Record<string, string> = {
   WARDEN_REDIS_USERNAME: 'redis.username',
   WARDEN_REDIS_TLS_CA: 'redis.tls.ca',
   WARDEN_REDIS_KEY_PREFIX: 'redis.keyPrefix',
+  WARDEN_REDIS_CLUSTER_NODES: 'redis.cluster.nodes',
   WARDEN_TOPIC_EVENTS: 'topics.events.name',
   WARDEN_TOPIC_DLQ: 'topics.dlq.name',
   WARDEN_TOPIC_ALERTS: 'topics.alerts.name',

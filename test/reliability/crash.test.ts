@@ -10,6 +10,7 @@ import { FleetPublisher } from '../../cli/simulate/publisher.js';
 import type { WardenConfig } from '../../shared/config/index.js';
 import { createKafka } from '../../shared/kafka/index.js';
 import { createRedis } from '../../shared/redis/index.js';
+import { coveredOffsetKey } from '../../services/detector/stateStore.js';
 import { counterValue, keyringFor, readAlerts, startDetector } from '../support/detector.js';
 import { incidentFleet } from '../support/scenario.js';
 import { eventually, isolatedConfig, provisionTopics, testLogger } from '../support/stack.js';
@@ -67,7 +68,7 @@ async function covered(config: WardenConfig, group: string): Promise<number> {
   try {
     let sum = 0;
     for (let p = 0; p < config.topics.events.partitions; p++) {
-      const v = await redis.get(`detector:offset:${group}:${config.topics.events.name}:${p}`);
+      const v = await redis.get(coveredOffsetKey(group, config.topics.events.name, p));
       if (v !== null) sum += Number(v) + 1;
     }
     return sum;

@@ -18,6 +18,8 @@ import { FleetPublisher, type OutgoingEvent } from '../../cli/simulate/publisher
 import { createDetectionEngine } from '../../services/detector/engine.js';
 import type { EnginePort } from '../../services/detector/enginePort.js';
 import { DetectorService } from '../../services/detector/service.js';
+import { agentStateKey } from '../../services/detector/stateStore.js';
+import { partitionOf } from '../../shared/kafka/partitions.js';
 import type { WardenConfig } from '../../shared/config/index.js';
 import { DLQ_HEADERS } from '../../shared/kafka/deadLetter.js';
 import { createKafka, createProducer, type KafkaMessage } from '../../shared/kafka/index.js';
@@ -133,7 +135,7 @@ describe('attacks on intake', () => {
     try {
       const keys = await raw.keys(`${config.redis.keyPrefix}*`);
       expect(keys.filter((k) => k.includes('ghost-'))).toEqual([]);
-      expect(keys.filter((k) => k.includes('detector:agent:'))).toEqual([`${config.redis.keyPrefix}detector:agent:marker`]);
+      expect(keys.filter((k) => k.includes(':agent:'))).toEqual([`${config.redis.keyPrefix}${agentStateKey(config.topics.events.name, partitionOf('marker', config.topics.events.partitions), 'marker')}`]);
     } finally {
       await raw.quit();
     }

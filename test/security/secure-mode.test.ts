@@ -7,9 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DetectorService } from '../../services/detector/service.js';
+import { agentStateKey } from '../../services/detector/stateStore.js';
+import { partitionOf } from '../../shared/kafka/partitions.js';
 import type { WardenConfig } from '../../shared/config/index.js';
 import { createKafka, createProducer, kafkaErrorType, type KafkaClient } from '../../shared/kafka/index.js';
-import { createRedis, type Redis } from '../../shared/redis/index.js';
+import { createRedis, type Redis, type SingleRedis } from '../../shared/redis/index.js';
 import { createRegistry } from '../../shared/registry/index.js';
 import type { Alert } from '../../shared/schemas/generated.js';
 import { Keyring } from '../../shared/signing/index.js';
@@ -33,7 +35,8 @@ async function refusal(fn: () => Promise<unknown>): Promise<unknown> {
 
 /** A Redis client that does not retry, so a refusal surfaces at once as an error. */
 function redisAs(config: WardenConfig, url = config.redis.url): Redis {
-  const client = createRedis({ ...config, redis: { ...config.redis, url } }, { keyPrefix: '' });
+  // The secure stack is one server (not a cluster), whose client options can be tightened after creation.
+  const client = createRedis({ ...config, redis: { ...config.redis, url } }, { keyPrefix: '' }) as SingleRedis;
   client.options.maxRetriesPerRequest = 0;
   client.options.retryStrategy = () => null;
   client.on('error', () => undefined);
@@ -85,7 +88,7 @@ describe('secure mode: SASL_SSL, ACLs, Redis ACL + TLS', () => {
     // The detector checkpointed the agent's state to Redis as its ACL user (read back as the operator).
     const redis = redisAs(operator);
     clients.push(redis);
-    const state = await eventually(() => redis.get(`${operator.redis.keyPrefix}detector:agent:${AGENT}`).then((v) => v ?? undefined), 30_000, 'the agent state in Redis');
+    const state = await eventually(() => redis.get(`${operator.redis.keyPrefix}${agentStateKey(operator.topics.events.name, partitionOf(AGENT, operator.topics.events.partitions), AGENT)}`).then((v) => v ?? undefined), 30_000, 'the agent state in Redis');
     expect(JSON.parse(state)).toBeTruthy();
     // And the agent's own SDK, following agent.quarantine under the agent principal, caught up with its feed.
     expect(agent.check('data.read').allowed).toBe(true);
