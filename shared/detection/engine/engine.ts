@@ -5,12 +5,14 @@
  * Per event:
  *  1. verification !== 'valid' -> no detector sees it and no agent slot is
  *     made: it is counted per claimed agent and window (../unverified.ts).
- *  2. An exact redelivery of the agent's previous event (same eventId and
- *     seq) is dropped (counted in stats).
+ *  2. An exact re-send of one of the agent's last 64 trusted events (same
+ *     seq, eventId and fields: engine/duplicates.ts) is dropped (counted in
+ *     stats.duplicates), not alerted.
  *  3. Event time: now = max(timestamp, agent's latest time), so a late event
  *     counts in the open bucket; buckets never reopen.
  *  4. Impersonation runs first; a seq replay marks the event untrusted and
- *     no other detector sees it.
+ *     no other detector sees it (a seq far ahead of the event's time is
+ *     reported but does not hide later events: detectors/impersonation.ts).
  *  5. Each other detector updates the agent's state; findings pass the
  *     rule's agent exceptions and become alerts through the cooldown book
  *     (engine/incidents.ts).
@@ -31,6 +33,7 @@ import { expireIncidents, recordFinding, type Incident, type IncidentBook } from
 import { SnapshotVersionError } from '../baseline/seriesCodec.js';
 import { SnapshotBytesError, decodeSnapshot, encodeSnapshot } from './snapshotBytes.js';
 import { createUnverifiedAggregator, type UnverifiedSource, type UnverifiedStats } from '../unverified.js';
+import { createRecentEvents, eventDigest, isRecentDuplicate, rememberEvent, restoreRecent, snapshotRecent, type RecentEvents, type RecentEventsSnapshot } from './duplicates.js';
 
 export interface EngineOptions {
   /** Only these detectors (names as in DETECTOR_NAMES); default: every detector with an enabled rule. */
@@ -66,6 +69,8 @@ export interface AgentSnapshot {
   ids: string[];
   incidents: [string, Incident][];
   detectors: { [name: string]: Json };
+  /** The duplicate window (engine/duplicates.ts); absent in snapshots saved before it existed. */
+  recent?: RecentEventsSnapshot;
 }
 
 export interface Engine {
@@ -110,6 +115,8 @@ interface AgentSlot {
   lastSeq: number;
   ids: string[];
   idHead: number;
+  /** The last trusted events' (seq, digest), to recognise a re-sent batch. */
+  recent: RecentEvents;
   states: unknown[];
   incidents: IncidentBook;
 }
@@ -147,7 +154,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
   };
 
   function newSlot(agentId: string, role: string, tenant: string): AgentSlot {
-    return { agentId, role, tenant, firstSeen: -1, clock: -Infinity, bucket: -1, lastEventId: '', lastSeq: -1, ids: [], idHead: 0, states: new Array(detectors.length), incidents: new Map() };
+    return { agentId, role, tenant, firstSeen: -1, clock: -Infinity, bucket: -1, lastEventId: '', lastSeq: -1, ids: [], idHead: 0, recent: createRecentEvents(), states: new Array(detectors.length), incidents: new Map() };
   }
 
   function setContext(slot: AgentSlot, now: number): void {
@@ -206,7 +213,10 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
       slot.role = event.agentRole;
       slot.tenant = event.tenantId;
       peers.role(slot.role).agents.add(slot.agentId);
-    } else if (event.eventId === slot.lastEventId && event.seq === slot.lastSeq) {
+    }
+    // Trusted seqs only go up (impersonation sees to it), so only a seq at or below the last one can be a re-send.
+    const digest = eventDigest(event);
+    if (event.seq <= slot.lastSeq && isRecentDuplicate(slot.recent, event.seq, digest)) {
       stats.duplicates++;
       return [];
     }
@@ -244,6 +254,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
     slot.clock = now;
     slot.lastEventId = event.eventId;
     slot.lastSeq = event.seq;
+    rememberEvent(slot.recent, event.seq, digest);
     if (slot.ids.length < MAX_RELATED_EVENTS) slot.ids.push(event.eventId);
     else {
       slot.ids[slot.idHead] = event.eventId;
@@ -307,6 +318,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
       ids,
       incidents: [...slot.incidents].map(([k, inc]) => [k, { ...inc }]),
       detectors: states,
+      recent: snapshotRecent(slot.recent, slot.lastSeq),
     };
   }
 
@@ -325,6 +337,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
     slot.idHead = 0; // snapshot ids are oldest first
     slot.incidents = new Map(snap.incidents.map(([k, inc]) => [k, { ...inc }]));
     try {
+      slot.recent = restoreRecent(snap.recent, snap.lastSeq);
       detectors.forEach((d, i) => {
         const s = snap.detectors[d.name];
         if (s !== undefined) slot.states[i] = d.restore(s);

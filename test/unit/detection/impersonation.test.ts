@@ -46,7 +46,7 @@ describe('impersonation', () => {
     expect(engine.unverifiedStats().trackedAgents).toBe(0);
   });
 
-  it('a reused or decreasing seq alerts; an exact redelivery of the previous event is dropped', () => {
+  it('a reused or decreasing seq alerts; an exact re-send of a recent event is dropped', () => {
     const engine = createEngine(DEFAULT_RULES);
     const a = event({ timestamp: T0, seq: 10 });
     const b = event({ timestamp: T0 + 1000, seq: 11 });
@@ -57,8 +57,10 @@ describe('impersonation', () => {
     const reused = engine.process(event({ timestamp: T0 + 2000, seq: 11 }));
     expect(reused.map((x) => x.ruleId)).toEqual(['impersonation.seq-replay']);
     expect(reused[0]!.evidence.details.kind).toBe('reused');
-    const replayed = engine.process({ ...a });
-    expect(replayed).toEqual([]); // same incident (cooldown): counted, not re-emitted
+    expect(engine.process({ ...a })).toEqual([]); // an exact re-send of a recent event: a duplicate (test/unit/detection/duplicates.test.ts)
+    expect(engine.stats().duplicates).toBe(2);
+    const replayed = engine.process({ ...a, eventId: 'evt-other-10' });
+    expect(replayed).toEqual([]); // went backwards; same incident (cooldown): counted, not re-emitted
     expect(engine.snapshotAgent('agent-1')!.incidents[0]![1].count).toBe(2);
     expect(engine.stats().untrusted).toBe(2);
   });
