@@ -10,6 +10,7 @@
  *   POST /v1/fleet/quarantine                responder   {"reason": "...", "confirm": "quarantine-the-whole-fleet"}
  *   POST /v1/fleet/release                   responder   {"reason": "..."}
  *   GET  /v1/audit/verify                    viewer
+ *   GET  /v1/audit                           viewer      the latest 100 audit entries, newest first
  *   GET  /v1/me                              viewer      the caller's name and role (the console hides what it may not do)
  *   GET  /v1/fleet                           viewer      each agent's state, last seen, open alerts   (with the console)
  *   GET  /v1/alerts                          viewer      recent alerts with their evidence, newest first (with the console)
@@ -79,7 +80,8 @@ export async function startApi(opts: { port: number; host?: string; auth: TokenA
         return answer(await responder.manual({ path: 'fleet', agentId: FLEET, type: m[1] === 'quarantine' ? 'QUARANTINE' : 'RELEASE', reason, who: `operator:${who}`, confirmation }));
       },
     },
-    { method: 'GET', pattern: /^\/v1\/audit\/verify$/, role: 'viewer', handle: async () => [200, { ...(await responder.audit.verify()), entries: await responder.audit.length() }] },
+    { method: 'GET', pattern: /^\/v1\/audit\/verify$/, role: 'viewer', handle: async () => [200, await responder.audit.verify()] },
+    { method: 'GET', pattern: /^\/v1\/audit$/, role: 'viewer', handle: async () => [200, (await responder.audit.recent(100)).reverse()] },
     ...(view
       ? [
         { method: 'GET', pattern: /^\/v1\/fleet$/, role: 'viewer', handle: async () => [200, await view.store.fleet(Date.now())] },

@@ -36,6 +36,11 @@ export class AuditLog {
     return (await this.redis.lrange(KEY, 0, -1)).map((s) => JSON.parse(s) as AuditEntry);
   }
 
+  /** The last `n` entries, oldest first. */
+  async recent(n: number): Promise<AuditEntry[]> {
+    return (await this.redis.lrange(KEY, -n, -1)).map((s) => JSON.parse(s) as AuditEntry);
+  }
+
   /** Grows on every decision, approval and command: the console's cheap "something changed" signal. */
   async length(): Promise<number> {
     return this.redis.llen(KEY);
