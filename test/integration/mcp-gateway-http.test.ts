@@ -1,30 +1,30 @@
 /**
  * The MCP gateway over Streamable HTTP on the real stack: the real SDK Client talks to the gateway with
- * an agent's bearer token, the gateway to a real McpServer behind it. Tokens name agents (a wrong one is
- * 401, another agent's session is not reachable); the state API and its SSE stream follow signed commands;
- * a QUARANTINE refuses calls before the server sees them; a feed that cannot be read fails closed.
+ * an agent's bearer token, the gateway to a real MCP server from npm behind it:
+ * @modelcontextprotocol/server-filesystem on a temporary folder. That server speaks stdio only, so
+ * test/support/mcpFilesystem.ts puts it behind the SDK's StreamableHTTPServerTransport (one server process
+ * per HTTP session, messages passed unchanged). Tokens name agents (a wrong one is 401, another agent's
+ * session is not reachable); the state API and its SSE stream follow signed commands; a QUARANTINE refuses
+ * calls before the server sees them (a refused write_file leaves no file); a feed that cannot be read fails closed.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { WardenConfig } from '../../shared/config/index.js';
 import { createKafka } from '../../shared/kafka/index.js';
-import { Keyring } from '../../shared/signing/index.js';
+import { CommandSigner, Keyring, loadCommandSigner } from '../../shared/signing/index.js';
 import { runHttp, type RunningGateway } from '../../services/mcp-gateway/main.js';
 import { command, publishCommands } from '../support/commands.js';
 import { readTopic } from '../support/detector.js';
+import { startFilesystemHttp, type FilesystemHttpServer } from '../support/mcpFilesystem.js';
 import { createRegistry } from '../../shared/registry/index.js';
 import type { AgentActionEvent } from '../../shared/schemas/generated.js';
 import { eventually, isolatedConfig, provisionTopics, testLogger, uniqueSuffix } from '../support/stack.js';
-import { createFixtureServer } from './mcp-gateway.fixture-server.js';
 
 const keyring = new Keyring({ 'attester:mcp-gateway': { gw1: 'mcp-gateway-attester-secret-0123456789' } });
 const A = `http-agent-a-${uniqueSuffix()}`;
@@ -35,15 +35,17 @@ const dir = mkdtempSync(join(tmpdir(), 'warden-mcp-http-'));
 const tokensFile = join(dir, 'tokens.json');
 writeFileSync(tokensFile, JSON.stringify([{ agentId: A, token: TOKEN_A, agentRole: 'support' }, { agentId: B, token: TOKEN_B }]), { mode: 0o600 });
 
-const serverCalls: { tool: string; args: unknown }[] = [];
-let upstream: Server;
+// The folder the filesystem server serves: a file there is the server's own record that a write reached it.
+const served = mkdtempSync(join(tmpdir(), 'warden-mcp-http-fs-'));
+writeFileSync(join(served, 'readme.md'), '# docs\n');
+let upstream: FilesystemHttpServer;
 let upstreamUrl: string;
 const gateways: RunningGateway[] = [];
 const clients: Client[] = [];
 
 function gatewayConfig(label: string, failClosedAfterMs = 30_000): WardenConfig {
   const c = isolatedConfig(label);
-  return { ...c, mcpGateway: { ...c.mcpGateway, serverName: 'fixture', failClosedAfterMs, http: { ...c.mcpGateway.http, port: 0, tokensFile, upstreamUrl } } };
+  return { ...c, mcpGateway: { ...c.mcpGateway, serverName: 'filesystem', failClosedAfterMs, http: { ...c.mcpGateway.http, port: 0, tokensFile, upstreamUrl } } };
 }
 
 async function startGateway(config: WardenConfig): Promise<RunningGateway> {
@@ -63,6 +65,9 @@ async function connect(g: RunningGateway, token: string): Promise<{ client: Clie
 
 const stateUrl = (g: RunningGateway, agentId: string, stream = false) => new URL(`/v1/agents/${encodeURIComponent(agentId)}/state${stream ? '/stream' : ''}`, g.http!.url);
 const text = (r: unknown) => ((r as { content: { text: string }[] }).content[0]!.text);
+const write = (client: Client, name: string) => client.callTool({ name: 'write_file', arguments: { path: join(served, name), content: name } });
+const wrote = (name: string) => existsSync(join(served, name));
+const readme = (client: Client) => client.callTool({ name: 'read_text_file', arguments: { path: join(served, 'readme.md') } });
 
 /** Reads SSE `state` events from the stream into `into` until aborted. */
 function followStream(res: Response, into: { mode: string }[]): void {
@@ -89,15 +94,8 @@ describe('mcp-gateway over Streamable HTTP (real SDK client and server, real sta
   let gateway: RunningGateway;
 
   beforeAll(async () => {
-    // The server behind the gateway: stateless Streamable HTTP, one McpServer per request, as the SDK documents.
-    upstream = createServer((req, res) => {
-      const server = createFixtureServer((tool, args) => void serverCalls.push({ tool, args }));
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-      res.on('close', () => void transport.close().then(() => server.close()));
-      void server.connect(transport).then(() => transport.handleRequest(req, res));
-    });
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
-    upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
+    upstream = await startFilesystemHttp(served);
+    upstreamUrl = upstream.url.href;
     config = gatewayConfig('mcp-http');
     gateway = await startGateway(config);
   }, 60_000);
@@ -105,24 +103,22 @@ describe('mcp-gateway over Streamable HTTP (real SDK client and server, real sta
   afterAll(async () => {
     await Promise.allSettled(clients.map((c) => c.close()));
     await Promise.allSettled(gateways.map((g) => g.stop()));
-    upstream?.closeAllConnections();
-    await new Promise((r) => upstream?.close(r));
+    await upstream?.close();
   });
 
   it('a call with the agent\'s token passes and is reported under that agent with the MCP session id', async () => {
     const { client, transport } = await connect(gateway, TOKEN_A);
-    expect(text(await client.callTool({ name: 'get_weather', arguments: { city: 'Lyon' } }))).toBe('sunny in Lyon');
-    expect(serverCalls.at(-1)).toEqual({ tool: 'get_weather', args: { city: 'Lyon' } });
+    expect(text(await write(client, 'lyon.txt'))).toMatch(/Successfully wrote/);
+    expect(readFileSync(join(served, 'lyon.txt'), 'utf8')).toBe('lyon.txt');
     const registry = createRegistry(config);
     const [m] = await readTopic(config, config.topics.events.name, 1, 20_000);
     const event = (await registry.decode(m!.value!)) as AgentActionEvent;
-    expect(event).toMatchObject({ agentId: A, agentRole: 'support', action: 'data.read', resource: 'fixture/get_weather', outcome: 'SUCCESS' });
+    expect(event).toMatchObject({ agentId: A, agentRole: 'support', action: 'data.write', resource: 'filesystem/write_file', outcome: 'SUCCESS' });
     expect(event.sessionId).toBe(transport.sessionId);
     expect(m!.key?.toString()).toBe(A);
   });
 
   it('refuses a missing or wrong token (401) and another agent\'s session (404); nothing reaches the server', async () => {
-    const before = serverCalls.length;
     await expect(connect(gateway, 'not-a-token-0000000000000000')).rejects.toThrow(/a valid bearer token is required/);
     const noAuth = await fetch(gateway.http!.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(noAuth.status).toBe(401);
@@ -131,10 +127,10 @@ describe('mcp-gateway over Streamable HTTP (real SDK client and server, real sta
     const hijack = await fetch(gateway.http!.url, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN_B}`, 'mcp-session-id': transport.sessionId!, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_weather', arguments: { city: 'Hijack' } } }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'write_file', arguments: { path: join(served, 'hijack.txt'), content: 'x' } } }),
     });
     expect(hijack.status).toBe(404);
-    expect(serverCalls.length).toBe(before);
+    expect(wrote('hijack.txt')).toBe(false);
   });
 
   it('state API: own state with the right token, 403 for another agent, 401 for a wrong token; SSE follows QUARANTINE and RELEASE and the call is refused before the server', async () => {
@@ -156,19 +152,43 @@ describe('mcp-gateway over Streamable HTTP (real SDK client and server, real sta
     const { client } = await connect(gateway, TOKEN_A);
     await publishCommands(config, [command(A, { type: 'QUARANTINE', reason: 'http test' })]);
     await eventually(() => seen.some((s) => s.mode === 'QUARANTINED'), 15_000, 'QUARANTINED on the SSE stream');
-    const before = serverCalls.length;
-    const refused = await client.callTool({ name: 'get_weather', arguments: { city: 'Nice' } });
+    const refused = await write(client, 'nice.txt');
     expect(refused.isError).toBe(true);
     expect(text(refused)).toMatch(/quarantined/);
-    expect(serverCalls.length).toBe(before);
+    expect(wrote('nice.txt')).toBe(false);
     // Agent B is not quarantined: its calls still pass.
     const b = await connect(gateway, TOKEN_B);
-    expect(text(await b.client.callTool({ name: 'get_weather', arguments: { city: 'Metz' } }))).toBe('sunny in Metz');
+    expect(text(await write(b.client, 'metz.txt'))).toMatch(/Successfully wrote/);
+    expect(wrote('metz.txt')).toBe(true);
 
     await publishCommands(config, [command(A, { type: 'RELEASE', reason: 'ok' })]);
     await eventually(() => seen.at(-1)?.mode === 'ACTIVE', 15_000, 'ACTIVE again on the SSE stream');
-    expect(text(await client.callTool({ name: 'get_weather', arguments: { city: 'Nice' } }))).toBe('sunny in Nice');
+    expect(text(await write(client, 'nice.txt'))).toMatch(/Successfully wrote/);
+    expect(wrote('nice.txt')).toBe(true);
     ac.abort();
+  });
+
+  it('a forged command is ignored; THROTTLE hides and refuses the revoked tool before the server; RELEASE restores it', async () => {
+    const { client } = await connect(gateway, TOKEN_A);
+    const forger = CommandSigner.generate(loadCommandSigner(config, testLogger).kids()[0]!, 'fleet'); // same kid, another key
+    // Issued later than the real command that follows: applied, it would hold and the THROTTLE would be stale.
+    await publishCommands(config, [command(A, { type: 'QUARANTINE', reason: 'forged', issuedAt: Date.now() + 3_600_000 })], forger);
+    await publishCommands(config, [command(A, { type: 'THROTTLE', revokedCapabilities: ['data.write'], reason: 'write spike' })]);
+    const offered = await eventually(async () => {
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      return names.length > 0 && !names.includes('write_file') ? names : undefined;
+    }, 15_000, 'tools/list without write_file');
+    // Not quarantined by the forged command: reads are offered and pass.
+    expect(offered).toContain('read_text_file');
+    expect(text(await readme(client))).toBe('# docs\n');
+    const refused = await write(client, 'throttled.txt');
+    expect(text(refused)).toMatch(/capability data.write is revoked/);
+    expect(wrote('throttled.txt')).toBe(false);
+
+    await publishCommands(config, [command(A, { type: 'RELEASE', reason: 'reviewed' })]);
+    await eventually(async () => (await client.listTools()).tools.some((t) => t.name === 'write_file'), 15_000, 'write_file offered again');
+    expect(text(await write(client, 'released.txt'))).toMatch(/Successfully wrote/);
+    expect(wrote('released.txt')).toBe(true);
   });
 
   it('the README\'s standard-library Python client reads the state and follows a THROTTLE on the stream', async () => {
@@ -203,20 +223,19 @@ describe('mcp-gateway over Streamable HTTP (real SDK client and server, real sta
     const c = gatewayConfig('mcp-failclosed', 1500);
     const g = await startGateway(c);
     const { client } = await connect(g, TOKEN_A);
-    expect(text(await client.callTool({ name: 'get_weather', arguments: { city: 'Gent' } }))).toBe('sunny in Gent');
+    expect(text(await readme(client))).toBe('# docs\n');
     // The feed goes away (topic deleted; the broker does not auto-create topics).
     const admin = createKafka(c, testLogger).admin();
     await admin.connect();
     await admin.deleteTopics({ topics: [c.topics.quarantine.name] });
     await admin.disconnect();
     const refused = await eventually(async () => {
-      const r = await client.callTool({ name: 'get_weather', arguments: { city: 'Gent' } });
+      const r = await readme(client);
       return r.isError ? r : undefined;
     }, 20_000, 'a fail-closed refusal');
     expect(text(refused)).toMatch(/fail-closed/);
-    const before = serverCalls.length;
-    expect((await client.callTool({ name: 'send_email', arguments: { to: 'a@example.com', body: 'x' } })).isError).toBe(true);
-    expect(serverCalls.length).toBe(before);
+    expect((await write(client, 'gent.txt')).isError).toBe(true);
+    expect(wrote('gent.txt')).toBe(false);
     const state = await (await fetch(stateUrl(g, A), { headers: { authorization: `Bearer ${TOKEN_A}` } })).json() as { mode: string };
     expect(state).toMatchObject({ mode: 'FEED_LOST', allowed: false });
   }, 40_000);

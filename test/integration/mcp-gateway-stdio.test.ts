@@ -1,10 +1,11 @@
 /**
- * The MCP gateway over stdio, end to end on the real stack: the real SDK Client launches `warden mcp-gateway
- * stdio`, which launches a real McpServer (the fixture). Calls pass and become attested events on
- * agent.events; a responder-signed QUARANTINE refuses the next call before the server sees it (asserted on
- * the server's own log); a forged command changes nothing; THROTTLE hides and refuses revoked tools; RELEASE restores.
+ * The MCP gateway over stdio, end to end on the real stack, against a real MCP server from npm: the real SDK
+ * Client launches `warden mcp-gateway stdio`, which launches @modelcontextprotocol/server-filesystem on a
+ * temporary folder. Calls pass and become attested events on agent.events; a responder-signed QUARANTINE
+ * refuses the next call before the server sees it (asserted on the server's side: a refused write_file
+ * leaves no file); a forged command changes nothing; THROTTLE hides and refuses revoked tools; RELEASE restores.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,32 +16,30 @@ import { createRegistry } from '../../shared/registry/index.js';
 import type { AgentActionEvent } from '../../shared/schemas/generated.js';
 import { CommandSigner, Keyring, PROVENANCE_ATTRIBUTE, loadCommandSigner, verifySignature } from '../../shared/signing/index.js';
 import { command, publishCommands } from '../support/commands.js';
+import { filesystemServerCommand } from '../support/mcpFilesystem.js';
 import { eventually, isolatedConfig, provisionTopics, testLogger, uniqueSuffix } from '../support/stack.js';
 
 const config = isolatedConfig('mcp-stdio');
+const FAIL_CLOSED_AFTER_MS = 1500;
 const AGENT = `mcp-agent-${uniqueSuffix()}`;
 const keyringData = { 'attester:mcp-gateway': { gw1: 'mcp-gateway-attester-secret-0123456789' } };
 const keyring = new Keyring(keyringData);
-const dir = mkdtempSync(join(tmpdir(), 'warden-mcp-'));
-const serverLog = join(dir, 'calls.jsonl');
+const dir = mkdtempSync(join(tmpdir(), 'warden-mcp-fs-'));
+writeFileSync(join(dir, 'readme.md'), '# docs\n');
 
 interface Received { event: AgentActionEvent; verification: string; attester: string | undefined }
 const received: Received[] = [];
 let consumer: Consumer;
 let client: Client;
 
-function serverCalls(): { tool: string; args: unknown }[] {
-  if (!existsSync(serverLog)) return [];
-  return readFileSync(serverLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool: string; args: unknown });
-}
-
 const text = (r: unknown) => ((r as { content: { text: string }[] }).content[0]!.text);
+const write = (name: string, content = 'x') => client.callTool({ name: 'write_file', arguments: { path: join(dir, name), content } });
 
 async function eventFor(pred: (e: AgentActionEvent) => boolean, what: string): Promise<Received> {
   return eventually(() => received.find((r) => pred(r.event)), 20_000, what);
 }
 
-describe('mcp-gateway over stdio (real SDK client, real MCP server, real stack)', () => {
+describe('mcp-gateway over stdio (real SDK client, server-filesystem from npm, real stack)', () => {
   beforeAll(async () => {
     await provisionTopics(config);
     const registry = createRegistry(config);
@@ -53,10 +52,11 @@ describe('mcp-gateway over stdio (real SDK client, real MCP server, real stack)'
         received.push({ event, verification: verifySignature(keyring, event.agentId, message.value!, message.headers), attester: message.headers?.['warden-attester']?.toString() });
       },
     });
+    const server = filesystemServerCommand(dir);
     client = new Client({ name: 'test-agent', version: '1.0.0' });
     await client.connect(new StdioClientTransport({
       command: 'npx',
-      args: ['tsx', 'cli/warden.ts', 'mcp-gateway', 'stdio', '--', 'npx', 'tsx', 'test/integration/mcp-gateway.fixture-server.ts'],
+      args: ['tsx', 'cli/warden.ts', 'mcp-gateway', 'stdio', '--', server.command, ...server.args],
       stderr: 'inherit',
       env: {
         ...(process.env as Record<string, string>),
@@ -65,9 +65,9 @@ describe('mcp-gateway over stdio (real SDK client, real MCP server, real stack)'
         WARDEN_TOPIC_QUARANTINE: config.topics.quarantine.name,
         WARDEN_TOPIC_DLQ: config.topics.dlq.name,
         WARDEN_MCP_AGENT_ID: AGENT,
-        WARDEN_MCP_SERVER_NAME: 'fixture',
+        WARDEN_MCP_SERVER_NAME: 'filesystem',
+        WARDEN_MCP_FAIL_CLOSED_AFTER_MS: String(FAIL_CLOSED_AFTER_MS),
         WARDEN_LOG_LEVEL: 'warn',
-        MCP_FIXTURE_LOG: serverLog,
       },
     }));
   }, 60_000);
@@ -77,73 +77,99 @@ describe('mcp-gateway over stdio (real SDK client, real MCP server, real stack)'
     await consumer?.disconnect();
   });
 
-  it('a call passes, reaches the server, and becomes an event signed by the gateway with provenance, digest and target', async () => {
-    const r = await client.callTool({ name: 'fetch_url', arguments: { url: 'https://api.example.com/v1/x?token=abc' } });
-    expect(text(r)).toContain('fetched');
-    expect(serverCalls().map((c) => c.tool)).toEqual(['fetch_url']);
-    const got = await eventFor((e) => e.resource === 'fixture/fetch_url', 'the fetch_url event');
+  it('a call passes, the server does it, and it becomes an event signed by the gateway with provenance, digest and session', async () => {
+    const r = await write('first.txt', 'secret-token=abc123');
+    expect(text(r)).toMatch(/Successfully wrote/);
+    expect(readFileSync(join(dir, 'first.txt'), 'utf8')).toBe('secret-token=abc123');
+    const got = await eventFor((e) => e.resource === 'filesystem/write_file', 'the write_file event');
     expect(got.verification).toBe('valid');
     expect(got.attester).toBe('mcp-gateway');
-    expect(got.event).toMatchObject({ agentId: AGENT, action: 'net.egress', target: 'api.example.com', outcome: 'SUCCESS', text: null });
+    expect(got.event).toMatchObject({ agentId: AGENT, action: 'data.write', outcome: 'SUCCESS', text: null, target: null });
     expect(got.event.attributes[PROVENANCE_ATTRIBUTE]).toBe('mcp-gateway');
+    expect(got.event.attributes['mcp.method']).toBe('tools/call');
     expect(got.event.sessionId).toMatch(/^stdio-/);
     expect(got.event.attributes['mcp.args_digest']).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(Number(got.event.attributes['mcp.latency_ms'])).toBeGreaterThan(0);
+    expect(got.event.bytesOut).toBeGreaterThan(0);
     // The raw arguments (with their token) are nowhere in the event.
-    expect(JSON.stringify(got.event)).not.toContain('token=abc');
+    expect(JSON.stringify(got.event)).not.toContain('abc123');
   });
 
-  it('a tool result with isError is reported as outcome ERROR', async () => {
-    const r = await client.callTool({ name: 'fetch_url', arguments: { url: 'https://fail.example.com/' } });
+  it('a tool result with isError (a file that does not exist) is reported as outcome ERROR', async () => {
+    const r = await client.callTool({ name: 'read_text_file', arguments: { path: join(dir, 'missing.txt') } });
     expect(r.isError).toBe(true);
-    await eventFor((e) => e.target === 'fail.example.com' && e.outcome === 'ERROR', 'the ERROR event');
+    await eventFor((e) => e.resource === 'filesystem/read_text_file' && e.outcome === 'ERROR', 'the ERROR event');
   });
 
-  it('a forged QUARANTINE is ignored: calls still pass', async () => {
+  it('a forged QUARANTINE is ignored: the signed THROTTLE after it applies, and calls outside it pass', async () => {
     const real = loadCommandSigner(config, testLogger);
     const forger = CommandSigner.generate(real.kids()[0]!, 'fleet'); // same kid, another key
-    await publishCommands(config, [command(AGENT, { type: 'QUARANTINE', reason: 'forged' })], forger);
-    await publishCommands(config, [command(`other-${uniqueSuffix()}`, { type: 'QUARANTINE' })]); // a marker after it
-    const before = serverCalls().length;
-    const r = await client.callTool({ name: 'get_weather', arguments: { city: 'Oslo' } });
-    expect(text(r)).toBe('sunny in Oslo');
-    expect(serverCalls().length).toBe(before + 1);
+    // Issued later than the real command that follows: applied, it would hold and the THROTTLE would be stale.
+    await publishCommands(config, [command(AGENT, { type: 'QUARANTINE', reason: 'forged', issuedAt: Date.now() + 3_600_000 })], forger);
+    await publishCommands(config, [command(AGENT, { type: 'THROTTLE', revokedCapabilities: ['tool.call'], reason: 'marker' })]);
+    const names = await eventually(async () => {
+      const tools = (await client.listTools()).tools.map((t) => t.name);
+      return tools.length > 0 && !tools.includes('move_file') ? tools : undefined;
+    }, 15_000, 'tools/list without move_file (the signed THROTTLE applied)');
+    expect(names).toContain('write_file');
+    expect(text(await write('after-forged.txt'))).toMatch(/Successfully wrote/);
+    expect(existsSync(join(dir, 'after-forged.txt'))).toBe(true);
+    await publishCommands(config, [command(AGENT, { type: 'RELEASE', reason: 'marker done' })]);
+    await eventually(async () => (await client.listTools()).tools.some((t) => t.name === 'move_file'), 15_000, 'move_file back');
   });
 
-  it('after a signed QUARANTINE the next call is refused before the server sees it, and the refusal is a DENIED event', async () => {
+  it('after a signed QUARANTINE the next call is refused before the server sees it (no file), and the refusal is a DENIED event', async () => {
     await publishCommands(config, [command(AGENT, { type: 'QUARANTINE', reason: 'exfiltration suspected' })]);
-    const before = serverCalls().length;
-    const r = await eventually(async () => {
-      const res = await client.callTool({ name: 'get_weather', arguments: { city: 'Bergen' } });
-      return res.isError ? res : undefined;
+    // Until the command is read, writes pass; each attempt has its own file, so the server's side tells which did.
+    let attempt = 0;
+    const refusedName = await eventually(async () => {
+      const name = `q-${attempt++}.txt`;
+      return (await write(name)).isError ? name : undefined;
     }, 15_000, 'a refused call');
-    expect(text(r)).toMatch(/quarantined: exfiltration suspected/);
-    expect(serverCalls().filter((c) => (c.args as { city?: string }).city === 'Bergen').length).toBe(serverCalls().length - before);
-    const calls = serverCalls().slice(before);
-    expect(calls.every((c) => (c.args as { city: string }).city === 'Bergen')).toBe(true);
-    const lastPassed = calls.length;
-    // Once refused, nothing more reaches the server.
-    await client.callTool({ name: 'send_email', arguments: { to: 'x@example.com', body: 'hi' } });
-    expect(serverCalls().length - before).toBe(lastPassed);
+    expect(existsSync(join(dir, refusedName))).toBe(false);
+    const refused = await write('q-final.txt');
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toMatch(/quarantined: exfiltration suspected/);
+    expect(existsSync(join(dir, 'q-final.txt'))).toBe(false);
+    // Reads are refused too, and tools/list offers nothing.
+    expect((await client.callTool({ name: 'read_text_file', arguments: { path: join(dir, 'readme.md') } })).isError).toBe(true);
     expect((await client.listTools()).tools).toEqual([]);
-    await eventFor((e) => e.resource === 'fixture/send_email' && e.outcome === 'DENIED', 'the DENIED event');
+    const denied = await eventFor((e) => e.resource === 'filesystem/write_file' && e.outcome === 'DENIED', 'the DENIED event');
+    expect(denied.event.attributes['mcp.detail']).toMatch(/quarantined/);
   });
 
   it('THROTTLE hides and refuses the revoked tools only; RELEASE restores them', async () => {
-    await publishCommands(config, [command(AGENT, { type: 'THROTTLE', revokedCapabilities: ['email.*'], reason: 'mail spike' })]);
-    await eventually(async () => {
-      const names = (await client.listTools()).tools.map((t) => t.name).sort();
-      return names.join(',') === 'fetch_url,get_weather';
-    }, 15_000, 'tools/list without send_email');
-    const before = serverCalls().length;
-    const refused = await client.callTool({ name: 'send_email', arguments: { to: 'x@example.com', body: 'hi' } });
+    await publishCommands(config, [command(AGENT, { type: 'THROTTLE', revokedCapabilities: ['data.write'], reason: 'write spike' })]);
+    const names = await eventually(async () => {
+      const tools = (await client.listTools()).tools.map((t) => t.name);
+      return tools.length > 0 && !tools.includes('write_file') ? tools : undefined;
+    }, 15_000, 'tools/list without write_file');
+    expect(names).toContain('read_text_file');
+    const refused = await write('throttled.txt');
     expect(refused.isError).toBe(true);
-    expect(text(refused)).toMatch(/capability email.send is revoked/);
-    expect(text(await client.callTool({ name: 'get_weather', arguments: { city: 'Rome' } }))).toBe('sunny in Rome');
-    expect(serverCalls().slice(before).map((c) => c.tool)).toEqual(['get_weather']);
+    expect(text(refused)).toMatch(/capability data.write is revoked/);
+    expect(existsSync(join(dir, 'throttled.txt'))).toBe(false);
+    expect(text(await client.callTool({ name: 'read_text_file', arguments: { path: join(dir, 'readme.md') } }))).toBe('# docs\n');
 
     await publishCommands(config, [command(AGENT, { type: 'RELEASE', reason: 'reviewed' })]);
-    await eventually(async () => (await client.listTools()).tools.length === 3, 15_000, 'all tools back');
-    expect(text(await client.callTool({ name: 'send_email', arguments: { to: 'x@example.com', body: 'hi' } }))).toBe('sent to x@example.com');
+    await eventually(async () => (await client.listTools()).tools.some((t) => t.name === 'write_file'), 15_000, 'write_file back');
+    expect(text(await write('released.txt'))).toMatch(/Successfully wrote/);
+    expect(existsSync(join(dir, 'released.txt'))).toBe(true);
   });
+
+  it('fails closed when agent.quarantine cannot be read for failClosedAfterMs: every call refused, nothing reaches the server', async () => {
+    // The feed goes away (topic deleted; the broker does not auto-create topics).
+    const admin = createKafka(config, testLogger).admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [config.topics.quarantine.name] });
+    await admin.disconnect();
+    let attempt = 0;
+    const refused = await eventually(async () => {
+      const r = await write(`fc-${attempt++}.txt`);
+      return r.isError ? r : undefined;
+    }, 20_000, 'a fail-closed refusal');
+    expect(text(refused)).toMatch(/fail-closed/);
+    expect(existsSync(join(dir, `fc-${attempt - 1}.txt`))).toBe(false);
+    await eventFor((e) => e.outcome === 'DENIED' && /fail-closed/.test(e.attributes['mcp.detail'] ?? ''), 'the fail-closed DENIED event');
+  }, 40_000);
 });

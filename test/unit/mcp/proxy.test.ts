@@ -8,7 +8,7 @@ import { compileToolActions } from '../../../shared/ingest/toolActions.js';
 import { createLogger } from '../../../shared/logging/index.js';
 import type { QuarantineCommand } from '../../../shared/schemas/generated.js';
 import { KillSwitchState } from '../../../shared/telemetry/index.js';
-import { createFixtureServer } from '../../integration/mcp-gateway.fixture-server.js';
+import { createFixtureServer } from './fixtureServer.js';
 
 const mapper = compileToolActions({ version: 1, tools: [{ action: 'email.send', names: ['send_email'] }, { action: 'net.egress', names: ['fetch_url'] }, { action: 'data.read', patterns: ['get_*'] }] });
 const cmd = (over: Partial<QuarantineCommand>): QuarantineCommand => ({ commandId: `c-${Math.random()}`, agentId: 'a', type: 'QUARANTINE', revokedCapabilities: [], reason: 'test', alertIds: [], issuedBy: 't', issuedAt: Date.now(), expiresAt: null, ...over });

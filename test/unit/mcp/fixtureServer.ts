@@ -1,12 +1,10 @@
 /**
- * A real MCP server for the gateway tests: the SDK's McpServer with three tools. Every call it receives is
- * recorded (a JSON line in $MCP_FIXTURE_LOG when run over stdio, or the onCall callback in process), so a
- * test can assert on the server's side that a refused call never arrived.
- * Run directly, it serves stdio; createFixtureServer() is for Streamable HTTP in the test process.
+ * An in-process MCP server for the McpProxy unit tests: the SDK's McpServer with three tools whose names
+ * exercise the tool-action mapping. Every call it receives goes to onCall, so a test can assert on the
+ * server's side that a refused call never arrived. The integration tests and the benchmark use a real server
+ * from npm instead (test/support/mcpFilesystem.ts).
  */
-import { appendFileSync } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { z } from 'zod';
 
 export function createFixtureServer(onCall: (tool: string, args: unknown) => void): McpServer {
@@ -27,10 +25,3 @@ export function createFixtureServer(onCall: (tool: string, args: unknown) => voi
   return server;
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  const log = process.env.MCP_FIXTURE_LOG;
-  const server = createFixtureServer((tool, args) => {
-    if (log) appendFileSync(log, `${JSON.stringify({ tool, args })}\n`);
-  });
-  await server.connect(new StdioServerTransport());
-}
