@@ -12,7 +12,8 @@ export { createSeriesScorer, type SeriesScorer, type SeriesScorerOptions } from 
 export { loadRules, parseRules, resolveRules } from './rules/load.js';
 export { DEFAULT_RULES } from './rules/defaults.js';
 export { validateRules, getRule, RULE_CATALOGUE, RULE_IDS, type Rules, type RuleDef, type RuleId, type ThresholdsOf } from './rules/schema.js';
-export { createDetectors, DETECTOR_FACTORIES, DETECTOR_NAMES } from './detectors/registry.js';
+export { createDetectors, DETECTORS, DETECTOR_FACTORIES, DETECTOR_NAMES } from './detectors/registry.js';
+export { defineDetector, rule, type DetectorDeclaration, type RuleDeclaration, type RuleDefaults } from './detectors/define.js';
 export { createRateSpikeDetector, type RateState } from './detectors/rateSpike.js';
 export { createVolumeSpikeDetector, type VolumeState } from './detectors/volumeSpike.js';
 export { createErrorBurstDetector, type ErrorState } from './detectors/errorBurst.js';

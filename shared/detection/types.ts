@@ -85,7 +85,7 @@ export interface Detector<S = unknown> {
   readonly name: string;
   /** Rule ids (from the rules file) this detector can fire. */
   readonly ruleIds: readonly string[];
-  /** Whether events with verification !== 'valid' reach it (only impersonation: they must train nothing). */
+  /** From its declaration (detectors/define.ts): never `update` with an unverified event; when true, its unverified aggregator takes them (only impersonation). */
   readonly acceptsUnverified: boolean;
   createState(ctx: DetectionContext<undefined>): S;
   /** Observe one event; return findings (usually the shared empty array). */

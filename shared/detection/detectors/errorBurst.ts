@@ -8,12 +8,34 @@ import { advance, createSeries, crossed, touch, type SeriesState } from '../base
 import { restoreSeries, snapshotSeries } from '../baseline/seriesCodec.js';
 import type { Rules } from '../rules/schema.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
+import { SpikeThresholds, spikeDefaults } from '../rules/thresholds.js';
 import { enabledRule, spikeFinding, spikeParams } from './common.js';
+import { defineDetector, rule } from './define.js';
 
 export interface ErrorState {
   authFailures: SeriesState;
   denied: SeriesState;
 }
+
+export const errorBurst = defineDetector({
+  name: 'error-burst',
+  acceptsUnverified: false,
+  rules: {
+    'error-burst.auth-failures': rule(SpikeThresholds, {
+      description: 'A burst of failed authentications (outcome ERROR on auth.* actions): credential stuffing or a stolen, revoked credential.',
+      severity: 'HIGH',
+      tags: ['mitre:T1110', 'mitre:T1078', 'atlas:AML.T0012'],
+      thresholds: spikeDefaults('up', 5, 3, 6, 25, null),
+    }),
+    'error-burst.denied': rule(SpikeThresholds, {
+      description: 'A burst of actions refused by authorization checks (outcome DENIED): the agent probes beyond its privileges.',
+      severity: 'HIGH',
+      tags: ['owasp-llm:LLM06', 'mitre:T1078', 'mitre:T1069'],
+      thresholds: spikeDefaults('up', 5, 3, 6, 30, null),
+    }),
+  },
+  create: createErrorBurstDetector,
+});
 
 export function createErrorBurstDetector(rules: Rules): Detector<ErrorState> {
   const authRule = enabledRule(rules, 'error-burst.auth-failures');
@@ -22,9 +44,7 @@ export function createErrorBurstDetector(rules: Rules): Detector<ErrorState> {
   const pDenied = spikeParams(rules, 'error-burst.denied', { poisson: true, absSpreadFloor: 1 });
 
   return {
-    name: 'error-burst',
-    ruleIds: ['error-burst.auth-failures', 'error-burst.denied'],
-    acceptsUnverified: false,
+    ...errorBurst.identity,
 
     createState(ctx): ErrorState {
       return { authFailures: createSeries(pAuth, ctx.bucket), denied: createSeries(pDenied, ctx.bucket) };

@@ -1,6 +1,7 @@
 /**
- * Replay / clone. Only validly signed events reach it (unverified ones are
- * aggregated apart, ../unverified.ts, and say nothing about the agent). A
+ * Replay / clone. Only validly signed events reach `update` (unverified ones
+ * go to this detector's unverified aggregator, ../unverified.ts, apart from
+ * any agent state: they say nothing about the agent they claim). A
  * signed event whose seq is not above the agent's last seq (reused or going
  * backwards) is a replayed message or a second process holding the agent's
  * key: it is reported and marked untrusted so it trains nothing. Unlike a
@@ -11,6 +12,10 @@
 import type { Rules } from '../rules/schema.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { enabledRule } from './common.js';
+import { defineDetector, rule } from './define.js';
+import { positiveInt, unit } from '../rules/thresholds.js';
+import { createUnverifiedAggregator } from '../unverified.js';
+import { z } from 'zod';
 
 export interface ImpersonationState {
   /** Highest seq seen from a valid event (-1: none yet). */
@@ -18,13 +23,52 @@ export interface ImpersonationState {
   lastEventId: string;
 }
 
+export const SignatureThresholds = z
+  .object({
+    scoreMissing: unit,
+    scoreInvalid: unit,
+    scoreUnknownKey: unit,
+    /** Unverified events are aggregated into one alert per claimed agent per window of this length. */
+    windowMs: positiveInt.default(300_000),
+    /** Claimed identities tracked per window; events for more are counted in one overflow alert (memory stays bounded). */
+    maxClaimedAgents: positiveInt.default(1000),
+  })
+  .strict();
+
+export const SeqThresholds = z.object({ score: unit }).strict();
+
+/**
+ * The one detector unverified events reach: `impersonation.signature` is fired by its unverified-event
+ * aggregator (../unverified.ts: per claimed agent and window, no agent state); `impersonation.seq-replay`
+ * by `update`, which sees only verified events like every detector's.
+ */
+export const impersonation = defineDetector({
+  name: 'impersonation',
+  acceptsUnverified: true,
+  // Deferred: unverified.ts and the registry import each other's modules (nothing is read before both load).
+  unverified: (rules) => createUnverifiedAggregator(rules),
+  rules: {
+    'impersonation.signature': rule(SignatureThresholds, {
+      description: "Events claim the agent's identity without a valid signature (missing, forged, or an unknown key id): one alert per claimed agent per window; never isolates the claimed agent.",
+      severity: 'CRITICAL',
+      tags: ['mitre:T1036', 'mitre:T1565'],
+      thresholds: { scoreMissing: 0.85, scoreInvalid: 0.95, scoreUnknownKey: 0.9, windowMs: 300_000, maxClaimedAgents: 1000 },
+    }),
+    'impersonation.seq-replay': rule(SeqThresholds, {
+      description: 'A signed event reuses a sequence number or goes backwards: a replayed message or a cloned agent.',
+      severity: 'CRITICAL',
+      tags: ['mitre:T1036', 'mitre:T1550', 'warden:key-compromise'],
+      thresholds: { score: 0.9 },
+    }),
+  },
+  create: createImpersonationDetector,
+});
+
 export function createImpersonationDetector(rules: Rules): Detector<ImpersonationState> {
   const seqRule = enabledRule(rules, 'impersonation.seq-replay');
 
   return {
-    name: 'impersonation',
-    ruleIds: ['impersonation.seq-replay'],
-    acceptsUnverified: false,
+    ...impersonation.identity,
 
     createState(): ImpersonationState {
       return { lastSeq: -1, lastEventId: '' };

@@ -8,10 +8,29 @@
 import type { Rules } from '../rules/schema.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { enabledRule } from './common.js';
+import { defineDetector, rule } from './define.js';
+import { unit } from '../rules/thresholds.js';
+import { z } from 'zod';
 
 export type InjectionState = Record<string, never>;
 
 const EXCERPT_CHARS = 60;
+
+export const InjectionThresholds = z.object({ minScore: unit }).strict();
+
+export const injection = defineDetector({
+  name: 'injection',
+  acceptsUnverified: false,
+  rules: {
+    'injection.marker': rule(InjectionThresholds, {
+      description: "The agent's input or output text carries a known prompt-injection marker.",
+      severity: 'HIGH',
+      tags: ['owasp-llm:LLM01', 'atlas:AML.T0051', 'atlas:AML.T0054'],
+      thresholds: { minScore: 0.5 },
+    }),
+  },
+  create: createInjectionDetector,
+});
 
 export function createInjectionDetector(rules: Rules): Detector<InjectionState> {
   const rule = enabledRule(rules, 'injection.marker');
@@ -19,9 +38,7 @@ export function createInjectionDetector(rules: Rules): Detector<InjectionState> 
   const screen = patterns.length > 0 ? new RegExp(rules.injectionPatterns.map((p) => `(?:${p.pattern})`).join('|'), 'i') : null;
 
   return {
-    name: 'injection',
-    ruleIds: ['injection.marker'],
-    acceptsUnverified: false,
+    ...injection.identity,
 
     createState(): InjectionState {
       return {};

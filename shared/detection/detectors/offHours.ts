@@ -16,6 +16,9 @@ import { poissonTail, roundSig } from '../baseline/robust.js';
 import { HOUR_MS, WEEK_HOURS, dayClassOfHourOfWeek, hourOfWeekFromEpochHour } from '../time.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { enabledRule } from './common.js';
+import { defineDetector, rule } from './define.js';
+import { positiveInt, unit } from '../rules/thresholds.js';
+import { z } from 'zod';
 
 export interface OffHoursState {
   /** Events per hour-of-week slot, and hours observed per slot. */
@@ -47,6 +50,31 @@ const MAX_SLOT_HOURS = 16;
 /** Hour counts are burstier than Poisson: inflate the expectation. */
 const INFLATE = 1.5;
 const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+export const OffHoursThresholds = z
+  .object({
+    /** An hour is "off" when its expected activity is below this share of the agent's average hour. */
+    rareShare: unit,
+    /** Never alert on fewer events in the two-bucket window. */
+    minEvents: positiveInt,
+    /** Alert when P(count >= observed | expected) for the two-bucket window, under a Poisson model, is below this. */
+    maxTailProbability: z.number().positive().max(1),
+  })
+  .strict();
+
+export const offHours = defineDetector({
+  name: 'off-hours',
+  acceptsUnverified: false,
+  rules: {
+    'off-hours.activity': rule(OffHoursThresholds, {
+      description: 'Activity in an hour of the week in which this agent is normally (almost) idle.',
+      severity: 'MEDIUM',
+      tags: ['owasp-llm:LLM06', 'mitre:T1078'],
+      thresholds: { rareShare: 0.15, minEvents: 4, maxTailProbability: 1e-5 },
+    }),
+  },
+  create: createOffHoursDetector,
+});
 
 export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
   const rule = enabledRule(rules, 'off-hours.activity');
@@ -131,9 +159,7 @@ export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
   }
 
   return {
-    name: 'off-hours',
-    ruleIds: ['off-hours.activity'],
-    acceptsUnverified: false,
+    ...offHours.identity,
 
     createState(): OffHoursState {
       return { ev: new Array<number>(WEEK_HOURS).fill(0), hrs: new Array<number>(WEEK_HOURS).fill(0), hour: -1, cnt: 0, he: 0, hf: 0, hx: -1, ha: 0, b: -1, bc: 0, thr: -1, e: 0, f: 0, pc: 0, pe: 0 };

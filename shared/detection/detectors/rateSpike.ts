@@ -10,7 +10,9 @@ import { restoreSeries, snapshotSeries } from '../baseline/seriesCodec.js';
 import type { PeerSeries } from '../baseline/peers.js';
 import type { Rules } from '../rules/schema.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
+import { SpikeThresholds, spikeDefaults } from '../rules/thresholds.js';
 import { dropFinding, enabledRule, spikeFinding, spikeParams } from './common.js';
+import { defineDetector, rule } from './define.js';
 
 export interface RateState {
   agent: SeriesState;
@@ -19,6 +21,26 @@ export interface RateState {
 
 const OTHER = '(other)';
 const PEER_KEY = 'rate:agent';
+
+export const rateSpike = defineDetector({
+  name: 'rate-spike',
+  acceptsUnverified: false,
+  rules: {
+    'rate-spike.agent': rule(SpikeThresholds, {
+      description: 'The agent takes far more actions in a bucket than its own history (or its role, while it is new) predicts.',
+      severity: 'HIGH',
+      tags: ['owasp-llm:LLM06', 'owasp-llm:LLM10', 'atlas:AML.T0029', 'mitre:T1498'],
+      thresholds: spikeDefaults('both', 6, 3, 0, null, 6),
+    }),
+    'rate-spike.action': rule(SpikeThresholds, {
+      description: 'One kind of action (tool calls, reads, payments...) bursts far above its own history for this agent.',
+      severity: 'HIGH',
+      tags: ['owasp-llm:LLM06', 'atlas:AML.T0053', 'mitre:T1078'],
+      thresholds: spikeDefaults('up', 7, 4, 0, null, null),
+    }),
+  },
+  create: createRateSpikeDetector,
+});
 
 export function createRateSpikeDetector(rules: Rules): Detector<RateState> {
   const agentRule = enabledRule(rules, 'rate-spike.agent');
@@ -30,9 +52,7 @@ export function createRateSpikeDetector(rules: Rules): Detector<RateState> {
   const peerOf = (ctx: DetectionContext<RateState>): PeerSeries => ctx.peers.series(ctx.agentRole, PEER_KEY);
 
   return {
-    name: 'rate-spike',
-    ruleIds: ['rate-spike.agent', 'rate-spike.action'],
-    acceptsUnverified: false,
+    ...rateSpike.identity,
 
     createState(ctx): RateState {
       return { agent: createSeries(pAgent, ctx.bucket), actions: new Map() };

@@ -40,6 +40,49 @@ import { evalDrift, newDrift, pushDrift, restoreDrift, snapshotDrift, type Drift
 import { otherClassSlot, seasonSlot } from '../time.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { enabledRule } from './common.js';
+import { defineDetector, rule } from './define.js';
+import { positiveInt } from '../rules/thresholds.js';
+import { z } from 'zod';
+
+export const RampThresholds = z
+  .object({
+    /** Alarm level of the drift test: z score of the rise's slope (a standard normal when nothing rises). */
+    h: z.number().positive(),
+    /** Each bucket's standardised residual counts at most this much (one burst cannot pass for a ramp). */
+    zCap: z.number().positive(),
+    /** The fitted rise must be at least this steep, in log units per bucket (0.02 = about +2% per bucket): a level that sits a little high is not a ramp. */
+    minSlope: z.number().min(0),
+    /** The rise must have lasted this many buckets (a batch job is a step, not a ramp). */
+    minRunBuckets: positiveInt,
+    /** Longest rise looked at, in buckets (the drift test's short window). */
+    windowBuckets: z.number().int().min(2).max(288),
+    /** Rate: ignore buckets whose expected count is below this (too little signal). Volume: unused. */
+    minLevel: z.number().min(0),
+    /** Noise floor, a standard deviation in log units. Rate: of a bucket's count beyond Poisson. Volume: of one event's size. */
+    minDispersion: z.number().positive(),
+  })
+  .strict()
+  .refine((t) => t.minRunBuckets <= t.windowBuckets, { message: 'minRunBuckets must not exceed windowBuckets', path: ['minRunBuckets'] });
+
+export const slowRamp = defineDetector({
+  name: 'slow-ramp',
+  acceptsUnverified: false,
+  rules: {
+    'slow-ramp.rate': rule(RampThresholds, {
+      description: "The agent's activity climbs steadily above its usual level for this hour: a slow ramp that would teach the baseline that abuse is normal.",
+      severity: 'MEDIUM',
+      tags: ['owasp-llm:LLM04', 'atlas:AML.T0031', 'atlas:AML.T0015'],
+      thresholds: { h: 4, zCap: 3, minSlope: 0.035, minRunBuckets: 12, windowBuckets: 30, minLevel: 3, minDispersion: 0.1 },
+    }),
+    'slow-ramp.volume': rule(RampThresholds, {
+      description: 'Records, bytes out or tokens per event climb steadily above the usual size for the same actions (slow exfiltration / baseline poisoning).',
+      severity: 'MEDIUM',
+      tags: ['owasp-llm:LLM04', 'atlas:AML.T0031', 'atlas:AML.T0025'],
+      thresholds: { h: 4.5, zCap: 2, minSlope: 0.02, minRunBuckets: 8, windowBuckets: 30, minLevel: 0, minDispersion: 0.25 },
+    }),
+  },
+  create: createSlowRampDetector,
+});
 
 export interface RateSeries {
   /** Open bucket's count. */
@@ -483,9 +526,7 @@ export function createSlowRampDetector(rules: Rules): Detector<RampState> {
   }
 
   return {
-    name: 'slow-ramp',
-    ruleIds: ['slow-ramp.rate', 'slow-ramp.volume'],
-    acceptsUnverified: false,
+    ...slowRamp.identity,
 
     createState(ctx): RampState {
       return { b: ctx.bucket, rate: newRate(), size: [newSize(), newSize(), newSize()], acts: [] };

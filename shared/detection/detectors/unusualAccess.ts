@@ -17,6 +17,9 @@ import { roundSig } from '../baseline/robust.js';
 import { DAY_MS, HOUR_MS } from '../time.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { enabledRule } from './common.js';
+import { defineDetector, rule } from './define.js';
+import { unit } from '../rules/thresholds.js';
+import { z } from 'zod';
 
 const KINDS = ['resource', 'target', 'action'] as const;
 type Kind = (typeof KINDS)[number];
@@ -40,6 +43,41 @@ const TOUCH_EVERY_MS = HOUR_MS;
 
 const whole = (p: string) => new RegExp(`^(?:${p})$`, 'i');
 const DIGIT = /\d/;
+
+export const AccessThresholds = z
+  .object({
+    /** Alert when the first-seen score (0..1) reaches this. */
+    minScore: unit,
+    /** Base surprise of this kind of novelty (a new egress host is more telling than a new table). */
+    kindWeight: unit,
+  })
+  .strict();
+
+export const unusualAccess = defineDetector({
+  name: 'unusual-access',
+  acceptsUnverified: false,
+  rules: {
+    'unusual-access.resource': rule(AccessThresholds, {
+      description: 'The agent touches a resource it never used, after its learning period; sensitive and peer-rare resources score higher.',
+      severity: 'HIGH',
+      tags: ['owasp-llm:LLM06', 'owasp-llm:LLM01', 'atlas:AML.T0053', 'mitre:T1083'],
+      thresholds: { minScore: 0.5, kindWeight: 0.15 },
+    }),
+    'unusual-access.target': rule(AccessThresholds, {
+      description: 'The agent sends to a host, recipient domain or payee it never used, after its learning period.',
+      severity: 'HIGH',
+      tags: ['owasp-llm:LLM02', 'atlas:AML.T0025', 'mitre:T1041', 'mitre:T1071'],
+      thresholds: { minScore: 0.5, kindWeight: 0.3 },
+    }),
+    'unusual-access.action': rule(AccessThresholds, {
+      description: 'The agent uses a kind of action (tool, capability) it never used, after its learning period.',
+      severity: 'MEDIUM',
+      tags: ['owasp-llm:LLM06', 'owasp-llm:LLM01', 'atlas:AML.T0053'],
+      thresholds: { minScore: 0.5, kindWeight: 0.3 },
+    }),
+  },
+  create: createUnusualAccessDetector,
+});
 
 export function createUnusualAccessDetector(rules: Rules): Detector<AccessState> {
   const ua = rules.unusualAccess;
@@ -155,9 +193,7 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
   }
 
   return {
-    name: 'unusual-access',
-    ruleIds: ['unusual-access.resource', 'unusual-access.target', 'unusual-access.action'],
-    acceptsUnverified: false,
+    ...unusualAccess.identity,
 
     createState(ctx): AccessState {
       return { seen: [new Map(), new Map(), new Map()], novel: [0, 0, 0], novelTs: [ctx.now, ctx.now, ctx.now], sweepDay: Math.floor(ctx.now / DAY_MS) };

@@ -10,7 +10,10 @@ import { restoreSeries, snapshotSeries } from '../baseline/seriesCodec.js';
 import { MAD_TO_STD, insertSorted, madSorted, medianSorted, removeSorted, roundSig, scoreAgainst } from '../baseline/robust.js';
 import type { Rules } from '../rules/schema.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
+import { z } from 'zod';
+import { SpikeThresholds, positiveInt, spikeDefaults } from '../rules/thresholds.js';
 import { dropFinding, enabledRule, spikeFinding, spikeParams } from './common.js';
+import { defineDetector, rule } from './define.js';
 
 export interface VolumeState {
   bytesOut: SeriesState;
@@ -39,6 +42,53 @@ const METRICS: MetricSpec[] = [
 
 /** Spread floor in ln(amount): a payment within ~30% of the usual is never unusual by size alone. */
 const LOG_SPREAD_FLOOR = 0.25;
+
+export const PaymentThresholds = z
+  .object({
+    /** Robust z of log(amount) against the agent's last payments. */
+    z: z.number().positive(),
+    /** And at least this multiple of the median payment. */
+    minRatio: z.number().min(1),
+    /** Never alert below this amount. */
+    minAmount: z.number().min(0),
+    /** Payments needed before the agent's own baseline is trusted. */
+    minSamples: positiveInt,
+    /** How many recent payments form the baseline. */
+    windowPayments: positiveInt,
+  })
+  .strict();
+
+export const volumeSpike = defineDetector({
+  name: 'volume-spike',
+  acceptsUnverified: false,
+  rules: {
+    'volume-spike.bytes-out': rule(SpikeThresholds, {
+      description: 'Bytes sent out in a bucket far above normal for the agent: possible exfiltration.',
+      severity: 'HIGH',
+      tags: ['owasp-llm:LLM02', 'atlas:AML.T0025', 'mitre:T1041', 'mitre:T1567'],
+      thresholds: spikeDefaults('up', 6, 8, 0, null, 6),
+    }),
+    'volume-spike.records': rule(SpikeThresholds, {
+      description: 'Records read or written in a bucket far above normal for the agent: possible bulk data access.',
+      severity: 'HIGH',
+      tags: ['owasp-llm:LLM02', 'atlas:AML.T0057', 'mitre:T1213', 'mitre:T1530'],
+      thresholds: spikeDefaults('up', 6, 8, 0, null, 6),
+    }),
+    'volume-spike.tokens': rule(SpikeThresholds, {
+      description: 'Model tokens consumed in a bucket far above normal for the agent: runaway loop or cost harvesting.',
+      severity: 'MEDIUM',
+      tags: ['owasp-llm:LLM10', 'atlas:AML.T0034', 'atlas:AML.T0029'],
+      thresholds: spikeDefaults('up', 6, 8, 0, null, 6),
+    }),
+    'volume-spike.payment': rule(PaymentThresholds, {
+      description: "A payment far larger than the agent's usual payments.",
+      severity: 'CRITICAL',
+      tags: ['owasp-llm:LLM06', 'atlas:AML.T0048', 'mitre:T1657'],
+      thresholds: { z: 4, minRatio: 5, minAmount: 1_000, minSamples: 10, windowPayments: 50 },
+    }),
+  },
+  create: createVolumeSpikeDetector,
+});
 
 export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
   const specs = METRICS.map((m) => ({ ...m, rule: enabledRule(rules, m.ruleId), p: spikeParams(rules, m.ruleId, { poisson: false, absSpreadFloor: m.floor, singleEventGuard: true }), peerKey: `vol:${m.metric}` }));
@@ -110,9 +160,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
   const [bytesSpec, recordsSpec, tokensSpec] = specs as [(typeof specs)[number], (typeof specs)[number], (typeof specs)[number]];
 
   return {
-    name: 'volume-spike',
-    ruleIds: ['volume-spike.bytes-out', 'volume-spike.records', 'volume-spike.tokens', 'volume-spike.payment'],
-    acceptsUnverified: false,
+    ...volumeSpike.identity,
 
     createState(ctx): VolumeState {
       const b = ctx.bucket;

@@ -3,8 +3,9 @@
  * deterministic: event time only, no clock, no I/O, no randomness.
  *
  * Per event:
- *  1. verification !== 'valid' -> no detector sees it and no agent slot is
- *     made: it is counted per claimed agent and window (../unverified.ts).
+ *  1. verification !== 'valid' -> no detector's update sees it and no agent
+ *     slot is made: only the aggregators of detectors that declare
+ *     acceptsUnverified do, per claimed agent and window (unverifiedRoute.ts).
  *  2. An exact re-send of one of the agent's last 64 trusted events (same
  *     seq, eventId and fields: engine/duplicates.ts) is dropped (counted in
  *     stats.duplicates), not alerted.
@@ -25,14 +26,15 @@
  */
 import type { Alert } from '../../schemas/generated.js';
 import { PeerGroups } from '../baseline/peers.js';
-import { createDetectors } from '../detectors/registry.js';
+import { createDetectors, createUnverifiedAggregators } from '../detectors/registry.js';
 import type { RuleDef, Rules } from '../rules/schema.js';
 import type { DetectionContext, DetectionEvent, Detector, Finding, Json } from '../types.js';
 import { MAX_RELATED_EVENTS } from './alerts.js';
 import { expireIncidents, recordFinding, type Incident, type IncidentBook } from './incidents.js';
 import { SnapshotVersionError } from '../baseline/seriesCodec.js';
 import { SnapshotBytesError, decodeSnapshot, encodeSnapshot } from './snapshotBytes.js';
-import { createUnverifiedAggregator, type UnverifiedSource, type UnverifiedStats } from '../unverified.js';
+import type { UnverifiedSource, UnverifiedStats } from '../unverified.js';
+import { routeUnverified } from './unverifiedRoute.js';
 import { createRecentEvents, eventDigest, isRecentDuplicate, rememberEvent, restoreRecent, snapshotRecent, type RecentEvents, type RecentEventsSnapshot } from './duplicates.js';
 
 export interface EngineOptions {
@@ -129,7 +131,8 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
   const { bucketMs, learningPeriodMs, cooldownMs } = rules.engine;
   const agents = new Map<string, AgentSlot>();
   let peers = new PeerGroups();
-  const unverified = createUnverifiedAggregator(rules);
+  // Only the aggregators of detectors that declare acceptsUnverified (impersonation) see unverified events.
+  const unverified = routeUnverified(createUnverifiedAggregators(rules, options.detectors));
   const stats: EngineStats = { events: 0, unverified: 0, duplicates: 0, untrusted: 0, lateEvents: 0, findings: 0, alertsRaised: 0, alertUpdates: 0, refusedSnapshots: 0 };
 
   let current: AgentSlot | null = null;
@@ -194,7 +197,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
     }
   }
 
-  /** Unverified events never reach a detector or an agent slot: they are only counted, per claimed agent and window. */
+  /** Unverified events never reach a detector's update or an agent slot: only the accepting detectors' aggregators (per claimed agent and window). */
   function observeUnverified(event: DetectionEvent, source: UnverifiedSource): Alert[] {
     stats.unverified++;
     return unverified.observe(event, source);

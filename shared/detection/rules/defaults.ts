@@ -1,187 +1,14 @@
 /**
  * The default rules, as code, so the engine works with no file at all.
  * rules/detection.yaml is the same content with comments; a unit test keeps
- * the two equal. Change both together.
+ * the two equal. Change both together. Each rule's default (description,
+ * severity, tags, thresholds) is declared in its detector's file; this file
+ * holds the shared sections.
  */
-import type { RuleDef, Rules } from './schema.js';
+import { DEFAULT_RULE_DEFS } from '../detectors/registry.js';
+import type { Rules } from './schema.js';
 
 const DAY_MS = 86_400_000;
-
-type Direction = 'up' | 'down' | 'both';
-const spike = (direction: Direction, z: number, minRatio: number, minValue: number, alwaysAt: number | null, peerZ: number | null) => ({ direction, z, minRatio, minValue, alwaysAt, peerZ });
-
-const RULES: RuleDef[] = [
-  {
-    id: 'rate-spike.agent',
-    detector: 'rate-spike',
-    enabled: true,
-    description: 'The agent takes far more actions in a bucket than its own history (or its role, while it is new) predicts.',
-    severity: 'HIGH',
-    tags: ['owasp-llm:LLM06', 'owasp-llm:LLM10', 'atlas:AML.T0029', 'mitre:T1498'],
-    exceptAgents: [],
-    thresholds: spike('both', 6, 3, 0, null, 6),
-  },
-  {
-    id: 'rate-spike.action',
-    detector: 'rate-spike',
-    enabled: true,
-    description: 'One kind of action (tool calls, reads, payments...) bursts far above its own history for this agent.',
-    severity: 'HIGH',
-    tags: ['owasp-llm:LLM06', 'atlas:AML.T0053', 'mitre:T1078'],
-    exceptAgents: [],
-    thresholds: spike('up', 7, 4, 0, null, null),
-  },
-  {
-    id: 'volume-spike.bytes-out',
-    detector: 'volume-spike',
-    enabled: true,
-    description: 'Bytes sent out in a bucket far above normal for the agent: possible exfiltration.',
-    severity: 'HIGH',
-    tags: ['owasp-llm:LLM02', 'atlas:AML.T0025', 'mitre:T1041', 'mitre:T1567'],
-    exceptAgents: [],
-    thresholds: spike('up', 6, 8, 0, null, 6),
-  },
-  {
-    id: 'volume-spike.records',
-    detector: 'volume-spike',
-    enabled: true,
-    description: 'Records read or written in a bucket far above normal for the agent: possible bulk data access.',
-    severity: 'HIGH',
-    tags: ['owasp-llm:LLM02', 'atlas:AML.T0057', 'mitre:T1213', 'mitre:T1530'],
-    exceptAgents: [],
-    thresholds: spike('up', 6, 8, 0, null, 6),
-  },
-  {
-    id: 'volume-spike.tokens',
-    detector: 'volume-spike',
-    enabled: true,
-    description: 'Model tokens consumed in a bucket far above normal for the agent: runaway loop or cost harvesting.',
-    severity: 'MEDIUM',
-    tags: ['owasp-llm:LLM10', 'atlas:AML.T0034', 'atlas:AML.T0029'],
-    exceptAgents: [],
-    thresholds: spike('up', 6, 8, 0, null, 6),
-  },
-  {
-    id: 'volume-spike.payment',
-    detector: 'volume-spike',
-    enabled: true,
-    description: 'A payment far larger than the agent\'s usual payments.',
-    severity: 'CRITICAL',
-    tags: ['owasp-llm:LLM06', 'atlas:AML.T0048', 'mitre:T1657'],
-    exceptAgents: [],
-    thresholds: { z: 4, minRatio: 5, minAmount: 1_000, minSamples: 10, windowPayments: 50 },
-  },
-  {
-    id: 'error-burst.auth-failures',
-    detector: 'error-burst',
-    enabled: true,
-    description: 'A burst of failed authentications (outcome ERROR on auth.* actions): credential stuffing or a stolen, revoked credential.',
-    severity: 'HIGH',
-    tags: ['mitre:T1110', 'mitre:T1078', 'atlas:AML.T0012'],
-    exceptAgents: [],
-    thresholds: spike('up', 5, 3, 6, 25, null),
-  },
-  {
-    id: 'error-burst.denied',
-    detector: 'error-burst',
-    enabled: true,
-    description: 'A burst of actions refused by authorization checks (outcome DENIED): the agent probes beyond its privileges.',
-    severity: 'HIGH',
-    tags: ['owasp-llm:LLM06', 'mitre:T1078', 'mitre:T1069'],
-    exceptAgents: [],
-    thresholds: spike('up', 5, 3, 6, 30, null),
-  },
-  {
-    id: 'unusual-access.resource',
-    detector: 'unusual-access',
-    enabled: true,
-    description: 'The agent touches a resource it never used, after its learning period; sensitive and peer-rare resources score higher.',
-    severity: 'HIGH',
-    tags: ['owasp-llm:LLM06', 'owasp-llm:LLM01', 'atlas:AML.T0053', 'mitre:T1083'],
-    exceptAgents: [],
-    thresholds: { minScore: 0.5, kindWeight: 0.15 },
-  },
-  {
-    id: 'unusual-access.target',
-    detector: 'unusual-access',
-    enabled: true,
-    description: 'The agent sends to a host, recipient domain or payee it never used, after its learning period.',
-    severity: 'HIGH',
-    tags: ['owasp-llm:LLM02', 'atlas:AML.T0025', 'mitre:T1041', 'mitre:T1071'],
-    exceptAgents: [],
-    thresholds: { minScore: 0.5, kindWeight: 0.3 },
-  },
-  {
-    id: 'unusual-access.action',
-    detector: 'unusual-access',
-    enabled: true,
-    description: 'The agent uses a kind of action (tool, capability) it never used, after its learning period.',
-    severity: 'MEDIUM',
-    tags: ['owasp-llm:LLM06', 'owasp-llm:LLM01', 'atlas:AML.T0053'],
-    exceptAgents: [],
-    thresholds: { minScore: 0.5, kindWeight: 0.3 },
-  },
-  {
-    id: 'off-hours.activity',
-    detector: 'off-hours',
-    enabled: true,
-    description: 'Activity in an hour of the week in which this agent is normally (almost) idle.',
-    severity: 'MEDIUM',
-    tags: ['owasp-llm:LLM06', 'mitre:T1078'],
-    exceptAgents: [],
-    thresholds: { rareShare: 0.15, minEvents: 4, maxTailProbability: 1e-5 },
-  },
-  {
-    id: 'impersonation.signature',
-    detector: 'impersonation',
-    enabled: true,
-    description: 'Events claim the agent\'s identity without a valid signature (missing, forged, or an unknown key id): one alert per claimed agent per window; never isolates the claimed agent.',
-    severity: 'CRITICAL',
-    tags: ['mitre:T1036', 'mitre:T1565'],
-    exceptAgents: [],
-    thresholds: { scoreMissing: 0.85, scoreInvalid: 0.95, scoreUnknownKey: 0.9, windowMs: 300_000, maxClaimedAgents: 1000 },
-  },
-  {
-    id: 'impersonation.seq-replay',
-    detector: 'impersonation',
-    enabled: true,
-    description: 'A signed event reuses a sequence number or goes backwards: a replayed message or a cloned agent.',
-    severity: 'CRITICAL',
-    tags: ['mitre:T1036', 'mitre:T1550', 'warden:key-compromise'],
-    exceptAgents: [],
-    thresholds: { score: 0.9 },
-  },
-  {
-    id: 'injection.marker',
-    detector: 'injection',
-    enabled: true,
-    description: 'The agent\'s input or output text carries a known prompt-injection marker.',
-    severity: 'HIGH',
-    tags: ['owasp-llm:LLM01', 'atlas:AML.T0051', 'atlas:AML.T0054'],
-    exceptAgents: [],
-    thresholds: { minScore: 0.5 },
-  },
-  {
-    id: 'slow-ramp.rate',
-    detector: 'slow-ramp',
-    enabled: true,
-    description: 'The agent\'s activity climbs steadily above its usual level for this hour: a slow ramp that would teach the baseline that abuse is normal.',
-    severity: 'MEDIUM',
-    tags: ['owasp-llm:LLM04', 'atlas:AML.T0031', 'atlas:AML.T0015'],
-    exceptAgents: [],
-    thresholds: { h: 4, zCap: 3, minSlope: 0.035, minRunBuckets: 12, windowBuckets: 30, minLevel: 3, minDispersion: 0.1 },
-  },
-  {
-    id: 'slow-ramp.volume',
-    detector: 'slow-ramp',
-    enabled: true,
-    description: 'Records, bytes out or tokens per event climb steadily above the usual size for the same actions (slow exfiltration / baseline poisoning).',
-    severity: 'MEDIUM',
-    tags: ['owasp-llm:LLM04', 'atlas:AML.T0031', 'atlas:AML.T0025'],
-    exceptAgents: [],
-    thresholds: { h: 4.5, zCap: 2, minSlope: 0.02, minRunBuckets: 8, windowBuckets: 30, minLevel: 0, minDispersion: 0.25 },
-  },
-];
 
 export const DEFAULT_RULES: Rules = {
   version: 1,
@@ -291,5 +118,5 @@ export const DEFAULT_RULES: Rules = {
       weight: 0.6,
     },
   ],
-  rules: RULES,
+  rules: [...DEFAULT_RULE_DEFS],
 };

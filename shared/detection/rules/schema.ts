@@ -1,11 +1,15 @@
 /**
  * The rules file's schema (zod). Rules are data (Falco style): every rule has
  * an id, a description, a severity, tags and typed thresholds; lists
- * (sensitivity, allowlists, injection patterns) are shared by name.
+ * (sensitivity, allowlists, injection patterns) are shared by name. Which
+ * rule ids exist and their thresholds schemas come from the detectors'
+ * declarations (detectors/registry.ts: RULE_CATALOGUE).
  * `validateRules` reports every problem with the path of the bad key.
  */
 import { z } from 'zod';
 import { SeverityValues } from '../../schemas/generated.js';
+import { RULE_CATALOGUE, RULE_IDS, type RuleCatalogue } from '../detectors/registry.js';
+import { positiveInt, unit } from './thresholds.js';
 
 const regex = z
   .string()
@@ -18,122 +22,13 @@ const regex = z
     }
   });
 
-const positiveInt = z.number().int().positive();
-const unit = z.number().min(0).max(1);
-
-/** Thresholds for the bucketed spike rules (rate, volume, error bursts). */
-export const SpikeThresholds = z
-  .object({
-    /** Which side alerts: up (a spike, judged while the bucket fills), down (a drop, judged when it closes) or both. */
-    direction: z.enum(['up', 'down', 'both']).default('up'),
-    /** Alert when the bucket is this many calibrated spreads past the expected value... */
-    z: z.number().positive(),
-    /** ...and at least this multiple of it... */
-    minRatio: z.number().min(1),
-    /** ...and (optional absolute floor, 0 = off) at least this value; a drop is only judged from an expectation of at least this. */
-    minValue: z.number().min(0).default(0),
-    /** Alert at or above this value whatever the baseline says, warm-up included (null: never). */
-    alwaysAt: z.number().positive().nullable(),
-    /** z against the role's peer baseline while the agent warms up (null: no peer comparison). */
-    peerZ: z.number().positive().nullable(),
-  })
-  .strict();
-
-export const PaymentThresholds = z
-  .object({
-    /** Robust z of log(amount) against the agent's last payments. */
-    z: z.number().positive(),
-    /** And at least this multiple of the median payment. */
-    minRatio: z.number().min(1),
-    /** Never alert below this amount. */
-    minAmount: z.number().min(0),
-    /** Payments needed before the agent's own baseline is trusted. */
-    minSamples: positiveInt,
-    /** How many recent payments form the baseline. */
-    windowPayments: positiveInt,
-  })
-  .strict();
-
-export const AccessThresholds = z
-  .object({
-    /** Alert when the first-seen score (0..1) reaches this. */
-    minScore: unit,
-    /** Base surprise of this kind of novelty (a new egress host is more telling than a new table). */
-    kindWeight: unit,
-  })
-  .strict();
-
-export const OffHoursThresholds = z
-  .object({
-    /** An hour is "off" when its expected activity is below this share of the agent's average hour. */
-    rareShare: unit,
-    /** Never alert on fewer events in the two-bucket window. */
-    minEvents: positiveInt,
-    /** Alert when P(count >= observed | expected) for the two-bucket window, under a Poisson model, is below this. */
-    maxTailProbability: z.number().positive().max(1),
-  })
-  .strict();
-
-export const SignatureThresholds = z
-  .object({
-    scoreMissing: unit,
-    scoreInvalid: unit,
-    scoreUnknownKey: unit,
-    /** Unverified events are aggregated into one alert per claimed agent per window of this length. */
-    windowMs: positiveInt.default(300_000),
-    /** Claimed identities tracked per window; events for more are counted in one overflow alert (memory stays bounded). */
-    maxClaimedAgents: positiveInt.default(1000),
-  })
-  .strict();
-
-export const SeqThresholds = z.object({ score: unit }).strict();
-
-export const InjectionThresholds = z.object({ minScore: unit }).strict();
-
-export const RampThresholds = z
-  .object({
-    /** Alarm level of the drift test: z score of the rise's slope (a standard normal when nothing rises). */
-    h: z.number().positive(),
-    /** Each bucket's standardised residual counts at most this much (one burst cannot pass for a ramp). */
-    zCap: z.number().positive(),
-    /** The fitted rise must be at least this steep, in log units per bucket (0.02 = about +2% per bucket): a level that sits a little high is not a ramp. */
-    minSlope: z.number().min(0),
-    /** The rise must have lasted this many buckets (a batch job is a step, not a ramp). */
-    minRunBuckets: positiveInt,
-    /** Longest rise looked at, in buckets (the drift test's short window). */
-    windowBuckets: z.number().int().min(2).max(288),
-    /** Rate: ignore buckets whose expected count is below this (too little signal). Volume: unused. */
-    minLevel: z.number().min(0),
-    /** Noise floor, a standard deviation in log units. Rate: of a bucket's count beyond Poisson. Volume: of one event's size. */
-    minDispersion: z.number().positive(),
-  })
-  .strict()
-  .refine((t) => t.minRunBuckets <= t.windowBuckets, { message: 'minRunBuckets must not exceed windowBuckets', path: ['minRunBuckets'] });
-
-/** Each rule id the engine knows, with its detector and thresholds schema. */
-export const RULE_CATALOGUE = {
-  'rate-spike.agent': { detector: 'rate-spike', thresholds: SpikeThresholds },
-  'rate-spike.action': { detector: 'rate-spike', thresholds: SpikeThresholds },
-  'volume-spike.bytes-out': { detector: 'volume-spike', thresholds: SpikeThresholds },
-  'volume-spike.records': { detector: 'volume-spike', thresholds: SpikeThresholds },
-  'volume-spike.tokens': { detector: 'volume-spike', thresholds: SpikeThresholds },
-  'volume-spike.payment': { detector: 'volume-spike', thresholds: PaymentThresholds },
-  'error-burst.auth-failures': { detector: 'error-burst', thresholds: SpikeThresholds },
-  'error-burst.denied': { detector: 'error-burst', thresholds: SpikeThresholds },
-  'unusual-access.resource': { detector: 'unusual-access', thresholds: AccessThresholds },
-  'unusual-access.target': { detector: 'unusual-access', thresholds: AccessThresholds },
-  'unusual-access.action': { detector: 'unusual-access', thresholds: AccessThresholds },
-  'off-hours.activity': { detector: 'off-hours', thresholds: OffHoursThresholds },
-  'impersonation.signature': { detector: 'impersonation', thresholds: SignatureThresholds },
-  'impersonation.seq-replay': { detector: 'impersonation', thresholds: SeqThresholds },
-  'injection.marker': { detector: 'injection', thresholds: InjectionThresholds },
-  'slow-ramp.rate': { detector: 'slow-ramp', thresholds: RampThresholds },
-  'slow-ramp.volume': { detector: 'slow-ramp', thresholds: RampThresholds },
-} as const;
-
-export type RuleId = keyof typeof RULE_CATALOGUE;
-export const RULE_IDS = Object.keys(RULE_CATALOGUE) as RuleId[];
-export type ThresholdsOf<Id extends RuleId> = z.infer<(typeof RULE_CATALOGUE)[Id]['thresholds']>;
+// The catalogue is built by the registry from each detector's declaration. Re-exported (live bindings):
+// this module reads it only when called, so the registry and the detectors may import this module's types.
+export { RULE_CATALOGUE, RULE_IDS } from '../detectors/registry.js';
+export type RuleId = keyof RuleCatalogue;
+export type ThresholdsOf<Id extends RuleId> = z.infer<RuleCatalogue[Id]['thresholds']>;
+/** The rule ids whose thresholds schema is `Schema` (e.g. every SpikeThresholds rule). */
+export type RuleIdWith<Schema> = { [Id in RuleId]: RuleCatalogue[Id]['thresholds'] extends Schema ? Id : never }[RuleId];
 
 function ruleSchema<Id extends RuleId>(id: Id) {
   const entry = RULE_CATALOGUE[id];
@@ -149,7 +44,7 @@ function ruleSchema<Id extends RuleId>(id: Id) {
       tags: z.array(z.string().min(1)),
       /** Agent ids (regular expressions, whole id) this rule never alerts on. */
       exceptAgents: z.array(regex),
-      thresholds: entry.thresholds as (typeof RULE_CATALOGUE)[Id]['thresholds'],
+      thresholds: entry.thresholds as RuleCatalogue[Id]['thresholds'],
     })
     .strict();
 }
