@@ -3,7 +3,9 @@
  * siem.alerts and every enabled sink out. PII is redacted first. At least
  * once: a batch's offsets are committed only after siem.alerts acknowledged it
  * and every sink delivered or dead-lettered each alert; a sink that is down
- * is retried with backoff (the batch waits), so it loses nothing.
+ * is retried with backoff (the batch waits), so it loses nothing. Each sink
+ * gets only alerts at or above its `minSeverity` (siem.alerts gets all); the
+ * rest are skipped here, counted per sink.
  */
 import { dlqMessage, type DeadLetterReason } from '../../shared/kafka/deadLetter.js';
 import { randomUUID } from 'node:crypto';
@@ -12,7 +14,7 @@ import { createKafka, createProducer, type Consumer, type EachBatchPayload, type
 import type { Logger } from '../../shared/logging/index.js';
 import { counter, Registry } from '../../shared/metrics/index.js';
 import { createRegistry, registerSchemas, type SchemaRegistry } from '../../shared/registry/index.js';
-import type { Alert, QuarantineCommand } from '../../shared/schemas/generated.js';
+import { SeverityValues, type Alert, type QuarantineCommand, type Severity } from '../../shared/schemas/generated.js';
 import { acceptCommand, loadCommandKeyset, type CommandKeyset } from '../../shared/signing/index.js';
 import { DEFAULT_REDACTIONS, commandToOcsf, compileRedactions, redactAlert, toOcsf, type FormattedAlert, type RedactionPattern, type Sink } from '../../shared/siem/index.js';
 
@@ -47,6 +49,7 @@ export class SiemForwarder {
       delivered: counter('warden_siem_sink_delivered_total', 'Alerts a sink accepted', ['sink'], this.registry),
       deadLettered: counter('warden_siem_sink_dead_lettered_total', 'Alerts a sink refused for good (sent to the DLQ)', ['sink'], this.registry),
       retries: counter('warden_siem_sink_retries_total', 'Sends retried because a sink was down or busy', ['sink'], this.registry),
+      belowMinSeverity: counter('warden_siem_sink_skipped_total', 'Alerts not sent to a sink because they are below its minSeverity', ['sink'], this.registry),
     };
   }
 
@@ -117,7 +120,8 @@ export class SiemForwarder {
   }
 
   async #deliver(sink: Sink, batch: FormattedAlert[], originals: Map<string, Buffer>, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
-    let pending = batch;
+    let pending = atOrAbove(batch, sink.minSeverity);
+    if (pending.length < batch.length) this.#metrics.belowMinSeverity.inc({ sink: sink.name }, batch.length - pending.length);
     let backoff = 200;
     while (pending.length > 0) {
       const r = await sink.send(pending).catch((err: Error) => ({ delivered: [], deadLettered: [], retry: pending.map((p) => p.alert.alertId), error: err.message }));
@@ -153,4 +157,12 @@ export class SiemForwarder {
     await this.#producer?.disconnect().catch(() => undefined);
     await Promise.all(this.#o.sinks.map((s) => s.close?.().catch(() => undefined)));
   }
+}
+
+const SEVERITY_RANK = new Map<Severity, number>(SeverityValues.map((s, i) => [s, i]));
+
+/** The alerts at or above `min` (all when unset). */
+function atOrAbove(batch: FormattedAlert[], min: Severity | undefined): FormattedAlert[] {
+  const floor = min ? (SEVERITY_RANK.get(min) ?? 0) : 0;
+  return floor === 0 ? batch : batch.filter((f) => (SEVERITY_RANK.get(f.alert.severity) ?? 0) >= floor);
 }

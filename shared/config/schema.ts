@@ -4,8 +4,11 @@
  */
 import { z } from 'zod';
 import { readableFile } from './files.js';
+import { SeverityValues } from '../schemas/generated.js';
 
 const port = z.number().int().min(1).max(65535);
+/** The least severe alert a SIEM sink receives (Falcosidekick's minimumpriority); the forwarder skips the rest, counted. INFO: every alert. */
+const sinkMinSeverity = z.enum(SeverityValues).default('INFO');
 const topic = (name: string, partitions: number, extra: Record<string, string> = {}) =>
   z
     .object({
@@ -106,6 +109,7 @@ export const configSchema = z
             index: z.string().optional(),
             sourcetype: z.string().default('agent-warden:ocsf'),
             timeoutMs: z.number().int().positive().default(10_000),
+            minSeverity: sinkMinSeverity,
           })
           .strict()
           .optional(),
@@ -117,6 +121,7 @@ export const configSchema = z
             username: z.string().optional(),
             password: z.string().optional(),
             timeoutMs: z.number().int().positive().default(10_000),
+            minSeverity: sinkMinSeverity,
           })
           .strict()
           .optional(),
@@ -127,6 +132,7 @@ export const configSchema = z
             tls: z.union([z.boolean(), z.object({ ca: z.string().optional(), rejectUnauthorized: z.boolean().default(true) }).strict()]).default(false),
             facility: z.number().int().min(0).max(23).default(10),
             hostname: z.string().optional(),
+            minSeverity: sinkMinSeverity,
           })
           .strict()
           .optional(),
@@ -345,12 +351,15 @@ export const ENV_OVERRIDES: Record<string, string> = {
   WARDEN_SPLUNK_HEC_URL: 'siem.splunkHec.url',
   WARDEN_SPLUNK_HEC_TOKEN: 'siem.splunkHec.token',
   WARDEN_SPLUNK_HEC_INDEX: 'siem.splunkHec.index',
+  WARDEN_SPLUNK_HEC_MIN_SEVERITY: 'siem.splunkHec.minSeverity',
   WARDEN_ELASTIC_URL: 'siem.elasticBulk.url',
   WARDEN_ELASTIC_INDEX: 'siem.elasticBulk.index',
   WARDEN_ELASTIC_API_KEY: 'siem.elasticBulk.apiKey',
+  WARDEN_ELASTIC_MIN_SEVERITY: 'siem.elasticBulk.minSeverity',
   WARDEN_SYSLOG_HOST: 'siem.syslog.host',
   WARDEN_SYSLOG_PORT: 'siem.syslog.port',
   WARDEN_SYSLOG_TLS: 'siem.syslog.tls',
+  WARDEN_SYSLOG_MIN_SEVERITY: 'siem.syslog.minSeverity',
   WARDEN_STACK_DIR: 'stack.dir',
   WARDEN_STACK_CACHE_DIR: 'stack.cacheDir',
   WARDEN_STACK_KAFKA_VERSIONS: 'stack.kafkaVersions',

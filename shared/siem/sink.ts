@@ -3,7 +3,7 @@
  * SIEM is adding a file). A sink reports per alert: delivered, dead-lettered
  * (permanently refused), or failed retriably (the batch is tried again).
  */
-import type { Alert } from '../schemas/generated.js';
+import type { Alert, Severity } from '../schemas/generated.js';
 
 export interface FormattedAlert { alert: Alert; ocsf: Record<string, unknown> }
 
@@ -16,6 +16,8 @@ export interface SinkResult {
 
 export interface Sink {
   readonly name: string;
+  /** The least severe alert it receives (config `siem.<sink>.minSeverity`, set by the forwarder's registry); default INFO: all. */
+  readonly minSeverity?: Severity;
   send(batch: FormattedAlert[]): Promise<SinkResult>;
   close?(): Promise<void>;
 }

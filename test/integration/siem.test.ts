@@ -30,9 +30,10 @@ describe('SIEM forwarder on the real stack', () => {
       ...base,
       siem: {
         redactions: [{ kind: 'ticket', pattern: 'TICKET-\\d+' }],
-        splunkHec: { url: fake.url, token: HEC_TOKEN, sourcetype: 'agent-warden:ocsf', timeoutMs: 5000 },
-        elasticBulk: { url: fake.url, index: 'agent-warden-alerts', timeoutMs: 5000 },
-        syslog: { host: '127.0.0.1', port: rsyslog.port, tls: false, facility: 10, hostname: 'warden-test' },
+        // Severity floors per sink (Falcosidekick's minimumpriority): HEC and syslog from MEDIUM, _bulk everything.
+        splunkHec: { url: fake.url, token: HEC_TOKEN, sourcetype: 'agent-warden:ocsf', timeoutMs: 5000, minSeverity: 'MEDIUM' },
+        elasticBulk: { url: fake.url, index: 'agent-warden-alerts', timeoutMs: 5000, minSeverity: 'INFO' },
+        syslog: { host: '127.0.0.1', port: rsyslog.port, tls: false, facility: 10, hostname: 'warden-test', minSeverity: 'HIGH' },
       },
     };
     await provisionTopics(config);
@@ -71,16 +72,36 @@ describe('SIEM forwarder on the real stack', () => {
     expect(new Set(fake.hecEvents.map((e) => e.event.metadata.uid))).toEqual(new Set(alerts.map((a) => a.alertId)));
     expect(fake.bulkDocs.get(alerts[0]!.alertId)).toMatchObject({ event: { kind: 'alert' }, rule: { id: 'rate-spike.agent' } });
 
-    const lines = await eventually(() => (rsyslog.lines().length >= 2 ? rsyslog.lines() : undefined), 10_000, 'rsyslog to write both alerts');
+    const lines = await eventually(() => (rsyslog.lines().some((l) => l.includes(alerts[0]!.alertId)) ? rsyslog.lines() : undefined), 10_000, 'rsyslog to write the CRITICAL alert');
     const line = lines.find((l) => l.includes(alerts[0]!.alertId))!;
     // rsyslog's %rawmsg% is the RFC 5424 message after the octet count: PRI = authpriv(10) * 8 + critical(2).
     expect(line).toMatch(/^<82>1 \S+Z warden-test agent-warden - ALERT - CEF:0\|Agent Warden\|Agent Warden\|0\.1\.0\|rate-spike\.agent\|Exfiltration by siem-a\|10\|/);
-    expect(lines.find((l) => l.includes(alerts[1]!.alertId))).toContain('Off-hours \\| activity');
 
+    expect(lines.find((l) => l.includes(alerts[1]!.alertId))).toBeUndefined(); // MEDIUM is below syslog's HIGH floor
     const everything = JSON.stringify([ocsf, fake.hecEvents, [...fake.bulkDocs.values()], lines]);
     for (const secret of ['4111 1111 1111 1111', 'eve@example.com', 'abcdefghijklmnopqrstuvwx', 'TICKET-4242']) expect(everything).not.toContain(secret);
     expect(everything).toContain('[redacted:card]');
     expect(everything).toContain('[redacted:ticket]');
+  });
+
+  it('gives each sink only the alerts at or above its minSeverity, counts the skipped ones, and writes all to siem.alerts', async () => {
+    const skipped = async (sink: string) => (await forwarder.registry.getSingleMetric('warden_siem_sink_skipped_total')!.get()).values.find((v) => v.labels.sink === sink)?.value ?? 0;
+    const toTopic = async () => (await forwarder.registry.getSingleMetric('warden_siem_records_total')!.get()).values.find((v) => v.labels.kind === 'alert')?.value ?? 0;
+    const before = { hec: await skipped('splunk-hec'), bulk: await skipped('elastic-bulk'), syslog: await skipped('syslog'), topic: await toTopic() };
+    const bySeverity = (['INFO', 'LOW', 'MEDIUM', 'HIGH'] as const).map((severity) => alert('siem-floor', { severity, title: `floor ${severity}` }));
+    const ids = bySeverity.map((a) => a.alertId);
+    await publishAlerts(config, bySeverity);
+
+    await eventually(() => ids.every((id) => fake.bulkDocs.has(id)), 15_000, '_bulk to get all four');
+    await eventually(() => rsyslog.lines().some((l) => l.includes(ids[3]!)), 10_000, 'syslog to get the HIGH alert');
+    await eventually(() => fake.hecEvents.some((e) => e.event.metadata.uid === ids[3]), 10_000, 'HEC to get the HIGH alert');
+
+    const hecIds = fake.hecEvents.map((e) => e.event.metadata.uid);
+    expect(ids.filter((id) => hecIds.includes(id))).toEqual([ids[2], ids[3]]); // MEDIUM and HIGH
+    expect(ids.filter((id) => rsyslog.lines().some((l) => l.includes(id)))).toEqual([ids[3]]); // HIGH only
+    expect({ hec: await skipped('splunk-hec'), bulk: await skipped('elastic-bulk'), syslog: await skipped('syslog') }).toEqual({ hec: before.hec + 2, bulk: before.bulk, syslog: before.syslog + 3 });
+    expect(await toTopic()).toBe(before.topic + 4); // siem.alerts has no floor
+    expect(fake.violations).toEqual([]);
   });
 
   it('is idempotent on redelivery into _bulk, keeps an incident\'s latest state, and dead-letters a permanent refusal', async () => {

@@ -70,6 +70,13 @@ describe('configuration', () => {
     expect(loadConfig({ ...noStack, env: { WARDEN_DETECTOR_MAX_BATCH_ATTEMPTS: '4' } }).detector.maxBatchAttempts).toBe(4);
   });
 
+  it('gives each SIEM sink a minimum severity: INFO by default, from the file or the environment, checked', () => {
+    const c = loadConfig({ ...noStack, file: file('siem:\n  syslog: { host: s, port: 514 }\n  splunkHec: { url: "http://h:8088", token: t, minSeverity: HIGH }\n'), env: { WARDEN_ELASTIC_URL: 'http://e:9200', WARDEN_ELASTIC_MIN_SEVERITY: 'MEDIUM' } });
+    expect([c.siem.syslog?.minSeverity, c.siem.splunkHec?.minSeverity, c.siem.elasticBulk?.minSeverity]).toEqual(['INFO', 'HIGH', 'MEDIUM']);
+    const e = errorOf(() => loadConfig({ ...noStack, env: { WARDEN_SYSLOG_HOST: 's', WARDEN_SYSLOG_PORT: '514', WARDEN_SYSLOG_MIN_SEVERITY: 'SEVERE' } })).issues.join('\n');
+    expect(e).toMatch(/siem\.syslog\.minSeverity.*WARDEN_SYSLOG_MIN_SEVERITY/);
+  });
+
   it('suggests the closest known variable for a mistyped WARDEN_ name', () => {
     const e = errorOf(() => loadConfig({ ...noStack, env: { WARDEN_KAFKA_BROKER: 'k:9092', WARDEN_REDIS_UTL: 'redis://x:1', WARDEN_ZZZ_NOTHING_LIKE_IT: '1' } }));
     const text = e.issues.join('\n');

@@ -17,7 +17,8 @@ export function sinksFromConfig(siem: SiemConfig): Sink[] {
   const out: Sink[] = [];
   for (const key of Object.keys(SINKS) as (keyof typeof SINKS)[]) {
     const c = siem[key];
-    if (c) out.push((SINKS[key] as (c: unknown) => Sink)(c));
+    // The severity floor is a setting of every sink, applied by the forwarder in one place (service.ts), not by each sink.
+    if (c) out.push({ ...(SINKS[key] as (c: unknown) => Sink)(c), minSeverity: c.minSeverity });
   }
   return out;
 }
