@@ -2,12 +2,14 @@
  * Helpers shared by the bucketed spike detectors (rate, volume, errors):
  * rules -> series parameters, and a crossed series -> finding.
  */
-import { getRule, type RuleDef, type RuleId, type Rules } from '../rules/schema.js';
+import { getRule, type RuleDef, type RuleId, type RuleIdWith, type Rules } from '../rules/schema.js';
+import type { SpikeThresholds } from '../rules/thresholds.js';
 import { seriesEvidence, seriesScore, type DropVerdict, type SeriesParams, type SeriesState } from '../baseline/series.js';
 import type { PeerSeries } from '../baseline/peers.js';
 import type { DetectionContext, Finding } from '../types.js';
 
-type SpikeRuleId = 'rate-spike.agent' | 'rate-spike.action' | 'volume-spike.bytes-out' | 'volume-spike.records' | 'volume-spike.tokens' | 'error-burst.auth-failures' | 'error-burst.denied';
+/** Every rule declared with SpikeThresholds (by its detector's file; nothing to list here). */
+type SpikeRuleId = RuleIdWith<typeof SpikeThresholds>;
 
 export interface SeriesShape {
   poisson: boolean;
