@@ -15,8 +15,11 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
     .option('--agents <n>', 'agents in the fleet (at least 12)', int('agents', 12), 50)
     .option('--duration <seconds>', 'wall-clock seconds for the simulated week', int('duration', 10), 90)
     .option('--seed <n>', 'same seed, same story', int('seed', 0), 7)
-    .action(async (opts: { agents: number; duration: number; seed: number }) => {
-      const r = await runDemo({ agents: opts.agents, durationMs: opts.duration * 1000, seed: opts.seed, config: configFrom(globals()) });
+    .option('--keep', 'afterwards keep the stack, the services and the web console running until Ctrl-C (prints the console URL and tokens)')
+    .option('--console-port <n>', 'port of the console with --keep (0: any free port)', int('console-port', 0), 8088)
+    .action(async (opts: { agents: number; duration: number; seed: number; keep?: boolean; consolePort: number }) => {
+      const keep = opts.keep ? { consolePort: opts.consolePort } : undefined;
+      const r = await runDemo({ agents: opts.agents, durationMs: opts.duration * 1000, seed: opts.seed, config: configFrom(globals()), keep });
       if (!r.ok) process.exitCode = 5;
     });
 }

@@ -28,9 +28,14 @@ import { Keyring } from '../../shared/signing/index.js';
 import { createAgentTelemetry, type AgentTelemetry } from '../../shared/telemetry/index.js';
 import { DETECTORS_FOR, generateScenario, type IncidentType, type LabelledIncident } from '../simulate/scenario/generator.js';
 import { deleteKeysWithPrefix } from '../../shared/redis/cleanup.js';
+import { startDemoConsole, untilInterrupted } from './keep.js';
 import { LiveView, renderTable, type IncidentRow } from './view.js';
 
-export interface DemoOptions { agents: number; durationMs: number; seed: number; config?: WardenConfig; out?: NodeJS.WriteStream }
+export interface DemoOptions {
+  agents: number; durationMs: number; seed: number; config?: WardenConfig; out?: NodeJS.WriteStream;
+  /** Keep the stack, the services and the console (on this port; 0: any free port) up until Ctrl-C. */
+  keep?: { consolePort: number };
+}
 
 /** The story: what each scripted incident is, in a SOC analyst's words. */
 export const STORY: Partial<Record<IncidentType, string>> = {
@@ -110,6 +115,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   await detector.start();
   await responder.start();
   await forwarder.start();
+  const kept = o.keep ? await startDemoConsole({ config, logger, responder, runId, port: o.keep.consolePort }) : null;
   say(`Detector, responder and SIEM forwarder are running (SIEM sinks: ${['siem.alerts topic', ...sinksFromConfig(config.siem).map((s) => s.name)].join(', ')}).`);
 
   // 5. The incident agents run the real SDK kill switch.
@@ -194,6 +200,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const saved = saveOutputs(join(stackConfig.stack.dir, 'demo'), runId, watch.alerts, watch.commands);
   say(`Alerts and isolation commands of this run are kept in ${saved.alerts} and ${saved.commands} (one JSON object per line, e.g. \`head -1 ${saved.alerts}\`).`);
   say('To watch a pipeline of your own live: `warden stack up`, `warden run all`, then `warden simulate` and `warden tail alerts` in other terminals (README "Run the services without Docker").');
+
+  if (kept) {
+    say(`\nThe stack, the services and the console stay up until Ctrl-C.\nConsole: ${kept.url} (paste a token: responder ${kept.tokens.responder} or viewer ${kept.tokens.viewer})`);
+    await untilInterrupted();
+    say('Stopping the console and the services.');
+    await kept.stop();
+  }
 
   // 10. Leave nothing running that the demo started.
   await watch.stop();

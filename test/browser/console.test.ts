@@ -167,7 +167,10 @@ describe('web console in headless Chromium', () => {
     expect(pageErrors.get(page)).toEqual([]);
     const id = await eventually(async () => (await responder.approvals.list()).find((p) => p.agentId === agents.finance2)?.id, 5_000, 'the pending approval');
     // From the page itself, with the token it holds: the server refuses, whatever the page draws.
-    const status = await page.evaluate(async (approvalId) => (await fetch(`/v1/approvals/${approvalId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${sessionStorage.getItem('warden-token')}` } })).status, id);
+    const status = await page.evaluate(async (approvalId) => {
+      const held = (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('warden-token');
+      return (await fetch(`/v1/approvals/${approvalId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${held}` } })).status;
+    }, id);
     expect(status).toBe(403);
     expect(sdks.get(agents.finance2)!.check('payment.transfer').allowed).toBe(true);
     await page.click('a[data-page=approvals]');
