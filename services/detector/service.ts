@@ -57,7 +57,10 @@ export class DetectorService {
   readonly #groupId: string;
   /** Agents whose state the engine holds, with the partition they came from; insertion order = LRU order. */
   readonly #cached = new Map<string, number>();
+  /** Per partition: the last offset whose effects the in-process state holds. */
   readonly #processed = new Map<number, bigint>();
+  /** Per partition: the last offset whose effects are in Redis (read at resume, then set by each checkpoint). */
+  readonly #checkpointed = new Map<number, bigint>();
   /** Per partition: consecutive failures that were not outages (see detector.maxBatchAttempts). */
   readonly #failures = new Map<number, { count: number; lastError: string }>();
   /** Per partition: what is processed but not yet checkpointed. */
@@ -156,7 +159,7 @@ export class DetectorService {
     const mine = new Set(assigned);
     const known = new Set<number>([...this.#processed.keys(), ...this.#pending.keys(), ...this.#cached.values()]);
     const lost = [...known].filter((p) => !mine.has(p)).sort((a, b) => a - b);
-    this.#dropPartitions(lost);
+    this.#dropPartitions(lost, 'moved');
     const kept: number[] = [];
     for (const p of assigned) {
       const covered = this.#processed.get(p);
@@ -197,6 +200,7 @@ export class DetectorService {
       if (covered === undefined) {
         covered = await store.processedOffset(topic, partition);
         this.#processed.set(partition, covered);
+        this.#checkpointed.set(partition, covered);
         this.#o.logger.debug({ partition, covered: String(covered), firstOffset: batch.firstOffset(), lastOffset: batch.lastOffset() }, 'partition resumed from the stored state');
       }
       const fresh = batch.messages.filter((m) => BigInt(m.offset) > covered!);
@@ -220,6 +224,7 @@ export class DetectorService {
       const alerts: Alert[] = [];
       const dead: Message[] = [];
       const dirty = new Set<string>();
+      let processed = 0;
       const dlqLimit = this.#o.config.topics.dlq.maxMessageBytes;
       const parking = this.#failures.get(partition);
       if (parking && parking.count >= this.#maxBatchAttempts) {
@@ -243,7 +248,7 @@ export class DetectorService {
           }
           alerts.push(...engine.process(v.event, 'valid'));
           dirty.add(v.event.agentId);
-          this.metrics.events.inc({ result: 'processed' });
+          processed += 1;
         });
       }
       alerts.push(...engine.flushUnverified(now));
@@ -251,7 +256,13 @@ export class DetectorService {
       await this.#publish(alerts, dead);
       // Dropped while publishing: these agents' in-process state is gone, so this batch's effects are too.
       // The alerts are out (and idempotent); the batch will be re-read onto the stored state.
-      if (epoch !== this.#epochOf(partition)) return;
+      if (epoch !== this.#epochOf(partition)) {
+        // Agents this batch created after the drop are not cached: forget them too (they are reloaded if they come back).
+        for (const a of dirty) if (!this.#cached.has(a)) engine.evictAgent(a);
+        return;
+      }
+      // Counted only once the batch's effects are kept: a dropped batch is processed again, and counted then.
+      this.metrics.events.inc({ result: 'processed' }, processed);
       this.#processed.set(partition, BigInt(coveredAfter));
       this.#failures.delete(partition);
       const pending = this.#pendingOf(topic, partition);
@@ -268,7 +279,7 @@ export class DetectorService {
       // The engine's state of this partition's agents may now be ahead of Redis: forget it (and the partition's
       // uncheckpointed progress), so the retried batch starts from the stored state. Other partitions are untouched;
       // the peer-group state may count the retried batch twice (it is approximate by nature).
-      this.#dropPartitions([partition]);
+      this.#dropPartitions([partition], 'failed');
       const outage = isRetriable(err);
       const failures = this.#failures.get(partition) ?? { count: 0, lastError: '' };
       // An outage is waited out however long it lasts; anything else counts toward parking the batch.
@@ -311,6 +322,7 @@ export class DetectorService {
     if (epoch !== this.#epochOf(partition)) return; // dropped while slicing: a partial state must not be written
     const { topic, lastOffset } = pending;
     await this.#store!.commit(topic, partition, lastOffset, states, this.#o.stateTtlSeconds ?? 30 * 24 * 3600);
+    this.#checkpointed.set(partition, BigInt(lastOffset));
     pending.agents.clear();
     pending.lastOffset = null;
     pending.checkpointedAt = Date.now();
@@ -377,12 +389,16 @@ export class DetectorService {
   }
 
   /** Forgets the partitions' agents and uncheckpointed progress: they are re-read from their checkpoint. */
-  #dropPartitions(partitions: number[]): void {
+  #dropPartitions(partitions: number[], cause: 'moved' | 'failed'): void {
     if (partitions.length === 0) return;
     const dropped = new Set(partitions);
     for (const p of dropped) {
       this.#epochs.set(p, this.#epochOf(p) + 1);
+      const processed = this.#processed.get(p);
+      const checkpointed = this.#checkpointed.get(p);
+      if (processed !== undefined && checkpointed !== undefined && processed > checkpointed) this.metrics.droppedProgress.inc({ cause }, Number(processed - checkpointed));
       this.#processed.delete(p);
+      this.#checkpointed.delete(p);
       this.#pending.delete(p);
     }
     for (const [agentId, p] of this.#cached) {
