@@ -31,7 +31,7 @@ describe('end to end: exfiltration is detected, reported and stopped', () => {
   beforeAll(async () => {
     rsyslog = await startRsyslog();
     const base = isolatedConfig('e2e');
-    config = { ...base, siem: { redactions: [], syslog: { host: '127.0.0.1', port: rsyslog.port, tls: false, facility: 10, hostname: 'e2e' } } };
+    config = { ...base, siem: { redactions: [], syslog: { host: '127.0.0.1', port: rsyslog.port, tls: false, facility: 10, hostname: 'e2e', minSeverity: 'INFO' } } };
     await provisionTopics(config);
     const keyring = new Keyring({ [AGENT]: { '2026-11': 'e2e-agent-secret-0123456789' } });
     const detector = new DetectorService({ config, logger: testLogger, keyring, engine: createDetectionEngine(), groupId: `${config.topics.events.name}-d` });
