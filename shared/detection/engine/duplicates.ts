@@ -23,6 +23,8 @@ export interface RecentEvents {
   /** Next slot to write. */
   head: number;
   size: number;
+  /** At least every seq in the ring (a cheap test before the scan). */
+  maxSeq: number;
 }
 
 /** In snapshots: seqs as `lastSeq - seq` (small integers), oldest first. */
@@ -32,7 +34,7 @@ export interface RecentEventsSnapshot {
 }
 
 export function createRecentEvents(): RecentEvents {
-  return { seqs: new Float64Array(DUPLICATE_WINDOW), digests: new Uint32Array(DUPLICATE_WINDOW), head: 0, size: 0 };
+  return { seqs: new Float64Array(DUPLICATE_WINDOW), digests: new Uint32Array(DUPLICATE_WINDOW), head: 0, size: 0, maxSeq: -Infinity };
 }
 
 function mixString(h: number, s: string | null): number {
@@ -71,6 +73,7 @@ export function eventDigest(e: DetectionEvent): number {
 
 /** True when (seq, digest) is one of the agent's recent trusted events. */
 export function isRecentDuplicate(r: RecentEvents, seq: number, digest: number): boolean {
+  if (seq > r.maxSeq) return false;
   for (let i = 0; i < r.size; i++) {
     if (r.seqs[i] === seq && r.digests[i] === digest) return true;
   }
@@ -82,6 +85,7 @@ export function rememberEvent(r: RecentEvents, seq: number, digest: number): voi
   r.digests[r.head] = digest;
   r.head = (r.head + 1) % DUPLICATE_WINDOW;
   if (r.size < DUPLICATE_WINDOW) r.size++;
+  if (seq > r.maxSeq) r.maxSeq = seq;
 }
 
 export function snapshotRecent(r: RecentEvents, lastSeq: number): RecentEventsSnapshot {

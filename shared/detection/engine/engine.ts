@@ -217,9 +217,8 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
       slot.tenant = event.tenantId;
       peers.role(slot.role).agents.add(slot.agentId);
     }
-    // Trusted seqs only go up (impersonation sees to it), so only a seq at or below the last one can be a re-send.
     const digest = eventDigest(event);
-    if (event.seq <= slot.lastSeq && isRecentDuplicate(slot.recent, event.seq, digest)) {
+    if (isRecentDuplicate(slot.recent, event.seq, digest)) {
       stats.duplicates++;
       return [];
     }
