@@ -62,6 +62,15 @@ describe('rules', () => {
     const badId = rulesError(() => resolveRules({ rules: [{ id: 'rate-spike.typo' }] }));
     expect(badId.message).toContain('rate-spike.typo');
 
+    // Thresholds are checked by the schema their detector declares (slow-ramp's cross-field check included),
+    // and a rule names the detector that declares it.
+    const ramp = rulesError(() => resolveRules({ rules: [{ id: 'slow-ramp.rate', thresholds: { minRunBuckets: 40 } }] }));
+    expect(ramp.message).toMatch(/rules\[\d+ id=slow-ramp\.rate\]\.thresholds\.minRunBuckets: minRunBuckets must not exceed windowBuckets/);
+    const payment = rulesError(() => resolveRules({ rules: [{ id: 'volume-spike.payment', thresholds: { direction: 'up' } }] }));
+    expect(payment.message).toContain("unknown key(s) 'direction'");
+    const wrongDetector = rulesError(() => resolveRules({ rules: [{ id: 'injection.marker', detector: 'rate-spike' }] }));
+    expect(wrongDetector.message).toMatch(/rules\[\d+ id=injection\.marker\]\.detector/);
+
     const yaml = rulesError(() => parseRules('engine: [unclosed', 'broken.yaml'));
     expect(yaml.message).toContain('broken.yaml');
     expect(() => loadRules('/nonexistent/rules.yaml')).toThrow(RulesError);
