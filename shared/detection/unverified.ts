@@ -18,7 +18,8 @@
  */
 import type { Alert } from '../schemas/generated.js';
 import { alertIdFor, MAX_RELATED_EVENTS, severityFor } from './engine/alerts.js';
-import { getRule, type Rules } from './rules/schema.js';
+import { getRule } from './rules/lookup.js';
+import type { Rules } from './rules/schema.js';
 import type { DetectionEvent, Verification } from './types.js';
 
 export const UNVERIFIED_TAG = 'warden:unverified';

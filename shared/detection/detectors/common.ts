@@ -2,7 +2,8 @@
  * Helpers shared by the bucketed spike detectors (rate, volume, errors):
  * rules -> series parameters, and a crossed series -> finding.
  */
-import { getRule, type RuleDef, type RuleId, type RuleIdWith, type Rules } from '../rules/schema.js';
+import { getRule } from '../rules/lookup.js';
+import type { RuleDef, RuleId, RuleIdWith, Rules } from '../rules/schema.js';
 import type { SpikeThresholds } from '../rules/thresholds.js';
 import { seriesEvidence, seriesScore, type DropVerdict, type SeriesParams, type SeriesState } from '../baseline/series.js';
 import type { PeerSeries } from '../baseline/peers.js';

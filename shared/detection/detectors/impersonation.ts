@@ -26,7 +26,8 @@
  */
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { enabledRule } from './common.js';
-import { getRule, type Rules } from '../rules/schema.js';
+import { getRule } from '../rules/lookup.js';
+import type { Rules } from '../rules/schema.js';
 import { defineDetector, rule } from './define.js';
 import { positiveInt, unit } from '../rules/thresholds.js';
 import { createUnverifiedAggregator } from '../unverified.js';
@@ -74,8 +75,7 @@ export const SeqJumpThresholds = z
 export const impersonation = defineDetector({
   name: 'impersonation',
   acceptsUnverified: true,
-  // Deferred: unverified.ts and the registry import each other's modules (nothing is read before both load).
-  unverified: (rules) => createUnverifiedAggregator(rules),
+  unverified: createUnverifiedAggregator,
   rules: {
     'impersonation.signature': rule(SignatureThresholds, {
       description: "Events claim the agent's identity without a valid signature (missing, forged, or an unknown key id): one alert per claimed agent per window; never isolates the claimed agent.",

@@ -190,9 +190,4 @@ export function validateRules(input: unknown): { ok: true; rules: Rules } | { ok
   return { ok: true, rules: { ...body.data, rules } };
 }
 
-/** The rule with this id (every known id is present after loading: missing ones come from the defaults). */
-export function getRule<Id extends RuleId>(rules: Rules, id: Id): RuleDef<Id> {
-  const rule = rules.rules.find((r) => r.id === id);
-  if (!rule) throw new Error(`rule ${id} missing from the rules (load them with loadRules/resolveRules)`);
-  return rule as RuleDef<Id>;
-}
+export { getRule } from './lookup.js';

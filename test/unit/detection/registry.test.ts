@@ -4,7 +4,7 @@
  * hands unverified events only to detectors that declare acceptsUnverified.
  */
 import { z } from 'zod';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   createDetectors,
   createEngine,
@@ -177,5 +177,19 @@ describe('engine: unverified events reach only detectors that declare acceptsUnv
     expect(out).toHaveLength(1);
     expect(out[0]!.tags).toEqual(['mitre:T1036', UNVERIFIED_TAG]);
     expect(route.stats().events).toBe(1);
+  });
+});
+
+describe('module graph', () => {
+  // The registry imports every detector and rules/schema.ts imports the registry; a detector that imported
+  // schema.ts at run time would close a cycle in which, loaded first, it meets a half-initialised registry.
+  const modules = import.meta.glob(['../../../shared/detection/**/*.ts', '!../../../shared/detection/**/*.d.ts']);
+  it.each(Object.keys(modules))('loads with %s imported first', async (path) => {
+    vi.resetModules();
+    await modules[path]!();
+    const detection = await import('../../../shared/detection/index.js');
+    expect(detection.RULE_IDS.length).toBeGreaterThan(0);
+    expect(detection.DETECTORS.every((d) => typeof d?.name === 'string')).toBe(true);
+    expect(detection.createEngine(detection.DEFAULT_RULES).process({ ...event(), verification: 'missing' })).toHaveLength(1);
   });
 });
