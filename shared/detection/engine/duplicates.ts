@@ -6,8 +6,12 @@
  * as (seq, 32-bit digest of eventId and payload fields): an event whose seq is
  * in the ring with the same digest is the same event again and is dropped
  * (counted), not alerted. A seq in the ring with a different digest is another
- * event reusing the seq, which impersonation reports as a replay. Older
- * re-sends than the window are replays too: the window bounds memory.
+ * event reusing the seq, which impersonation reports as a replay. A copy
+ * older than the window (64 events, or dated more than DUPLICATE_MAX_AGE_MS
+ * before the agent's latest event) is a replay too: a producer re-sends
+ * within seconds of its first try, and in order (nothing newer of the agent's
+ * is written before the re-send), so an exact copy of an event from an hour
+ * ago is someone replaying captured traffic, and the SOC should hear of it.
  *
  * Typed arrays, not strings: ~800 bytes per agent. The digest is not a
  * security check (an attacker holding the key can send anything): it only
@@ -16,6 +20,8 @@
 import type { DetectionEvent } from '../types.js';
 
 export const DUPLICATE_WINDOW = 64;
+/** A copy dated this long before the agent's latest trusted event is a replay, not a producer's re-send. */
+export const DUPLICATE_MAX_AGE_MS = 15 * 60_000;
 
 export interface RecentEvents {
   readonly seqs: Float64Array;

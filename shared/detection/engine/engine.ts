@@ -6,9 +6,10 @@
  *  1. verification !== 'valid' -> no detector's update sees it and no agent
  *     slot is made: only the aggregators of detectors that declare
  *     acceptsUnverified do, per claimed agent and window (unverifiedRoute.ts).
- *  2. An exact re-send of one of the agent's last 64 trusted events (same
- *     seq, eventId and fields: engine/duplicates.ts) is dropped (counted in
- *     stats.duplicates), not alerted.
+ *  2. An exact re-send of one of the agent's last 64 trusted events, dated
+ *     within 15 min of its latest (same seq, eventId and fields:
+ *     engine/duplicates.ts), is dropped (counted in stats.duplicates), not
+ *     alerted; an older copy is a replay.
  *  3. Event time: now = max(timestamp, agent's latest time), so a late event
  *     counts in the open bucket; buckets never reopen.
  *  4. Impersonation runs first; a seq replay marks the event untrusted and
@@ -35,7 +36,7 @@ import { SnapshotVersionError } from '../baseline/seriesCodec.js';
 import { SnapshotBytesError, decodeSnapshot, encodeSnapshot } from './snapshotBytes.js';
 import type { UnverifiedSource, UnverifiedStats } from '../unverified.js';
 import { routeUnverified } from './unverifiedRoute.js';
-import { createRecentEvents, eventDigest, isRecentDuplicate, rememberEvent, restoreRecent, snapshotRecent, type RecentEvents, type RecentEventsSnapshot } from './duplicates.js';
+import { DUPLICATE_MAX_AGE_MS, createRecentEvents, eventDigest, isRecentDuplicate, rememberEvent, restoreRecent, snapshotRecent, type RecentEvents, type RecentEventsSnapshot } from './duplicates.js';
 
 export interface EngineOptions {
   /** Only these detectors (names as in DETECTOR_NAMES); default: every detector with an enabled rule. */
@@ -218,7 +219,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
       peers.role(slot.role).agents.add(slot.agentId);
     }
     const digest = eventDigest(event);
-    if (isRecentDuplicate(slot.recent, event.seq, digest)) {
+    if (slot.clock - event.timestamp <= DUPLICATE_MAX_AGE_MS && isRecentDuplicate(slot.recent, event.seq, digest)) {
       stats.duplicates++;
       return [];
     }

@@ -3,12 +3,13 @@ import { createEngine, DEFAULT_RULES, type DetectionEvent } from '../../../share
 import { DUPLICATE_WINDOW } from '../../../shared/detection/engine/duplicates.js';
 import { DAY_MS, HOUR_MS, T0, event, run, stream } from './helpers.js';
 
-/** The stream with some batches sent twice, as an SDK does after a timed-out acknowledgement. */
+/** The stream with some batches (up to `batch` events of the last 2 minutes) sent twice, as an SDK does after a timed-out acknowledgement. */
 function withResentBatches(events: DetectionEvent[], every: number, batch: number): DetectionEvent[] {
   const out: DetectionEvent[] = [];
   for (let i = 0; i < events.length; i++) {
     out.push(events[i]!);
-    if (i % every === every - 1) for (let j = Math.max(0, i - batch + 1); j <= i; j++) out.push({ ...events[j]! });
+    if (i % every !== every - 1) continue;
+    for (let j = Math.max(0, i - batch + 1); j <= i; j++) if (events[i]!.timestamp - events[j]!.timestamp <= 120_000) out.push({ ...events[j]! });
   }
   return out;
 }
@@ -18,6 +19,7 @@ describe('exact duplicates at the detector', () => {
     const events = stream({ to: T0 + 2 * DAY_MS, perBucket: 8, seed: 7 });
     const plain = run(events);
     const resentEvents = withResentBatches(events, 97, 20);
+    expect(resentEvents.length - events.length).toBeGreaterThan(20);
     const resent = run(resentEvents);
     expect(resent.alerts).toEqual(plain.alerts);
     expect(resent.engine.snapshotAgent('agent-1')).toEqual(plain.engine.snapshotAgent('agent-1'));
@@ -50,6 +52,17 @@ describe('exact duplicates at the detector', () => {
     for (const e of events) engine.process(e);
     expect(engine.process({ ...events[1]! })).toEqual([]); // still in the window
     expect(engine.process({ ...events[0]! }).map((x) => x.ruleId)).toEqual(['impersonation.seq-replay']);
+  });
+
+  it('an exact copy of an event dated more than 15 minutes before the agent\'s latest is a replay, not a re-send', () => {
+    const engine = createEngine(DEFAULT_RULES);
+    const old = event({ timestamp: T0, seq: 1 });
+    engine.process(old);
+    engine.process(event({ timestamp: T0 + 14 * 60_000, seq: 2 }));
+    expect(engine.process({ ...old })).toEqual([]); // 14 minutes: a producer's re-send
+    engine.process(event({ timestamp: T0 + 16 * 60_000, seq: 3 }));
+    expect(engine.process({ ...old }).map((x) => x.ruleId)).toEqual(['impersonation.seq-replay']);
+    expect(engine.stats()).toMatchObject({ duplicates: 1, untrusted: 1 });
   });
 
   it('the window survives a snapshot round trip (JSON and bytes); a snapshot without one restores empty', () => {
