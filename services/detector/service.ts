@@ -26,6 +26,8 @@ import { avroSchemas, type AgentActionEvent, type Alert } from '../../shared/sch
 import type { Keyring } from '../../shared/signing/index.js';
 import type { EnginePort } from './enginePort.js';
 import { classify, DEFAULT_LIMITS, preloadSchemas, type IntakeLimits } from './intake.js';
+import { HealthMonitor } from './health.js';
+import { HealthProbe } from './healthProbe.js';
 import { detectorMetrics, type DetectorMetrics } from './metrics.js';
 import { StateStore } from './stateStore.js';
 
@@ -68,6 +70,11 @@ export class DetectorService {
   /** Per partition: the tail of its serial work (batches and timer checkpoints never overlap). */
   readonly #partitionTail = new Map<number, Promise<void>>();
   #checkpointTimer: NodeJS.Timeout | null = null;
+  /** The partitions of the events topic this instance owns (from its last join), and when each was assigned or last moved forward. */
+  #assigned: number[] = [];
+  readonly #progressAt = new Map<number, number>();
+  #deadLettersSinceSample = 0;
+  #health: HealthProbe | null = null;
   /**
    * Per partition: bumped whenever its in-process state is dropped (it moved away at a rebalance, or one of
    * its batches failed). Work that awaited across a bump is stale: the partition will be re-read from the
@@ -100,7 +107,8 @@ export class DetectorService {
 
   async start(): Promise<void> {
     const { config, logger } = this.#o;
-    const kafka = createKafka(config, logger, `detector-${randomUUID().slice(0, 6)}`);
+    const instance = `detector-${randomUUID().slice(0, 6)}`;
+    const kafka = createKafka(config, logger, instance);
     await provisionTopics(kafka, config);
     this.#schemaRegistry = createRegistry(config);
     this.#ids = await registerSchemas(this.#schemaRegistry, config);
@@ -139,6 +147,31 @@ export class DetectorService {
       this.#checkpointTimer = setInterval(() => void this.#checkpointDue(Date.now() - interval), interval);
       this.#checkpointTimer.unref();
     }
+    const health = config.detector.health;
+    if (health.intervalMs > 0) {
+      const topic = config.topics.events.name;
+      this.#health = new HealthProbe({
+        admin: kafka.admin(), groupId: this.#groupId, topic, intervalMs: health.intervalMs, logger,
+        monitor: new HealthMonitor(health, { groupId: this.#groupId, instance, topic }),
+        view: {
+          assigned: () => this.#assigned,
+          processed: (p) => this.#processed.get(p),
+          progressAt: (p) => this.#progressAt.get(p) ?? Date.now(),
+          pendingSince: (p) => {
+            const pending = this.#pending.get(p);
+            return pending && pending.lastOffset !== null ? pending.checkpointedAt : null;
+          },
+          takeDeadLetters: () => {
+            const n = this.#deadLettersSinceSample;
+            this.#deadLettersSinceSample = 0;
+            return n;
+          },
+        },
+        publish: (alerts) => this.#publish(alerts, []),
+        onSample: (ok) => this.metrics.healthSamples.inc({ result: ok ? 'ok' : 'failed' }),
+      });
+      await this.#health.start();
+    }
     logger.info({ topic: config.topics.events.name, groupId: this.#groupId }, 'detector consuming');
   }
 
@@ -157,6 +190,10 @@ export class DetectorService {
    */
   #onAssignment(topic: string, assigned: number[]): { lost: number[]; kept: number[] } {
     const mine = new Set(assigned);
+    this.#assigned = [...assigned];
+    const now = Date.now();
+    for (const p of assigned) if (!this.#progressAt.has(p)) this.#progressAt.set(p, now);
+    for (const p of this.#progressAt.keys()) if (!mine.has(p)) this.#progressAt.delete(p);
     const known = new Set<number>([...this.#processed.keys(), ...this.#pending.keys(), ...this.#cached.values()]);
     const lost = [...known].filter((p) => !mine.has(p)).sort((a, b) => a - b);
     this.#dropPartitions(lost, 'moved');
@@ -263,6 +300,8 @@ export class DetectorService {
       }
       // Counted only once the batch's effects are kept: a dropped batch is processed again, and counted then.
       this.metrics.events.inc({ result: 'processed' }, processed);
+      this.#deadLettersSinceSample += dead.length;
+      this.#progressAt.set(partition, Date.now());
       this.#processed.set(partition, BigInt(coveredAfter));
       this.#failures.delete(partition);
       const pending = this.#pendingOf(topic, partition);
@@ -431,6 +470,7 @@ export class DetectorService {
       const wasRunning = this.#running;
       this.#running = false;
       if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
+      await this.#health?.stop();
       if (wasRunning) await this.#checkpointDue();
       await this.#consumer?.disconnect().catch(() => undefined);
       await this.#producer?.disconnect().catch(() => undefined);

@@ -154,6 +154,21 @@ export const configSchema = z
          * partition moves on. Outages (Kafka, Redis, registry unreachable) are retried without limit.
          */
         maxBatchAttempts: z.number().int().min(1).max(100).default(5),
+        /**
+         * Self-monitoring (services/detector/health.ts): sampled every intervalMs (0 = off), each kind of
+         * `warden.health.*` alert at most once per repeatAfterMs while its condition holds.
+         */
+        health: z
+          .object({
+            intervalMs: z.number().int().min(0).default(10_000),
+            maxLagRecords: z.number().int().min(0).default(100_000),
+            maxDlqPerMinute: z.number().min(0).default(600),
+            maxCheckpointAgeMs: z.number().int().min(1).default(120_000),
+            stalledAfterMs: z.number().int().min(1).default(120_000),
+            repeatAfterMs: z.number().int().min(1).default(300_000),
+          })
+          .strict()
+          .default({}),
       })
       .strict()
       .default({}),
@@ -344,6 +359,7 @@ export const ENV_OVERRIDES: Record<string, string> = {
   WARDEN_DETECTOR_CHECKPOINT_MS: 'detector.checkpointIntervalMs',
   WARDEN_DETECTOR_PARTITIONS_IN_FLIGHT: 'detector.partitionsInFlight',
   WARDEN_DETECTOR_MAX_BATCH_ATTEMPTS: 'detector.maxBatchAttempts',
+  WARDEN_DETECTOR_HEALTH_INTERVAL_MS: 'detector.health.intervalMs',
   WARDEN_COMMAND_PUBLIC_KEYS_FILE: 'commandSigning.publicKeysFile',
   WARDEN_COMMAND_PUBLIC_KEYS: 'commandSigning.publicKeys',
   WARDEN_COMMAND_SIGNING_KEYS_FILE: 'commandSigning.signingKeysFile',
