@@ -3,6 +3,9 @@
  * detectors' own declarations, refuses inconsistent ones, and the engine
  * hands unverified events only to detectors that declare acceptsUnverified.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { describe, expect, it, vi } from 'vitest';
 import {
@@ -183,10 +186,11 @@ describe('engine: unverified events reach only detectors that declare acceptsUnv
 describe('module graph', () => {
   // The registry imports every detector and rules/schema.ts imports the registry; a detector that imported
   // schema.ts at run time would close a cycle in which, loaded first, it meets a half-initialised registry.
-  const modules = import.meta.glob(['../../../shared/detection/**/*.ts', '!../../../shared/detection/**/*.d.ts']);
-  it.each(Object.keys(modules))('loads with %s imported first', async (path) => {
+  const root = fileURLToPath(new URL('../../../shared/detection/', import.meta.url));
+  const modules = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  it.each(modules)('loads with %s imported first', async (file) => {
     vi.resetModules();
-    await modules[path]!();
+    await import(pathToFileURL(join(root, file)).href);
     const detection = await import('../../../shared/detection/index.js');
     expect(detection.RULE_IDS.length).toBeGreaterThan(0);
     expect(detection.DETECTORS.every((d) => typeof d?.name === 'string')).toBe(true);
