@@ -43,8 +43,10 @@ const program = new Command()
   .option('--history-hours <h>', 'hours of steady traffic before the incident buckets (more than 24: past the learning period)', '25')
   .option('--incident-buckets <n>', 'five-minute buckets at the end in which incidents happen', '40')
   .option('--partitions <n>', 'partitions of the events topic', '12')
+  .option('--second-after <fraction>', 'the pair\'s second instance starts once the first has handled this fraction of the events (0: both at once)', '0.33')
   .parse();
-const o = program.opts<{ agents: string; historyHours: string; incidentBuckets: string; partitions: string }>();
+const o = program.opts<{ agents: string; historyHours: string; incidentBuckets: string; partitions: string; secondAfter: string }>();
+const SECOND_AFTER = Number(o.secondAfter);
 const AGENTS = Number(o.agents);
 const HISTORY_HOURS = Number(o.historyHours);
 const INCIDENT_BUCKETS = Number(o.incidentBuckets);
@@ -133,7 +135,16 @@ async function run(config: WardenConfig, count: number, label: string): Promise<
   const ticks = cpuTicks();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await Promise.all(instances.map((i) => i.service.start()));
+  if (count > 1 && SECOND_AFTER > 0) {
+    // A member joining mid-stream: the first owns every partition and has progress (some of it not yet
+    // checkpointed) when the rebalance moves part of them to the second.
+    await instances[0]!.service.start();
+    const handled = async () => (await eventsBy(instances[0]!.service, 'processed')) + (await eventsBy(instances[0]!.service, 'dlq'));
+    while ((await handled()) < SECOND_AFTER * events.length) await sleep(20);
+    await Promise.all(instances.slice(1).map((i) => i.service.start()));
+  } else {
+    await Promise.all(instances.map((i) => i.service.start()));
+  }
   let last = '';
   for (;;) {
     let covered = 0n;
@@ -214,16 +225,16 @@ const rows = [
   ...two.instances.map((i) => `| pair: ${i.name} | ${processedBy(i)} | ${finalOf(two, i)} | ${fmt(i.processed)}${i.skipped ? ` (+${fmt(i.skipped)} skipped as covered)` : ''} | ${fmt(i.alerts.size)} | | | |`),
   `| pair: union | ${fmt(new Set(two.instances.flatMap((i) => [...i.partitions.keys()])).size)} partitions | ${fmt(two.lastOwner.size)} partitions | ${fmt(two.instances.reduce((s, i) => s + i.processed, 0))} | ${fmt(union.size)} | ${fmt(events.length / two.seconds)} | ${fmt(events.length / two.busySeconds)} | ${fmt(two.machineCores, 2)} / ${fmt(two.ownCores, 2)} |`,
 ];
-const cmd = `npx tsx bench/scale-out.ts --agents ${AGENTS} --history-hours ${HISTORY_HOURS} --incident-buckets ${INCIDENT_BUCKETS} --partitions ${PARTITIONS}`;
+const cmd = `npx tsx bench/scale-out.ts --agents ${AGENTS} --history-hours ${HISTORY_HOURS} --incident-buckets ${INCIDENT_BUCKETS} --partitions ${PARTITIONS} --second-after ${SECOND_AFTER}`;
 const table = `## Scale-out: 1 vs 2 detector instances (bench/scale-out.ts)
 
-\`${cmd}\` — one pre-produced ${PARTITIONS}-partition topic of ${fmt(events.length)} signed events (test/support/scenario.ts \`incidentFleet\`: ${AGENTS} agents, ${BUCKETS} five-minute buckets, ${HISTORY_HOURS} h of steady traffic before incidents in the last ${INCIDENT_BUCKETS} buckets: spikes, injection markers, forged signatures). Read from the start by one detector alone (its own group, alerts topic and Redis prefix), then by two detector instances in one group (another group, alerts topic and prefix), in this process, each with its own engine. Done = every partition's covered offset in Redis (written by checkpoints) reaches the end of the topic. Local single-node Kafka and Redis on the same ${cpus().length} cores: this shows the split is correct, not that it is faster. Cores busy: the whole machine (from /proc/stat: Kafka, Redis, the registry and anything else running meanwhile) and this process (the detectors) during each run.
+\`${cmd}\` — one pre-produced ${PARTITIONS}-partition topic of ${fmt(events.length)} signed events (test/support/scenario.ts \`incidentFleet\`: ${AGENTS} agents, ${BUCKETS} five-minute buckets, ${HISTORY_HOURS} h of steady traffic before incidents in the last ${INCIDENT_BUCKETS} buckets: spikes, injection markers, forged signatures). Read from the start by one detector alone (its own group, alerts topic and Redis prefix), then by two detector instances in one group (another group, alerts topic and prefix), in this process, each with its own engine${SECOND_AFTER > 0 ? `; the second starts once the first has handled ${Math.round(SECOND_AFTER * 100)}% of the events, so it joins mid-stream` : ''}. Done = every partition's covered offset in Redis (written by checkpoints) reaches the end of the topic. Local single-node Kafka and Redis on the same ${cpus().length} cores: this shows the split is correct, not that it is faster. Cores busy: the whole machine (from /proc/stat: Kafka, Redis, the registry and anything else running meanwhile) and this process (the detectors) during each run.
 
 | run | partitions it processed batches of | partitions it finished (last batch) | events processed | alert ids | events/s from start() | events/s first → last batch | cores busy: machine / this process |
 | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 
-Union of the pair's alert ids ${same ? '**equals**' : '**differs from**'} the single instance's (${fmt(union.size)} vs ${fmt(singleAlerts.size)} ids${same ? '' : `; only single: ${missing.length}, only pair: ${extra.length}`}).${same ? '' : ` Differences: ${[...missing.map((a) => `only single: ${describe(a)}`), ...extra.map((a) => `only pair: ${describe(a)}`)].join('; ')}.`} Both instances owned partitions: ${finalSplit.every((n) => n > 0) ? 'yes' : '**no**'} (at the end ${two.instances.map((i, k) => `${i.name} ${finalSplit[k]}`).join(', ')} of ${PARTITIONS}${moved.length ? `; partitions ${list(moved)} were processed by both: the instance that joined first took every partition, and these moved at the rebalance when the other joined (the broker here has group.initial.rebalance.delay.ms=0)` : ''}). Events processed more than once across the pair: ${fmt(twice)}; the progress the moved partitions had made since their last checkpoint when they moved (\`warden_detector_dropped_progress_events_total{cause="moved"}\`): ${fmt(droppedMoved)}, so processed twice ${twice <= droppedMoved ? '≤' : '**>**'} that bound (partitions an instance kept continue from its in-process progress; only moved ones are re-read from their checkpoint). The alerts topics hold the same ids as reported by the instances: ${topicsAgree ? 'yes' : '**no**'}. Alerts by rule (single): ${[...byRule].map(([k, v]) => `${k} ${v}`).join(', ')}; by baseline source: ${[...bySource].map(([k, v]) => `${k} ${v}`).join(', ')} (\`peer\` would mark alerts that may legitimately differ). "From start()" includes joining the group (and, for the pair, the rebalance when the second member joins).`;
+Union of the pair's alert ids ${same ? '**equals**' : '**differs from**'} the single instance's (${fmt(union.size)} vs ${fmt(singleAlerts.size)} ids${same ? '' : `; only single: ${missing.length}, only pair: ${extra.length}`}).${same ? '' : ` Differences: ${[...missing.map((a) => `only single: ${describe(a)}`), ...extra.map((a) => `only pair: ${describe(a)}`)].join('; ')}.`} Both instances owned partitions: ${finalSplit.every((n) => n > 0) ? 'yes' : '**no**'} (at the end ${two.instances.map((i, k) => `${i.name} ${finalSplit[k]}`).join(', ')} of ${PARTITIONS}${moved.length ? `; partitions ${list(moved)} were processed by both: the instance that joined first took every partition, and these moved at the rebalance when the other joined` : ''}). Events processed more than once across the pair: ${fmt(twice)}; the progress the moved partitions had made since their last checkpoint when they moved (\`warden_detector_dropped_progress_events_total{cause="moved"}\`): ${fmt(droppedMoved)}, so processed twice ${twice <= droppedMoved ? '≤' : '**>**'} that bound (partitions an instance kept continue from its in-process progress; only moved ones are re-read from their checkpoint). The alerts topics hold the same ids as reported by the instances: ${topicsAgree ? 'yes' : '**no**'}. Alerts by rule (single): ${[...byRule].map(([k, v]) => `${k} ${v}`).join(', ')}; by baseline source: ${[...bySource].map(([k, v]) => `${k} ${v}`).join(', ')} (\`peer\` would mark alerts that may legitimately differ). "From start()" includes joining the group (and, for the pair, the rebalance when the second member joins).`;
 writeSection('scale-out', table);
 console.log(table);
 process.exit(0);
