@@ -11,6 +11,7 @@ export function detectorMetrics(registry: Registry) {
     checkpointSeconds: histogram('warden_detector_checkpoint_seconds', 'Time to checkpoint one partition: snapshot changed agents, write state and covered offset to Redis, commit to Kafka', [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], [], registry),
     droppedProgress: counter('warden_detector_dropped_progress_events_total', 'Records processed but not yet checkpointed when their partition\'s in-process state was dropped, by cause (moved: the partition went to another instance at a rebalance; failed: one of its batches failed). They are processed again from the checkpoint.', ['cause'], registry),
     healthSamples: counter('warden_detector_health_samples_total', 'Self-monitoring samples taken (services/detector/health.ts), by result (ok, failed)', ['result'], registry),
+    batchFailures: counter('warden_detector_batch_failures_total', 'Batches that failed and will be retried, by whether the cause is an outage (Kafka, Redis or the registry unreachable: retried without limit) or not (counted toward parking)', ['outage'], registry),
     agentsCached: gauge('warden_detector_agents_cached', 'Agents whose state is cached in this process', [], registry),
   };
 }

@@ -114,6 +114,16 @@ export class DetectorService {
     this.#ids = await registerSchemas(this.#schemaRegistry, config);
     this.#codec = new AvroCodec<AgentActionEvent>(this.#schemaRegistry, avroSchemas.AgentActionEvent);
     this.#redis = createRedis(config);
+    // Without a listener ioredis prints every failed reconnect; one warning per outage says it, the batches wait it out.
+    let redisDown = false;
+    this.#redis.on('error', (err: Error) => {
+      if (!redisDown) logger.warn({ err: err.message }, 'redis unreachable; batches wait for it');
+      redisDown = true;
+    });
+    this.#redis.on('ready', () => {
+      if (redisDown) logger.info('redis reachable again');
+      redisDown = false;
+    });
     this.#store = new StateStore(this.#redis, this.#groupId);
     this.#o.engine.importShared(await this.#store.loadShared());
 
@@ -320,6 +330,7 @@ export class DetectorService {
       // the peer-group state may count the retried batch twice (it is approximate by nature).
       this.#dropPartitions([partition], 'failed');
       const outage = isRetriable(err);
+      this.metrics.batchFailures.inc({ outage: String(outage) });
       const failures = this.#failures.get(partition) ?? { count: 0, lastError: '' };
       // An outage is waited out however long it lasts; anything else counts toward parking the batch.
       if (!outage) this.#failures.set(partition, { count: failures.count + 1, lastError: (err as Error).message.slice(0, 300) });
