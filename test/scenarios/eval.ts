@@ -1,9 +1,11 @@
 /**
- * The labelled evaluation: `npx tsx test/scenarios/eval.ts [--seed N] [--agents N] [--days N] [--incidents N] [--rules FILE] [--missed] [--false] [--strict]`
+ * The labelled evaluation: `npx tsx test/scenarios/eval.ts [--seed N] [--agents N] [--days N] [--incidents N] [--benign N] [--rules FILE] [--missed] [--false] [--strict]`
  * (npm run eval). Generates the scenario, runs the engine over it and prints
  * per incident type recall, precision and time to detect, and the false
- * alerts per agent-week. `--missed` / `--false` list missed incidents and
- * false alerts; `--strict` exits 1 when a target is missed.
+ * alerts per agent-week, and the alerts each benign case drew against its
+ * budget (`--benign N` cases of each kind, default 20). `--missed` / `--false`
+ * list missed incidents (and benign cases over budget) and false alerts;
+ * `--strict` exits 1 when a target is missed.
  */
 import { loadRules } from '../../shared/detection/index.js';
 import { generateScenario } from '../../cli/simulate/scenario/generator.js';
@@ -16,19 +18,20 @@ const arg = (name: string): string | undefined => {
 };
 
 const rules = loadRules(arg('rules'));
-const options = { seed: Number(arg('seed') ?? 42), agents: Number(arg('agents') ?? 60), days: Number(arg('days') ?? 8), incidentsPerType: Number(arg('incidents') ?? 20) };
+const options = { seed: Number(arg('seed') ?? 42), agents: Number(arg('agents') ?? 60), days: Number(arg('days') ?? 8), incidentsPerType: Number(arg('incidents') ?? 20), benignPerKind: Number(arg('benign') ?? 20) };
 const g0 = performance.now();
 const scenario = generateScenario(options);
 const genMs = performance.now() - g0;
 const report = evaluate(scenario, rules);
-process.stdout.write(`Scenario: seed ${options.seed}, ${scenario.agents.length} agents (${new Set(scenario.agents.map((a) => a.role)).size} roles), ${options.days} days, ${scenario.incidents.length} incidents, ${scenario.events.length} events (generated in ${(genMs / 1000).toFixed(1)} s)\n\n`);
+process.stdout.write(`Scenario: seed ${options.seed}, ${scenario.agents.length} agents (${new Set(scenario.agents.map((a) => a.role)).size} roles), ${options.days} days, ${scenario.incidents.length} incidents, ${scenario.benign.length} benign cases, ${scenario.events.length} events (generated in ${(genMs / 1000).toFixed(1)} s)\n\n`);
 process.stdout.write(`${formatReport(report)}\n`);
 if (argv.includes('--missed')) {
   for (const m of report.missed) process.stdout.write(`missed ${m.id} ${m.type}/${m.variant} ${m.agentId} at ${new Date(m.start).toISOString()}${m.duringWarmup ? ' (warm-up)' : ''}\n`);
+  for (const { item, alerts } of report.overBudget) process.stdout.write(`over budget ${item.id} ${item.kind}/${item.variant} ${item.agentId} at ${new Date(item.start).toISOString()}: ${alerts.map((a) => a.alert.ruleId).join(', ')}\n`);
 }
 if (argv.includes('--false')) {
   for (const r of report.raised) if (!r.incident) process.stdout.write(`false ${r.alert.ruleId} ${r.alert.agentId} at ${new Date(r.raisedAt).toISOString()} score ${r.alert.score}: ${r.alert.title}\n`);
 }
-const ok = report.rows.every((r) => r.recall >= 0.95 && r.withinTarget >= 0.95) && report.falseAlertsPerAgentWeek <= 1;
+const ok = report.rows.every((r) => r.recall >= 0.95 && r.withinTarget >= 0.95) && report.falseAlertsPerAgentWeek <= 1 && report.benignRows.every((b) => b.withinBudget === 1);
 process.stdout.write(ok ? '\nAll targets met.\n' : '\nSome targets missed.\n');
 if (argv.includes('--strict')) process.exitCode = ok ? 0 : 1;

@@ -10,12 +10,16 @@
  * incident type their rule is meant for (for per-type precision).
  * An incident is detected when an alert of one of its type's detectors
  * (DETECTORS_FOR) matches it.
+ *
+ * Benign cases (cli/simulate/scenario/benign.ts) are charged every alert on
+ * their agent raised between their start and end + GRACE, against their
+ * budget; those alerts are false alerts too.
  */
 import { createEngine, type Rules } from '../../shared/detection/index.js';
 import type { Alert } from '../../shared/schemas/generated.js';
 import { DAY_MS } from '../../cli/simulate/scenario/fleet.js';
 import { DETECTORS_FOR, INCIDENT_TYPES, type IncidentType, type LabelledIncident } from '../../cli/simulate/scenario/incidents.js';
-import type { Scenario } from '../../cli/simulate/scenario/generator.js';
+import type { BenignKind, LabelledBenign, Scenario } from '../../cli/simulate/scenario/generator.js';
 
 export const GRACE_MS = 30 * 60_000;
 
@@ -29,6 +33,7 @@ export function homeType(ruleId: string): IncidentType {
   if (ruleId.startsWith('off-hours')) return 'off-hours';
   if (ruleId === 'impersonation.signature') return 'forged-signature';
   if (ruleId === 'impersonation.seq-replay') return 'seq-replay';
+  if (ruleId === 'impersonation.seq-jump') return 'seq-jump';
   if (ruleId.startsWith('injection')) return 'injection';
   return 'slow-ramp';
 }
@@ -46,6 +51,16 @@ export interface TypeRow {
   /** Share of incidents detected within the target (2 buckets; slow ramps: before the ramp doubles). */
   withinTarget: number;
   target: string;
+}
+
+export interface BenignRow {
+  kind: BenignKind;
+  cases: number;
+  budget: number;
+  alerts: number;
+  maxAlertsPerCase: number;
+  /** Share of cases that stayed within their budget. */
+  withinBudget: number;
 }
 
 export interface RaisedAlert {
@@ -66,6 +81,31 @@ export interface EvalReport {
   eventsPerSecond: number;
   raised: RaisedAlert[];
   missed: LabelledIncident[];
+  benignRows: BenignRow[];
+  /** Benign cases over their budget, with the alerts they drew. */
+  overBudget: { item: LabelledBenign; alerts: RaisedAlert[] }[];
+}
+
+function benignRows(scenario: Scenario, raised: RaisedAlert[]): Pick<EvalReport, 'benignRows' | 'overBudget'> {
+  const drawn = new Map<string, RaisedAlert[]>();
+  for (const item of scenario.benign) {
+    drawn.set(item.id, raised.filter((r) => r.alert.agentId === item.agentId && r.raisedAt >= item.start && r.raisedAt <= item.end + GRACE_MS));
+  }
+  const rows: BenignRow[] = [];
+  for (const kind of new Set(scenario.benign.map((b) => b.kind))) {
+    const items = scenario.benign.filter((b) => b.kind === kind);
+    const counts = items.map((b) => drawn.get(b.id)!.length);
+    rows.push({
+      kind,
+      cases: items.length,
+      budget: items[0]!.budget,
+      alerts: counts.reduce((a, b) => a + b, 0),
+      maxAlertsPerCase: Math.max(...counts),
+      withinBudget: items.filter((b) => drawn.get(b.id)!.length <= b.budget).length / items.length,
+    });
+  }
+  const overBudget = scenario.benign.filter((b) => drawn.get(b.id)!.length > b.budget).map((item) => ({ item, alerts: drawn.get(item.id)! }));
+  return { benignRows: rows, overBudget };
 }
 
 function median(values: number[]): number | null {
@@ -164,6 +204,7 @@ export function evaluate(scenario: Scenario, rules: Rules): EvalReport {
     eventsPerSecond: events.length / (engineMs / 1000),
     raised,
     missed: scenario.incidents.filter((i) => !ttd.has(i.id)),
+    ...benignRows(scenario, raised),
   };
 }
 
@@ -175,6 +216,12 @@ export function formatReport(r: EvalReport): string {
     lines.push(
       `| ${row.type} | ${row.incidents} | ${row.recall.toFixed(2)} | ${row.precision.toFixed(2)} | ${row.medianTtdBuckets ?? '-'} | ${row.maxTtdBuckets ?? '-'} | ${row.withinTarget.toFixed(2)} | ${row.target} |`,
     );
+  }
+  if (r.benignRows.length > 0) {
+    lines.push('');
+    lines.push('| benign case | cases | alerts | max alerts per case | within budget | budget |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const b of r.benignRows) lines.push(`| ${b.kind} | ${b.cases} | ${b.alerts} | ${b.maxAlertsPerCase} | ${b.withinBudget.toFixed(2)} | <= ${b.budget} |`);
   }
   lines.push('');
   lines.push(`False alerts on normal traffic: ${r.falseAlerts} over ${r.agentWeeks.toFixed(1)} agent-weeks = ${r.falseAlertsPerAgentWeek.toFixed(2)} per agent-week (target <= 1)`);

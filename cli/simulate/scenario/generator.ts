@@ -13,11 +13,14 @@ import type { AgentActionEvent } from '../../../shared/schemas/generated.js';
 import type { DetectionEvent } from '../../../shared/detection/index.js';
 import { DAY_MS, HOUR_MS, makeAgents, type AgentProfile } from './fleet.js';
 import { INCIDENT_TYPES, eligible, injectLate, injectOwn, type AgentTrack, type IncidentType, type LabelledIncident, type LateInjection } from './incidents.js';
+import { BENIGN_BUDGET, BENIGN_KINDS, eligibleBenign, injectBenignLate, type BenignKind, type LabelledBenign } from './benign.js';
+import { injectSeqJump } from './seqJump.js';
 import { Rng } from './prng.js';
 import { SLOT_MS, dayFactors, normalTraffic, resetEventIds } from './traffic.js';
 
 export { INCIDENT_TYPES, DETECTORS_FOR, type IncidentType, type LabelledIncident } from './incidents.js';
 export { ROLES, type AgentProfile, type RoleName } from './fleet.js';
+export { BENIGN_KINDS, BENIGN_BUDGET, type BenignKind, type LabelledBenign } from './benign.js';
 
 export interface ScenarioOptions {
   seed?: number;
@@ -28,6 +31,9 @@ export interface ScenarioOptions {
   /** Incidents of each type (0 = normal traffic only). */
   incidentsPerType?: number;
   types?: readonly IncidentType[];
+  /** Labelled benign cases of each kind (default 0: none), each with an alert budget (benign.ts). */
+  benignPerKind?: number;
+  benignKinds?: readonly BenignKind[];
   /** Share of agents that join after the start (they warm up on peer baselines). */
   lateJoinerShare?: number;
   /** Learning period assumed by the detectors (incidents that need it come after). */
@@ -35,13 +41,14 @@ export interface ScenarioOptions {
 }
 
 export interface Scenario {
-  options: Required<Omit<ScenarioOptions, 'types'>> & { types: IncidentType[] };
+  options: Required<Omit<ScenarioOptions, 'types' | 'benignKinds'>> & { types: IncidentType[]; benignKinds: BenignKind[] };
   agents: AgentProfile[];
   /** Events in arrival order (replayed messages arrive late with their old timestamp). */
   events: DetectionEvent[];
   /** Arrival time of each event (= timestamp, except replays). */
   arrivals: Float64Array;
   incidents: LabelledIncident[];
+  benign: LabelledBenign[];
   startTs: number;
   endTs: number;
 }
@@ -59,6 +66,8 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
     startTs: options.startTs ?? DEFAULT_START_TS,
     incidentsPerType: options.incidentsPerType ?? 20,
     types: [...(options.types ?? INCIDENT_TYPES)],
+    benignPerKind: options.benignPerKind ?? 0,
+    benignKinds: [...(options.benignKinds ?? BENIGN_KINDS)],
     lateJoinerShare: options.lateJoinerShare ?? 0.1,
     learningPeriodMs: options.learningPeriodMs ?? DAY_MS,
   };
@@ -101,6 +110,10 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
         const incident: LabelledIncident = { id: `inc-${String(++seqNo).padStart(4, '0')}`, type, variant: '', agentId: agent.agentId, start, end: start, duringWarmup: start < agent.joinTs + opts.learningPeriodMs };
         if (type === 'forged-signature' || type === 'seq-replay') {
           late.push({ track, incident, make: injectLate(type, track, start) });
+        } else if (type === 'seq-jump') {
+          const inj = injectSeqJump(track, start, startTs);
+          track.events.push(...inj.own);
+          late.push({ track, incident, make: inj.late });
         } else {
           const inj = injectOwn(type, track, start, startTs);
           if (inj.own) track.events.push(...inj.own);
@@ -115,11 +128,37 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
     }
   }
 
-  // The agent's own stream in time order, numbered like the SDK does.
+  // Benign cases, scheduled after every incident (so incidents sit where they did) and apart from them.
+  const benign: LabelledBenign[] = [];
+  const benignLate: { track: AgentTrack; item: LabelledBenign; make: LateInjection }[] = [];
+  for (const kind of opts.benignKinds) {
+    for (let k = 0; k < opts.benignPerKind; k++) {
+      for (let attempt = 0; attempt < 4000; attempt++) {
+        const track = sched.pick(tracks);
+        const from = track.agent.joinTs + opts.learningPeriodMs + 2 * HOUR_MS;
+        const to = endTs - 5 * HOUR_MS;
+        if (to <= from) continue;
+        const start = Math.floor(sched.uniform(from, to) / 1000) * 1000;
+        if (!eligibleBenign(kind, track.agent, track.factors, startTs, start)) continue;
+        const taken = busy.get(track.agent.agentId) ?? [];
+        if (taken.some((t) => Math.abs(t - start) < SPACING_MS)) continue;
+        taken.push(start);
+        busy.set(track.agent.agentId, taken);
+        const item: LabelledBenign = { id: `benign-${String(benign.length + 1).padStart(4, '0')}`, kind, variant: '', agentId: track.agent.agentId, start, end: start, budget: BENIGN_BUDGET[kind] };
+        benign.push(item);
+        benignLate.push({ track, item, make: injectBenignLate(kind, track, start) });
+        break;
+      }
+    }
+  }
+
+  // The agent's own stream in time order, numbered like the SDK does: at least the clock in µs, always
+  // climbing (shared/telemetry/sequence.ts). The draw gives the first seq its sub-millisecond part.
   for (const t of tracks) {
     t.events.sort((a, b) => a.timestamp - b.timestamp);
-    let seq = 1 + t.rng.int(0, 1_000_000);
-    for (const e of t.events) e.seq = seq++;
+    let seq = -Infinity;
+    const subMsUs = t.rng.int(0, 999);
+    for (const e of t.events) e.seq = seq = Math.max(seq + 1, e.timestamp * 1000 + subMsUs);
   }
 
   const merged: { arrival: number; order: number; event: DetectionEvent }[] = [];
@@ -131,6 +170,12 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
     incident.variant = out.variant;
     for (const a of out.arrivals) merged.push({ arrival: a.arrival, order: order++, event: a.event });
   }
+  for (const { track, item, make } of benignLate) {
+    const out = make(track.events);
+    item.end = out.end;
+    item.variant = out.variant;
+    for (const a of out.arrivals) merged.push({ arrival: a.arrival, order: order++, event: a.event });
+  }
   merged.sort((a, b) => a.arrival - b.arrival || a.order - b.order);
   incidents.sort((a, b) => a.start - b.start);
   return {
@@ -139,6 +184,7 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
     events: merged.map((m) => m.event),
     arrivals: Float64Array.from(merged, (m) => m.arrival),
     incidents,
+    benign,
     startTs,
     endTs,
   };

@@ -19,6 +19,7 @@ export const INCIDENT_TYPES = [
   'injection',
   'slow-ramp',
   'unusual-payment',
+  'seq-jump',
 ] as const;
 export type IncidentType = (typeof INCIDENT_TYPES)[number];
 
@@ -34,6 +35,8 @@ export const DETECTORS_FOR: Record<IncidentType, string[]> = {
   injection: ['injection'],
   'slow-ramp': ['slow-ramp', 'rate-spike', 'volume-spike'],
   'unusual-payment': ['volume-spike', 'unusual-access', 'rate-spike'],
+  // The exfiltration after the jump must be seen (seqJump.ts); the jump's own alert does not count.
+  'seq-jump': ['volume-spike', 'unusual-access'],
 };
 
 export interface LabelledIncident {
@@ -306,6 +309,7 @@ export function eligible(type: IncidentType, agent: AgentProfile, f: DayFactors,
     case 'rate-spike':
       return a(ts) >= 0.25;
     case 'exfil-volume':
+    case 'seq-jump':
       return a(ts) >= 0.2;
     case 'off-hours':
       return agent.spec.rhythm === 'business' && dow < 5 && localHour >= 0.5 && localHour <= 4.5 && a(ts) <= 0.06;

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES } from '../../../shared/detection/index.js';
-import { generateScenario } from '../../../cli/simulate/scenario/generator.js';
+import { INCIDENT_TYPES, generateScenario } from '../../../cli/simulate/scenario/generator.js';
 import { evaluate, formatReport } from '../../scenarios/evaluate.js';
 
 describe('labelled scenario evaluation (small)', () => {
@@ -17,7 +17,7 @@ describe('labelled scenario evaluation (small)', () => {
     expect(new Set(scenario.agents.map((a) => a.role)).size).toBeGreaterThanOrEqual(3);
     const report = evaluate(scenario, DEFAULT_RULES);
     const table = formatReport(report);
-    expect(report.rows.length).toBe(10);
+    expect(report.rows.length).toBe(INCIDENT_TYPES.length);
     for (const row of report.rows) {
       expect(row.recall, `${row.type}\n${table}`).toBeGreaterThanOrEqual(0.95);
       expect(row.withinTarget, `${row.type}\n${table}`).toBeGreaterThanOrEqual(0.95);

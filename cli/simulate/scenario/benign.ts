@@ -1,0 +1,59 @@
+/**
+ * Labelled benign cases: legitimate traffic that looks odd, each with an alert
+ * budget (issue 11: at most 1 alert per case). `npm run eval` reports how many
+ * alerts each case drew.
+ *
+ * producer-retries: the agent's producer did not get Kafka's acknowledgement
+ * in time and sent a batch again, though the first copy was written (the SDK
+ * is idempotent against broker retries, but not against its own re-send after
+ * a timeout, nor otel-ingest against a sender's retry). A few times within
+ * half an hour, the agent's last 2-20 events (of the last 10 minutes) arrive
+ * again 1-40 s later, byte for byte.
+ */
+import { activityAt, type DayFactors, type GenEvent } from './traffic.js';
+import type { AgentProfile } from './fleet.js';
+import type { AgentTrack, InjectedArrival, LateInjection } from './incidents.js';
+
+export const BENIGN_KINDS = ['producer-retries'] as const;
+export type BenignKind = (typeof BENIGN_KINDS)[number];
+
+/** Most alerts a case may draw. */
+export const BENIGN_BUDGET: Record<BenignKind, number> = { 'producer-retries': 1 };
+
+export interface LabelledBenign {
+  id: string;
+  kind: BenignKind;
+  variant: string;
+  agentId: string;
+  start: number;
+  end: number;
+  budget: number;
+}
+
+const RETRY_SPAN_MS = 30 * 60_000;
+
+export function eligibleBenign(_kind: BenignKind, agent: AgentProfile, f: DayFactors, startTs: number, ts: number): boolean {
+  return activityAt(agent, f, startTs, ts) >= 0.2;
+}
+
+export function injectBenignLate(_kind: BenignKind, t: AgentTrack, start: number): LateInjection {
+  const rng = t.rng.fork(0xbe01);
+  return (events: GenEvent[]) => {
+    const arrivals: InjectedArrival[] = [];
+    const retries = rng.int(2, 4);
+    let resent = 0;
+    for (let r = 0; r < retries; r++) {
+      const at = start + rng.uniform(0, RETRY_SPAN_MS);
+      const upTo = events.findLastIndex((e) => e.timestamp <= at);
+      const size = rng.int(2, 20);
+      const delayMs = rng.uniform(1_000, 40_000);
+      for (let i = Math.max(0, upTo - size + 1); i <= upTo; i++) {
+        const e = events[i]!;
+        if (at - e.timestamp > 10 * 60_000) continue;
+        arrivals.push({ arrival: at + delayMs, event: { ...e, attributes: { ...e.attributes } } });
+        resent++;
+      }
+    }
+    return { arrivals, end: start + RETRY_SPAN_MS + 60_000, variant: `${retries} re-sends, ${resent} events` };
+  };
+}
