@@ -168,37 +168,44 @@ class Telemetry implements AgentTelemetry {
     }
   }
 
-  /** One sender at a time keeps one agent's events in order. */
+  /**
+   * One sender at a time keeps one agent's events in order. The sender is created only when there is
+   * something to send, and forgets itself in a `.finally` (always after the assignment): an async body that
+   * finished synchronously on an empty buffer used to clear #pumping before `??=` stored its settled promise,
+   * which then stood for a sender forever: no event was sent again and flush() spun on it.
+   */
   #pump(): Promise<void> {
-    this.#pumping ??= (async () => {
-      let backoffMs = 100;
-      try {
-        while (this.#buffer.size > 0) {
-          const batch = this.#buffer.take(this.#o.maxBatchSize);
-          try {
-            await this.#producer.send({
-              topic: this.#config.topics.events.name,
-              acks: -1,
-              messages: batch.map((p) => ({ key: this.#o.agentId, value: p.value, headers: p.headers })),
-            });
-            this.#sent += batch.length;
-            this.#metrics.sent.inc(batch.length);
-            backoffMs = 100;
-          } catch (err) {
-            this.#sendFailures += 1;
-            this.#metrics.failures.inc();
-            this.#buffer.unshift(batch);
-            this.#logger.error({ err: (err as Error).message, events: batch.length, retryInMs: backoffMs }, 'sending telemetry failed; will retry');
-            if (this.#closed) throw err;
-            await new Promise((r) => setTimeout(r, backoffMs));
-            backoffMs = Math.min(backoffMs * 2, 5000);
-          }
-        }
-      } finally {
+    if (!this.#pumping && this.#buffer.size > 0) {
+      this.#pumping = this.#drain().finally(() => {
         this.#pumping = null;
+      });
+    }
+    return this.#pumping ?? Promise.resolve();
+  }
+
+  async #drain(): Promise<void> {
+    let backoffMs = 100;
+    while (this.#buffer.size > 0) {
+      const batch = this.#buffer.take(this.#o.maxBatchSize);
+      try {
+        await this.#producer.send({
+          topic: this.#config.topics.events.name,
+          acks: -1,
+          messages: batch.map((p) => ({ key: this.#o.agentId, value: p.value, headers: p.headers })),
+        });
+        this.#sent += batch.length;
+        this.#metrics.sent.inc(batch.length);
+        backoffMs = 100;
+      } catch (err) {
+        this.#sendFailures += 1;
+        this.#metrics.failures.inc();
+        this.#buffer.unshift(batch);
+        this.#logger.error({ err: (err as Error).message, events: batch.length, retryInMs: backoffMs }, 'sending telemetry failed; will retry');
+        if (this.#closed) throw err;
+        await new Promise((r) => setTimeout(r, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 5000);
       }
-    })();
-    return this.#pumping;
+    }
   }
 
   async flush(): Promise<void> {
