@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark in turn, against the local stack (started
  * if needed), each writing its section of bench/RESULTS.md. Never part of
  * `npm test`. Pass names to run a subset: `npm run bench -- sdk engine`
- * (known: engine, logging, sdk, detector-throughput, latency, memory, scale-out, otel-ingest).
+ * (known: engine, logging, sdk, detector-throughput, latency, memory, scale-out, otel-ingest, mcp-latency).
  */
 import { spawnSync } from 'node:child_process';
 import { stackUp } from '../cli/stack/index.js';
@@ -19,6 +19,7 @@ const ALL: Record<string, { file: string; args: string[]; needsStack: boolean; n
   memory: { file: 'bench/memory.ts', args: ['--agents', '10000,100000'], needsStack: true, node: ['--expose-gc', '--max-old-space-size=12288'] },
   'scale-out': { file: 'bench/scale-out.ts', args: ['--agents', '60', '--partitions', '12'], needsStack: true },
   'otel-ingest': { file: 'bench/otel-ingest.ts', args: ['--spans', '100000', '--rounds', '3'], needsStack: true },
+  'mcp-latency': { file: 'bench/mcp-latency.ts', args: ['--calls', '500', '--rounds', '5', '--warmup', '100'], needsStack: true },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

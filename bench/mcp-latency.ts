@@ -1,0 +1,207 @@
+/**
+ * Latency the MCP gateway adds per tools/call: the real SDK Client calls the real npm server
+ * (@modelcontextprotocol/server-filesystem on a temporary folder) directly and through `warden mcp-gateway`,
+ * in the same run, over stdio and Streamable HTTP. Each gateway runs as its own process, as deployed
+ * (stdio: agent -> gateway process -> server process; HTTP: agent -> gateway -> server), with its kill
+ * switch following agent.quarantine and every call reported to agent.events on the local stack.
+ * Two tools: list_allowed_directories (answers from memory: the per-call cost of the gateway alone) and
+ * read_text_file of a 1 KiB file (a real tool). Calls are sequential (one in flight, like an agent loop).
+ * Each round runs every (transport, tool) pair direct and through the gateway, alternating which goes
+ * first; a round's "added" is its gateway percentile minus its direct one; the table reports medians over rounds.
+ * For HTTP the filesystem server sits behind the SDK's StreamableHTTPServerTransport
+ * (test/support/mcpFilesystem.ts) in this process, the same for both paths.
+ *
+ *   npx tsx bench/mcp-latency.ts [--calls 500] [--rounds 5] [--warmup 100]
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { loadConfig } from '../shared/config/index.js';
+import { createKafka, provisionTopics } from '../shared/kafka/index.js';
+import { createLogger } from '../shared/logging/index.js';
+import { filesystemServerCommand, startFilesystemHttp } from '../test/support/mcpFilesystem.js';
+import { fmt, median, quantile, writeSection } from './lib/results.js';
+
+const { values } = parseArgs({ options: { calls: { type: 'string', default: '500' }, rounds: { type: 'string', default: '5' }, warmup: { type: 'string', default: '100' } } });
+const CALLS = Number(values.calls);
+const ROUNDS = Number(values.rounds);
+const WARMUP = Number(values.warmup);
+const TARGET_P99_ADDED_MS = 2;
+
+const base = loadConfig();
+const suffix = Date.now().toString(36);
+const topics = Object.fromEntries(Object.entries(base.topics).map(([k, t]) => [k, { ...t, name: `bench.mcp.${k}.${suffix}`, partitions: 1 }])) as typeof base.topics;
+const config = { ...base, topics };
+const logger = createLogger('bench', { level: 'warn' });
+const kafka = createKafka(config, logger);
+await provisionTopics(kafka, config);
+
+const dir = mkdtempSync(join(tmpdir(), 'warden-bench-mcp-'));
+const file = join(dir, 'doc.txt');
+writeFileSync(file, randomBytes(384).toString('base64').slice(0, 1024));
+const token = `bench-mcp-${randomBytes(16).toString('hex')}`;
+const tokensFile = join(dir, 'tokens.json');
+writeFileSync(tokensFile, JSON.stringify([{ agentId: 'bench-mcp-agent', token }]), { mode: 0o600 });
+const port = 15_000 + Math.floor(Math.random() * 1000);
+const gatewayEnv = {
+  ...(process.env as Record<string, string>),
+  WARDEN_KEYRING: JSON.stringify({ 'attester:mcp-gateway': { b1: randomBytes(24).toString('base64') } }),
+  WARDEN_TOPIC_EVENTS: topics.events.name,
+  WARDEN_TOPIC_QUARANTINE: topics.quarantine.name,
+  WARDEN_TOPIC_DLQ: topics.dlq.name,
+  WARDEN_MCP_AGENT_ID: 'bench-mcp-agent',
+  WARDEN_MCP_SERVER_NAME: 'filesystem',
+  WARDEN_MCP_PORT: String(port),
+  WARDEN_MCP_TOKENS_FILE: tokensFile,
+  WARDEN_LOG_LEVEL: 'warn',
+};
+const gatewayCli = [process.execPath, '--import', 'tsx', 'cli/warden.ts', 'mcp-gateway'];
+
+const TOOLS = {
+  'list_allowed_directories': {},
+  'read_text_file (1 KiB)': { path: file },
+} as const;
+type ToolLabel = keyof typeof TOOLS;
+const toolName = (t: ToolLabel) => t.split(' ')[0]!;
+
+async function connect(transport: Transport): Promise<Client> {
+  const client = new Client({ name: 'bench-agent', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+/** One call; a refusal or tool error would measure the wrong thing, so it stops the run. */
+async function call(client: Client, tool: ToolLabel): Promise<void> {
+  const r = await client.callTool({ name: toolName(tool), arguments: TOOLS[tool] });
+  if (r.isError) throw new Error(`${tool} failed: ${JSON.stringify(r.content)}`);
+}
+
+async function timed(client: Client, tool: ToolLabel): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < CALLS; i++) {
+    const t0 = performance.now();
+    await call(client, tool);
+    ms.push(performance.now() - t0);
+  }
+  return ms.sort((a, b) => a - b);
+}
+
+/** Until the gateway's kill switch has read the feed it refuses (STARTING): the first success ends the wait. */
+async function ready(client: Client, deadlineMs = 30_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const r = await client.callTool({ name: 'list_allowed_directories', arguments: {} });
+    if (!r.isError) return;
+    if (Date.now() > end) throw new Error(`the gateway still refuses after ${deadlineMs} ms: ${JSON.stringify(r.content)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+// The four clients, each warm before the first measured round.
+const fs = filesystemServerCommand(dir);
+const upstream = await startFilesystemHttp(dir);
+const httpGateway = spawn(gatewayCli[0]!, [...gatewayCli.slice(1), 'http', '--upstream', upstream.url.href], { env: gatewayEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+const gatewayUrl = new URL(`http://127.0.0.1:${port}/mcp`);
+const clients: Record<'stdio' | 'http', { direct: Client; gateway: Client }> = {
+  stdio: {
+    direct: await connect(new StdioClientTransport({ command: fs.command, args: fs.args, stderr: 'ignore' })),
+    gateway: await connect(new StdioClientTransport({ command: gatewayCli[0]!, args: [...gatewayCli.slice(1), 'stdio', '--', fs.command, ...fs.args], env: gatewayEnv, stderr: 'inherit' })),
+  },
+  http: {
+    direct: await connect(new StreamableHTTPClientTransport(upstream.url)),
+    gateway: await (async () => {
+      // The gateway process is listening once a connection is accepted.
+      const end = Date.now() + 30_000;
+      for (;;) {
+        try {
+          return await connect(new StreamableHTTPClientTransport(gatewayUrl, { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+        } catch (err) {
+          if (Date.now() > end) throw err;
+          await new Promise((res) => setTimeout(res, 200));
+        }
+      }
+    })(),
+  },
+};
+
+type Key = `${'stdio' | 'http'}|${ToolLabel}|${'direct' | 'gateway'}`;
+const p50s = new Map<Key, number[]>();
+const p99s = new Map<Key, number[]>();
+const added50 = new Map<string, number[]>();
+const added99 = new Map<string, number[]>();
+const push = <K>(m: Map<K, number[]>, k: K, v: number) => void m.set(k, [...(m.get(k) ?? []), v]);
+
+try {
+  for (const [transport, pair] of Object.entries(clients)) {
+    await ready(pair.gateway);
+    for (const tool of Object.keys(TOOLS) as ToolLabel[]) for (let i = 0; i < WARMUP; i++) for (const c of [pair.direct, pair.gateway]) await call(c, tool);
+    process.stderr.write(`${transport}: warm\n`);
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? (['direct', 'gateway'] as const) : (['gateway', 'direct'] as const);
+    const line: string[] = [];
+    for (const transport of ['stdio', 'http'] as const) {
+      for (const tool of Object.keys(TOOLS) as ToolLabel[]) {
+        const got: Record<string, number[]> = {};
+        for (const path of order) got[path] = await timed(clients[transport][path], tool);
+        for (const path of order) {
+          push(p50s, `${transport}|${tool}|${path}` as Key, quantile(got[path]!, 0.5));
+          push(p99s, `${transport}|${tool}|${path}` as Key, quantile(got[path]!, 0.99));
+        }
+        const a50 = quantile(got.gateway!, 0.5) - quantile(got.direct!, 0.5);
+        const a99 = quantile(got.gateway!, 0.99) - quantile(got.direct!, 0.99);
+        push(added50, `${transport}|${tool}`, a50);
+        push(added99, `${transport}|${tool}`, a99);
+        line.push(`${transport} ${toolName(tool)} +${a50.toFixed(3)}/+${a99.toFixed(3)} ms`);
+      }
+    }
+    process.stderr.write(`round ${r + 1}/${ROUNDS} (added p50/p99): ${line.join(', ')}\n`);
+  }
+} finally {
+  await Promise.allSettled(Object.values(clients).flatMap((p) => [p.direct.close(), p.gateway.close()]));
+  // Stopped and gone before the server it fronts closes; a gateway that does not stop in time is killed.
+  const exited = new Promise<void>((r) => (httpGateway.exitCode !== null ? r() : httpGateway.once('exit', () => r())));
+  httpGateway.kill('SIGTERM');
+  const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000).unref())]);
+  if (!stopped) {
+    process.stderr.write('the HTTP gateway did not stop within 15 s of SIGTERM: killed\n');
+    httpGateway.kill('SIGKILL');
+  }
+  await upstream.close();
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: Object.values(topics).map((t) => t.name) }).catch(() => undefined);
+  await admin.disconnect();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const ms = (v: number) => fmt(v, 3);
+const rows: string[] = [];
+let worstAdded99 = -Infinity;
+for (const transport of ['stdio', 'http'] as const) {
+  for (const tool of Object.keys(TOOLS) as ToolLabel[]) {
+    const k = (path: 'direct' | 'gateway') => `${transport}|${tool}|${path}` as Key;
+    const a99 = median(added99.get(`${transport}|${tool}`)!);
+    worstAdded99 = Math.max(worstAdded99, a99);
+    rows.push(`| ${transport === 'stdio' ? 'stdio' : 'Streamable HTTP'} | \`${tool}\` | ${ms(median(p50s.get(k('direct'))!))} / ${ms(median(p99s.get(k('direct'))!))} | ${ms(median(p50s.get(k('gateway'))!))} / ${ms(median(p99s.get(k('gateway'))!))} | **${ms(median(added50.get(`${transport}|${tool}`)!))} / ${ms(a99)}** |`);
+  }
+}
+const table = `## MCP gateway: added latency per tools/call (bench/mcp-latency.ts)
+
+\`npx tsx bench/mcp-latency.ts --calls ${CALLS} --rounds ${ROUNDS} --warmup ${WARMUP}\` — the real SDK Client and \`@modelcontextprotocol/server-filesystem\` (npm) on a temporary folder, called directly and through \`warden mcp-gateway\` (its own process; kill switch on a local single-node Kafka, every call reported to \`agent.events\`). ${CALLS} sequential calls per path per round after ${WARMUP} warm-up calls; medians over ${ROUNDS} rounds that alternate which path goes first. "Added" is each round's gateway percentile minus its direct one. For HTTP the server sits behind the SDK's StreamableHTTPServerTransport in the benchmark process (the same for both paths). Target: p99 added ≤ ${TARGET_P99_ADDED_MS} ms.
+
+| transport | tool | direct p50 / p99 (ms) | through the gateway p50 / p99 (ms) | added p50 / p99 (ms) |
+| --- | --- | ---: | ---: | ---: |
+${rows.join('\n')}
+
+Worst p99 added: ${ms(worstAdded99)} ms (${worstAdded99 <= TARGET_P99_ADDED_MS ? 'target met' : 'target missed'}).`;
+writeSection('mcp-latency', table);
+console.log(table);
+process.exit(0);
