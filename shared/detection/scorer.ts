@@ -102,10 +102,11 @@ export function createSeriesScorer(opts: SeriesScorerOptions = {}): SeriesScorer
     score(timestampMs: number, value: number): number {
       if (!Number.isFinite(value)) return 0;
       if (!bucketed) {
-        advance(st, p, point++, null);
+        // Closing the previous point may declare a sustained shift (known once that point is learned).
+        const shiftScore = advance(st, p, point++, null)?.score ?? 0;
         arm(st, p, null);
         st.openValue = value;
-        return pointScore();
+        return Math.max(pointScore(), shiftScore);
       }
       const bucket = Math.floor(timestampMs / p.bucketMs);
       let dropScore = 0;

@@ -31,6 +31,7 @@ import { learnPeer, type PeerSeries } from './peers.js';
 import { createGuard, guardedValue, type LearningGuard } from './guard.js';
 import { createTail, learnTail, tailThreshold, type TailModel } from './tail.js';
 import { createSeasonal, envelopeHigh, envelopeLow, envelopeSd, learnSeasonal, type SeasonalProfile } from './seasonal.js';
+import { createShift, observeShift, resetShift, shiftLearningCap, type ShiftTracker, type ShiftVerdict } from './shift.js';
 import { createWindow, pushWindow, windowMad, windowMean, windowMedian, windowSpread, windowStd, type RollingWindow } from './window.js';
 import { seasonSlot } from '../time.js';
 import type { BaselineStats } from '../types.js';
@@ -117,6 +118,8 @@ export interface SeriesState {
   upperTail: TailModel;
   lowerTail: TailModel;
   guard: LearningGuard;
+  /** Sustained shifts below the per-bucket thresholds (CUSUM, shift.ts), judged at bucket close. */
+  shift: ShiftTracker;
   /** Volumes: the decayed recent largest single value and the log-size model of one event. */
   recentLargest: number;
   sizeLogMean: number;
@@ -124,13 +127,18 @@ export interface SeriesState {
   sizeSamples: number;
 }
 
-/** A drop found when a bucket closed. */
+/**
+ * What a bucket's close found: a drop below the lower threshold, or a sustained shift (shift.ts) that no
+ * single bucket showed. For a shift, `observed` is the closing bucket's value and `shift` has the horizon.
+ */
 export interface DropVerdict {
+  kind: 'drop' | 'shift';
   bucket: number;
   observed: number;
   expected: number;
   threshold: number;
   score: number;
+  shift: ShiftVerdict | null;
 }
 
 export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
@@ -155,6 +163,7 @@ export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
     upperTail: createTail(),
     lowerTail: createTail(),
     guard: createGuard(),
+    shift: createShift(),
     recentLargest: 0,
     sizeLogMean: 0,
     sizeLogVariance: 0,
@@ -214,12 +223,29 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
       // The acceptance band widens with the calibration: capZ of the rule's z, in calibrated spreads.
       const high = st.expectedHigh + (p.capZ * st.upperZ * spread) / p.z;
       const low = st.expectedLow - (p.capZ * st.lowerZ * spread) / p.z;
-      v = guardedValue(st.guard, v, low, high, p.warmupBuckets);
-    } else if (st.source === SRC_PEER && st.upperThreshold > 0) {
-      v = Math.min(v, st.expectedHigh + p.capZ * st.spread);
+      const shiftInput = {
+        value: v,
+        expectedHigh: st.expectedHigh,
+        expectedLow: st.expectedLow,
+        upperSpread: (spread * st.upperZ) / p.z,
+        lowerSpread: (spread * st.lowerZ) / p.z,
+        watchUp: p.direction !== 'down',
+        watchDown: p.direction !== 'up',
+        minExcess: p.minValue,
+        restAfterFire: p.windowBuckets,
+      };
+      const shift = observeShift(st.shift, shiftInput);
+      if (drop === null && shift !== null) drop = shiftVerdict(st.openBucket, v, shift);
+      v = guardedValue(st.guard, shiftLearningCap(st.shift, shiftInput, v), low, high, p.warmupBuckets);
+    } else {
+      // Not judged on its own baseline this bucket: nothing builds up across what was not compared.
+      resetShift(st.shift);
+      if (st.source === SRC_PEER && st.upperThreshold > 0) v = Math.min(v, st.expectedHigh + p.capZ * st.spread);
     }
     learn(st, p, st.openBucket, v, peer);
     const gap = bucket - st.openBucket - 1;
+    // A gap is silence, which the drop check judges once; a shift builds up over buckets that had activity.
+    if (gap > 0) resetShift(st.shift);
     const fill = Math.min(gap, p.maxFillBuckets);
     // A silence is judged on its first empty bucket (once per gap: a long gap costs no baseline per bucket).
     if (drop === null && fill > 0 && p.direction !== 'up' && armed) drop = judgeClosedZero(st, p, bucket - fill);
@@ -246,7 +272,11 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
 }
 
 function dropVerdict(bucket: number, observed: number, expected: number, threshold: number): DropVerdict {
-  return { bucket, observed, expected, threshold, score: Math.min(1, Math.max(0.5, scoreAgainst(-observed, -expected, -threshold))) };
+  return { kind: 'drop', bucket, observed, expected, threshold, score: Math.min(1, Math.max(0.5, scoreAgainst(-observed, -expected, -threshold))), shift: null };
+}
+
+function shiftVerdict(bucket: number, observed: number, shift: ShiftVerdict): DropVerdict {
+  return { kind: 'shift', bucket, observed, expected: observed - (shift.side === 'up' ? 1 : -1) * (shift.excess / shift.horizonBuckets), threshold: 0, score: shift.score, shift };
 }
 
 /** An empty bucket inside a gap: judged against the baseline as it stands (a silent agent whose profile says busy). */

@@ -4,10 +4,13 @@
  * series has one). An unknown version fails loudly.
  */
 import { windowFrom, windowValues } from './window.js';
+import { createShift, type ShiftTracker } from './shift.js';
 import type { SeriesParams, SeriesState } from './series.js';
 import type { Json } from '../types.js';
 
-export const SERIES_CODEC_VERSION = 2;
+export const SERIES_CODEC_VERSION = 3;
+/** Version 2 lacked the shift tracker: it is migrated with an empty one (nothing was building up). */
+const MIGRATABLE_VERSIONS = new Set([2, SERIES_CODEC_VERSION]);
 
 export class SnapshotVersionError extends Error {
   readonly reason = 'snapshot-version';
@@ -41,6 +44,7 @@ export function snapshotSeries(st: SeriesState): Json {
     lowerTail: { ...st.lowerTail },
     outsideRun: st.guard.outsideRun,
     outsideSide: st.guard.outsideSide,
+    shift: { ...st.shift, upperTail: { ...st.shift.upperTail }, lowerTail: { ...st.shift.lowerTail } },
     recentLargest: st.recentLargest,
     sizeLogMean: st.sizeLogMean,
     sizeLogVariance: st.sizeLogVariance,
@@ -48,7 +52,8 @@ export function snapshotSeries(st: SeriesState): Json {
   };
 }
 
-type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'guard' | 'upperThreshold' | 'upperTail' | 'lowerTail'> & {
+type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'guard' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift'> & {
+  shift?: ShiftTracker;
   upperTail: { quantile: number; meanExcess: number };
   lowerTail: { quantile: number; meanExcess: number };
   version: number;
@@ -61,7 +66,7 @@ type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'guard' | 'upperThre
 
 export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
   const o = json as unknown as SeriesJson;
-  if (!o || typeof o !== 'object' || Array.isArray(o) || o.version !== SERIES_CODEC_VERSION) throw new SnapshotVersionError('series', Array.isArray(o) ? 'v1 (positional tuple)' : (o as { version?: unknown } | null)?.version, SERIES_CODEC_VERSION);
+  if (!o || typeof o !== 'object' || Array.isArray(o) || !MIGRATABLE_VERSIONS.has(o.version)) throw new SnapshotVersionError('series', Array.isArray(o) ? 'v1 (positional tuple)' : (o as { version?: unknown } | null)?.version, SERIES_CODEC_VERSION);
   return {
     openBucket: o.openBucket,
     openValue: o.openValue,
@@ -83,6 +88,7 @@ export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
     upperTail: { ...o.upperTail },
     lowerTail: { ...o.lowerTail },
     guard: { outsideRun: o.outsideRun, outsideSide: o.outsideSide },
+    shift: o.shift ? { ...o.shift, upperTail: { ...o.shift.upperTail }, lowerTail: { ...o.shift.lowerTail } } : createShift(),
     recentLargest: o.recentLargest,
     sizeLogMean: o.sizeLogMean,
     sizeLogVariance: o.sizeLogVariance,

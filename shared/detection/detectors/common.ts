@@ -6,6 +6,7 @@ import { getRule } from '../rules/lookup.js';
 import type { RuleDef, RuleId, RuleIdWith, Rules } from '../rules/schema.js';
 import type { SpikeThresholds } from '../rules/thresholds.js';
 import { seriesEvidence, seriesScore, type DropVerdict, type SeriesParams, type SeriesState } from '../baseline/series.js';
+import type { ShiftVerdict } from '../baseline/shift.js';
 import type { PeerSeries } from '../baseline/peers.js';
 import type { DetectionContext, Finding } from '../types.js';
 
@@ -70,8 +71,9 @@ export interface SpikeFindingText {
   details?: Record<string, string>;
 }
 
-/** Build the finding for a bucket that closed below its lower threshold (direction down or both). */
+/** Build the finding for what a bucket's close found: a drop (direction down or both) or a sustained shift. */
 export function dropFinding(drop: DropVerdict, p: SeriesParams, st: SeriesState, ctx: DetectionContext<unknown>, text: SpikeFindingText): Finding {
+  if (drop.shift) return shiftFinding(drop, drop.shift, p, st, ctx, text);
   const bucketMin = Math.round(p.bucketMs / 60_000);
   return {
     detector: text.detector,
@@ -86,6 +88,27 @@ export function dropFinding(drop: DropVerdict, p: SeriesParams, st: SeriesState,
     windowEnd: (drop.bucket + 1) * p.bucketMs,
     relatedEventIds: ctx.recentEventIds(),
     details: { direction: 'down', expected: fmt(drop.expected), threshold: fmt(drop.threshold), bucketMs: String(p.bucketMs), ...text.details },
+  };
+}
+
+/** A shift that no single bucket showed: the evidence is the horizon and the total beyond the expectations. */
+function shiftFinding(drop: DropVerdict, shift: ShiftVerdict, p: SeriesParams, st: SeriesState, ctx: DetectionContext<unknown>, text: SpikeFindingText): Finding {
+  const minutes = Math.round((shift.horizonBuckets * p.bucketMs) / 60_000);
+  const start = (drop.bucket - shift.horizonBuckets + 1) * p.bucketMs;
+  const more = shift.side === 'up' ? 'more' : 'fewer';
+  return {
+    detector: text.detector,
+    ruleId: text.ruleId,
+    score: shift.score,
+    title: `sustained ${shift.side === 'up' ? 'rise' : 'fall'} in ${text.what}: ${fmt(shift.excess)} ${more} than expected over ${minutes} min`,
+    description: `Agent ${ctx.agentId} had ${fmt(shift.excess)} ${more} ${text.what} than its own history expects over the ${shift.horizonBuckets} buckets (${minutes} min) from ${new Date(start).toISOString()}, although no single bucket crossed the alert threshold: a shift of ${fmt(shift.excess / shift.horizonBuckets)} per bucket, kept up. It may be a slow exfiltration or burst kept under the per-bucket limit, or a lasting change of workload (the baseline learns a lasting one).`,
+    metric: `${text.metric}, summed over ${shift.horizonBuckets} buckets`,
+    observed: drop.observed,
+    baseline: seriesEvidence(st, p, null),
+    windowStart: start,
+    windowEnd: (drop.bucket + 1) * p.bucketMs,
+    relatedEventIds: ctx.recentEventIds(),
+    details: { direction: shift.side, horizonBuckets: String(shift.horizonBuckets), horizonMinutes: String(minutes), excess: fmt(shift.excess), cusumSpreads: fmt(shift.sum), bucketMs: String(p.bucketMs), ...text.details },
   };
 }
 
