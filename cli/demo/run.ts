@@ -29,6 +29,7 @@ import { createAgentTelemetry, type AgentTelemetry } from '../../shared/telemetr
 import { DETECTORS_FOR, generateScenario, type IncidentType, type LabelledIncident } from '../simulate/scenario/generator.js';
 import { deleteKeysWithPrefix } from '../../shared/redis/cleanup.js';
 import { startDemoConsole, untilInterrupted } from './keep.js';
+import { DemoMcpAgent, mcpAttesterKeys } from './mcpAgent.js';
 import { LiveView, renderTable, type IncidentRow } from './view.js';
 
 export interface DemoOptions {
@@ -105,7 +106,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     incidentsPerType: 1,
     types: Object.keys(STORY) as IncidentType[],
   });
-  const keyring = new Keyring(Object.fromEntries(scenario.agents.map((a) => [a.agentId, { [`demo-${o.seed}`]: randomBytes(24).toString('base64') }])));
+  const keyring = new Keyring({ ...Object.fromEntries(scenario.agents.map((a) => [a.agentId, { [`demo-${o.seed}`]: randomBytes(24).toString('base64') }])), ...mcpAttesterKeys() });
   say(`Fleet: ${scenario.agents.length} agents in ${new Set(scenario.agents.map((a) => a.role)).size} roles, ${scenario.events.length.toLocaleString('en-US')} events planned over 7 simulated days, ${scenario.incidents.length} incidents (seed ${o.seed}).`);
 
   // 4. The pipeline.
@@ -162,6 +163,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await new Promise((r) => setTimeout(r, 200));
   }
   await watch.quiet(2000, 20_000);
+
+  // 8b. An agent that reaches its tools through the MCP gateway (cli/demo/mcpAgent.ts) is turned by an injected ticket.
+  say('MCP agent: reading docs through the MCP gateway (server-filesystem), then an injected ticket turns it...');
+  const mcp = await DemoMcpAgent.start({ config, keyring, logger, workDir: join(stackConfig.stack.dir, 'demo', runId) });
+  await mcp.work(3);
+  const mcpOutcome = await mcp.injected(3, 45_000);
+  say(`MCP agent: ${mcpOutcome.reachedServer} calls reached the server, ${mcpOutcome.refusedAtGateway} were refused at the gateway.`);
+  await watch.quiet(1000, 10_000);
   view.update({
     elapsedMs: Date.now() - t0, simulatedFraction: 1, simulatedTimeMs: scenario.endTs, eventsPublished: published, eventsPerSecond: rate,
     alertsBySeverity: watch.bySeverity(), agentsIsolated: watch.isolatedCount(), agentsTotal: scenario.agents.length, lastAlerts: watch.recent(),
@@ -189,6 +198,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         : blocked > 0 ? `yes: ${blocked} actions refused` : cmd ? 'isolated; no further attempts' : 'no',
     };
   });
+  rows.push(mcp.row(watch.alerts, watch.commands));
   say('');
   say(renderTable(rows, Math.min(120, out.columns ?? 120)));
   const alertCount = watch.alerts.length;
@@ -211,6 +221,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   // 10. Leave nothing running that the demo started.
   await watch.stop();
   await Promise.all([...sdks.values()].map((s) => s.close({ timeoutMs: 5000 })));
+  await mcp.stop();
   await forwarder.stop();
   await responder.stop();
   await detector.stop();

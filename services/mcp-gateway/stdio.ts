@@ -2,10 +2,13 @@
  * stdio mode: the agent launches the gateway as its MCP server command; the gateway launches the real
  * server command and stands between the two pipes. The agent is the one configured (mcpGateway.agentId):
  * whoever can launch this process speaks for it. stdout is the MCP channel, so logs go to stderr.
+ * An agent that embeds the gateway (the demo's MCP agent) passes its own agent-side transport instead
+ * (the SDK's InMemoryTransport): the same proxy, hub and server launch, without the extra process.
  */
 import { randomUUID } from 'node:crypto';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { ToolActionMapper } from './calls.js';
 import type { AgentHub } from './agents.js';
@@ -22,13 +25,17 @@ export interface StdioGatewayOptions {
   args: string[];
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
+  /** The agent's side when the agent runs in this process (then input/output are unused). */
+  agentTransport?: Transport;
+  /** What the server process's stderr does (default: inherit). */
+  serverStderr?: 'inherit' | 'ignore';
 }
 
 export async function startStdioGateway(o: StdioGatewayOptions): Promise<McpProxy> {
   // stdio has no MCP session id: one per launch, so a run's events group together.
   const sessionId = `stdio-${randomUUID()}`;
-  const server = new StdioClientTransport({ command: o.command, args: o.args, stderr: 'inherit', env: serverEnv() });
-  const agent = new StdioServerTransport(o.input as never, o.output as never);
+  const server = new StdioClientTransport({ command: o.command, args: o.args, stderr: o.serverStderr ?? 'inherit', env: serverEnv() });
+  const agent = o.agentTransport ?? new StdioServerTransport(o.input as never, o.output as never);
   const proxy = new McpProxy(agent, server, { serverName: o.serverName, mapper: o.mapper, guard: o.hub.guardFor(o.agentId), logger: o.logger, sessionId: () => sessionId });
   await proxy.start();
   return proxy;

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { MCP_AGENT_ID, MCP_STORY } from '../../cli/demo/mcpAgent.js';
 import { runDemo } from '../../cli/demo/run.js';
 import { loadConfig } from '../../shared/config/index.js';
 import { createRedis } from '../../shared/redis/index.js';
@@ -40,6 +41,15 @@ describe('warden demo', () => {
     const table = text.slice(text.indexOf('\nincident'), text.indexOf(' events sent of '));
     expect.soft(table.length).toBeGreaterThan(0);
     for (const line of table.split('\n')) expect.soft(line.length, line).toBeLessThanOrEqual(120);
+
+    // Issue 13: the MCP agent behind the gateway is detected, isolated, and its calls are refused at the gateway.
+    const mcp = r.rows.find((row) => row.agentId === MCP_AGENT_ID);
+    expect.soft(mcp, 'the MCP agent row').toBeDefined();
+    expect.soft(mcp?.detected).toBe(true);
+    expect.soft(mcp?.alert).toMatch(/injection\.marker/);
+    expect.soft(mcp?.response).toMatch(/^THROTTLE .*email\.send/);
+    expect.soft(Number(/refused at gateway: (\d+) calls/.exec(mcp?.stopped ?? '')?.[1] ?? 0)).toBeGreaterThan(0);
+    expect.soft(text).toContain(MCP_STORY.slice(0, 20));
 
     // Item 9: nothing of this run in Redis (its keys all carry the run id).
     const runId = /Topics for this run: [^,\s]+?\.(demo-7-[a-z0-9]+)/.exec(text)?.[1];
