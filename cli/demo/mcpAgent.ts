@@ -51,8 +51,9 @@ export class DemoMcpAgent {
   ) {}
 
   /** The gateway (with its kill switch caught up on agent.quarantine), the server, and the agent connected to both. */
-  static async start(o: { config: WardenConfig; keyring: Keyring; logger: Logger; workDir: string }): Promise<DemoMcpAgent> {
-    const dir = join(o.workDir, 'mcp-workspace');
+  /** `workspace` is created for the run and removed by stop(). */
+  static async start(o: { config: WardenConfig; keyring: Keyring; logger: Logger; workspace: string }): Promise<DemoMcpAgent> {
+    const dir = o.workspace;
     writeWorkspace(dir);
     const config: WardenConfig = { ...o.config, mcpGateway: { ...o.config.mcpGateway, serverName: 'filesystem', recordArguments: true } };
     const hub = new AgentHub({ config, keyring: o.keyring, logger: o.logger, metrics: new Registry() });

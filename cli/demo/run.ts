@@ -166,7 +166,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
   // 8b. An agent that reaches its tools through the MCP gateway (cli/demo/mcpAgent.ts) is turned by an injected ticket.
   say('MCP agent: reading docs through the MCP gateway (server-filesystem), then an injected ticket turns it...');
-  const mcp = await DemoMcpAgent.start({ config, keyring, logger, workDir: join(stackConfig.stack.dir, 'demo', runId) });
+  const mcp = await DemoMcpAgent.start({ config, keyring, logger, workspace: join(stackConfig.stack.dir, 'demo', `${runId}.mcp-workspace`) });
   await mcp.work(3);
   const mcpOutcome = await mcp.injected(3, 45_000);
   say(`MCP agent: ${mcpOutcome.reachedServer} calls reached the server, ${mcpOutcome.refusedAtGateway} were refused at the gateway.`);
