@@ -95,6 +95,11 @@ export interface SeriesState {
   openValue: number;
   openLargest: number;
   /**
+   * Volumes: the largest single value that is still ordinary, times SINGLE_EVENT_FACTOR (set when the bucket is
+   * armed): a bucket's largest event up to this size is excused when the bucket is judged.
+   */
+  excusableSingle: number;
+  /**
    * Open bucket's verdict: upper threshold (-1 not computed, 0 disarmed), lower threshold (-1 none),
    * expectations, model spread, the z each side alerts at after calibration, source, highest band fired.
    */
@@ -146,6 +151,7 @@ export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
     openBucket: startBucket,
     openValue: 0,
     openLargest: 0,
+    excusableSingle: 0,
     upperThreshold: -1,
     lowerThreshold: -1,
     expectedHigh: 0,
@@ -259,6 +265,7 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
   st.openBucket = bucket;
   st.openValue = 0;
   st.openLargest = 0;
+  st.excusableSingle = 0;
   st.upperThreshold = -1;
   st.lowerThreshold = -1;
   st.expectedHigh = 0;
@@ -335,7 +342,8 @@ export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, o
     st.spread = own.spread;
     st.upperZ = upperZFor(st, p);
     st.lowerZ = lowerZFor(st, p);
-    st.upperThreshold = p.direction === 'down' ? Infinity : Math.max(own.expectedHigh + st.upperZ * own.spread, p.minRatio * own.expectedHigh, p.minValue, eventFloor(st, p, own.expectedHigh));
+    st.upperThreshold = p.direction === 'down' ? Infinity : Math.max(own.expectedHigh + st.upperZ * own.spread, p.minRatio * own.expectedHigh, p.minValue);
+    st.excusableSingle = excusableSingle(st, p);
     st.lowerThreshold = lowerFor(p, own.expectedLow, own.spread, st.lowerZ);
     st.source = SRC_AGENT;
     return;
@@ -349,7 +357,8 @@ export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, o
     st.spread = spread;
     st.upperZ = p.peerZ;
     st.lowerZ = p.peerZ;
-    st.upperThreshold = Math.max(expected + p.peerZ * spread, p.minRatio * expected, p.minValue, eventFloor(st, p, expected));
+    st.upperThreshold = Math.max(expected + p.peerZ * spread, p.minRatio * expected, p.minValue);
+    st.excusableSingle = excusableSingle(st, p);
     st.source = SRC_PEER;
     return;
   }
@@ -380,8 +389,20 @@ export function addValue(st: SeriesState, value: number, p: SeriesParams): void 
 
 const SINGLE_EVENT_FACTOR = 1.5;
 
-function eventFloor(st: SeriesState, p: SeriesParams, expected: number): number {
-  return p.singleEventGuard ? expected + SINGLE_EVENT_FACTOR * ordinaryMax(st) : 0;
+function excusableSingle(st: SeriesState, p: SeriesParams): number {
+  return p.singleEventGuard ? SINGLE_EVENT_FACTOR * ordinaryMax(st) : 0;
+}
+
+/**
+ * The open bucket's upper threshold as it stands: raised by the bucket's largest event when that event is of an
+ * ordinary size, but never above expected + SINGLE_EVENT_FACTOR x the ordinary maximum. So one ordinary large
+ * event (a heavy-tailed query, an attachment) never makes a spike, while many ordinary-sized events that add up to
+ * one (a bulk read split into pages) still do, and so does one event larger than any ordinary one.
+ */
+export function thresholdNow(st: SeriesState): number {
+  if (st.excusableSingle <= 0 || st.source === SRC_NONE) return st.upperThreshold;
+  const excused = st.openLargest <= st.excusableSingle ? st.openLargest : 0;
+  return Math.max(st.upperThreshold, Math.min(st.expectedHigh + st.excusableSingle, st.upperThreshold + excused));
 }
 
 /**
@@ -393,7 +414,7 @@ function eventFloor(st: SeriesState, p: SeriesParams, expected: number): number 
 export function crossed(st: SeriesState, p: SeriesParams): boolean {
   if (st.firedBand >= 3) return false;
   const x = st.openValue;
-  if (!((st.upperThreshold > 0 && x >= st.upperThreshold) || x >= p.alwaysAt)) return false;
+  if (!((st.upperThreshold > 0 && x >= thresholdNow(st)) || x >= p.alwaysAt)) return false;
   const score = seriesScore(st, p);
   if (score < 0.5) return false;
   const band = 3 - stepsBelowRule(score);
@@ -406,7 +427,7 @@ export function crossed(st: SeriesState, p: SeriesParams): boolean {
 export function seriesScore(st: SeriesState, p: SeriesParams): number {
   const x = st.openValue;
   let s = 0;
-  if (st.source !== SRC_NONE && st.upperThreshold > 0 && Number.isFinite(st.upperThreshold)) s = scoreAgainst(x, st.expectedHigh, st.upperThreshold);
+  if (st.source !== SRC_NONE && st.upperThreshold > 0 && Number.isFinite(st.upperThreshold)) s = scoreAgainst(x, st.expectedHigh, thresholdNow(st));
   if (st.openValue >= p.alwaysAt) s = Math.max(s, Math.min(1, 0.5 + 0.25 * (st.openValue / p.alwaysAt)));
   return s;
 }
