@@ -10,6 +10,7 @@
  *     agents with history, several events per agent and bucket.
  *
  *   npx tsx bench/engine.ts [--events 1000000] [--agents 1000] [--rounds 5] [--seed 42]
+ *   npm run bench:engine:compiled -- [same options]   (bundled by esbuild and run by plain node: no tsx in the loop)
  */
 import { parseArgs } from 'node:util';
 import { createEngine, loadRules } from '../shared/detection/index.js';
@@ -18,6 +19,8 @@ import { generateScenario } from '../cli/simulate/scenario/generator.js';
 import { steadyFleet } from './lib/fleet.js';
 import { fmt, median, writeSection } from './lib/results.js';
 
+/** How this run was started, for the results: under tsx, or compiled (bundled) and run by node. */
+const RUN_COMMAND = process.argv[1]?.endsWith('.mjs') ? 'npm run bench:engine:compiled --' : 'npx tsx bench/engine.ts';
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, agents: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '5' }, seed: { type: 'string', default: '42' } } });
 const N = Number(values.events);
 const AGENTS = Number(values.agents);
@@ -63,14 +66,15 @@ function measure(name: string, events: DetectionEvent[]) {
 
 const f = measure('fleet', fleet);
 const w = measure('week', week);
-const verdict = (r: number) => (r >= 500_000 ? 'met' : '**missed**');
+/** Targets of issue 10: fleet >= 500,000 and week >= 1,000,000 events/s on one core, compiled. */
+const verdict = (rate: number, target: number) => `${fmt(target)}: ${rate >= target ? 'met' : '**missed**'}`;
 const table = `## Pure engine (bench/engine.ts)
 
-\`npx tsx bench/engine.ts --events ${N} --agents ${AGENTS} --rounds ${ROUNDS} --seed ${values.seed}\` — default rules with every detector, one core, a fresh engine per round, median of ${ROUNDS} rounds after a warm-up round. Two workloads: **fleet** = ${fmt(N)} events from ${fmt(AGENTS)} agents the engine meets for the first time (${fmt(Math.ceil(N / AGENTS))} events each, one per second: nearly every event creates or grows state); **week** = the labelled scenario (seed ${values.seed}: ${fmt(week.length)} events of 60 agents over 8 days, daily rhythm, incidents: agents with history, several events per agent and bucket).
+\`${RUN_COMMAND} --events ${N} --agents ${AGENTS} --rounds ${ROUNDS} --seed ${values.seed}\` — default rules with every detector, one core, a fresh engine per round, median of ${ROUNDS} rounds after a warm-up round. Two workloads: **fleet** = ${fmt(N)} events from ${fmt(AGENTS)} agents the engine meets for the first time (${fmt(Math.ceil(N / AGENTS))} events each, one per second: nearly every event creates or grows state); **week** = the labelled scenario (seed ${values.seed}: ${fmt(week.length)} events of 60 agents over 8 days, daily rhythm, incidents: agents with history, several events per agent and bucket).
 
-| workload | ceiling: read each event's fields | \`engine.process(event)\` | alerts | target ≥ 500,000 |
+| workload | ceiling: read each event's fields | \`engine.process(event)\` | alerts | target (events/s) |
 | --- | ---: | ---: | ---: | --- |
-| fleet | ${fmt(f.ceiling)} | ${fmt(f.rate)} | ${f.alerts} | ${verdict(f.rate)} |
-| week | ${fmt(w.ceiling)} | ${fmt(w.rate)} | ${w.alerts} | ${verdict(w.rate)} |`;
+| fleet | ${fmt(f.ceiling)} | ${fmt(f.rate)} | ${f.alerts} | ${verdict(f.rate, 500_000)} |
+| week | ${fmt(w.ceiling)} | ${fmt(w.rate)} | ${w.alerts} | ${verdict(w.rate, 1_000_000)} |`;
 writeSection('engine', table);
 console.log(table);

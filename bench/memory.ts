@@ -63,12 +63,14 @@ for (const ev of ['uncaughtException', 'unhandledRejection'] as const) {
 const END = Math.floor(Date.UTC(2026, 10, 18, 12) / BUCKET_MS) * BUCKET_MS; // a fixed Wednesday noon: the same history every run
 const ROLES = ['support', 'finance', 'research'];
 
-async function fullGc(): Promise<number> {
+/** Heap and typed-array backing stores after full GCs: V8 keeps a typed array's bytes outside the heap (`arrayBuffers`), so heapUsed alone undercounts the baselines' rings and profiles. */
+async function fullGc(): Promise<{ heap: number; buffers: number }> {
   for (let i = 0; i < 4; i++) {
     gc!();
     await new Promise((r) => setImmediate(r));
   }
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, buffers: m.arrayBuffers };
 }
 
 function agentIds(n: number, tag: string): string[] {
@@ -81,6 +83,7 @@ interface Row {
   events: number;
   feedSeconds: number;
   heapPerAgent: number;
+  buffersPerAgent: number;
   peersBytes: number;
   snapshotJson: number;
   redisSampled: number;
@@ -108,9 +111,10 @@ async function measure(n: number, buckets: number, tag: string, sample: number):
   }
   const feedSeconds = (performance.now() - t0) / 1000;
   const after = await fullGc();
-  const heapPerAgent = (after - before) / n;
+  const heapPerAgent = (after.heap - before.heap) / n;
+  const buffersPerAgent = Math.max(0, after.buffers - before.buffers) / n;
   const peersBytes = Buffer.byteLength(JSON.stringify(engine.snapshotPeers()));
-  log(`  ${tag}: ${fmt(n)} agents, ${fmt(events)} events in ${feedSeconds.toFixed(1)} s; heap ${fmt((after - before) / 2 ** 20, 1)} MiB = ${fmt(heapPerAgent)} B/agent`);
+  log(`  ${tag}: ${fmt(n)} agents, ${fmt(events)} events in ${feedSeconds.toFixed(1)} s; heap ${fmt((after.heap - before.heap) / 2 ** 20, 1)} MiB = ${fmt(heapPerAgent)} B/agent, typed-array buffers ${fmt(buffersPerAgent)} B/agent`);
 
   // Redis: a sample of agents (evenly spread), written exactly as the detector writes a batch's state.
   const picked = Math.min(sample, n);
@@ -148,7 +152,7 @@ async function measure(n: number, buckets: number, tag: string, sample: number):
   await raw.quit();
   engine = null;
   await fullGc();
-  return { agents: n, buckets, events, feedSeconds, heapPerAgent, peersBytes, snapshotJson: jsonBytes / picked, redisSampled: picked, redisUsage: usage / picked, redisInfoDelta: (usedAfter - usedBefore) / picked };
+  return { agents: n, buckets, events, feedSeconds, heapPerAgent, buffersPerAgent, peersBytes, snapshotJson: jsonBytes / picked, redisSampled: picked, redisUsage: usage / picked, redisInfoDelta: (usedAfter - usedBefore) / picked };
 }
 
 const rows: Row[] = [];
@@ -164,15 +168,15 @@ if (REF_AGENTS > 0) {
 
 const hours = (b: number) => `${fmt((b * BUCKET_MS) / 3_600_000, 1)} h`;
 const line = (r: Row) =>
-  `| ${fmt(r.agents)} | ${r.buckets} (${hours(r.buckets)}) | ${fmt(r.events)} | ${fmt(r.heapPerAgent / 1024, 1)} KiB | ${fmt(r.snapshotJson / 1024, 1)} KiB | ${fmt(r.redisUsage / 1024, 1)} KiB (${fmt(r.redisSampled)} agents) | ${fmt(r.redisInfoDelta / 1024, 1)} KiB | ${fmt((r.agents * r.heapPerAgent) / 2 ** 20)} MiB / ${fmt((r.agents * r.redisUsage) / 2 ** 20)} MiB |`;
+  `| ${fmt(r.agents)} | ${r.buckets} (${hours(r.buckets)}) | ${fmt(r.events)} | ${fmt(r.heapPerAgent / 1024, 1)} KiB | ${fmt(r.buffersPerAgent / 1024, 1)} KiB | **${fmt((r.heapPerAgent + r.buffersPerAgent) / 1024, 1)} KiB** | ${fmt(r.snapshotJson / 1024, 1)} KiB | ${fmt(r.redisUsage / 1024, 1)} KiB (${fmt(r.redisSampled)} agents) | ${fmt(r.redisInfoDelta / 1024, 1)} KiB | ${fmt((r.agents * (r.heapPerAgent + r.buffersPerAgent)) / 2 ** 20)} MiB / ${fmt((r.agents * r.redisUsage) / 2 ** 20)} MiB |`;
 const nodeFlags = process.execArgv.filter((f) => f === '--expose-gc' || f.startsWith('--max-old-space-size')).join(' ');
 const cmd = `node ${nodeFlags} --import tsx bench/memory.ts --agents ${SIZES.join(',')} --buckets ${BUCKETS} --per-bucket ${PER_BUCKET} --redis-sample ${SAMPLE} --reference-agents ${REF_AGENTS} --reference-buckets ${REF_BUCKETS}`;
 const table = `## Memory per tracked agent (bench/memory.ts)
 
-\`${cmd}\` — the pure engine (default rules, every detector) fed steady traffic: each agent ${PER_BUCKET} events per five-minute bucket (6 actions, 17 resources in rotation, 3 roles) for ${BUCKETS} buckets, so every rolling window (24 buckets), warm-up (12) and slow-ramp level window (36) is full. Heap: \`heapUsed\` after forced GCs with the engine holding the fleet, minus before, per agent (includes the engine's share of role-level peer state). Redis: the agents' snapshots written with \`StateStore.commit\` as the detector does (the base64 binary snapshot, engine/snapshotBytes.ts, as a JSON string per agent, with the 30-day TTL) into this run's own key prefix, measured with \`MEMORY USAGE key SAMPLES 0\` and the \`INFO memory\` used_memory delta (the delta also counts anything else writing to the same Redis meanwhile), then deleted.${rows.some((r) => r.redisSampled < r.agents) ? ' Where fewer agents were written than tracked, the Redis figures are per written agent, from an evenly spread sample.' : ''}
+\`${cmd}\` — the pure engine (default rules, every detector) fed steady traffic: each agent ${PER_BUCKET} events per five-minute bucket (6 actions, 17 resources in rotation, 3 roles) for ${BUCKETS} buckets, so every rolling window (24 buckets), warm-up (12) and slow-ramp level window (36) is full. Heap: \`heapUsed\` after forced GCs with the engine holding the fleet, minus before, per agent (includes the engine's share of role-level peer state); typed-array buffers: the \`arrayBuffers\` delta (V8 keeps typed arrays' bytes outside the heap; figures before 2026-12-02 left them out); memory = the two together. Redis: the agents' snapshots written with \`StateStore.commit\` as the detector does (the base64 binary snapshot, engine/snapshotBytes.ts, as a JSON string per agent, with the 30-day TTL) into this run's own key prefix, measured with \`MEMORY USAGE key SAMPLES 0\` and the \`INFO memory\` used_memory delta (the delta also counts anything else writing to the same Redis meanwhile), then deleted.${rows.some((r) => r.redisSampled < r.agents) ? ' Where fewer agents were written than tracked, the Redis figures are per written agent, from an evenly spread sample.' : ''}
 
-| agents | history per agent | events fed | heap per agent | snapshot as stored per agent | Redis MEMORY USAGE per agent | Redis INFO delta per agent | whole fleet: heap / Redis |
-| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| agents | history per agent | events fed | heap per agent | typed-array buffers per agent | memory per agent | snapshot as stored per agent | Redis MEMORY USAGE per agent | Redis INFO delta per agent | whole fleet: memory / Redis |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.map(line).join('\n')}${ref ? `\n${line(ref)}` : ''}
 
 Role-level peer state (one Redis key per detector group, not per agent): ${rows.map((r) => `${fmt(r.peersBytes / 1024, 1)} KiB at ${fmt(r.agents)} agents`).join(', ')}.${ref ? ` The last row is a smaller fleet with a longer history (${hours(ref.buckets)}, past the one-day learning period), to show how much per-agent state grows beyond ${hours(BUCKETS)}.` : ''} Feeding rate: ${rows.map((r) => `${fmt(r.events / r.feedSeconds)} events/s at ${fmt(r.agents)} agents`).join(', ')}.`;
