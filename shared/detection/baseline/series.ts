@@ -30,7 +30,7 @@ import { MAD_TO_STD, roundSig, scoreAgainst } from './robust.js';
 import { learnPeer, type PeerSeries } from './peers.js';
 import { createGuard, guardedValue, type LearningGuard } from './guard.js';
 import { createTail, learnTail, tailThreshold, type TailModel } from './tail.js';
-import { createSeasonal, envelopeHigh, envelopeLow, envelopeSd, learnSeasonal, type SeasonalProfile } from './seasonal.js';
+import { createSeasonal, envelopeSd, learnSeasonal, profileHigh, profileLow, type SeasonalProfile } from './seasonal.js';
 import { createShift, observeShift, resetShift, shiftLearningCap, type ShiftTracker, type ShiftVerdict } from './shift.js';
 import { createWindow, pushWindow, windowMad, windowMean, windowMedian, windowSpread, windowStd, type RollingWindow } from './window.js';
 import { seasonSlot } from '../time.js';
@@ -311,9 +311,9 @@ function baselineAt(st: SeriesState, p: SeriesParams, bucket: number): Baseline 
   let seasonalSd = 0;
   if (st.seasonal) {
     const slot = seasonSlot(bucket * p.bucketMs, p.tzOffsetMs);
-    const eh = envelopeHigh(st.seasonal.means, st.seasonal.counts, p.seasonalMinSamples, slot);
+    const eh = profileHigh(st.seasonal, p.seasonalMinSamples, slot);
     if (eh < 0) return null;
-    const el = envelopeLow(st.seasonal.means, st.seasonal.counts, p.seasonalMinSamples, slot);
+    const el = profileLow(st.seasonal, p.seasonalMinSamples, slot);
     if (eh > high) high = eh;
     if (el < low) low = el;
     seasonalSd = envelopeSd(st.seasonal, p.seasonalMinSamples, slot);

@@ -4,6 +4,7 @@
  * series has one). An unknown version fails loudly.
  */
 import { windowFrom, windowValues } from './window.js';
+import { seasonalFrom, seasonalParts } from './seasonal.js';
 import { createShift, type ShiftTracker } from './shift.js';
 import type { SeriesParams, SeriesState } from './series.js';
 import type { Json } from '../types.js';
@@ -39,7 +40,7 @@ export function snapshotSeries(st: SeriesState): Json {
     window: windowValues(st.window),
     closedBuckets: st.closedBuckets,
     activeBuckets: st.activeBuckets,
-    seasonal: st.seasonal ? { means: [...st.seasonal.means], variances: [...st.seasonal.variances], counts: [...st.seasonal.counts] } : null,
+    seasonal: st.seasonal ? seasonalParts(st.seasonal) : null,
     scale: st.scale,
     upperTail: { ...st.upperTail },
     lowerTail: { ...st.lowerTail },
@@ -85,7 +86,7 @@ export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
     window: windowFrom(p.windowBuckets, o.window),
     closedBuckets: o.closedBuckets,
     activeBuckets: o.activeBuckets,
-    seasonal: o.seasonal ? { means: Float64Array.from(o.seasonal.means), variances: Float64Array.from(o.seasonal.variances), counts: Float64Array.from(o.seasonal.counts) } : null,
+    seasonal: o.seasonal ? seasonalFrom(o.seasonal) : null,
     scale: o.scale,
     upperTail: { ...o.upperTail },
     lowerTail: { ...o.lowerTail },
