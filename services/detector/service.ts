@@ -29,6 +29,8 @@ import { classify, DEFAULT_LIMITS, preloadSchemas, type IntakeLimits } from './i
 import { HealthMonitor } from './health.js';
 import { HealthProbe } from './healthProbe.js';
 import { detectorMetrics, type DetectorMetrics } from './metrics.js';
+import { AgentCache } from './agentCache.js';
+import { PartitionLedger } from './partitionLedger.js';
 import { StateStore } from './stateStore.js';
 
 export interface DetectorOptions {
@@ -57,31 +59,17 @@ export class DetectorService {
   readonly #o: DetectorOptions;
   readonly #limits: IntakeLimits;
   readonly #groupId: string;
-  /** Agents whose state the engine holds, with the partition they came from; insertion order = LRU order. */
-  readonly #cached = new Map<string, number>();
-  /** Per partition: the last offset whose effects the in-process state holds. */
-  readonly #processed = new Map<number, bigint>();
-  /** Per partition: the last offset whose effects are in Redis (read at resume, then set by each checkpoint). */
-  readonly #checkpointed = new Map<number, bigint>();
+  /** Agents whose state the engine holds, with the partition they came from. */
+  readonly #cached: AgentCache;
+  /** Per partition: progress, checkpoints, epochs (a moved or failed partition forgets only its own). */
+  readonly #ledger = new PartitionLedger();
   /** Per partition: consecutive failures that were not outages (see detector.maxBatchAttempts). */
   readonly #failures = new Map<number, { count: number; lastError: string }>();
-  /** Per partition: what is processed but not yet checkpointed. */
-  readonly #pending = new Map<number, PendingCheckpoint>();
   /** Per partition: the tail of its serial work (batches and timer checkpoints never overlap). */
   readonly #partitionTail = new Map<number, Promise<void>>();
   #checkpointTimer: NodeJS.Timeout | null = null;
-  /** The partitions of the events topic this instance owns (from its last join), and when each was assigned or last moved forward. */
-  #assigned: number[] = [];
-  readonly #progressAt = new Map<number, number>();
   #deadLettersSinceSample = 0;
   #health: HealthProbe | null = null;
-  /**
-   * Per partition: bumped whenever its in-process state is dropped (it moved away at a rebalance, or one of
-   * its batches failed). Work that awaited across a bump is stale: the partition will be re-read from the
-   * committed offset onto the stored state, so that work must neither process, nor mark progress, nor
-   * checkpoint what it had. Other partitions keep their progress.
-   */
-  readonly #epochs = new Map<number, number>();
   #sharedWrittenAt = 0;
   #redis: Redis | null = null;
   #store: StateStore | null = null;
@@ -97,6 +85,7 @@ export class DetectorService {
     this.#o = options;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#groupId = options.groupId ?? 'warden-detector';
+    this.#cached = new AgentCache((agentId) => options.engine.evictAgent(agentId));
     this.registry = options.metrics ?? new Registry();
     this.metrics = detectorMetrics(this.registry);
   }
@@ -164,13 +153,10 @@ export class DetectorService {
         admin: kafka.admin(), groupId: this.#groupId, topic, intervalMs: health.intervalMs, logger,
         monitor: new HealthMonitor(health, { groupId: this.#groupId, instance, topic }),
         view: {
-          assigned: () => this.#assigned,
-          processed: (p) => this.#processed.get(p),
-          progressAt: (p) => this.#progressAt.get(p) ?? Date.now(),
-          pendingSince: (p) => {
-            const pending = this.#pending.get(p);
-            return pending && pending.lastOffset !== null ? pending.checkpointedAt : null;
-          },
+          assigned: () => this.#ledger.assigned,
+          processed: (p) => this.#ledger.processed(p),
+          progressAt: (p) => this.#ledger.progressAt(p),
+          pendingSince: (p) => this.#ledger.pendingSince(p),
           takeDeadLetters: () => {
             const n = this.#deadLettersSinceSample;
             this.#deadLettersSinceSample = 0;
@@ -200,25 +186,18 @@ export class DetectorService {
    */
   #onAssignment(topic: string, assigned: number[]): { lost: number[]; kept: number[] } {
     const mine = new Set(assigned);
-    this.#assigned = [...assigned];
-    const now = Date.now();
-    for (const p of assigned) if (!this.#progressAt.has(p)) this.#progressAt.set(p, now);
-    for (const p of this.#progressAt.keys()) if (!mine.has(p)) this.#progressAt.delete(p);
-    const known = new Set<number>([...this.#processed.keys(), ...this.#pending.keys(), ...this.#cached.values()]);
+    this.#ledger.assign(assigned);
+    const known = new Set<number>([...this.#ledger.known(), ...this.#cached.partitions()]);
     const lost = [...known].filter((p) => !mine.has(p)).sort((a, b) => a - b);
     this.#dropPartitions(lost, 'moved');
     const kept: number[] = [];
     for (const p of assigned) {
-      const covered = this.#processed.get(p);
+      const covered = this.#ledger.processed(p);
       if (covered === undefined || covered < 0n) continue;
       this.#consumer!.seek({ topic, partition: p, offset: (covered + 1n).toString() });
       kept.push(p);
     }
     return { lost, kept };
-  }
-
-  #epochOf(partition: number): number {
-    return this.#epochs.get(partition) ?? 0;
   }
 
   /** Runs `fn` after the partition's previous work (a batch or a checkpoint) settles. */
@@ -243,11 +222,10 @@ export class DetectorService {
     const topic = batch.topic;
     const partition = batch.partition;
     try {
-      let covered = this.#processed.get(partition);
+      let covered = this.#ledger.processed(partition);
       if (covered === undefined) {
         covered = await store.processedOffset(topic, partition);
-        this.#processed.set(partition, covered);
-        this.#checkpointed.set(partition, covered);
+        this.#ledger.resume(partition, covered);
         this.#o.logger.debug({ partition, covered: String(covered), firstOffset: batch.firstOffset(), lastOffset: batch.lastOffset() }, 'partition resumed from the stored state');
       }
       const fresh = batch.messages.filter((m) => BigInt(m.offset) > covered!);
@@ -259,14 +237,14 @@ export class DetectorService {
       // next batch would replay events the state already holds (seen as seq replays).
       const coveredAfter = BigInt(lastOffset) > covered ? lastOffset : covered.toString();
 
-      const epoch = this.#epochOf(partition);
+      const epoch = this.#ledger.epochOf(partition);
       await preloadSchemas(this.#codec!, fresh);
       const now = Date.now();
       const verdicts = fresh.map((m) => classify(m, this.#codec!, this.#o.keyring, this.#limits, now));
       const agentIds = new Set<string>();
       for (const v of verdicts) if (v.event) agentIds.add(v.event.agentId);
       await this.#ensureLoaded(topic, partition, [...agentIds]);
-      if (epoch !== this.#epochOf(partition)) return; // state was dropped meanwhile: leave the batch to be re-read
+      if (epoch !== this.#ledger.epochOf(partition)) return; // state was dropped meanwhile: leave the batch to be re-read
 
       const alerts: Alert[] = [];
       const dead: Message[] = [];
@@ -303,7 +281,7 @@ export class DetectorService {
       await this.#publish(alerts, dead);
       // Dropped while publishing: these agents' in-process state is gone, so this batch's effects are too.
       // The alerts are out (and idempotent); the batch will be re-read onto the stored state.
-      if (epoch !== this.#epochOf(partition)) {
+      if (epoch !== this.#ledger.epochOf(partition)) {
         // Agents this batch created after the drop are not cached: forget them too (they are reloaded if they come back).
         for (const a of dirty) if (!this.#cached.has(a)) engine.evictAgent(a);
         return;
@@ -311,12 +289,8 @@ export class DetectorService {
       // Counted only once the batch's effects are kept: a dropped batch is processed again, and counted then.
       this.metrics.events.inc({ result: 'processed' }, processed);
       this.#deadLettersSinceSample += dead.length;
-      this.#progressAt.set(partition, Date.now());
-      this.#processed.set(partition, BigInt(coveredAfter));
       this.#failures.delete(partition);
-      const pending = this.#pendingOf(topic, partition);
-      pending.lastOffset = coveredAfter;
-      for (const a of dirty) pending.agents.add(a);
+      const pending = this.#ledger.advance(topic, partition, coveredAfter, dirty);
       resolveOffset(lastOffset); // moves the fetch position; the commit waits for the checkpoint
       if (Date.now() - pending.checkpointedAt >= this.#checkpointIntervalMs) await this.#checkpoint(partition);
       this.metrics.lag.set({ partition: String(partition) }, Number(batch.offsetLagLow()));
@@ -339,26 +313,17 @@ export class DetectorService {
     }
   }
 
-  #pendingOf(topic: string, partition: number): PendingCheckpoint {
-    let p = this.#pending.get(partition);
-    if (!p) {
-      p = { topic, lastOffset: null, agents: new Set(), checkpointedAt: Date.now() };
-      this.#pending.set(partition, p);
-    }
-    return p;
-  }
-
   /**
    * Writes the partition's changed agents and its covered offset in one Redis transaction (one hash slot),
    * then commits the next offset to Kafka. Runs inside the partition's serial queue, so no batch of this
    * partition is half-processed meanwhile: the state is exactly that of the covered offset.
    */
   async #checkpoint(partition: number): Promise<void> {
-    const pending = this.#pending.get(partition);
+    const pending = this.#ledger.pending(partition);
     if (!pending || pending.lastOffset === null) return;
     const { engine } = this.#o;
     const started = process.hrtime.bigint();
-    const epoch = this.#epochOf(partition);
+    const epoch = this.#ledger.epochOf(partition);
     // Snapshots are CPU work (~10 KB of JSON per agent): done in slices with a yield between them, so
     // other partitions' batches (and their alerts) are not held behind a long synchronous loop. Safe,
     // because only this partition's batches touch these agents, and they wait in its queue.
@@ -369,13 +334,10 @@ export class DetectorService {
       if (state !== undefined) states.set(a, JSON.stringify(state));
       if (++slice % SNAPSHOT_SLICE === 0) await new Promise((r) => setImmediate(r));
     }
-    if (epoch !== this.#epochOf(partition)) return; // dropped while slicing: a partial state must not be written
+    if (epoch !== this.#ledger.epochOf(partition)) return; // dropped while slicing: a partial state must not be written
     const { topic, lastOffset } = pending;
     await this.#store!.commit(topic, partition, lastOffset, states, this.#o.stateTtlSeconds ?? 30 * 24 * 3600);
-    this.#checkpointed.set(partition, BigInt(lastOffset));
-    pending.agents.clear();
-    pending.lastOffset = null;
-    pending.checkpointedAt = Date.now();
+    this.#ledger.checkpointed(partition, lastOffset);
     // The role-level (peer) state is one document for all partitions (~2 KB per 100 agents) and approximate
     // by nature: written on its own key (it cannot share every partition's slot), at most once per interval.
     const now = Date.now();
@@ -397,7 +359,7 @@ export class DetectorService {
 
   /** Checkpoints every partition with progress older than `before` (the timer), or all of them (stop). */
   async #checkpointDue(before = Infinity): Promise<void> {
-    const due = [...this.#pending.entries()].filter(([, p]) => p.lastOffset !== null && p.checkpointedAt <= before).map(([partition]) => partition);
+    const due = this.#ledger.due(before);
     await Promise.all(
       due.map((partition) =>
         this.#serially(partition, () => this.#checkpoint(partition)).catch((err: Error) => {
@@ -411,31 +373,18 @@ export class DetectorService {
   async #ensureLoaded(topic: string, partition: number, agentIds: string[]): Promise<void> {
     const missing = agentIds.filter((a) => !this.#cached.has(a));
     if (missing.length > 0) {
-      const epoch = this.#epochOf(partition);
+      const epoch = this.#ledger.epochOf(partition);
       const states = await this.#store!.loadAgents(topic, partition, missing);
-      if (epoch !== this.#epochOf(partition)) return; // dropped meanwhile: the caller leaves the batch
-      for (const [agentId, state] of states) {
-        if (state !== null) this.#o.engine.importAgent(agentId, state);
-        this.#cached.set(agentId, partition);
-      }
+      if (epoch !== this.#ledger.epochOf(partition)) return; // dropped meanwhile: the caller leaves the batch
+      for (const [agentId, state] of states) if (state !== null) this.#o.engine.importAgent(agentId, state);
     }
-    for (const a of agentIds) {
-      // refresh LRU position
-      const owner = this.#cached.get(a) ?? partition; // where its state is stored and checkpointed
-      this.#cached.delete(a);
-      this.#cached.set(a, owner);
-    }
+    this.#cached.touch(partition, agentIds);
     this.metrics.agentsCached.set(this.#cached.size);
   }
 
   #evictIfNeeded(): void {
-    const max = this.#o.maxCachedAgents ?? 200_000;
-    for (const agentId of this.#cached.keys()) {
-      if (this.#cached.size <= max) break;
-      if (this.#isPending(agentId)) continue; // its state is not in Redis yet
-      this.#cached.delete(agentId);
-      this.#o.engine.evictAgent(agentId);
-    }
+    // An agent with pending changes stays: its state is not in Redis yet.
+    this.#cached.trim(this.#o.maxCachedAgents ?? 200_000, (agentId, partition) => this.#ledger.pending(partition)?.agents.has(agentId) === true);
   }
 
   /** Forgets the partitions' agents and uncheckpointed progress: they are re-read from their checkpoint. */
@@ -443,25 +392,11 @@ export class DetectorService {
     if (partitions.length === 0) return;
     const dropped = new Set(partitions);
     for (const p of dropped) {
-      this.#epochs.set(p, this.#epochOf(p) + 1);
-      const processed = this.#processed.get(p);
-      const checkpointed = this.#checkpointed.get(p);
-      if (processed !== undefined && checkpointed !== undefined && processed > checkpointed) this.metrics.droppedProgress.inc({ cause }, Number(processed - checkpointed));
-      this.#processed.delete(p);
-      this.#checkpointed.delete(p);
-      this.#pending.delete(p);
+      const unsaved = this.#ledger.drop(p);
+      if (unsaved > 0) this.metrics.droppedProgress.inc({ cause }, unsaved);
     }
-    for (const [agentId, p] of this.#cached) {
-      if (!dropped.has(p)) continue;
-      this.#cached.delete(agentId);
-      this.#o.engine.evictAgent(agentId);
-    }
+    this.#cached.dropPartitions(dropped);
     this.metrics.agentsCached.set(this.#cached.size);
-  }
-
-  #isPending(agentId: string): boolean {
-    const p = this.#cached.get(agentId);
-    return p !== undefined && this.#pending.get(p)?.agents.has(agentId) === true;
   }
 
   async #publish(alerts: Alert[], dead: Message[]): Promise<void> {
@@ -491,13 +426,6 @@ export class DetectorService {
   }
 }
 
-interface PendingCheckpoint {
-  topic: string;
-  /** Last processed offset not yet checkpointed (null: nothing pending). */
-  lastOffset: string | null;
-  agents: Set<string>;
-  checkpointedAt: number;
-}
 
 const DLQ_REQUEST_BYTES = 512 * 1024;
 /** Agents snapshotted per event-loop tick during a checkpoint. */
