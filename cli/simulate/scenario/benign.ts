@@ -9,16 +9,27 @@
  * a timeout, nor otel-ingest against a sender's retry). A few times within
  * half an hour, the agent's last 2-20 events (of the last 10 minutes) arrive
  * again 1-40 s later, byte for byte.
+ *
+ * workload-doubles: a deploy doubles the agent's workload for good (issue 11,
+ * "a legitimate new normal"): from the case's start every ordinary action of
+ * the agent happens twice (a second, distinct event 1-120 s later, same kind
+ * and sizes). The case is judged over its first day: a sustained shift may
+ * raise one alert, then the baseline must learn the new level.
  */
 import { activityAt, type DayFactors, type GenEvent } from './traffic.js';
 import type { AgentProfile } from './fleet.js';
 import type { AgentTrack, InjectedArrival, LateInjection } from './incidents.js';
 
-export const BENIGN_KINDS = ['producer-retries'] as const;
+export const BENIGN_KINDS = ['producer-retries', 'workload-doubles'] as const;
 export type BenignKind = (typeof BENIGN_KINDS)[number];
 
 /** Most alerts a case may draw. */
-export const BENIGN_BUDGET: Record<BenignKind, number> = { 'producer-retries': 1 };
+export const BENIGN_BUDGET: Record<BenignKind, number> = { 'producer-retries': 1, 'workload-doubles': 1 };
+
+/** Benign kinds that change the agent's own stream (before seqs are numbered) rather than re-deliver it late. */
+export const EARLY_BENIGN: ReadonlySet<BenignKind> = new Set(['workload-doubles']);
+
+const DAY_MS = 86_400_000;
 
 export interface LabelledBenign {
   id: string;
@@ -32,8 +43,23 @@ export interface LabelledBenign {
 
 const RETRY_SPAN_MS = 30 * 60_000;
 
-export function eligibleBenign(_kind: BenignKind, agent: AgentProfile, f: DayFactors, startTs: number, ts: number): boolean {
+export function eligibleBenign(kind: BenignKind, agent: AgentProfile, f: DayFactors, startTs: number, ts: number, endTs: number): boolean {
+  // A new normal is judged over a day of it.
+  if (kind === 'workload-doubles' && ts + DAY_MS > endTs) return false;
   return activityAt(agent, f, startTs, ts) >= 0.2;
+}
+
+/** workload-doubles: adds the second copy of every ordinary action from `start` on to the agent's own stream. */
+export function injectBenignEarly(kind: BenignKind, t: AgentTrack, start: number): { end: number; variant: string } {
+  if (kind !== 'workload-doubles') throw new Error(`benign kind ${kind} is injected late`);
+  const rng = t.rng.fork(0xbe02);
+  const copies: GenEvent[] = [];
+  for (const e of t.events) {
+    if (e.timestamp < start) continue;
+    copies.push({ ...e, eventId: `${e.eventId}-w2`, timestamp: e.timestamp + Math.round(rng.uniform(1_000, 120_000)), attributes: { ...e.attributes } });
+  }
+  t.events.push(...copies);
+  return { end: start + DAY_MS, variant: `+${copies.length} events` };
 }
 
 export function injectBenignLate(_kind: BenignKind, t: AgentTrack, start: number): LateInjection {

@@ -13,7 +13,7 @@ import type { AgentActionEvent } from '../../../shared/schemas/generated.js';
 import type { DetectionEvent } from '../../../shared/detection/index.js';
 import { DAY_MS, HOUR_MS, makeAgents, type AgentProfile } from './fleet.js';
 import { INCIDENT_TYPES, eligible, injectLate, injectOwn, type AgentTrack, type IncidentType, type LabelledIncident, type LateInjection } from './incidents.js';
-import { BENIGN_BUDGET, BENIGN_KINDS, eligibleBenign, injectBenignLate, type BenignKind, type LabelledBenign } from './benign.js';
+import { BENIGN_BUDGET, BENIGN_KINDS, EARLY_BENIGN, eligibleBenign, injectBenignEarly, injectBenignLate, type BenignKind, type LabelledBenign } from './benign.js';
 import { injectSeqJump } from './seqJump.js';
 import { Rng } from './prng.js';
 import { SLOT_MS, dayFactors, normalTraffic, resetEventIds } from './traffic.js';
@@ -139,14 +139,15 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
         const to = endTs - 5 * HOUR_MS;
         if (to <= from) continue;
         const start = Math.floor(sched.uniform(from, to) / 1000) * 1000;
-        if (!eligibleBenign(kind, track.agent, track.factors, startTs, start)) continue;
+        if (!eligibleBenign(kind, track.agent, track.factors, startTs, start, endTs)) continue;
         const taken = busy.get(track.agent.agentId) ?? [];
         if (taken.some((t) => Math.abs(t - start) < SPACING_MS)) continue;
         taken.push(start);
         busy.set(track.agent.agentId, taken);
         const item: LabelledBenign = { id: `benign-${String(benign.length + 1).padStart(4, '0')}`, kind, variant: '', agentId: track.agent.agentId, start, end: start, budget: BENIGN_BUDGET[kind] };
         benign.push(item);
-        benignLate.push({ track, item, make: injectBenignLate(kind, track, start) });
+        if (EARLY_BENIGN.has(kind)) Object.assign(item, injectBenignEarly(kind, track, start));
+        else benignLate.push({ track, item, make: injectBenignLate(kind, track, start) });
         break;
       }
     }

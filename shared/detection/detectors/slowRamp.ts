@@ -101,6 +101,11 @@ export interface RateSeries {
   pk: number;
   ph: number;
   g: DriftState;
+  /** A new normal: judged buckets since the last alarm (0: none pending), and the sum of their log-residuals. */
+  acceptRun: number;
+  acceptSum: number;
+  /** The same sum over the stretch's last ACCEPT_TAIL_BUCKETS (is the level still up at its end?). */
+  acceptLateSum: number;
 }
 
 export interface SizeSeries {
@@ -157,6 +162,19 @@ const PROFILE_DELAY = 24;
 const RAMP_CAP_Z = 1;
 /** While the drift z is at least this, the noise estimates (over-dispersion, upper semivariance) learn nothing. */
 const SUSPECT_Z = 2;
+/**
+ * A legitimate new normal (a deploy doubles the workload): after an alarm, when the level over the next this
+ * many judged buckets (3 h) holds (its last half hour still at least MIN_ACCEPT_RATIO above the profile and
+ * not fallen back from the rest), the whole profile is rescaled to it (at most MAX_ACCEPT_RATIO) and the drift test starts again. A lasting new level thus costs one alert, not one
+ * every day while each hour's slot learns it at the capped rate; a ramp that keeps rising alarms again.
+ */
+const ACCEPT_BUCKETS = 36;
+const MAX_ACCEPT_RATIO = 4;
+const MIN_ACCEPT_RATIO = 1.2;
+/** The level at the end of the stretch: its last this many judged buckets (30 min). */
+const ACCEPT_TAIL_BUCKETS = 6;
+/** The level at the end may be at most this factor below the rest of the stretch's. */
+const HOLD_FACTOR = 1.5;
 /** Hours whose profile is below this share of the busiest hour are not judged (off-hours has them). */
 const ACTIVE_SHARE = 0.25;
 /** The over-dispersion is learned only where the shift-tolerant envelope is at most this much above the hour's own profile. */
@@ -209,7 +227,7 @@ export function createSlowRampDetector(rules: Rules): Detector<RampState> {
   const kappa2Floor = (rateTh?.minDispersion ?? 0.1) ** 2;
   const sizeVarFloor = (volTh?.minDispersion ?? 0.25) ** 2;
 
-  const newRate = (): RateSeries => ({ x: 0, sm: new Array<number>(SEASON_SLOTS).fill(0), sc: new Array<number>(SEASON_SLOTS).fill(0), su: new Array<number>(SEASON_SLOTS).fill(0), pd: [], ph2: 0, k2: KAPPA2_PRIOR, pk: 0, ph: -1, g: newDrift() });
+  const newRate = (): RateSeries => ({ x: 0, sm: new Array<number>(SEASON_SLOTS).fill(0), sc: new Array<number>(SEASON_SLOTS).fill(0), su: new Array<number>(SEASON_SLOTS).fill(0), pd: [], ph2: 0, k2: KAPPA2_PRIOR, pk: 0, ph: -1, g: newDrift(), acceptRun: 0, acceptSum: 0, acceptLateSum: 0 });
 
   /** The slot's own mean, else the same hour in the other day class (-1: none); `own` tells which. */
   let own = false;
@@ -270,7 +288,12 @@ export function createSlowRampDetector(rules: Rules): Detector<RampState> {
       const sd = Math.sqrt(Math.max(1 / (expected + 1) + Math.max(s.k2, kappa2Floor), 2 * upper));
       const r = Math.log((x + 1) / (expected + 1));
       judged = active && expected >= th.minLevel && !ctx.learning;
-      if (judged && judge(s.g, r / sd, 1 / sd, th) && rateRule) finding = rateFinding(bucket, x, expected, sd, s.sc[slot]!, ctx);
+      if (judged && judge(s.g, r / sd, 1 / sd, th) && rateRule) {
+        finding = rateFinding(bucket, x, expected, sd, s.sc[slot]!, ctx);
+        s.acceptRun = 1;
+        s.acceptSum = r;
+        s.acceptLateSum = 0;
+      } else if (judged && s.acceptRun > 0) acceptNewNormal(s, r);
       if (s.g.s < SUSPECT_Z && ownSlot) {
         const up = Math.min(UPPER_CLIP, Math.max(0, r));
         const a = Math.max(UPPER_ALPHA, 1 / (s.sc[slot]! + 1));
@@ -284,6 +307,31 @@ export function createSlowRampDetector(rules: Rules): Detector<RampState> {
     if (!judged) pushDrift(s.g, 0, 0, th.windowBuckets);
     learnProfile(s, bucket, x, ctx.learning, th.h);
     return finding;
+  }
+
+  /**
+   * After an alarm: over the next ACCEPT_BUCKETS judged buckets, the level the agent now works at. When its
+   * last ACCEPT_TAIL_BUCKETS are still at least MIN_ACCEPT_RATIO above the profile and not more than HOLD_FACTOR
+   * below the rest of it, the profile is rescaled to that last level. A ramp that ended and fell back fails the end, so it teaches
+   * nothing (the same ramp tomorrow is caught as early); a level that holds is the new normal.
+   */
+  function acceptNewNormal(s: RateSeries, r: number): void {
+    s.acceptRun++;
+    s.acceptSum += r;
+    if (s.acceptRun > ACCEPT_BUCKETS - ACCEPT_TAIL_BUCKETS) s.acceptLateSum += r;
+    if (s.acceptRun < ACCEPT_BUCKETS) return;
+    const earlyRatio = Math.exp((s.acceptSum - s.acceptLateSum) / (ACCEPT_BUCKETS - ACCEPT_TAIL_BUCKETS));
+    const lateRatio = Math.exp(s.acceptLateSum / ACCEPT_TAIL_BUCKETS);
+    s.acceptRun = 0;
+    s.acceptSum = 0;
+    s.acceptLateSum = 0;
+    // A new normal holds: up at the end, and not fallen far from where it was (a spent ramp falls back).
+    if (lateRatio < MIN_ACCEPT_RATIO || lateRatio * HOLD_FACTOR < earlyRatio) return;
+    const scale = Math.min(MAX_ACCEPT_RATIO, lateRatio);
+    for (let j = 0; j < SEASON_SLOTS; j++) s.sm[j] = roundSig(s.sm[j]! * scale);
+    for (let k = 0; k < s.pd.length; k++) s.pd[k] = s.pd[k]! * scale;
+    s.g = newDrift();
+    s.ph = -1;
   }
 
   /**
@@ -554,7 +602,7 @@ export function createSlowRampDetector(rules: Rules): Detector<RampState> {
       const r = st.rate;
       return {
         b: st.b,
-        rate: [r.x, r.sm, r.sc, r.su, r.pd, r.ph2, r.k2, r.pk, r.ph, snapshotDrift(r.g)],
+        rate: [r.x, r.sm, r.sc, r.su, r.pd, r.ph2, r.k2, r.pk, r.ph, snapshotDrift(r.g), r.acceptRun, r.acceptSum, r.acceptLateSum],
         size: st.size.map((s) => [s.a, s.p, s.x, s.hm, s.hv, s.hc, s.pm, s.pv, s.oh, s.on, s.o1, s.o2, s.ot, s.am, s.av, s.ac, s.bn, s.bs, s.bq, snapshotDrift(s.g)]),
         acts: st.acts,
       };
@@ -562,8 +610,8 @@ export function createSlowRampDetector(rules: Rules): Detector<RampState> {
 
     restore(json: Json): RampState {
       const o = json as { b: number; rate: Json[]; size: Json[][]; acts: string[] };
-      const ra = o.rate as [number, number[], number[], number[], number[], number, number, number, number, Json];
-      const rate: RateSeries = { x: ra[0], sm: [...ra[1]], sc: [...ra[2]], su: [...ra[3]], pd: [...ra[4]], ph2: ra[5], k2: ra[6], pk: ra[7], ph: ra[8], g: restoreDrift(ra[9]) };
+      const ra = o.rate as [number, number[], number[], number[], number[], number, number, number, number, Json, number?, number?, number?];
+      const rate: RateSeries = { x: ra[0], sm: [...ra[1]], sc: [...ra[2]], su: [...ra[3]], pd: [...ra[4]], ph2: ra[5], k2: ra[6], pk: ra[7], ph: ra[8], g: restoreDrift(ra[9]), acceptRun: ra[10] ?? 0, acceptSum: ra[11] ?? 0, acceptLateSum: ra[12] ?? 0 };
       const size = o.size.map((a): SizeSeries => {
         const s = a as [number, number, number, number[], number[], number[], number[], number[], number, number, number, number, number, number[], number[], number[], number[], number[], number[], Json];
         const out: SizeSeries = { a: s[0], p: s[1], x: s[2], hm: [...s[3]], hv: [...s[4]], hc: [...s[5]], pm: [...s[6]], pv: [...s[7]], oh: s[8], on: s[9], o1: s[10], o2: s[11], ot: s[12], am: [...s[13]], av: [...s[14]], ac: [...s[15]], bn: [...s[16]], bs: [...s[17]], bq: [...s[18]], iv: [], lim: [], g: restoreDrift(s[19]) };

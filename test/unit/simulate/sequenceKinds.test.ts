@@ -7,7 +7,7 @@ import { createEngine, DEFAULT_RULES } from '../../../shared/detection/index.js'
 import type { Alert } from '../../../shared/schemas/generated.js';
 import { generateScenario } from '../../../cli/simulate/scenario/generator.js';
 
-const scenario = generateScenario({ seed: 11, agents: 12, days: 4, incidentsPerType: 3, types: ['exfil-volume', 'seq-jump'], benignPerKind: 4 });
+const scenario = generateScenario({ seed: 11, agents: 12, days: 4, incidentsPerType: 3, types: ['exfil-volume', 'seq-jump'], benignPerKind: 4, benignKinds: ['producer-retries'] });
 
 function runEngine(): { alerts: { alert: Alert; at: number }[]; engine: ReturnType<typeof createEngine> } {
   const engine = createEngine(DEFAULT_RULES);
