@@ -14,6 +14,7 @@ import type { Detector } from '../types.js';
 import type { UnverifiedAggregator } from '../unverified.js';
 import type { DetectorDeclaration, RuleDeclarations } from './define.js';
 import { errorBurst } from './errorBurst.js';
+import { flow } from './flow.js';
 import { impersonation } from './impersonation.js';
 import { injection } from './injection.js';
 import { offHours } from './offHours.js';
@@ -22,7 +23,7 @@ import { slowRamp } from './slowRamp.js';
 import { unusualAccess } from './unusualAccess.js';
 import { volumeSpike } from './volumeSpike.js';
 
-export const DETECTORS = [impersonation, rateSpike, volumeSpike, errorBurst, unusualAccess, offHours, injection, slowRamp] as const;
+export const DETECTORS = [impersonation, rateSpike, volumeSpike, errorBurst, unusualAccess, offHours, injection, slowRamp, flow] as const;
 
 type Declared = (typeof DETECTORS)[number];
 type IdsOf<D> = D extends { rules: infer R } ? keyof R & string : never;
