@@ -5,7 +5,7 @@
  */
 import { windowFrom, windowValues } from './window.js';
 import { seasonalFrom, seasonalParts } from './seasonal.js';
-import { createShift, type ShiftTracker } from './shift.js';
+import { copyShift, createShift, type ShiftTracker } from './shift.js';
 import type { SeriesParams, SeriesState } from './series.js';
 import type { Json } from '../types.js';
 
@@ -46,7 +46,7 @@ export function snapshotSeries(st: SeriesState): Json {
     lowerTail: { ...st.lowerTail },
     outsideRun: st.guard.outsideRun,
     outsideSide: st.guard.outsideSide,
-    shift: { ...st.shift, upperTail: { ...st.shift.upperTail }, lowerTail: { ...st.shift.lowerTail } },
+    shift: copyShift(st.shift) as unknown as Json,
     recentLargest: st.recentLargest,
     sizeLogMean: st.sizeLogMean,
     sizeLogVariance: st.sizeLogVariance,
@@ -91,7 +91,7 @@ export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
     upperTail: { ...o.upperTail },
     lowerTail: { ...o.lowerTail },
     guard: { outsideRun: o.outsideRun, outsideSide: o.outsideSide },
-    shift: o.shift ? { ...o.shift, upperTail: { ...o.shift.upperTail }, lowerTail: { ...o.shift.lowerTail } } : createShift(),
+    shift: o.shift ? copyShift(o.shift) : createShift(),
     recentLargest: o.recentLargest,
     sizeLogMean: o.sizeLogMean,
     sizeLogVariance: o.sizeLogVariance,

@@ -46,23 +46,24 @@
  */
 import { learnTail, tailThreshold, type TailModel } from './tail.js';
 
+/** One side (up or down) of the tracker. */
+export interface ShiftSide {
+  /** Accumulated excess beyond the expectation on this side, in calibrated spreads (0: nothing building up). */
+  sum: number;
+  /** Buckets since the sum last left zero, and the excess over them in the metric's unit. */
+  buckets: number;
+  excess: number;
+  /** The calibrated spread this side is judged in while it builds up (frozen when it starts). */
+  referenceSpread: number;
+  /** The tail of this side's own sums (calibration of its decision). */
+  tail: TailModel;
+}
+
 export interface ShiftTracker {
-  /** Accumulated excess above the upper expectation, in calibrated spreads (0: nothing building up). */
-  upperSum: number;
-  /** Buckets since upperSum last left zero, and the excess over them in the metric's unit. */
-  upperBuckets: number;
-  upperExcess: number;
-  /** The calibrated spread the upper side is judged in while it builds up (frozen when it starts). */
-  upperReferenceSpread: number;
-  lowerSum: number;
-  lowerBuckets: number;
-  lowerExcess: number;
-  lowerReferenceSpread: number;
+  upper: ShiftSide;
+  lower: ShiftSide;
   /** Buckets left before either side may fire again. */
   restBuckets: number;
-  /** Tails of each side's own sums (calibration of the decision). */
-  upperTail: TailModel;
-  lowerTail: TailModel;
 }
 
 /** Chance per bucket at which a side's own sums set its decision (when above DECISION_SPREADS). */
@@ -79,12 +80,18 @@ export const RESIDUAL_CLIP = 4;
 /** Buckets a build-up may take to reach the decision (an hour of five-minute buckets). */
 const MAX_HORIZON = 12;
 
+function createSide(): ShiftSide {
+  return { sum: 0, buckets: 0, excess: 0, referenceSpread: 0, tail: createSumTail() };
+}
+
 export function createShift(): ShiftTracker {
-  return {
-    upperSum: 0, upperBuckets: 0, upperExcess: 0, upperReferenceSpread: 0,
-    lowerSum: 0, lowerBuckets: 0, lowerExcess: 0, lowerReferenceSpread: 0,
-    restBuckets: 0, upperTail: createSumTail(), lowerTail: createSumTail(),
-  };
+  return { upper: createSide(), lower: createSide(), restBuckets: 0 };
+}
+
+/** A deep copy (snapshots). */
+export function copyShift(t: ShiftTracker): ShiftTracker {
+  const side = (x: ShiftSide): ShiftSide => ({ ...x, tail: { ...x.tail } });
+  return { upper: side(t.upper), lower: side(t.lower), restBuckets: t.restBuckets };
 }
 
 /** A tail that starts where a well-fitted series' sums are: mostly zero, so the plain decision binds. */
@@ -129,6 +136,27 @@ function shiftScore(sum: number, decision: number): number {
   return Math.min(0.75, 0.5 + (0.25 * (sum - decision)) / decision);
 }
 
+/**
+ * Learn one bucket into one side: `deviation` is how far the value is beyond the expectation towards that side
+ * (above for the upper side, below for the lower). Returns the side's decision when its sum reaches it, else 0.
+ */
+function observeSide(side: ShiftSide, deviation: number, spread: number, minExcess: number): number {
+  if (side.sum === 0) side.referenceSpread = spread;
+  const sum = side.sum + clip(deviation / Math.min(spread, side.referenceSpread)) - ALLOWANCE;
+  if (sum > 0 && side.buckets < MAX_HORIZON) {
+    side.sum = sum;
+    side.buckets++;
+    side.excess += deviation;
+  } else resetSide(side);
+  const decision = decisionOf(side.tail);
+  learnTail(side.tail, Math.min(side.sum, LEARN_SHARE * decision));
+  return side.sum >= decision && side.excess >= minExcess ? decision : 0;
+}
+
+function verdictOf(side: ShiftSide, direction: 'up' | 'down', decision: number): ShiftVerdict {
+  return { side: direction, horizonBuckets: side.buckets, excess: side.excess, sum: side.sum, score: shiftScore(side.sum, decision) };
+}
+
 /** Learn one closed bucket; returns a verdict when a side reaches its decision. */
 export function observeShift(t: ShiftTracker, input: ShiftInput): ShiftVerdict | null {
   if (t.restBuckets > 0) {
@@ -137,38 +165,15 @@ export function observeShift(t: ShiftTracker, input: ShiftInput): ShiftVerdict |
   }
   let verdict: ShiftVerdict | null = null;
   if (input.watchUp && input.upperSpread > 0) {
-    if (t.upperSum === 0) t.upperReferenceSpread = input.upperSpread;
-    const r = clip((input.value - input.expectedHigh) / Math.min(input.upperSpread, t.upperReferenceSpread)) - ALLOWANCE;
-    const sum = t.upperSum + r;
-    if (sum > 0 && t.upperBuckets < MAX_HORIZON) {
-      t.upperSum = sum;
-      t.upperBuckets++;
-      t.upperExcess += input.value - input.expectedHigh;
-    } else resetUpper(t);
-    const decision = decisionOf(t.upperTail);
-    learnTail(t.upperTail, Math.min(t.upperSum, LEARN_SHARE * decision));
-    if (t.upperSum >= decision && t.upperExcess >= input.minExcess) {
-      verdict = { side: 'up', horizonBuckets: t.upperBuckets, excess: t.upperExcess, sum: t.upperSum, score: shiftScore(t.upperSum, decision) };
-    }
+    const decision = observeSide(t.upper, input.value - input.expectedHigh, input.upperSpread, input.minExcess);
+    if (decision > 0) verdict = verdictOf(t.upper, 'up', decision);
   }
   if (input.watchDown && input.lowerSpread > 0 && input.expectedLow > 0) {
-    if (t.lowerSum === 0) t.lowerReferenceSpread = input.lowerSpread;
-    const r = clip((input.expectedLow - input.value) / Math.min(input.lowerSpread, t.lowerReferenceSpread)) - ALLOWANCE;
-    const sum = t.lowerSum + r;
-    if (sum > 0 && t.lowerBuckets < MAX_HORIZON) {
-      t.lowerSum = sum;
-      t.lowerBuckets++;
-      t.lowerExcess += input.expectedLow - input.value;
-    } else resetLower(t);
-    const decision = decisionOf(t.lowerTail);
-    learnTail(t.lowerTail, Math.min(t.lowerSum, LEARN_SHARE * decision));
-    if (verdict === null && t.lowerSum >= decision && t.lowerExcess >= input.minExcess) {
-      verdict = { side: 'down', horizonBuckets: t.lowerBuckets, excess: t.lowerExcess, sum: t.lowerSum, score: shiftScore(t.lowerSum, decision) };
-    }
+    const decision = observeSide(t.lower, input.expectedLow - input.value, input.lowerSpread, input.minExcess);
+    if (decision > 0 && verdict === null) verdict = verdictOf(t.lower, 'down', decision);
   }
   if (verdict) {
-    resetUpper(t);
-    resetLower(t);
+    resetShift(t);
     t.restBuckets = input.restAfterFire;
   }
   return verdict;
@@ -176,12 +181,12 @@ export function observeShift(t: ShiftTracker, input: ShiftInput): ShiftVerdict |
 
 /** The value the baseline may learn from this bucket: a side that is building up keeps its shift out of it. */
 export function shiftLearningCap(t: ShiftTracker, input: ShiftInput, value: number): number {
-  if (t.upperSum > 0) {
-    const cap = input.expectedHigh + ALLOWANCE * t.upperReferenceSpread;
+  if (t.upper.sum > 0) {
+    const cap = input.expectedHigh + ALLOWANCE * t.upper.referenceSpread;
     if (value > cap) return cap;
   }
-  if (t.lowerSum > 0) {
-    const floor = input.expectedLow - ALLOWANCE * t.lowerReferenceSpread;
+  if (t.lower.sum > 0) {
+    const floor = input.expectedLow - ALLOWANCE * t.lower.referenceSpread;
     if (value < floor) return floor;
   }
   return value;
@@ -189,18 +194,12 @@ export function shiftLearningCap(t: ShiftTracker, input: ShiftInput, value: numb
 
 /** Forget what was building up (a gap, or the baseline is not judged this bucket). */
 export function resetShift(t: ShiftTracker): void {
-  resetUpper(t);
-  resetLower(t);
+  resetSide(t.upper);
+  resetSide(t.lower);
 }
 
-function resetUpper(t: ShiftTracker): void {
-  t.upperSum = 0;
-  t.upperBuckets = 0;
-  t.upperExcess = 0;
-}
-
-function resetLower(t: ShiftTracker): void {
-  t.lowerSum = 0;
-  t.lowerBuckets = 0;
-  t.lowerExcess = 0;
+function resetSide(side: ShiftSide): void {
+  side.sum = 0;
+  side.buckets = 0;
+  side.excess = 0;
 }
