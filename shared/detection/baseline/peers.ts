@@ -30,6 +30,8 @@ export interface PeerItem {
 
 export interface RolePeers {
   agents: Set<string>;
+  /** Event time at which the role's seen-sets started (Infinity: not yet). Once a learning period old, they are a basis for cold-start judgments. */
+  since: number;
   series: Map<string, PeerSeries>;
   /** kind (resource/target/action) -> item -> usage. */
   seen: Map<string, Map<string, PeerItem>>;
@@ -59,7 +61,7 @@ export class PeerGroups {
   role(name: string): RolePeers {
     let r = this.roles.get(name);
     if (!r) {
-      r = { agents: new Set(), series: new Map(), seen: new Map() };
+      r = { agents: new Set(), since: Infinity, series: new Map(), seen: new Map() };
       this.roles.set(name, r);
     }
     return r;
@@ -85,6 +87,21 @@ export class PeerGroups {
     return m;
   }
 
+  /**
+   * Fleet-level prior for an item: over the roles other than `except` whose seen-sets started at or before
+   * `startedBy`, how many agents used it out of how many agents (what a role with no peers is compared with).
+   */
+  fleetUse(kind: string, item: string, except: string, startedBy: number): { users: number; agents: number } {
+    let users = 0;
+    let agents = 0;
+    for (const [name, r] of this.roles) {
+      if (name === except || r.since > startedBy) continue;
+      agents += r.agents.size;
+      users += r.seen.get(kind)?.get(item)?.agents ?? 0;
+    }
+    return { users: Math.min(users, agents), agents };
+  }
+
   roleNames(): string[] {
     return [...this.roles.keys()];
   }
@@ -97,7 +114,7 @@ export class PeerGroups {
       for (const [k, s] of r.series) series.push([k, s.m, s.v, s.c]);
       const seen: Json[] = [];
       for (const [kind, items] of r.seen) seen.push([kind, [...items].map(([item, u]) => [item, u.agents, u.lastSeen])]);
-      out.push([name, [...r.agents], series, seen]);
+      out.push([name, [...r.agents], series, seen, Number.isFinite(r.since) ? r.since : null]);
     }
     return out;
   }
@@ -105,9 +122,11 @@ export class PeerGroups {
   static restore(json: Json): PeerGroups {
     const groups = new PeerGroups();
     if (!Array.isArray(json)) return groups;
-    for (const raw of json as unknown as [string, string[], [string, number[], number[], number[]][], [string, [string, number, number][]][]][]) {
-      const [name, agents, series, seen] = raw;
+    for (const raw of json as unknown as [string, string[], [string, number[], number[], number[]][], [string, [string, number, number][]][], (number | null)?][]) {
+      const [name, agents, series, seen, since] = raw;
       const r = groups.role(name);
+      // Snapshots from before `since` existed: a role with agents has history of unknown age, taken as old enough.
+      r.since = typeof since === 'number' ? since : agents.length > 0 ? Number.MIN_SAFE_INTEGER : Infinity;
       for (const a of agents) r.agents.add(a);
       for (const [k, m, v, c] of series) r.series.set(k, { m: [...m], v: [...v], c: [...c] });
       for (const [kind, items] of seen) r.seen.set(kind, new Map(items.map(([item, n, lastSeen]) => [item, { agents: n, lastSeen }])));

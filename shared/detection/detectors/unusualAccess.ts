@@ -9,6 +9,14 @@
  *     `peerCommonShare` of them do, and surprise halves with every
  *     `noveltyPerDayHalf` peer-rare new items per day the agent normally
  *     meets (a web researcher meets new hosts daily; a billing agent does not).
+ * During the agent's learning period (cold start) everything is new, so
+ * novelty says nothing; a sensitive first use is judged against the peers
+ * instead: score = sensitivity x peer rarity, alerting at `learningMinScore`.
+ * The basis is the role's seen-sets once they are a learning period old; a
+ * role without such peers (a new role) uses the fleet's other roles (a fleet
+ * prior); with neither, rarity is unknown (0.5). So a new agent that reads a
+ * secret no peer reads alerts on its first event, and one that uses what its
+ * role uses stays quiet.
  * Seen-sets remember the last use of each item, forget items unused for
  * `seenTtlMs` and keep at most `maxSeenPerKind` (oldest forgotten first).
  */
@@ -50,6 +58,8 @@ export const AccessThresholds = z
     minScore: unit,
     /** Base surprise of this kind of novelty (a new egress host is more telling than a new table). */
     kindWeight: unit,
+    /** While the agent learns: alert when sensitivity x peer rarity reaches this (1 = off). */
+    learningMinScore: unit,
   })
   .strict();
 
@@ -58,22 +68,22 @@ export const unusualAccess = defineDetector({
   acceptsUnverified: false,
   rules: {
     'unusual-access.resource': rule(AccessThresholds, {
-      description: 'The agent touches a resource it never used, after its learning period; sensitive and peer-rare resources score higher.',
+      description: 'The agent touches a resource it never used, after its learning period; sensitive and peer-rare resources score higher. While it learns, only a sensitive resource that its peers (or the fleet) rarely use.',
       severity: 'HIGH',
       tags: ['owasp-llm:LLM06', 'owasp-llm:LLM01', 'atlas:AML.T0053', 'mitre:T1083'],
-      thresholds: { minScore: 0.5, kindWeight: 0.15 },
+      thresholds: { minScore: 0.5, kindWeight: 0.15, learningMinScore: 0.6 },
     }),
     'unusual-access.target': rule(AccessThresholds, {
-      description: 'The agent sends to a host, recipient domain or payee it never used, after its learning period.',
+      description: 'The agent sends to a host, recipient domain or payee it never used, after its learning period; while it learns, only a sensitive one its peers rarely use.',
       severity: 'HIGH',
       tags: ['owasp-llm:LLM02', 'atlas:AML.T0025', 'mitre:T1041', 'mitre:T1071'],
-      thresholds: { minScore: 0.5, kindWeight: 0.3 },
+      thresholds: { minScore: 0.5, kindWeight: 0.3, learningMinScore: 0.6 },
     }),
     'unusual-access.action': rule(AccessThresholds, {
-      description: 'The agent uses a kind of action (tool, capability) it never used, after its learning period.',
+      description: 'The agent uses a kind of action (tool, capability) it never used, after its learning period; while it learns, only a privileged one its peers rarely use.',
       severity: 'MEDIUM',
       tags: ['owasp-llm:LLM06', 'owasp-llm:LLM01', 'atlas:AML.T0053'],
-      thresholds: { minScore: 0.5, kindWeight: 0.3 },
+      thresholds: { minScore: 0.5, kindWeight: 0.3, learningMinScore: 0.6 },
     }),
   },
   create: createUnusualAccessDetector,
@@ -82,6 +92,7 @@ export const unusualAccess = defineDetector({
 export function createUnusualAccessDetector(rules: Rules): Detector<AccessState> {
   const ua = rules.unusualAccess;
   const kindRules = KINDS.map((k) => enabledRule(rules, RULE_OF[k]));
+  type KindRule = NonNullable<(typeof kindRules)[number]>;
   const allow = { resource: rules.allowlists.resources.map(whole), target: rules.allowlists.targets.map(whole), action: rules.allowlists.actions.map(whole) };
   const sensitivity = rules.sensitivity.map((s) => ({ label: s.label, re: new RegExp(s.pattern, 'i'), weight: s.weight, fields: new Set<string>(s.fields) }));
   const normalizers = rules.normalize.map((n) => ({ re: new RegExp(n.pattern, 'gi'), replace: n.replace }));
@@ -105,6 +116,8 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
 
   function firstSeen(kind: Kind, k: number, item: string, event: DetectionEvent, ctx: DetectionContext<AccessState>): Finding | null {
     const st = ctx.state;
+    const role = ctx.peers.role(ctx.agentRole);
+    if (ctx.now < role.since) role.since = ctx.now;
     const peerMap = ctx.peers.seenMap(ctx.agentRole, kind);
     const peerItem = peerMap.get(item);
     const peerAgents = peerItem ? peerItem.agents : 0;
@@ -119,7 +132,7 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
       }
     }
     // Peer rarity: 1 when no other agent of the role uses the item, 0 when at least peerCommonShare of them do.
-    const roleAgents = Math.max(0, ctx.peers.role(ctx.agentRole).agents.size - 1);
+    const roleAgents = Math.max(0, role.agents.size - 1);
     const share = roleAgents > 0 ? Math.min(1, peerAgents / roleAgents) : 0;
     const rarity = roleAgents > 0 ? Math.max(0, 1 - share / Math.max(ua.peerCommonShare, 1e-9)) : 0.5;
     // Novelty rate: how many peer-rare new items this agent normally meets (a web researcher, a mailer to
@@ -132,7 +145,8 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
       st.novelTs[k] = ctx.now;
     }
     const rule = kindRules[k];
-    if (ctx.learning || !rule) return null;
+    if (!rule) return null;
+    if (ctx.learning && rule.thresholds.learningMinScore >= 1) return null;
     for (const re of allow[kind]) if (re.test(item)) return null;
 
     let sens = 0;
@@ -143,6 +157,7 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
         label = s.label;
       }
     }
+    if (ctx.learning) return sens > 0 ? coldStart(kind, item, sens, label, peerAgents, roleAgents, rule, event, ctx) : null;
     const surprise = 0.5 ** (novelPerDay / ua.noveltyPerDayHalf);
     const novelty = Math.min(1, surprise * (rule.thresholds.kindWeight + ua.rarityWeight * rarity));
     // A sensitive item counts fully when the peers do not use it, half when they commonly do.
@@ -158,7 +173,7 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
       description: `Agent ${ctx.agentId} (${ctx.agentRole}) used the ${kind} ${JSON.stringify(item)} for the first time, ${((ctx.now - ctx.agentFirstSeen) / DAY_MS).toFixed(1)} days after it was first seen; ${peerAgents} of ${roleAgents} other ${ctx.agentRole} agents use it${label ? `; it matches the sensitivity label ${label}` : ''}.`,
       metric: `${kind} first seen`,
       observed: 1,
-      baseline: { mean: null, std: null, median: null, mad: null, sampleSize: st.seen[k]!.size, source: 'agent' },
+      baseline: { mean: null, std: null, median: null, mad: null, sampleSize: ctx.state.seen[k]!.size, source: 'agent' },
       windowStart: ctx.agentFirstSeen,
       windowEnd: ctx.now,
       relatedEventIds: [event.eventId],
@@ -171,6 +186,58 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
         roleAgents: String(roleAgents),
         peerRarity: rarity.toFixed(2),
         agentNewItemsPerDay: novelPerDay.toFixed(2),
+        action: event.action,
+      },
+    };
+  }
+
+  /**
+   * A sensitive first use while the agent learns: judged by how rare the item is among the peers whose
+   * seen-sets are a learning period old (its role, else the fleet's other roles), not by novelty.
+   */
+  function coldStart(kind: Kind, item: string, sens: number, label: string, peerAgents: number, roleAgents: number, rule: KindRule, event: DetectionEvent, ctx: DetectionContext<AccessState>): Finding | null {
+    const startedBy = ctx.now - learningMs;
+    let basis: 'role' | 'fleet' | 'none' = 'none';
+    let users = 0;
+    let agents = 0;
+    if (roleAgents > 0 && ctx.peers.role(ctx.agentRole).since <= startedBy) {
+      basis = 'role';
+      users = peerAgents;
+      agents = roleAgents;
+    } else {
+      const fleet = ctx.peers.fleetUse(kind, item, ctx.agentRole, startedBy);
+      if (fleet.agents > 0) {
+        basis = 'fleet';
+        users = fleet.users;
+        agents = fleet.agents;
+      }
+    }
+    const rarity = basis === 'none' ? 0.5 : Math.max(0, 1 - users / agents / Math.max(ua.peerCommonShare, 1e-9));
+    const score = sens * rarity;
+    if (score < rule.thresholds.learningMinScore) return null;
+    const peersText = basis === 'role' ? `${users} of ${agents} other ${ctx.agentRole} agents use it` : basis === 'fleet' ? `its role has no established peers, and ${users} of ${agents} agents of the fleet's other roles use it` : 'no peer or fleet history exists yet';
+    return {
+      detector: 'unusual-access',
+      ruleId: rule.id,
+      score,
+      title: `New agent's first use of sensitive ${kind} (${label}) ${JSON.stringify(item)} by ${ctx.agentId}`,
+      description: `Agent ${ctx.agentId} (${ctx.agentRole}), ${((ctx.now - ctx.agentFirstSeen) / HOUR_MS).toFixed(1)} hours into its learning period, used the ${kind} ${JSON.stringify(item)}, which matches the sensitivity label ${label}; ${peersText}.`,
+      metric: `${kind} first seen while learning`,
+      observed: 1,
+      baseline: { mean: null, std: null, median: null, mad: null, sampleSize: agents, source: 'peer' },
+      windowStart: ctx.agentFirstSeen,
+      windowEnd: ctx.now,
+      relatedEventIds: [event.eventId],
+      details: {
+        kind,
+        [kind]: item,
+        sensitivity: label,
+        sensitivityWeight: sens.toFixed(2),
+        learning: 'true',
+        peerBasis: basis,
+        peerAgentsUsingIt: String(users),
+        peerAgents: String(agents),
+        peerRarity: rarity.toFixed(2),
         action: event.action,
       },
     };

@@ -58,6 +58,14 @@ export const PaymentThresholds = z
   })
   .strict();
 
+/**
+ * Absolute per-bucket ceilings (alwaysAt): alert whatever the baseline says, so the first agent of a new role
+ * (no own history, no peer profile) cannot move any volume unseen. Generous on purpose: the largest ordinary
+ * 5-minute buckets of the scenario fleets (seeds 42 and 8191, benign cases included) are ~16,000 records,
+ * ~2.3 MB out and ~67,000 tokens; these sit 4x, 10x and 7x above.
+ */
+const ALWAYS_AT = { records: 60_000, bytesOut: 25_000_000, tokens: 500_000 } as const;
+
 export const volumeSpike = defineDetector({
   name: 'volume-spike',
   acceptsUnverified: false,
@@ -66,19 +74,19 @@ export const volumeSpike = defineDetector({
       description: 'Bytes sent out in a bucket far above normal for the agent: possible exfiltration.',
       severity: 'HIGH',
       tags: ['owasp-llm:LLM02', 'atlas:AML.T0025', 'mitre:T1041', 'mitre:T1567'],
-      thresholds: spikeDefaults('up', 6, 8, 0, null, 6),
+      thresholds: spikeDefaults('up', 6, 8, 0, ALWAYS_AT.bytesOut, 6),
     }),
     'volume-spike.records': rule(SpikeThresholds, {
       description: 'Records read or written in a bucket far above normal for the agent: possible bulk data access.',
       severity: 'HIGH',
       tags: ['owasp-llm:LLM02', 'atlas:AML.T0057', 'mitre:T1213', 'mitre:T1530'],
-      thresholds: spikeDefaults('up', 6, 8, 0, null, 6),
+      thresholds: spikeDefaults('up', 6, 8, 0, ALWAYS_AT.records, 6),
     }),
     'volume-spike.tokens': rule(SpikeThresholds, {
       description: 'Model tokens consumed in a bucket far above normal for the agent: runaway loop or cost harvesting.',
       severity: 'MEDIUM',
       tags: ['owasp-llm:LLM10', 'atlas:AML.T0034', 'atlas:AML.T0029'],
-      thresholds: spikeDefaults('up', 6, 8, 0, null, 6),
+      thresholds: spikeDefaults('up', 6, 8, 0, ALWAYS_AT.tokens, 6),
     }),
     'volume-spike.payment': rule(PaymentThresholds, {
       description: "A payment far larger than the agent's usual payments.",

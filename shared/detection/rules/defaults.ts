@@ -41,7 +41,7 @@ export const DEFAULT_RULES: Rules = {
   sensitivity: [
     {
       label: 'secret',
-      pattern: '(^|[/._:-])(secrets?|credentials?|passwords?|api[_-]?keys?|private[_-]?keys?|\\.ssh|id_rsa|vault|kms)([/._:-]|$)',
+      pattern: '(^|[/._:-])(secrets?|credentials?|passwords?|api[_-]?keys?|private[_-]?keys?|\\.ssh|id_rsa|vault|kms|kubeconfig|(root|admin|master|service[_-]?account)[_-]?tokens?)([/._:-]|$)',
       weight: 0.9,
       fields: ['resource', 'target'],
     },
@@ -53,7 +53,7 @@ export const DEFAULT_RULES: Rules = {
     },
     {
       label: 'admin',
-      pattern: '(^|[/._:-])(admin|iam|sudoers|root[_-]?keys?|prod[_-]?db)([/._:-]|$)',
+      pattern: '(^|[/._:-])(admin|iam|sudoers|root[_-]?keys?|prod[_-]?db|cluster[_-]?admin|(cluster)?role[_-]?bindings?|superusers?)([/._:-]|$)',
       weight: 0.7,
       fields: ['resource', 'target'],
     },
