@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { OutcomeValues } from '../../schemas/generated.js';
 import { RulesError } from '../../errors/index.js';
 import type { RuleDef, Rules } from '../rules/schema.js';
-import { positiveInt, unit } from '../rules/thresholds.js';
+import { positiveInt, regexSource, unit } from '../rules/thresholds.js';
 import { SnapshotVersionError } from '../baseline/seriesCodec.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { enabledRule } from './common.js';
@@ -33,16 +33,6 @@ export const FLOW_CODEC_VERSION = 1;
 const MAX_STEPS = 5;
 const MINUTE_MS = 60_000;
 
-const regexSource = z
-  .string()
-  .min(1)
-  .superRefine((source, ctx) => {
-    try {
-      new RegExp(source, 'i');
-    } catch (err) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not a valid regular expression: ${(err as Error).message}` });
-    }
-  });
 const kebab = z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'kebab-case');
 
 export const FlowStepMatcher = z

@@ -9,18 +9,9 @@
 import { z } from 'zod';
 import { SeverityValues } from '../../schemas/generated.js';
 import { RULE_CATALOGUE, RULE_IDS, type RuleCatalogue } from '../detectors/registry.js';
-import { positiveInt, unit } from './thresholds.js';
+import { positiveInt, regexSource, unit } from './thresholds.js';
 
-const regex = z
-  .string()
-  .min(1)
-  .superRefine((source, ctx) => {
-    try {
-      new RegExp(source, 'i');
-    } catch (err) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not a valid regular expression: ${(err as Error).message}` });
-    }
-  });
+
 
 // The catalogue is built by the registry from each detector's declaration. Re-exported (live bindings):
 // this module reads it only when called, so the registry and the detectors may import this module's types.
@@ -43,7 +34,7 @@ function ruleSchema<Id extends RuleId>(id: Id) {
       /** owasp-llm:LLM01, atlas:AML.T0051, mitre:T1041 ... */
       tags: z.array(z.string().min(1)),
       /** Agent ids (regular expressions, whole id) this rule never alerts on. */
-      exceptAgents: z.array(regex),
+      exceptAgents: z.array(regexSource),
       thresholds: entry.thresholds as RuleCatalogue[Id]['thresholds'],
     })
     .strict();
@@ -64,16 +55,16 @@ const Sensitivity = z
   .object({
     /** Label copied into alert details (pii, secret, finance...). */
     label: z.string().min(1),
-    pattern: regex,
+    pattern: regexSource,
     /** 0..1: how much a first touch of a match adds to the score. */
     weight: unit,
     fields: z.array(z.enum(['resource', 'target', 'action'])).min(1),
   })
   .strict();
 
-const InjectionPattern = z.object({ id: z.string().min(1), pattern: regex, weight: unit }).strict();
+const InjectionPattern = z.object({ id: z.string().min(1), pattern: regexSource, weight: unit }).strict();
 
-const Normalize = z.object({ pattern: regex, replace: z.string() }).strict();
+const Normalize = z.object({ pattern: regexSource, replace: z.string() }).strict();
 
 export const RulesSchema = z
   .object({
@@ -133,7 +124,7 @@ export const RulesSchema = z
     /** Sensitive resources/targets/actions: a first touch of one is scored higher. */
     sensitivity: z.array(Sensitivity),
     /** Never "unusual" (whole-string regular expressions). */
-    allowlists: z.object({ resources: z.array(regex), targets: z.array(regex), actions: z.array(regex) }).strict(),
+    allowlists: z.object({ resources: z.array(regexSource), targets: z.array(regexSource), actions: z.array(regexSource) }).strict(),
     /** Rewrites applied to resources before they are remembered (ids and numbers collapse to one name). */
     normalize: z.array(Normalize),
     /** Prompt-injection markers looked for in event.text. */

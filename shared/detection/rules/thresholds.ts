@@ -32,3 +32,15 @@ export type SpikeThresholdValues = z.infer<typeof SpikeThresholds>;
 
 /** Default spike thresholds in the order of the schema's keys (defaults read as a table). */
 export const spikeDefaults = (direction: SpikeThresholdValues['direction'], z: number, minRatio: number, minValue: number, alwaysAt: number | null, peerZ: number | null): SpikeThresholdValues => ({ direction, z, minRatio, minValue, alwaysAt, peerZ });
+
+/** A case-insensitive regular expression's source, refused with the engine's message when it does not compile. */
+export const regexSource = z
+  .string()
+  .min(1)
+  .superRefine((source, ctx) => {
+    try {
+      new RegExp(source, 'i');
+    } catch (err) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not a valid regular expression: ${(err as Error).message}` });
+    }
+  });
