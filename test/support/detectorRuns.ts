@@ -10,6 +10,7 @@ import { coveredOffsetKey } from '../../services/detector/stateStore.js';
 import type { WardenConfig } from '../../shared/config/index.js';
 import { createKafka } from '../../shared/kafka/index.js';
 import { createRedis } from '../../shared/redis/index.js';
+import { UNVERIFIED_TAG } from '../../shared/detection/unverified.js';
 import type { Alert } from '../../shared/schemas/generated.js';
 import type { Keyring } from '../../shared/signing/index.js';
 import { counterValue, readAlerts, startDetector } from './detector.js';
@@ -93,14 +94,22 @@ export async function referenceRun(config: WardenConfig, keyring: Keyring, event
   return allAlerts(config);
 }
 
-/** Missing and extra alerts of a run against the reference, described (agent/rule@firstSeen) so a failure says which. */
+/**
+ * Missing and extra alerts of a run against the reference, described (agent/rule@firstSeen) so a
+ * failure says which. Alerts on unverified events are compared by claimed agent only: their window
+ * is the detector's receive clock (shared/detection/unverified.ts), so two runs a minute apart may
+ * fall on either side of a window boundary and get other ids; what must hold is that every forged
+ * identity is reported in both. Every other alert must keep its exact id.
+ */
 export function alertDiff(reference: Alert[], run: Alert[]): { missing: string[]; extra: string[] } {
-  const refIds = new Set(reference.map((a) => a.alertId));
-  const runIds = new Set(run.map((a) => a.alertId));
-  const describe = (a: Alert) => `${a.agentId}/${a.ruleId}@${a.firstSeen}`;
+  const isUnverified = (a: Alert) => a.tags.includes(UNVERIFIED_TAG);
+  const keyOf = (a: Alert) => (isUnverified(a) ? `${a.agentId}/${a.ruleId}@unverified` : a.alertId);
+  const describe = (a: Alert) => (isUnverified(a) ? keyOf(a) : `${a.agentId}/${a.ruleId}@${a.firstSeen}`);
+  const refKeys = new Set(reference.map(keyOf));
+  const runKeys = new Set(run.map(keyOf));
   const unique = (xs: string[]) => [...new Set(xs)].sort();
   return {
-    missing: unique(reference.filter((a) => !runIds.has(a.alertId)).map(describe)),
-    extra: unique(run.filter((a) => !refIds.has(a.alertId)).map(describe)),
+    missing: unique(reference.filter((a) => !runKeys.has(keyOf(a))).map(describe)),
+    extra: unique(run.filter((a) => !refKeys.has(keyOf(a))).map(describe)),
   };
 }
