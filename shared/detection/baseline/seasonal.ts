@@ -32,7 +32,16 @@ export function learnSeasonal(p: SeasonalProfile, slot: number, value: number, a
   const m = d[MEANS + slot]!;
   d[MEANS + slot] = roundSig(ewmaMean(m, value, w));
   d[VARIANCES + slot] = roundSig(ewmaVariance(d[VARIANCES + slot]!, m, value, w));
-  if (c < minSamples || c < 1 / alpha) d[COUNTS + slot] = c + 1;
+  if (!countSettled(c, alpha, minSamples)) d[COUNTS + slot] = c + 1;
+}
+
+function countSettled(count: number, alpha: number, minSamples: number): boolean {
+  return count >= minSamples && count >= 1 / alpha;
+}
+
+/** Whether a slot has stopped counting (learning more changes only its mean and variance). */
+export function slotSettled(p: SeasonalProfile, slot: number, alpha: number, minSamples: number): boolean {
+  return countSettled(p.data[COUNTS + slot]!, alpha, minSamples);
 }
 
 /** The slot that answers for `slot`: itself when it has `minSamples`, else the other day class's, else -1. */

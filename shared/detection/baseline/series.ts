@@ -30,7 +30,7 @@ import { MAD_TO_STD, roundSig, scoreAgainst } from './robust.js';
 import { learnPeer, type PeerSeries } from './peers.js';
 import { createGuard, guardedValue, type LearningGuard } from './guard.js';
 import { createTail, learnTail, tailThreshold, type TailModel } from './tail.js';
-import { createSeasonal, envelopeSd, learnSeasonal, profileHigh, profileLow, type SeasonalProfile } from './seasonal.js';
+import { SEASON_SLOTS, createSeasonal, envelopeSd, learnSeasonal, profileHigh, profileLow, slotSettled, type SeasonalProfile } from './seasonal.js';
 import { createShift, observeShift, resetShift, shiftLearningCap, type ShiftTracker, type ShiftVerdict } from './shift.js';
 import { createWindow, pushWindow, windowMad, windowMean, windowMedian, windowSpread, windowStd, type RollingWindow } from './window.js';
 import { seasonSlot } from '../time.js';
@@ -112,10 +112,17 @@ export interface SeriesState {
   lowerZ: number;
   source: number;
   firedBand: number;
-  window: RollingWindow;
+  /**
+   * The rolling window; null while the series is dormant: it has only ever closed zero buckets, contiguously,
+   * and never been judged on its own baseline (error counts, rare actions). A dormant series is its
+   * `closedBuckets` alone: its window and profile are all zeros, learned over the buckets
+   * [openBucket - closedBuckets, openBucket), and are built (`materialise`) the first time they are needed.
+   */
+  window: RollingWindow | null;
   closedBuckets: number;
   /** Closed buckets with a non-zero value (capped at the warm-up): a non-count series is ready once it has shown its scale. */
   activeBuckets: number;
+  /** The hour-of-day profile (null: the rule has none, or the series is dormant). */
   seasonal: SeasonalProfile | null;
   /** Slow EWMA of learned values: the series' own scale. */
   scale: number;
@@ -161,10 +168,10 @@ export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
     lowerZ: 0,
     source: SRC_NONE,
     firedBand: 0,
-    window: createWindow(p.windowBuckets),
+    window: null,
     closedBuckets: 0,
     activeBuckets: 0,
-    seasonal: p.seasonal ? createSeasonal() : null,
+    seasonal: null,
     scale: 0,
     upperTail: createTail(),
     lowerTail: createTail(),
@@ -181,7 +188,11 @@ const scaleAlpha = (p: SeriesParams): number => 1 / (4 * p.windowBuckets);
 
 function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, peer: PeerSeries | null): void {
   const v = roundSig(value);
-  pushWindow(st.window, v);
+  if (st.window === null) {
+    if (v === 0) return learnDormantZero(st, p, bucket, peer);
+    materialise(st, p);
+  }
+  pushWindow(st.window!, v);
   st.closedBuckets++;
   if (v !== 0 && st.activeBuckets < p.warmupBuckets) st.activeBuckets++;
   st.scale = roundSig(st.scale + scaleAlpha(p) * (Math.abs(v) - st.scale));
@@ -189,6 +200,45 @@ function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, 
   if (st.seasonal) learnSeasonal(st.seasonal, slot, v, p.seasonalAlpha, p.seasonalMinSamples);
   // Only agents with their own history teach the role what normal looks like.
   if (peer && st.closedBuckets > p.warmupBuckets) learnPeer(peer, slot, v, p.peerAlpha);
+}
+
+/** A zero closed by a dormant series: only counted (its window and profile are implied by the count). */
+function learnDormantZero(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null): void {
+  st.closedBuckets++;
+  if (peer && st.closedBuckets > p.warmupBuckets) learnPeer(peer, seasonSlot(bucket * p.bucketMs, p.tzOffsetMs), 0, p.peerAlpha);
+}
+
+/**
+ * Build a dormant series' window and profile: exactly what learning its zero buckets one by one would have
+ * built (a window of zeros; each slot's count of the zeros it saw, means and variances 0). Counting stops
+ * at the slot's cap, so at most until every slot has settled, however long the series slept.
+ */
+export function materialise(st: SeriesState, p: SeriesParams): void {
+  if (st.window !== null) return;
+  const window = createWindow(p.windowBuckets);
+  for (let k = Math.min(st.closedBuckets, p.windowBuckets); k > 0; k--) pushWindow(window, 0);
+  st.window = window;
+  if (!p.seasonal) return;
+  const profile = createSeasonal();
+  let settled = 0;
+  const first = st.openBucket - st.closedBuckets;
+  for (let bucket = st.openBucket - 1; bucket >= first && settled < SEASON_SLOTS; bucket--) {
+    const slot = seasonSlot(bucket * p.bucketMs, p.tzOffsetMs);
+    if (slotSettled(profile, slot, p.seasonalAlpha, p.seasonalMinSamples)) continue;
+    learnSeasonal(profile, slot, 0, p.seasonalAlpha, p.seasonalMinSamples);
+    if (slotSettled(profile, slot, p.seasonalAlpha, p.seasonalMinSamples)) settled++;
+  }
+  st.seasonal = profile;
+}
+
+/**
+ * Whether a dormant series stays dormant when it moves to `bucket`: its open bucket closes as a zero right after
+ * the buckets it has learned and any gap is filled in full. Anything else (a value, a backwards move, a gap longer
+ * than the fill) materialises it first.
+ */
+function staysDormant(st: SeriesState, p: SeriesParams, bucket: number): boolean {
+  if (st.openBucket < 0) return st.closedBuckets === 0;
+  return bucket > st.openBucket && roundSig(st.openValue) === 0 && bucket - st.openBucket - 1 <= p.maxFillBuckets;
 }
 
 /** The z each side alerts at: the rule's, or higher when the series' own tail says it reaches that by chance. */
@@ -212,6 +262,7 @@ function lowerFor(p: SeriesParams, expectedLow: number, spread: number, z: numbe
  */
 export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null): DropVerdict | null {
   if (st.openBucket === bucket) return null;
+  if (st.window === null && !staysDormant(st, p, bucket)) materialise(st, p);
   let drop: DropVerdict | null = null;
   if (st.openBucket >= 0 && bucket > st.openBucket) {
     let v = st.openValue;
@@ -305,7 +356,9 @@ function baselineAt(st: SeriesState, p: SeriesParams, bucket: number): Baseline 
   if (st.closedBuckets < p.warmupBuckets) return null;
   // A non-count series that has only ever shown zeros has not shown its scale yet: still warming up.
   if (!p.poisson && st.activeBuckets < Math.ceil(p.warmupBuckets / 2)) return null;
-  const median = windowMedian(st.window);
+  materialise(st, p);
+  const window = st.window!;
+  const median = windowMedian(window);
   let high = median;
   let low = median;
   let seasonalSd = 0;
@@ -319,7 +372,7 @@ function baselineAt(st: SeriesState, p: SeriesParams, bucket: number): Baseline 
     seasonalSd = envelopeSd(st.seasonal, p.seasonalMinSamples, slot);
   }
   const scale = Math.max(high, st.scale);
-  const spread = Math.max(windowSpread(st.window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * scale, p.absSpreadFloor);
+  const spread = Math.max(windowSpread(window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * scale, p.absSpreadFloor);
   return { expectedHigh: high, expectedLow: low, spread };
 }
 
@@ -439,9 +492,11 @@ export function seriesEvidence(st: SeriesState, p: SeriesParams, peer: PeerSerie
     return { mean: peer.m[slot]!, std: Math.sqrt(peer.v[slot]!), median: null, mad: null, sampleSize: peer.c[slot]!, source: 'peer' };
   }
   if (st.source === SRC_AGENT || st.closedBuckets > 0) {
-    const median = windowMedian(st.window);
-    const mu = windowMean(st.window);
-    return { mean: roundSig(mu), std: roundSig(windowStd(st.window, mu)), median, mad: roundSig(windowMad(st.window, median)), sampleSize: st.window.count, source: st.source === SRC_AGENT ? 'agent' : 'rule' };
+    materialise(st, p);
+    const window = st.window!;
+    const median = windowMedian(window);
+    const mu = windowMean(window);
+    return { mean: roundSig(mu), std: roundSig(windowStd(window, mu)), median, mad: roundSig(windowMad(window, median)), sampleSize: window.count, source: st.source === SRC_AGENT ? 'agent' : 'rule' };
   }
   return { mean: null, std: null, median: null, mad: null, sampleSize: 0, source: 'rule' };
 }

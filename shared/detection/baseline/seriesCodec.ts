@@ -1,7 +1,8 @@
 /**
  * The series state's snapshot: named fields, versioned. Typed arrays become
  * plain arrays (the window oldest first; the seasonal profile only when the
- * series has one). An unknown version fails loudly.
+ * series has one); a dormant series (series.ts) has neither, its count of
+ * closed zero buckets says it all. An unknown version fails loudly.
  */
 import { windowFrom, windowValues } from './window.js';
 import { seasonalFrom, seasonalParts } from './seasonal.js';
@@ -9,9 +10,12 @@ import { copyShift, createShift, type ShiftTracker } from './shift.js';
 import type { SeriesParams, SeriesState } from './series.js';
 import type { Json } from '../types.js';
 
-export const SERIES_CODEC_VERSION = 3;
-/** Version 2 lacked the shift tracker: it is migrated with an empty one (nothing was building up). */
-const MIGRATABLE_VERSIONS = new Set([2, SERIES_CODEC_VERSION]);
+export const SERIES_CODEC_VERSION = 4;
+/**
+ * Version 2 lacked the shift tracker: it is migrated with an empty one (nothing was building up). Versions 2
+ * and 3 always had a window: they restore as materialised series (version 4 writes a null window for a dormant one).
+ */
+const MIGRATABLE_VERSIONS = new Set([2, 3, SERIES_CODEC_VERSION]);
 
 export class SnapshotVersionError extends Error {
   readonly reason = 'snapshot-version';
@@ -37,7 +41,7 @@ export function snapshotSeries(st: SeriesState): Json {
     lowerZ: st.lowerZ,
     source: st.source,
     firedBand: st.firedBand,
-    window: windowValues(st.window),
+    window: st.window ? windowValues(st.window) : null,
     closedBuckets: st.closedBuckets,
     activeBuckets: st.activeBuckets,
     seasonal: st.seasonal ? seasonalParts(st.seasonal) : null,
@@ -60,7 +64,7 @@ type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'guard' | 'upperThre
   lowerTail: { quantile: number; meanExcess: number };
   version: number;
   upperThreshold: number | 'inf';
-  window: number[];
+  window: number[] | null;
   seasonal: { means: number[]; variances: number[]; counts: number[] } | null;
   outsideRun: number;
   outsideSide: number;
@@ -83,7 +87,7 @@ export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
     lowerZ: o.lowerZ,
     source: o.source,
     firedBand: o.firedBand,
-    window: windowFrom(p.windowBuckets, o.window),
+    window: o.window ? windowFrom(p.windowBuckets, o.window) : null,
     closedBuckets: o.closedBuckets,
     activeBuckets: o.activeBuckets,
     seasonal: o.seasonal ? seasonalFrom(o.seasonal) : null,
