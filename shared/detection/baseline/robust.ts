@@ -1,7 +1,8 @@
 /**
  * Small robust-statistics kernels used at bucket close. They work in place on
- * a sorted window (kept sorted on insert), so a median is O(1) and a MAD is
- * O(n) with no allocation and no sort per event.
+ * sorted values (a window sorts into a scratch array once per bucket,
+ * window.ts), so a median is O(1) and a MAD is O(n) with no allocation and
+ * no sort per event.
  */
 
 /** Scale that makes the MAD estimate a normal standard deviation. */

@@ -1,20 +1,20 @@
 /**
- * A rolling window of the last `capacity` values in a typed-array ring, with
- * a sorted copy kept on insert, so the median and quartiles are O(1) and the
- * MAD O(n) with no allocation and no sort per bucket. The one ring of the
- * bucketed baselines; detectors compose it, none re-implements it.
+ * A rolling window of the last `capacity` values in a typed-array ring: the
+ * one ring of the bucketed baselines; detectors compose it, none
+ * re-implements it.
  *
- * Both live in one Float64Array (sorted copy first, then the ring): every
- * series of every agent has a window, and each typed array costs ~200 bytes
- * of object and buffer bookkeeping besides its values (bench/memory.ts).
+ * Only the ring is kept. Order statistics (median, quartiles, MAD) sort the
+ * values into one module-level scratch array when asked, which happens about
+ * once per bucket per series (when its thresholds are computed); the sort is
+ * remembered until the window changes, so the median, the spread and the
+ * evidence of one bucket sort once. Every series of every agent has a window:
+ * a sorted copy kept on insert doubled it to save a 24-value insertion sort
+ * per bucket (bench/memory.ts).
  */
 import { MAD_TO_STD, madSorted } from './robust.js';
 
 export interface RollingWindow {
-  /**
-   * [0, capacity): the values sorted ascending (only the first `count` are meaningful);
-   * [capacity, 2 x capacity): the values in arrival order (a ring; the next write goes to capacity + head).
-   */
+  /** The values in arrival order: a ring whose next write goes to `head` (only the first `count` are filled until it is full). */
   data: Float64Array;
   capacity: number;
   head: number;
@@ -22,63 +22,66 @@ export interface RollingWindow {
 }
 
 export function createWindow(capacity: number): RollingWindow {
-  return { data: new Float64Array(2 * capacity), capacity, head: 0, count: 0 };
+  return { data: new Float64Array(capacity), capacity, head: 0, count: 0 };
 }
 
-function lowerBound(sorted: Float64Array, n: number, value: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
+/** The scratch the values are sorted into, and the window it holds the sort of (null: none). */
+let sortedScratch = new Float64Array(64);
+let sortedWindow: RollingWindow | null = null;
+
+/** The window's values sorted ascending, in the scratch (the first `count` entries; valid until the next call). */
+function sorted(w: RollingWindow): Float64Array {
+  if (sortedWindow === w) return sortedScratch;
+  const n = w.count;
+  if (sortedScratch.length < n) sortedScratch = new Float64Array(2 * n);
+  const out = sortedScratch;
+  const ring = w.data;
+  // Insertion sort: 24 values, no allocation (a typed-array sort needs a subarray view per call).
+  for (let i = 0; i < n; i++) {
+    const value = ring[i]!;
+    let j = i - 1;
+    while (j >= 0 && out[j]! > value) {
+      out[j + 1] = out[j]!;
+      j--;
+    }
+    out[j + 1] = value;
   }
-  return lo;
+  sortedWindow = w;
+  return out;
 }
 
 /** Append a value, evicting the oldest once full. */
 export function pushWindow(w: RollingWindow, value: number): void {
-  const cap = w.capacity;
-  const s = w.data;
-  if (w.count === cap) {
-    const old = s[cap + w.head]!;
-    s[cap + w.head] = value;
-    w.head = (w.head + 1) % cap;
-    // Common for quiet series (a zero replaces a zero): the sorted copy does not change.
-    if (old === value) return;
-    const at = lowerBound(s, cap, old);
-    s.copyWithin(at, at + 1, cap);
-    w.count--;
-  } else {
-    s[cap + w.head] = value;
-    w.head = (w.head + 1) % cap;
-  }
-  const n = w.count;
-  const at = lowerBound(s, n, value);
-  s.copyWithin(at + 1, at, n);
-  s[at] = value;
-  w.count = n + 1;
+  if (sortedWindow === w) sortedWindow = null;
+  w.data[w.head] = value;
+  w.head = (w.head + 1) % w.capacity;
+  if (w.count < w.capacity) w.count++;
 }
 
 export function windowMedian(w: RollingWindow): number {
   const n = w.count;
   if (n === 0) return 0;
+  const s = sorted(w);
   const mid = n >>> 1;
-  return n % 2 === 1 ? w.data[mid]! : (w.data[mid - 1]! + w.data[mid]!) / 2;
+  return n % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Half the interquartile range: the MAD for symmetric data, O(1). */
+/** Half the interquartile range: the MAD for symmetric data. */
 export function windowHalfIqr(w: RollingWindow): number {
   const n = w.count;
   if (n < 2) return 0;
-  return (w.data[Math.ceil(0.75 * (n - 1))]! - w.data[Math.floor(0.25 * (n - 1))]!) / 2;
+  const s = sorted(w);
+  return (s[Math.ceil(0.75 * (n - 1))]! - s[Math.floor(0.25 * (n - 1))]!) / 2;
 }
 
+// Mean and std sum in ascending order (the sort is there anyway): the same sums, to the last bit, as the
+// sorted copy gave, so dropping it changed no threshold.
 export function windowMean(w: RollingWindow): number {
   const n = w.count;
   if (n === 0) return 0;
+  const s = sorted(w);
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += w.data[i]!;
+  for (let i = 0; i < n; i++) sum += s[i]!;
   return sum / n;
 }
 
@@ -86,9 +89,10 @@ export function windowMean(w: RollingWindow): number {
 export function windowStd(w: RollingWindow, mean: number): number {
   const n = w.count;
   if (n === 0) return 0;
+  const s = sorted(w);
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const d = w.data[i]! - mean;
+    const d = s[i]! - mean;
     sum += d * d;
   }
   return Math.sqrt(sum / n);
@@ -96,7 +100,7 @@ export function windowStd(w: RollingWindow, mean: number): number {
 
 /** Exact median absolute deviation (evidence only: O(n) merge outwards from the median). */
 export function windowMad(w: RollingWindow, median: number): number {
-  return madSorted(w.data, median, w.count);
+  return madSorted(sorted(w), median, w.count);
 }
 
 /** A robust spread estimate of the window: the larger of the scaled half-IQR and `stdShare` of the std. */
@@ -111,7 +115,7 @@ export function windowValues(w: RollingWindow): number[] {
   const cap = w.capacity;
   const out: number[] = [];
   const start = w.count === cap ? w.head : 0;
-  for (let k = 0; k < w.count; k++) out.push(w.data[cap + ((start + k) % cap)]!);
+  for (let k = 0; k < w.count; k++) out.push(w.data[(start + k) % cap]!);
   return out;
 }
 

@@ -1,8 +1,8 @@
 /**
  * simple-statistics as the oracle for our robust kernels. The hot path keeps
- * its own typed-array kernels (a sorted copy kept on insert: median and
- * quartiles in O(1), MAD in O(n), no allocation per bucket; see
- * shared/detection/README.md); here a well-kept library checks that they
+ * its own typed-array kernels (a ring sorted into a scratch array once per
+ * bucket: median and quartiles in O(1), MAD in O(n), no allocation per
+ * bucket; see shared/detection/README.md); here a well-kept library checks that they
  * compute the textbook statistics, on random windows (fast-check).
  */
 import fc from 'fast-check';
