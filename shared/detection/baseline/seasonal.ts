@@ -4,6 +4,10 @@
  * borrows the same hour of the other day class. The ±1-hour envelope (a
  * routine that starts a little early or late is still expected) is written
  * here once: `envelopeHigh` for the upper side, `envelopeLow` for the lower.
+ *
+ * A profile is float32 and may live inside a larger array (a series keeps its
+ * window and profile in one), read back through roundSig like the window
+ * (window.ts: exact for what the baselines learn, within 6e-8 beyond).
  */
 import { ewmaMean, ewmaVariance, ewmaWeight } from './ewma.js';
 import { roundSig } from './robust.js';
@@ -15,24 +19,30 @@ export const MEANS = 0;
 export const VARIANCES = SEASON_SLOTS;
 export const COUNTS = 2 * SEASON_SLOTS;
 
+/** The entries a profile takes in its array. */
+export const SEASONAL_LENGTH = 3 * SEASON_SLOTS;
+
 export interface SeasonalProfile {
-  /** [MEANS, +48): EWMA means per slot; [VARIANCES, +48): EWMA variances; [COUNTS, +48): samples (capped). */
-  data: Float64Array;
+  /** From `base`: [MEANS, +48) EWMA means per slot; [VARIANCES, +48) EWMA variances; [COUNTS, +48) samples (capped). */
+  data: Float32Array;
+  base: number;
 }
 
-export function createSeasonal(): SeasonalProfile {
-  return { data: new Float64Array(3 * SEASON_SLOTS) };
+/** A profile in its own array, or in `data` from `base` on (SEASONAL_LENGTH entries of it). */
+export function createSeasonal(data = new Float32Array(SEASONAL_LENGTH), base = 0): SeasonalProfile {
+  return { data, base };
 }
 
 /** Learn one value into a slot. Counting stops once the EWMA has taken over (it then no longer matters). */
 export function learnSeasonal(p: SeasonalProfile, slot: number, value: number, alpha: number, minSamples: number): void {
   const d = p.data;
-  const c = d[COUNTS + slot]!;
+  const at = p.base + slot;
+  const c = d[at + COUNTS]!;
   const w = ewmaWeight(alpha, c);
-  const m = d[MEANS + slot]!;
-  d[MEANS + slot] = roundSig(ewmaMean(m, value, w));
-  d[VARIANCES + slot] = roundSig(ewmaVariance(d[VARIANCES + slot]!, m, value, w));
-  if (!countSettled(c, alpha, minSamples)) d[COUNTS + slot] = c + 1;
+  const m = roundSig(d[at + MEANS]!);
+  d[at + MEANS] = roundSig(ewmaMean(m, value, w));
+  d[at + VARIANCES] = roundSig(ewmaVariance(roundSig(d[at + VARIANCES]!), m, value, w));
+  if (!countSettled(c, alpha, minSamples)) d[at + COUNTS] = c + 1;
 }
 
 function countSettled(count: number, alpha: number, minSamples: number): boolean {
@@ -41,7 +51,7 @@ function countSettled(count: number, alpha: number, minSamples: number): boolean
 
 /** Whether a slot has stopped counting (learning more changes only its mean and variance). */
 export function slotSettled(p: SeasonalProfile, slot: number, alpha: number, minSamples: number): boolean {
-  return countSettled(p.data[COUNTS + slot]!, alpha, minSamples);
+  return countSettled(p.data[p.base + COUNTS + slot]!, alpha, minSamples);
 }
 
 /** The slot that answers for `slot`: itself when it has `minSamples`, else the other day class's, else -1. */
@@ -87,31 +97,30 @@ export function envelopeLow(means: ArrayLike<number>, counts: ArrayLike<number>,
   return envelope(means, counts, minSamples, slot, false, meanBase, countBase);
 }
 
-/** A profile's envelopes. */
+/** A profile's envelopes (roundSig is monotonic: rounding the chosen slot is choosing among rounded slots). */
 export function profileHigh(p: SeasonalProfile, minSamples: number, slot: number): number {
-  return envelope(p.data, p.data, minSamples, slot, true, MEANS, COUNTS);
+  return roundSig(envelope(p.data, p.data, minSamples, slot, true, p.base + MEANS, p.base + COUNTS));
 }
 export function profileLow(p: SeasonalProfile, minSamples: number, slot: number): number {
-  return envelope(p.data, p.data, minSamples, slot, false, MEANS, COUNTS);
+  return roundSig(envelope(p.data, p.data, minSamples, slot, false, p.base + MEANS, p.base + COUNTS));
 }
 
 /** Standard deviation matching the envelope: the largest of the three slots (a bursty hour keeps its spread). */
 export function envelopeSd(p: SeasonalProfile, minSamples: number, slot: number): number {
-  const v = envelope(p.data, p.data, minSamples, slot, true, VARIANCES, COUNTS);
+  const v = roundSig(envelope(p.data, p.data, minSamples, slot, true, p.base + VARIANCES, p.base + COUNTS));
   return v > 0 ? Math.sqrt(v) : 0;
 }
 
 /** The profile's parts as plain arrays (for the codec). */
 export function seasonalParts(p: SeasonalProfile): { means: number[]; variances: number[]; counts: number[] } {
-  const part = (base: number) => Array.from(p.data.subarray(base, base + SEASON_SLOTS));
+  const part = (offset: number) => Array.from(p.data.subarray(p.base + offset, p.base + offset + SEASON_SLOTS), roundSig);
   return { means: part(MEANS), variances: part(VARIANCES), counts: part(COUNTS) };
 }
 
-/** Rebuild a profile from its parts (the inverse of `seasonalParts`). */
-export function seasonalFrom(parts: { means: readonly number[]; variances: readonly number[]; counts: readonly number[] }): SeasonalProfile {
-  const p = createSeasonal();
-  p.data.set(parts.means, MEANS);
-  p.data.set(parts.variances, VARIANCES);
-  p.data.set(parts.counts, COUNTS);
+/** Refill an empty profile from its parts (the inverse of `seasonalParts`). */
+export function fillSeasonal(p: SeasonalProfile, parts: { means: readonly number[]; variances: readonly number[]; counts: readonly number[] }): SeasonalProfile {
+  p.data.set(parts.means, p.base + MEANS);
+  p.data.set(parts.variances, p.base + VARIANCES);
+  p.data.set(parts.counts, p.base + COUNTS);
   return p;
 }

@@ -4,18 +4,19 @@
  * series has one); a dormant series (series.ts) has neither, its count of
  * closed zero buckets says it all. An unknown version fails loudly.
  */
-import { windowFrom, windowValues } from './window.js';
-import { seasonalFrom, seasonalParts } from './seasonal.js';
-import { copyShift, createShift, type ShiftTracker } from './shift.js';
-import type { SeriesParams, SeriesState } from './series.js';
+import { fillWindow, windowValues } from './window.js';
+import { fillSeasonal, seasonalParts } from './seasonal.js';
+import { copyShift, type ShiftTracker } from './shift.js';
+import { createBaselines, type SeriesParams, type SeriesState } from './series.js';
 import type { Json } from '../types.js';
 
-export const SERIES_CODEC_VERSION = 4;
+export const SERIES_CODEC_VERSION = 5;
 /**
- * Version 2 lacked the shift tracker: it is migrated with an empty one (nothing was building up). Versions 2
- * and 3 always had a window: they restore as materialised series (version 4 writes a null window for a dormant one).
+ * Older versions still read: 2 lacked the shift tracker (migrated with none: nothing was building up); 2 and 3
+ * always had a window and the tails (restored materialised, with the tails as written); 4 wrote a null window for
+ * a dormant series but always the tails and tracker. 5 writes null for tails and a tracker never used.
  */
-const MIGRATABLE_VERSIONS = new Set([2, 3, SERIES_CODEC_VERSION]);
+const MIGRATABLE_VERSIONS = new Set([2, 3, 4, SERIES_CODEC_VERSION]);
 
 export class SnapshotVersionError extends Error {
   readonly reason = 'snapshot-version';
@@ -46,11 +47,11 @@ export function snapshotSeries(st: SeriesState): Json {
     activeBuckets: st.activeBuckets,
     seasonal: st.seasonal ? seasonalParts(st.seasonal) : null,
     scale: st.scale,
-    upperTail: { ...st.upperTail },
-    lowerTail: { ...st.lowerTail },
-    outsideRun: st.guard.outsideRun,
-    outsideSide: st.guard.outsideSide,
-    shift: copyShift(st.shift) as unknown as Json,
+    upperTail: st.upperTail ? { ...st.upperTail } : null,
+    lowerTail: st.lowerTail ? { ...st.lowerTail } : null,
+    outsideRun: st.outsideRun,
+    outsideSide: st.outsideSide,
+    shift: st.shift ? (copyShift(st.shift) as unknown as Json) : null,
     recentLargest: st.recentLargest,
     sizeLogMean: st.sizeLogMean,
     sizeLogVariance: st.sizeLogVariance,
@@ -58,21 +59,20 @@ export function snapshotSeries(st: SeriesState): Json {
   };
 }
 
-type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'guard' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift'> & {
-  shift?: ShiftTracker;
-  upperTail: { quantile: number; meanExcess: number };
-  lowerTail: { quantile: number; meanExcess: number };
+type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift'> & {
+  shift?: ShiftTracker | null;
+  upperTail: { quantile: number; meanExcess: number } | null;
+  lowerTail: { quantile: number; meanExcess: number } | null;
   version: number;
   upperThreshold: number | 'inf';
   window: number[] | null;
   seasonal: { means: number[]; variances: number[]; counts: number[] } | null;
-  outsideRun: number;
-  outsideSide: number;
 };
 
 export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
   const o = json as unknown as SeriesJson;
   if (!o || typeof o !== 'object' || Array.isArray(o) || !MIGRATABLE_VERSIONS.has(o.version)) throw new SnapshotVersionError('series', Array.isArray(o) ? 'v1 (positional tuple)' : (o as { version?: unknown } | null)?.version, SERIES_CODEC_VERSION);
+  const baselines = o.window ? createBaselines(p) : null;
   return {
     openBucket: o.openBucket,
     openValue: o.openValue,
@@ -87,15 +87,17 @@ export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
     lowerZ: o.lowerZ,
     source: o.source,
     firedBand: o.firedBand,
-    window: o.window ? windowFrom(p.windowBuckets, o.window) : null,
+    window: baselines ? fillWindow(baselines.window, o.window!) : null,
     closedBuckets: o.closedBuckets,
     activeBuckets: o.activeBuckets,
-    seasonal: o.seasonal ? seasonalFrom(o.seasonal) : null,
+    seasonal: baselines?.seasonal && o.seasonal ? fillSeasonal(baselines.seasonal, o.seasonal) : null,
     scale: o.scale,
-    upperTail: { ...o.upperTail },
-    lowerTail: { ...o.lowerTail },
-    guard: { outsideRun: o.outsideRun, outsideSide: o.outsideSide },
-    shift: o.shift ? copyShift(o.shift) : createShift(),
+    // Versions 2 and 3 always wrote the tails and (3) the tracker; a fresh one and none behave alike.
+    upperTail: o.upperTail ? { ...o.upperTail } : null,
+    lowerTail: o.lowerTail ? { ...o.lowerTail } : null,
+    outsideRun: o.outsideRun,
+    outsideSide: o.outsideSide,
+    shift: o.shift ? copyShift(o.shift) : null,
     recentLargest: o.recentLargest,
     sizeLogMean: o.sizeLogMean,
     sizeLogVariance: o.sizeLogVariance,

@@ -10,19 +10,31 @@
  * evidence of one bucket sort once. Every series of every agent has a window:
  * a sorted copy kept on insert doubled it to save a 24-value insertion sort
  * per bucket (bench/memory.ts).
+ *
+ * The ring is float32, and may live inside a larger array (a series keeps its
+ * window and its seasonal profile in one: each typed array costs ~190 bytes of
+ * bookkeeping besides its values). Values are learned rounded to 4 decimals
+ * (robust.ts roundSig) and read back through roundSig, which returns the
+ * exact value learned for every |value| < 1,638 and every integer below
+ * 2^24; beyond, the read is within float32's 6e-8 of it.
  */
-import { MAD_TO_STD, madSorted } from './robust.js';
+import { MAD_TO_STD, madSorted, roundSig } from './robust.js';
 
 export interface RollingWindow {
-  /** The values in arrival order: a ring whose next write goes to `head` (only the first `count` are filled until it is full). */
-  data: Float64Array;
+  /**
+   * [base, base + capacity): the values in arrival order, a ring whose next write goes to base + `head` (only
+   * the first `count` are filled until it is full). The rest of `data`, if any, belongs to someone else.
+   */
+  data: Float32Array;
+  base: number;
   capacity: number;
   head: number;
   count: number;
 }
 
-export function createWindow(capacity: number): RollingWindow {
-  return { data: new Float64Array(capacity), capacity, head: 0, count: 0 };
+/** A window in its own array, or in `data` from `base` on (`capacity` entries of it). */
+export function createWindow(capacity: number, data = new Float32Array(capacity), base = 0): RollingWindow {
+  return { data, base, capacity, head: 0, count: 0 };
 }
 
 /** The scratch the values are sorted into, and the window it holds the sort of (null: none). */
@@ -36,9 +48,10 @@ function sorted(w: RollingWindow): Float64Array {
   if (sortedScratch.length < n) sortedScratch = new Float64Array(2 * n);
   const out = sortedScratch;
   const ring = w.data;
+  const base = w.base;
   // Insertion sort: 24 values, no allocation (a typed-array sort needs a subarray view per call).
   for (let i = 0; i < n; i++) {
-    const value = ring[i]!;
+    const value = roundSig(ring[base + i]!);
     let j = i - 1;
     while (j >= 0 && out[j]! > value) {
       out[j + 1] = out[j]!;
@@ -53,7 +66,7 @@ function sorted(w: RollingWindow): Float64Array {
 /** Append a value, evicting the oldest once full. */
 export function pushWindow(w: RollingWindow, value: number): void {
   if (sortedWindow === w) sortedWindow = null;
-  w.data[w.head] = value;
+  w.data[w.base + w.head] = value;
   w.head = (w.head + 1) % w.capacity;
   if (w.count < w.capacity) w.count++;
 }
@@ -115,13 +128,12 @@ export function windowValues(w: RollingWindow): number[] {
   const cap = w.capacity;
   const out: number[] = [];
   const start = w.count === cap ? w.head : 0;
-  for (let k = 0; k < w.count; k++) out.push(w.data[(start + k) % cap]!);
+  for (let k = 0; k < w.count; k++) out.push(roundSig(w.data[w.base + ((start + k) % cap)]!));
   return out;
 }
 
-/** Rebuild a window from values oldest first (the inverse of `windowValues`). */
-export function windowFrom(capacity: number, valuesOldestFirst: readonly number[]): RollingWindow {
-  const w = createWindow(capacity);
-  for (const v of valuesOldestFirst.slice(-capacity)) pushWindow(w, v);
+/** Refill an empty window from values oldest first (the inverse of `windowValues`). */
+export function fillWindow(w: RollingWindow, valuesOldestFirst: readonly number[]): RollingWindow {
+  for (const v of valuesOldestFirst.slice(-w.capacity)) pushWindow(w, v);
   return w;
 }

@@ -8,11 +8,14 @@
 import fc from 'fast-check';
 import * as ss from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
-import { halfIqrSorted, insertSorted, madSorted, medianSorted, poissonTail } from '../../../shared/detection/baseline/robust.js';
+import { halfIqrSorted, insertSorted, madSorted, medianSorted, poissonTail, roundSig } from '../../../shared/detection/baseline/robust.js';
 import { createWindow, pushWindow, windowHalfIqr, windowMad, windowMean, windowMedian, windowStd, windowValues } from '../../../shared/detection/baseline/window.js';
 
-/** Bucket values as the baselines see them: counts (many ties and zeros) or sizes with decimals. */
-const bucketValue = fc.oneof(fc.integer({ min: 0, max: 50 }), fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }));
+/**
+ * Bucket values as the baselines learn them (rounded to 4 decimals, robust.ts roundSig): counts (many ties and
+ * zeros), byte volumes, and decimals of the size the float32 window returns exactly (|value| < 1,638).
+ */
+const bucketValue = fc.oneof(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 2 ** 24 }), fc.double({ min: -1600, max: 1600, noNaN: true, noDefaultInfinity: true }).map((v) => roundSig(v) + 0)); // + 0: no -0 (its order against 0 is arbitrary in a sort)
 const values = fc.array(bucketValue, { minLength: 1, maxLength: 80 });
 
 const close = (actual: number, expected: number) => expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected)));
@@ -31,6 +34,17 @@ describe('robust kernels against simple-statistics', () => {
         const mean = windowMean(w);
         close(mean, ss.mean(kept));
         close(windowStd(w, mean), ss.standardDeviation(kept));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('float32 window: large values with decimals come back within float32 precision (6e-8) plus the 4-decimal rounding of the read', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true }).map(roundSig), { minLength: 1, maxLength: 30 }), (xs) => {
+        const w = createWindow(xs.length);
+        for (const x of xs) pushWindow(w, x);
+        windowValues(w).forEach((v, i) => expect(Math.abs(v - xs[i]!)).toBeLessThanOrEqual(6e-8 * Math.abs(xs[i]!) + 5e-5));
       }),
       { numRuns: 300 },
     );
