@@ -93,7 +93,8 @@ const SIZE_TAIL_Z = 3.72;
  * The state is one flat object: the guard's two counters are its own fields (it is the LearningGuard), the
  * window and profile share one float32 array, and the parts a series may never need (window and profile while
  * dormant, tails and shift tracker until it is first judged on its own baseline) are null until then: a
- * series costs ~0.4 KB dormant, ~1.3 KB learning, ~1.8 KB judged (bench/memory.ts had ~2.8 KB for each).
+ * series costs ~0.4 KB dormant, ~1.3 KB learning, ~2 KB judged (a one-detector engine probe, 2026-12-02; it
+ * was ~2.8 KB in each case before).
  */
 export interface SeriesState extends LearningGuard {
   /** Open bucket index (-1: none yet), its value so far, its largest single value. */
