@@ -1,0 +1,156 @@
+/**
+ * The slow-ramp state's snapshot (version 2): named fields; each series' typed array as named
+ * numeric arrays, one per part (engine/snapshotBytes.ts writes each as one varint block, so a
+ * part of exact integers or 4-decimal values stays small even where another part is full floats).
+ * Version 1 (positional tuples, before the state had names) is migrated (codecV1.ts); any other
+ * version fails loudly.
+ */
+import { restoreDrift, snapshotDrift } from '../../baseline/drift.js';
+import { SEASON_SLOTS } from '../../baseline/seasonal.js';
+import { SnapshotVersionError } from '../../baseline/seriesCodec.js';
+import type { Json } from '../../types.js';
+import type { RampConfig } from './config.js';
+import { migrateV1 } from './codecV1.js';
+import { createRateSeries } from './rateSeries.js';
+import {
+  ACTION_BLOCKS, ACTION_FIELDS, ACTION_LOG_MEAN, ACTION_LOG_VARIANCE, ACTION_SAMPLES, BUCKET_EVENTS, BUCKET_RESIDUAL_SQUARES, BUCKET_RESIDUAL_SUM, DELAY_LINE, HOUR_COUNTS, HOUR_MEANS, HOUR_SQUARES, HOURS,
+  NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, UPPER_SEMIVARIANCES, actionSlots, type RampState, type RateSeries, type SizeSeries,
+} from './state.js';
+
+export const RAMP_CODEC_VERSION = 2;
+
+/** A size series' per-action parts, in the order of their offsets inside an action's block. */
+const ACTION_PARTS = [
+  ['actionLogMeans', ACTION_LOG_MEAN],
+  ['actionLogVariances', ACTION_LOG_VARIANCE],
+  ['actionSamples', ACTION_SAMPLES],
+  ['bucketEvents', BUCKET_EVENTS],
+  ['bucketResidualSums', BUCKET_RESIDUAL_SUM],
+  ['bucketResidualSquares', BUCKET_RESIDUAL_SQUARES],
+] as const;
+/** A size series' per-hour parts and where each starts. */
+const HOUR_PARTS = [
+  ['hourMeans', HOUR_MEANS],
+  ['hourSquares', HOUR_SQUARES],
+  ['hourCounts', HOUR_COUNTS],
+  ['nextHourMeans', NEXT_HOUR_MEANS],
+  ['nextHourSquares', NEXT_HOUR_SQUARES],
+] as const;
+
+const part = (data: Float64Array, start: number, length: number): number[] => Array.from(data.subarray(start, start + length));
+
+function snapshotRate(series: RateSeries): Json {
+  const data = series.data;
+  return {
+    openCount: series.openCount,
+    profileMeans: part(data, PROFILE_MEANS, SEASON_SLOTS),
+    profileCounts: part(data, PROFILE_COUNTS, SEASON_SLOTS),
+    upperSemivariances: part(data, UPPER_SEMIVARIANCES, SEASON_SLOTS),
+    delayLine: part(data, DELAY_LINE, series.delayFill),
+    delayHead: series.delayHead,
+    overDispersion: series.overDispersion,
+    peakLevel: series.peakLevel,
+    peakHour: series.peakHour,
+    drift: snapshotDrift(series.drift),
+    acceptRun: series.acceptRun,
+    acceptSum: series.acceptSum,
+    acceptLateSum: series.acceptLateSum,
+  };
+}
+
+function snapshotSize(series: SizeSeries): Json {
+  const data = series.data;
+  const slots = actionSlots(series);
+  const out: { [key: string]: Json } = {
+    openWeightedResidual: series.openWeightedResidual,
+    openPrecision: series.openPrecision,
+    openTotal: series.openTotal,
+    hourOpen: series.hourOpen,
+    hourBuckets: series.hourBuckets,
+    hourResidualSum: series.hourResidualSum,
+    hourSquareSum: series.hourSquareSum,
+    hourAlarmed: series.hourAlarmed,
+    drift: snapshotDrift(series.drift),
+  };
+  for (const [name, start] of HOUR_PARTS) out[name] = part(data, start, HOURS);
+  for (const [name, offset] of ACTION_PARTS) out[name] = Array.from({ length: slots }, (_, i) => data[ACTION_BLOCKS + i * ACTION_FIELDS + offset]!);
+  return out;
+}
+
+export function snapshotRamp(st: RampState): Json {
+  return {
+    version: RAMP_CODEC_VERSION,
+    openBucket: st.openBucket,
+    actions: [...st.actions],
+    rate: st.rate ? snapshotRate(st.rate) : null,
+    sizes: st.sizes.map((series) => (series ? snapshotSize(series) : null)),
+    sizeTrendLength: st.sizeTrendLength,
+  };
+}
+
+type Fields = { [key: string]: Json };
+
+/** A numeric array of exactly `length` values (or at most, when `exact` is false), else the snapshot is malformed. */
+function numbers(o: Fields, key: string, length: number, exact = true): number[] {
+  const v = o[key];
+  if (!Array.isArray(v) || (exact ? v.length !== length : v.length > length) || !v.every((x) => typeof x === 'number')) throw new Error(`slow-ramp snapshot: ${key} is not ${exact ? '' : 'at most '}${length} numbers`);
+  return v as number[];
+}
+
+function restoreRate(o: Fields): RateSeries {
+  const data = new Float64Array(RATE_DATA_LENGTH);
+  data.set(numbers(o, 'profileMeans', SEASON_SLOTS), PROFILE_MEANS);
+  data.set(numbers(o, 'profileCounts', SEASON_SLOTS), PROFILE_COUNTS);
+  data.set(numbers(o, 'upperSemivariances', SEASON_SLOTS), UPPER_SEMIVARIANCES);
+  const delayLine = numbers(o, 'delayLine', PROFILE_DELAY, false);
+  data.set(delayLine, DELAY_LINE);
+  return {
+    data,
+    openCount: o.openCount as number,
+    delayFill: delayLine.length,
+    delayHead: o.delayHead as number,
+    overDispersion: o.overDispersion as number,
+    peakLevel: o.peakLevel as number,
+    peakHour: o.peakHour as number,
+    drift: restoreDrift(o.drift!),
+    acceptRun: o.acceptRun as number,
+    acceptSum: o.acceptSum as number,
+    acceptLateSum: o.acceptLateSum as number,
+  };
+}
+
+function restoreSize(o: Fields): SizeSeries {
+  const slots = (o.actionSamples as Json[] | undefined)?.length ?? 0;
+  const data = new Float64Array(ACTION_BLOCKS + slots * ACTION_FIELDS);
+  for (const [name, start] of HOUR_PARTS) data.set(numbers(o, name, HOURS), start);
+  for (const [name, offset] of ACTION_PARTS) numbers(o, name, slots).forEach((v, i) => (data[ACTION_BLOCKS + i * ACTION_FIELDS + offset] = v));
+  return {
+    data,
+    openWeightedResidual: o.openWeightedResidual as number,
+    openPrecision: o.openPrecision as number,
+    openTotal: o.openTotal as number,
+    hourOpen: o.hourOpen as number,
+    hourBuckets: o.hourBuckets as number,
+    hourResidualSum: o.hourResidualSum as number,
+    hourSquareSum: o.hourSquareSum as number,
+    hourAlarmed: o.hourAlarmed as number,
+    drift: restoreDrift(o.drift!),
+  };
+}
+
+export function restoreRamp(json: Json, cfg: RampConfig): RampState {
+  const o = json as Fields | null;
+  if (!o || typeof o !== 'object' || Array.isArray(o)) throw new SnapshotVersionError('slow-ramp', Array.isArray(o) ? 'a bare array' : o, RAMP_CODEC_VERSION);
+  if (o.version === undefined && Array.isArray(o.rate)) return migrateV1(o, cfg);
+  if (o.version !== RAMP_CODEC_VERSION) throw new SnapshotVersionError('slow-ramp', o.version, RAMP_CODEC_VERSION);
+  const sizes = o.sizes as (Fields | null)[];
+  if (!Array.isArray(sizes) || sizes.length !== 3) throw new Error('slow-ramp snapshot: sizes is not three series');
+  // A series whose rule is now disabled is dropped (it would never be closed again); one whose rule was disabled starts afresh.
+  return {
+    openBucket: o.openBucket as number,
+    actions: [...(o.actions as string[])],
+    rate: !cfg.rate ? null : o.rate ? restoreRate(o.rate as Fields) : createRateSeries(),
+    sizes: [0, 1, 2].map((m) => (cfg.volume && sizes[m] ? restoreSize(sizes[m]!) : null)) as RampState['sizes'],
+    sizeTrendLength: o.sizeTrendLength as number,
+  };
+}

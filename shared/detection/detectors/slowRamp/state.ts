@@ -1,0 +1,105 @@
+/**
+ * One agent's slow-ramp state: the count series and one size series per metric. Each series keeps
+ * its numbers in one Float64Array (every typed array costs ~200 B of bookkeeping besides its
+ * values), laid out by the offsets below; scalars are named fields.
+ */
+import type { DriftState } from '../../baseline/drift.js';
+import { SEASON_SLOTS } from '../../baseline/seasonal.js';
+
+/** Count series (slow-ramp.rate), where each part of its array starts. */
+export const PROFILE_MEANS = 0;
+export const PROFILE_COUNTS = SEASON_SLOTS;
+export const UPPER_SEMIVARIANCES = 2 * SEASON_SLOTS;
+export const DELAY_LINE = 3 * SEASON_SLOTS;
+/** Buckets between a count and its entry into the hour profile (the delay line's length). */
+export const PROFILE_DELAY = 24;
+export const RATE_DATA_LENGTH = DELAY_LINE + PROFILE_DELAY;
+
+export interface RateSeries {
+  /**
+   * [PROFILE_MEANS, +48): expected count per slot (hour of day x weekday / weekend, EWMA);
+   * [PROFILE_COUNTS, +48): samples per slot (capped); [UPPER_SEMIVARIANCES, +48): how far above its
+   * profile the slot normally goes (upper semivariance of the log-residual); [DELAY_LINE, +24): the
+   * counts waiting to enter the profile (a ring, physical order).
+   */
+  data: Float64Array;
+  /** Events in the open bucket. */
+  openCount: number;
+  /** Counts in the delay line (it fills up before it turns into a ring), and its next read and write. */
+  delayFill: number;
+  delayHead: number;
+  /** Variance of the log-residual beyond Poisson, learned in flat active hours. */
+  overDispersion: number;
+  /** The busiest slot's expected count, cached for the hour of event time it was computed in (-1: none). */
+  peakLevel: number;
+  peakHour: number;
+  drift: DriftState;
+  /** A new normal: judged buckets since the last alarm (0: none pending), and the sum of their log-residuals. */
+  acceptRun: number;
+  acceptSum: number;
+  /** The same sum over the stretch's last buckets (is the level still up at its end?). */
+  acceptLateSum: number;
+}
+
+export const SIZE_METRICS = ['records', 'bytesOut', 'tokens'] as const;
+
+/** Size series (slow-ramp.volume), where each part of its array starts: five per-hour-of-day parts, then one block per action. */
+export const HOURS = 24;
+export const HOUR_MEANS = 0;
+export const HOUR_SQUARES = HOURS;
+export const HOUR_COUNTS = 2 * HOURS;
+export const NEXT_HOUR_MEANS = 3 * HOURS;
+export const NEXT_HOUR_SQUARES = 4 * HOURS;
+export const ACTION_BLOCKS = 5 * HOURS;
+/** Inside an action's block. */
+export const ACTION_LOG_MEAN = 0;
+export const ACTION_LOG_VARIANCE = 1;
+export const ACTION_SAMPLES = 2;
+export const BUCKET_EVENTS = 3;
+export const BUCKET_RESIDUAL_SUM = 4;
+export const BUCKET_RESIDUAL_SQUARES = 5;
+export const ACTION_FIELDS = 6;
+
+export interface SizeSeries {
+  /**
+   * Per hour of day, learned once per hour from that hour's buckets (EWMA over days):
+   * [HOUR_MEANS, +24) mean bucket residual, [HOUR_SQUARES, +24) mean of (residual^2 - its sampling
+   * variance), [HOUR_COUNTS, +24) hours learned. What is learned today goes to [NEXT_HOUR_MEANS, +24)
+   * and [NEXT_HOUR_SQUARES, +24) and is used from tomorrow on: a ramp cannot become today's reference.
+   * From ACTION_BLOCKS, ACTION_FIELDS per action (index into RampState.actions; only up to the
+   * highest action this metric has seen): the mean and variance of log(value), samples (capped),
+   * and the open bucket's events of the action, the sum and the sum of squares of their (clipped) residuals.
+   */
+  data: Float64Array;
+  /** Open bucket: sum of precision-weighted log-size residuals, sum of precisions, sum of values. */
+  openWeightedResidual: number;
+  openPrecision: number;
+  openTotal: number;
+  /** The hour being accumulated (local hours since the epoch; -1: none), its buckets, sums of residual and of residual^2 - sampling variance, and whether the series alarmed in it (0/1). */
+  hourOpen: number;
+  hourBuckets: number;
+  hourResidualSum: number;
+  hourSquareSum: number;
+  hourAlarmed: number;
+  drift: DriftState;
+}
+
+export interface RampState {
+  openBucket: number;
+  /** Actions seen (the last slot folds the rest into "(other)"). */
+  actions: string[];
+  /** null when slow-ramp.rate is disabled. */
+  rate: RateSeries | null;
+  /** Per SIZE_METRICS; null until the metric's first value (an agent that never sends tokens pays nothing for them). */
+  sizes: [SizeSeries | null, SizeSeries | null, SizeSeries | null];
+  /**
+   * Buckets in each size series' drift ring (the closed buckets, at most the window): a series
+   * created late starts with that many empty buckets, exactly as if it had been kept all along.
+   */
+  sizeTrendLength: number;
+}
+
+/** Action slots a size series' array holds. */
+export function actionSlots(series: SizeSeries): number {
+  return (series.data.length - ACTION_BLOCKS) / ACTION_FIELDS;
+}

@@ -1,0 +1,44 @@
+/**
+ * How both slow-ramp series use the drift test (baseline/drift.ts): push one closed bucket's
+ * capped residual, evaluate, and fire once per rise; and the score of a fired rise.
+ */
+import { evalDrift, pushDrift, type DriftResult, type DriftState } from '../../baseline/drift.js';
+import { roundSig } from '../../baseline/robust.js';
+import type { RampThresholdValues } from './thresholds.js';
+
+/**
+ * Append one bucket to a drift ring. A ring that grows by push keeps V8's growth slack (room for
+ * 41 values when it holds 30); copied once, when it is first full, it holds exactly its window.
+ */
+export function pushTrend(drift: DriftState, residual: number, weight: number, windowBuckets: number): void {
+  const filling = drift.z.length < windowBuckets;
+  pushDrift(drift, residual, weight, windowBuckets);
+  if (filling && drift.z.length === windowBuckets) {
+    drift.z = drift.z.slice();
+    drift.w = drift.w.slice();
+  }
+}
+
+/** A ring of `length` empty buckets (weight 0: they say nothing, but they count towards a run's length). */
+export function emptyTrend(length: number, windowBuckets: number): DriftState {
+  return { z: new Array<number>(length).fill(0), w: new Array<number>(length).fill(0), h: length % windowBuckets, f: 0, s: 0 };
+}
+
+/**
+ * Push one bucket and evaluate the drift into `verdict`: true when a rise first reaches h. The
+ * rise stays fired (no second alert) until the statistic falls below h / 2.
+ */
+export function judgeTrend(drift: DriftState, residual: number, weight: number, th: RampThresholdValues, verdict: DriftResult): boolean {
+  pushTrend(drift, Math.max(-th.zCap, Math.min(th.zCap, residual)), weight, th.windowBuckets);
+  evalDrift(drift, th.minRunBuckets, th.windowBuckets, th.minSlope, verdict);
+  drift.s = roundSig(verdict.any);
+  if (drift.f && verdict.any < th.h / 2) drift.f = 0;
+  if (drift.f || verdict.s < th.h) return false;
+  drift.f = 1;
+  return true;
+}
+
+/** 0.5 at the alarm level, towards 1 as the rise's z passes it, more for a steeper slope. */
+export function trendScore(verdict: DriftResult, h: number): number {
+  return Math.min(1, 0.5 + 0.5 * (1 - h / verdict.s) + Math.max(0, verdict.slope - 0.03) * 2);
+}
