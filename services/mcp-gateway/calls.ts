@@ -39,28 +39,57 @@ export function guardedCall(method: string, params: unknown, mapper: ToolActionM
   return { kind, method, name, capability: kind === 'tool' ? mapper.actionFor(name) : KIND_ACTIONS[kind], args };
 }
 
-/** The host of the first argument (or resource URI) that is a URL or looks like a host name, else null. */
+/**
+ * The host a call reaches, or null. A host is taken only where it cannot be a file name:
+ *   - from a URL-shaped value (`scheme://host...`) in any argument, or the resource URI;
+ *   - from a bare host name (`api.example.com`, `example.com:8443`) only in an argument whose name says it
+ *     holds one (url, uri, host, hostname, domain, endpoint, server, address, and names ending so: `baseUrl`).
+ * A bare dotted value anywhere else (`notes.txt`, `report.final.md`, `config.yaml`) is a path as often as a
+ * host, and a filesystem tool's arguments are mostly such values: guessing there would report reads of local
+ * files as network targets, which is worse than no target (the detector learns targets per agent).
+ */
 export function targetOf(call: Pick<GuardedCall, 'kind' | 'name' | 'args'>): string | null {
-  const values = call.kind === 'resource' ? [call.name] : collectStrings(call.args, 64);
-  for (const v of values) {
-    try {
-      const u = new URL(v);
-      if (u.hostname) return u.hostname.slice(0, 253);
-    } catch {
-      // not a URL: maybe a bare host
+  const values: ArgumentValue[] = call.kind === 'resource' ? [{ key: null, value: call.name }] : collectStrings(call.args, 64);
+  for (const { key, value } of values) {
+    const fromUrl = urlHost(value);
+    if (fromUrl) return fromUrl;
+    if (key !== null && namesHost(key)) {
+      const bare = HOST_PORT.exec(value.trim());
+      if (bare) return bare[1]!.toLowerCase();
     }
-    if (HOST.test(v)) return v.toLowerCase();
   }
   return null;
 }
 
-const HOST = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+/** The argument names whose bare value is a host: the name's last word (`baseUrl`, `target_host`, `api-endpoint`). */
+const HOST_KEY_WORDS = new Set(['url', 'uri', 'host', 'hostname', 'domain', 'endpoint', 'server', 'address']);
 
-function collectStrings(value: unknown, max: number, out: string[] = []): string[] {
+function namesHost(key: string): boolean {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[\s_.-]+/);
+  return HOST_KEY_WORDS.has(words.at(-1) ?? '');
+}
+
+const HOST_PORT = /^((?=.{4,253}(?::\d{1,5})?$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})(?::\d{1,5})?$/i;
+const URL_SHAPED = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+function urlHost(value: string): string | null {
+  if (!URL_SHAPED.test(value)) return null;
+  try {
+    const host = new URL(value).hostname;
+    return host ? host.slice(0, 253).toLowerCase() : null;
+  } catch {
+    return null;
+  }
+}
+
+interface ArgumentValue { key: string | null; value: string }
+
+/** String values with the name of the argument (object key) that holds them; array items keep the array's name. */
+function collectStrings(value: unknown, max: number, key: string | null = null, out: ArgumentValue[] = []): ArgumentValue[] {
   if (out.length >= max) return out;
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) for (const v of value) collectStrings(v, max, out);
-  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) collectStrings(v, max, out);
+  if (typeof value === 'string') out.push({ key, value });
+  else if (Array.isArray(value)) for (const v of value) collectStrings(v, max, key, out);
+  else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) collectStrings(v, max, k, out);
   return out;
 }
 

@@ -34,12 +34,34 @@ describe('targetOf', () => {
     [{ host: 'Mail.Example.ORG' }, 'mail.example.org'],
     [{ text: 'hello world', n: 3 }, null],
     [null, null],
+    // A bare file name is a path, not a host, whatever it looks like (the bug: "notes.txt" was a host).
+    [{ path: 'notes.txt' }, null],
+    [{ path: 'report.final.md' }, null],
+    [{ file: 'config.yaml', content: 'archive.tar.gz' }, null],
+    [{ paths: ['a.json', 'b.csv'] }, null],
+    [{ name: 'example.com' }, null],
+    [{ query: 'see docs.example.com for more' }, null],
+    // A bare host counts only in an argument named for one (the name's last word).
+    [{ domain: 'example.com' }, 'example.com'],
+    [{ baseUrl: 'api.example.com' }, 'api.example.com'],
+    [{ target_host: 'db.internal.example:5432' }, 'db.internal.example'],
+    [{ 'api-endpoint': 'hooks.example.io' }, 'hooks.example.io'],
+    [{ server: 'notes.txt' }, 'notes.txt'],
+    [{ curl: 'api.example.com' }, null],
+    [{ host: 'localhost' }, null],
+    // URL-shaped values count in any argument; schemes without a host do not.
+    [{ path: 'notes.txt', source: 'https://files.example.com/notes.txt' }, 'files.example.com'],
+    [{ path: 'file:///tmp/notes.txt' }, null],
+    [{ to: 'mailto:someone@example.com' }, null],
+    [{ note: 'https://' }, null],
   ])('%j -> %s', (args, target) => {
     expect(targetOf({ kind: 'tool', name: 't', args })).toBe(target);
   });
 
-  it('uses the URI of a resource', () => {
+  it('uses the URI of a resource, when it has a host', () => {
     expect(targetOf({ kind: 'resource', name: 'https://docs.example.net/a', args: null })).toBe('docs.example.net');
+    expect(targetOf({ kind: 'resource', name: 'file:///srv/notes.txt', args: null })).toBeNull();
+    expect(targetOf({ kind: 'resource', name: 'notes.txt', args: null })).toBeNull();
   });
 });
 
