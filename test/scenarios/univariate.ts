@@ -8,7 +8,7 @@
  * (`createEngine().process`, one agent, one event per bucket carrying the
  * value as `records`, default rules).
  *
- *   npx tsx test/scenarios/univariate.ts [--seed 5] [--series 40]
+ *   npx tsx test/scenarios/univariate.ts [--seed 5] [--series 40] [--rules file.yaml]
  */
 import { createEngine, createSeriesScorer, loadRules, type DetectionEvent } from '../../shared/detection/index.js';
 import { Rng } from '../../cli/simulate/scenario/prng.js';
@@ -21,6 +21,7 @@ const arg = (name: string, d: number): number => {
 };
 const seed = arg('seed', 5);
 const count = arg('series', 40);
+const rulesFile = argv.includes('--rules') ? argv[argv.indexOf('--rules') + 1] : undefined;
 const BUCKET_MS = 300_000;
 const T0 = Date.UTC(2026, 0, 5);
 
@@ -91,7 +92,7 @@ function viaRollingGaussian(s: LabelledSeries): number[] {
 
 /** Event interface: one event per bucket with the value as `records`; a point "alerts" when any alert is raised or updated in its bucket. */
 function viaEngine(s: LabelledSeries): number[] {
-  const rules = loadRules();
+  const rules = loadRules(rulesFile);
   const engine = createEngine(rules, { detectors: ['volume-spike'] });
   const out = new Array<number>(s.values.length).fill(0);
   s.values.forEach((v, i) => {

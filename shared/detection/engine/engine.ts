@@ -129,6 +129,9 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
   const impersonationIndex = detectors.findIndex((d) => d.name === 'impersonation');
   const ruleById = new Map<string, RuleDef>(rules.rules.map((r) => [r.id, r]));
   const exceptions = new Map<string, RegExp[]>(rules.rules.map((r) => [r.id, r.exceptAgents.map((p) => new RegExp(`^(?:${p})$`))]));
+  // The incident each rule's findings join: its group's, or its own (engine/incidents.ts).
+  const incidentKey = new Map<string, string>(rules.rules.map((r) => [r.id, r.id]));
+  for (const group of rules.incidentGroups) for (const ruleId of group.rules) incidentKey.set(ruleId, `group:${group.id}`);
   const { bucketMs, learningPeriodMs, cooldownMs } = rules.engine;
   const agents = new Map<string, AgentSlot>();
   let peers = new PeerGroups();
@@ -190,7 +193,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
       const except = exceptions.get(rule.id);
       if (except && except.length > 0 && except.some((re) => re.test(slot.agentId))) continue;
       const before = out.length;
-      recordFinding(slot.incidents, f, rule, { agentId: slot.agentId, agentRole: slot.role, tenantId: slot.tenant }, now, bucketMs, cooldownMs, out);
+      recordFinding(slot.incidents, incidentKey.get(rule.id)!, f, rule, { agentId: slot.agentId, agentRole: slot.role, tenantId: slot.tenant }, now, bucketMs, cooldownMs, out);
       for (let i = before; i < out.length; i++) {
         if (out[i]!.count === 1) stats.alertsRaised++;
         else stats.alertUpdates++;

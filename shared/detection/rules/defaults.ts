@@ -81,6 +81,18 @@ export const DEFAULT_RULES: Rules = {
     { pattern: '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', replace: '{uuid}' },
     { pattern: '\\d{3,}', replace: '{n}' },
   ],
+  incidentGroups: [
+    {
+      id: 'activity-level',
+      description: "How much the agent does: its rate, each action's rate and a slow ramp of either are one change seen from three sides.",
+      rules: ['rate-spike.agent', 'rate-spike.action', 'slow-ramp.rate'],
+    },
+    {
+      id: 'data-volume',
+      description: 'How much data the agent moves: bytes out, records and tokens rise together when it reads or sends more.',
+      rules: ['volume-spike.bytes-out', 'volume-spike.records', 'volume-spike.tokens', 'slow-ramp.volume'],
+    },
+  ],
   injectionPatterns: [
     {
       id: 'ignore-previous-instructions',

@@ -66,6 +66,19 @@ const InjectionPattern = z.object({ id: z.string().min(1), pattern: regexSource,
 
 const Normalize = z.object({ pattern: regexSource, replace: z.string() }).strict();
 
+/**
+ * Rules that see one change from different sides (a workload that doubles moves the agent's rate, each
+ * action's rate and the slow-ramp level at once): for an agent, their findings within the cooldown are one
+ * incident, one alert id, so the SOC gets one alert for one change, with the rules that joined it.
+ */
+const IncidentGroup = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, dots and dashes'),
+    description: z.string().min(1),
+    rules: z.array(z.string().min(1)).min(2),
+  })
+  .strict();
+
 export const RulesSchema = z
   .object({
     version: z.literal(1),
@@ -129,6 +142,8 @@ export const RulesSchema = z
     normalize: z.array(Normalize),
     /** Prompt-injection markers looked for in event.text. */
     injectionPatterns: z.array(InjectionPattern),
+    /** Rules whose findings on one agent within the cooldown are one incident (one alert). */
+    incidentGroups: z.array(IncidentGroup),
     rules: z.array(z.unknown()),
   })
   .strict();
@@ -137,6 +152,7 @@ export type RulesBody = Omit<z.infer<typeof RulesSchema>, 'rules'>;
 export type Rules = RulesBody & { rules: RuleDef[] };
 export type SensitivityPattern = z.infer<typeof Sensitivity>;
 export type InjectionPatternDef = z.infer<typeof InjectionPattern>;
+export type IncidentGroupDef = z.infer<typeof IncidentGroup>;
 
 function formatPath(path: (string | number)[], rules: unknown[]): string {
   let out = '';
@@ -177,8 +193,25 @@ export function validateRules(input: unknown): { ok: true; rules: Rules } | { ok
       for (const issue of parsed.error.issues) issues.push(issueText({ ...issue, path: ['rules', index, ...issue.path] }, rawRules));
     } else rules.push(parsed.data as RuleDef);
   });
+  if (body.success) issues.push(...incidentGroupIssues(body.data.incidentGroups));
   if (issues.length > 0 || !body.success) return { ok: false, issues };
   return { ok: true, rules: { ...body.data, rules } };
+}
+
+/** Every grouped rule exists, and a rule is in one group at most (else its incident would be ambiguous). */
+function incidentGroupIssues(groups: readonly IncidentGroupDef[]): string[] {
+  const issues: string[] = [];
+  const owner = new Map<string, string>();
+  groups.forEach((group, g) => {
+    if (groups.findIndex((other) => other.id === group.id) !== g) issues.push(`incidentGroups[${g}].id: duplicate group id ${JSON.stringify(group.id)}`);
+    group.rules.forEach((ruleId, r) => {
+      const at = `incidentGroups[${g} id=${group.id}].rules[${r}]`;
+      if (!(ruleId in RULE_CATALOGUE)) issues.push(`${at}: unknown rule id ${JSON.stringify(ruleId)} (known: ${RULE_IDS.join(', ')})`);
+      else if (owner.has(ruleId)) issues.push(`${at}: ${ruleId} is already in group ${owner.get(ruleId)} (a rule joins one group at most)`);
+      else owner.set(ruleId, group.id);
+    });
+  });
+  return issues;
 }
 
 export { getRule } from './lookup.js';

@@ -3,7 +3,7 @@ import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { alertIdFor, createEngine, DEFAULT_RULES, severityFor } from '../../../shared/detection/index.js';
 import { avroSchemas, type Alert } from '../../../shared/schemas/generated.js';
-import { BUCKET_MS, DAY_MS, HOUR_MS, T0, event, merge, renumber, rulesWith, run, stream } from './helpers.js';
+import { BUCKET_MS, DAY_MS, HOUR_MS, T0, event, merge, renumber, rulesWith, run, stream, ungroupedEngine } from './helpers.js';
 
 const alertType = avro.Type.forSchema(avroSchemas.Alert as unknown as avro.Schema);
 
@@ -19,7 +19,7 @@ describe('engine', () => {
   const events = renumber(merge(base, spikeEvery(spikeAt, 1, 120)));
 
   it('emits alerts that are valid Avro Alert records, with deterministic ids', () => {
-    const { alerts } = run(events);
+    const { alerts } = run(events, ungroupedEngine());
     expect(alerts.length).toBeGreaterThan(0);
     for (const a of alerts) {
       expect(alertType.isValid(a, { errorHook: (path) => expect.fail(`invalid alert field ${path.join('.')}`) })).toBe(true);
@@ -35,11 +35,11 @@ describe('engine', () => {
     expect(rate.alertId).toBe(expected);
     expect(alertIdFor('rate-spike.agent', 'agent-1', bucketStart)).toBe(expected);
     // Same input, same output.
-    expect(run(events).alerts).toEqual(alerts);
+    expect(run(events, ungroupedEngine()).alerts).toEqual(alerts);
   });
 
   it('one incident = one alert id: repeats within the cooldown count, re-emit once per cooldown, and a final update on close', () => {
-    const rules = rulesWith({ engine: { cooldownMs: HOUR_MS } });
+    const rules = rulesWith({ engine: { cooldownMs: HOUR_MS }, incidentGroups: [] });
     const long = renumber(merge(stream({ to: T0 + 2 * DAY_MS + 8 * HOUR_MS, perBucket: 10 }), spikeEvery(spikeAt, 30, 150)));
     const engine = createEngine(rules);
     const { alerts } = run(long, engine);

@@ -122,14 +122,26 @@ export function rulesWith(over: unknown): Rules {
   return resolveRules(over, 'test');
 }
 
+/** The default rules with no incident groups: each rule keeps its own incidents (tests of one rule's alert and evidence). */
+export function ungroupedEngine(over: Record<string, unknown> = {}): Engine {
+  return createEngine(rulesWith({ ...over, incidentGroups: [] }));
+}
+
+/** Whether a rule starting with `prefix` found this alert: its own rule, or one that joined its incident group (details.incidentRules). */
+export function foundBy(a: Alert, prefix: string): boolean {
+  if (a.ruleId.startsWith(prefix)) return true;
+  const joined = a.evidence.details.incidentRules;
+  return joined !== undefined && joined.split(', ').some((entry) => entry.startsWith(prefix));
+}
+
 /** The incidents of rules starting with `prefix`, as a consumer upserting by alertId sees them: one per id, its latest emission, in order of first emission. */
 export function only(alerts: Alert[], prefix: string): Alert[] {
   const byId = new Map<string, Alert>();
-  for (const a of alerts) if (a.ruleId.startsWith(prefix)) byId.set(a.alertId, a);
+  for (const a of alerts) if (foundBy(a, prefix)) byId.set(a.alertId, a);
   return [...byId.values()];
 }
 
 /** Every emission (first and updates) of rules starting with `prefix`. */
 export function emissions(alerts: Alert[], prefix: string): Alert[] {
-  return alerts.filter((a) => a.ruleId.startsWith(prefix));
+  return alerts.filter((a) => foundBy(a, prefix));
 }
