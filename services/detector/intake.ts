@@ -3,7 +3,7 @@
  * dead-letter verdict with a reason. Checks run cheapest first: size, header
  * count and bytes, framing, schema, identity (agentId syntax, `*` reserved,
  * labels without control characters), key = agentId, clock, then the
- * signature. A record whose signature fails is both dead-lettered and handed
+ * signature (for a batch, on the verifier of verifyPool.ts: inline or on worker threads). A record whose signature fails is both dead-lettered and handed
  * to the engine marked unverified: it is counted in an aggregated alert for
  * the identity it claims, and creates no state and trains nothing.
  */
@@ -14,6 +14,7 @@ import { AvroCodec } from '../../shared/registry/codec.js';
 import type { AgentActionEvent } from '../../shared/schemas/generated.js';
 import { agentIdProblem, labelProblem } from '../../shared/identity/index.js';
 import { attesterOf, PROVENANCE_ATTRIBUTE, verifySignature, type Keyring, type Verification } from '../../shared/signing/index.js';
+import type { SignedRecord, Verifier } from './verifyPool.js';
 
 export interface IntakeLimits {
   maxMessageBytes: number;
@@ -61,6 +62,34 @@ export async function preloadSchemas(codec: AvroCodec<AgentActionEvent>, records
 }
 
 export function classify(record: RawRecord, codec: AvroCodec<AgentActionEvent>, keyring: Keyring, limits: IntakeLimits, nowMs: number): IntakeResult {
+  const checked = checkUnsigned(record, codec, limits, nowMs);
+  if (checked.kind !== 'checked') return checked;
+  return withSignature(checked.event, verifySignature(keyring, checked.event.agentId, record.value!, record.headers), record.headers);
+}
+
+/**
+ * classify() for a batch, with the signatures checked by `verifier` (inline, or on worker threads while this
+ * thread decodes). They are sent before decoding, under the agentId each record's key claims: a record only
+ * reaches the signature check when its key equals its event's agentId, so the verdicts are classify()'s.
+ */
+export async function classifyBatch(records: readonly RawRecord[], codec: AvroCodec<AgentActionEvent>, verifier: Verifier, limits: IntakeLimits, nowMs: number): Promise<IntakeResult[]> {
+  const signed: SignedRecord[] = [];
+  const signedIndex = new Int32Array(records.length).fill(-1);
+  records.forEach((r, i) => {
+    // Records the cheap checks refuse anyway are not worth an HMAC.
+    if (!r.value || !r.key || r.value.length > limits.maxMessageBytes) return;
+    signedIndex[i] = signed.length;
+    signed.push({ agentId: r.key.toString(), value: r.value, headers: r.headers });
+  });
+  const verifying = verifier.verify(signed);
+  verifying.catch(() => undefined); // awaited below; this only keeps a rejection during decoding from counting as unhandled
+  const checked = records.map((r) => checkUnsigned(r, codec, limits, nowMs));
+  const verifications = await verifying;
+  return checked.map((c, i) => (c.kind === 'checked' ? withSignature(c.event, verifications[signedIndex[i]!]!, records[i]!.headers) : c));
+}
+
+/** Every check but the signature, cheapest first: a dead-letter verdict, or the decoded event awaiting its signature's. */
+function checkUnsigned(record: RawRecord, codec: AvroCodec<AgentActionEvent>, limits: IntakeLimits, nowMs: number): IntakeResult | { kind: 'checked'; event: AgentActionEvent } {
   const value = record.value;
   if (value && value.length > limits.maxMessageBytes) return dlq('event.oversized', `${value.length} bytes > ${limits.maxMessageBytes}`);
   const headerProblem = headersProblem(record.headers, limits);
@@ -82,13 +111,16 @@ export function classify(record: RawRecord, codec: AvroCodec<AgentActionEvent>, 
     return dlq('event.timestamp-skew', `timestamp ${event.timestamp} is more than ${limits.maxFutureSkewMs} ms ahead of the clock`);
   }
   if (nowMs - event.timestamp > limits.maxEventAgeMs) return dlq('event.timestamp-skew', `timestamp ${event.timestamp} is more than ${limits.maxEventAgeMs} ms old`);
+  return { kind: 'checked', event };
+}
 
-  const verification = verifySignature(keyring, event.agentId, value!, record.headers);
+/** The verdict once the signature's is known. */
+function withSignature(event: AgentActionEvent, verification: Verification, headers: IHeaders | undefined): IntakeResult {
   if (verification !== 'valid') {
     return { kind: 'dlq', reason: SIGNATURE_REASONS[verification], detail: `signature ${verification} for agent ${event.agentId}`, event, verification };
   }
   // An attested event must say, inside its signed bytes, who attested it; and only attested events may say so.
-  const attester = attesterOf(record.headers) ?? undefined;
+  const attester = attesterOf(headers) ?? undefined;
   const provenance = event.attributes?.[PROVENANCE_ATTRIBUTE];
   if (provenance !== attester) {
     return { kind: 'dlq', reason: 'event.signature-invalid', detail: `provenance ${JSON.stringify(provenance ?? null)} does not match the signer ${JSON.stringify(attester ?? event.agentId)}`, event, verification: 'invalid' };

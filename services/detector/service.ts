@@ -25,7 +25,8 @@ import { AvroCodec } from '../../shared/registry/codec.js';
 import { avroSchemas, type AgentActionEvent, type Alert } from '../../shared/schemas/generated.js';
 import type { Keyring } from '../../shared/signing/index.js';
 import type { EnginePort } from './enginePort.js';
-import { classify, DEFAULT_LIMITS, preloadSchemas, type IntakeLimits } from './intake.js';
+import { classifyBatch, DEFAULT_LIMITS, preloadSchemas, type IntakeLimits } from './intake.js';
+import { createVerifier, type Verifier } from './verifyPool.js';
 import { HealthMonitor } from './health.js';
 import { HealthProbe } from './healthProbe.js';
 import { detectorMetrics, type DetectorMetrics } from './metrics.js';
@@ -49,6 +50,8 @@ export interface DetectorOptions {
   partitionsInFlight?: number;
   /** Default: config.detector.checkpointIntervalMs (0 = after every batch). */
   checkpointIntervalMs?: number;
+  /** Signature verification threads (default: config.detector.verifyWorkers; 0 = inline). */
+  verifyWorkers?: number;
   /** Called after each batch is processed and its alerts acknowledged (tests and benchmarks observe progress with it). */
   onBatchDone?: (info: { partition: number; lastOffset: string; alerts: Alert[]; dlq: number }) => void;
 }
@@ -78,6 +81,7 @@ export class DetectorService {
   #ids: SchemaIds | null = null;
   #producer: Producer | null = null;
   #consumer: Consumer | null = null;
+  #verifier: Verifier | null = null;
   #running = false;
   #stopping: Promise<void> | null = null;
 
@@ -102,6 +106,7 @@ export class DetectorService {
     this.#schemaRegistry = createRegistry(config);
     this.#ids = await registerSchemas(this.#schemaRegistry, config);
     this.#codec = new AvroCodec<AgentActionEvent>(this.#schemaRegistry, avroSchemas.AgentActionEvent);
+    this.#verifier = createVerifier(this.#o.keyring, this.#o.verifyWorkers ?? config.detector.verifyWorkers);
     this.#redis = createRedis(config);
     // Without a listener ioredis prints every failed reconnect; one warning per outage says it, the batches wait it out.
     let redisDown = false;
@@ -168,7 +173,7 @@ export class DetectorService {
       });
       await this.#health.start();
     }
-    logger.info({ topic: config.topics.events.name, groupId: this.#groupId }, 'detector consuming');
+    logger.info({ topic: config.topics.events.name, groupId: this.#groupId, verifyWorkers: this.#o.verifyWorkers ?? config.detector.verifyWorkers }, 'detector consuming');
   }
 
   get #maxBatchAttempts(): number {
@@ -240,7 +245,7 @@ export class DetectorService {
       const epoch = this.#ledger.epochOf(partition);
       await preloadSchemas(this.#codec!, fresh);
       const now = Date.now();
-      const verdicts = fresh.map((m) => classify(m, this.#codec!, this.#o.keyring, this.#limits, now));
+      const verdicts = await classifyBatch(fresh, this.#codec!, this.#verifier!, this.#limits, now);
       const agentIds = new Set<string>();
       for (const v of verdicts) if (v.event) agentIds.add(v.event.agentId);
       await this.#ensureLoaded(topic, partition, [...agentIds]);
@@ -420,6 +425,7 @@ export class DetectorService {
       if (wasRunning) await this.#checkpointDue();
       await this.#consumer?.disconnect().catch(() => undefined);
       await this.#producer?.disconnect().catch(() => undefined);
+      await this.#verifier?.close();
       await this.#redis?.quit().catch(() => undefined);
     })();
     return this.#stopping;

@@ -2,11 +2,18 @@
  * The one typed configuration of every service and command. Defaults work
  * against the local stack (`npm run stack:up`) with no file at all.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { readableFile } from './files.js';
 import { SeverityValues } from '../schemas/generated.js';
 
 const port = z.number().int().min(1).max(65535);
+/**
+ * Signature verification threads by default: the cores left after the main thread and one more for what else
+ * runs beside it (GC, libuv, the Kafka client's I/O); so 0, inline, on a machine with fewer than 3 cores,
+ * where a worker only competes with the main thread (bench/RESULTS.md, detector throughput).
+ */
+const DEFAULT_VERIFY_WORKERS = Math.max(0, availableParallelism() - 2);
 /** The least severe alert a SIEM sink receives (Falcosidekick's minimumpriority); the forwarder skips the rest, counted. INFO: every alert. */
 const sinkMinSeverity = z.enum(SeverityValues).default('INFO');
 const topic = (name: string, partitions: number, extra: Record<string, string> = {}) =>
@@ -148,6 +155,11 @@ export const configSchema = z
         checkpointIntervalMs: z.number().int().min(0).max(60_000).default(5000),
         /** Partitions processed concurrently by one instance. */
         partitionsInFlight: z.number().int().min(1).max(64).default(3),
+        /**
+         * Worker threads that verify event signatures (services/detector/verifyPool.ts); 0 = on the main
+         * thread. DEFAULT_VERIFY_WORKERS says how the default follows the machine's cores.
+         */
+        verifyWorkers: z.number({ invalid_type_error: 'must be a whole number of worker threads (0 = verify on the main thread)' }).int().min(0).max(64).default(DEFAULT_VERIFY_WORKERS),
         /**
          * A batch that fails this many times in a row for a reason that is not an outage (a record the
          * broker refuses, a bug) is parked: its records go to the DLQ with reason batch.parked and the
@@ -358,6 +370,7 @@ export const ENV_OVERRIDES: Record<string, string> = {
   WARDEN_LOG_LEVEL: 'logging.level',
   WARDEN_DETECTOR_CHECKPOINT_MS: 'detector.checkpointIntervalMs',
   WARDEN_DETECTOR_PARTITIONS_IN_FLIGHT: 'detector.partitionsInFlight',
+  WARDEN_DETECTOR_VERIFY_WORKERS: 'detector.verifyWorkers',
   WARDEN_DETECTOR_MAX_BATCH_ATTEMPTS: 'detector.maxBatchAttempts',
   WARDEN_DETECTOR_HEALTH_INTERVAL_MS: 'detector.health.intervalMs',
   WARDEN_COMMAND_PUBLIC_KEYS_FILE: 'commandSigning.publicKeysFile',

@@ -78,6 +78,16 @@ export class Keyring {
     return this.#keys.get(agentId)?.get(kid);
   }
 
+  /**
+   * The secrets as the constructor takes them, to build the same keyring inside a worker thread of this
+   * process (services/detector/verifyPool.ts). Never log or send it anywhere else.
+   */
+  secretsForWorker(): KeyringData {
+    const data: KeyringData = {};
+    for (const [agentId, kids] of this.#keys) data[agentId] = Object.fromEntries([...kids].map(([kid, secret]) => [kid, secret.toString('utf8')]));
+    return data;
+  }
+
   kids(agentId: string): string[] {
     return [...(this.#keys.get(agentId)?.keys() ?? [])];
   }
