@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createEngine, DEFAULT_RULES, type AgentSnapshot, type DetectionEvent } from '../../../shared/detection/index.js';
+import { createEngine, DEFAULT_RULES, SnapshotVersionError, type AgentSnapshot, type DetectionEvent, type Json } from '../../../shared/detection/index.js';
 import { evalDrift, newDrift, pushDrift, restoreDrift, snapshotDrift, type DriftResult } from '../../../shared/detection/baseline/drift.js';
 import type { Alert } from '../../../shared/schemas/generated.js';
 import { BUCKET_MS, DAY_MS, HOUR_MS, T0, merge, only, renumber, run, stream } from './helpers.js';
@@ -143,5 +144,76 @@ describe('slow-ramp', () => {
     for (const e of events.slice(cut)) rest.push(...second.process(e));
     expect(only(rest, 'slow-ramp')).toEqual(only(straight, 'slow-ramp'));
     expect(rest).toEqual(straight.slice(straight.length - rest.length));
+  });
+
+  describe('state codec', () => {
+    const grow = (ts: number) => (ts < rampStart ? 1 : 1.05 ** Math.floor((ts - rampStart) / BUCKET_MS));
+    // The per-event size ramp (same stream as above): every series has learned, the size drift is mid-rise.
+    const sizeRamp = () => stream({ to: rampStart + 40 * BUCKET_MS, perBucket: level, with: (rng, ts) => ({ records: Math.round(rng.lognormal(10, 0.8) * grow(ts)), bytesOut: Math.round(rng.lognormal(2000, 0.8) * grow(ts)), tokens: Math.round(rng.lognormal(300, 0.8) * grow(ts)) }) });
+    const cutOf = (events: DetectionEvent[]) => events.findIndex((e) => e.timestamp >= rampStart + 6 * BUCKET_MS + BUCKET_MS / 2);
+    /** Feed the events before `cut`, swap the slow-ramp state for `state`, move the agent to a fresh engine and feed the rest. */
+    const resumeWith = (events: DetectionEvent[], cut: number, state: (own: Json) => Json) => {
+      const first = createEngine(DEFAULT_RULES);
+      for (const e of events.slice(0, cut)) first.process(e);
+      const snap = JSON.parse(JSON.stringify(first.snapshotAgent('agent-1'))) as AgentSnapshot;
+      snap.detectors['slow-ramp'] = state(snap.detectors['slow-ramp']!);
+      const second = createEngine(DEFAULT_RULES);
+      second.restorePeers(JSON.parse(JSON.stringify(first.snapshotPeers())));
+      second.restoreAgent('agent-1', snap);
+      const rest: Alert[] = [];
+      for (const e of events.slice(cut)) rest.push(...second.process(e));
+      return rest;
+    };
+
+    it('a version-1 snapshot (positional tuples, saved by the code before the rename) is migrated: the same alerts as never moving the agent', () => {
+      const events = sizeRamp();
+      const cut = cutOf(events);
+      const straight = run(events).alerts;
+      // fixtures/slowRampV1.json: the v1 detector's state of agent-1 at this very cut (written by the v1 code from this stream).
+      const v1 = JSON.parse(readFileSync(new URL('./fixtures/slowRampV1.json', import.meta.url), 'utf8')) as Json;
+      expect(Array.isArray((v1 as { rate: unknown }).rate)).toBe(true);
+      const rest = resumeWith(events, cut, () => v1);
+      expect(only(straight, 'slow-ramp.volume').length).toBeGreaterThan(0);
+      expect(only(rest, 'slow-ramp')).toEqual(only(straight, 'slow-ramp'));
+      // And the migrated state is the state the current code builds itself.
+      const own = createEngine(DEFAULT_RULES);
+      for (const e of events.slice(0, cut)) own.process(e);
+      const migrated = createEngine(DEFAULT_RULES);
+      const snap = own.snapshotAgent('agent-1')!;
+      migrated.restoreAgent('agent-1', { ...snap, detectors: { ...snap.detectors, 'slow-ramp': v1 } });
+      expect(migrated.snapshotAgent('agent-1')!.detectors['slow-ramp']).toEqual(snap.detectors['slow-ramp']);
+    });
+
+    it('an unknown version, or no snapshot at all, fails loudly with SnapshotVersionError', () => {
+      const events = sizeRamp();
+      const cut = cutOf(events);
+      expect(() => resumeWith(events, cut, (own) => ({ ...(own as object), version: 99 }))).toThrow(SnapshotVersionError);
+      expect(() => resumeWith(events, cut, () => null)).toThrow(SnapshotVersionError);
+      expect(() => resumeWith(events, cut, () => 'bytes')).toThrow(SnapshotVersionError);
+    });
+
+    it('the snapshot names its fields and keeps only the metrics and actions the agent has used', () => {
+      // Records only, two actions: no bytes-out or tokens series, two action slots.
+      const events = stream({ to: T0 + 2 * DAY_MS, perBucket: level, actions: ['data.read', 'tool.call'], with: (rng) => ({ records: rng.int(1, 20), bytesOut: 0, tokens: 0 }) });
+      const { engine } = run(events);
+      const state = engine.snapshotAgent('agent-1')!.detectors['slow-ramp'] as { version: number; actions: string[]; rate: { profileMeans: number[] }; sizes: ({ actionLogMeans: number[]; hourMeans: number[] } | null)[] };
+      expect(state.version).toBe(2);
+      expect(state.actions).toEqual(['data.read', 'tool.call']);
+      expect(state.rate.profileMeans).toHaveLength(48);
+      expect(state.sizes[0]!.actionLogMeans).toHaveLength(2);
+      expect(state.sizes[0]!.hourMeans).toHaveLength(24);
+      expect(state.sizes[1]).toBeNull();
+      expect(state.sizes[2]).toBeNull();
+    });
+
+    it('a metric first seen late starts as the idle series it would have been: a tokens ramp after a day of no tokens is caught', () => {
+      const tokensFrom = T0 + DAY_MS;
+      const events = stream({ to: rampStart + 40 * BUCKET_MS, perBucket: level, with: (rng, ts) => ({ records: 0, bytesOut: 0, tokens: ts < tokensFrom ? 0 : Math.round(rng.lognormal(300, 0.8) * grow(ts)) }) });
+      const { alerts, at } = run(events);
+      const ramps = only(alerts, 'slow-ramp.volume');
+      expect(ramps.length).toBeGreaterThan(0);
+      expect(ramps[0]!.evidence.metric).toMatch(/tokens/);
+      expect(bucketsIn(firstAt(alerts, at, ramps[0]!), rampStart)).toBeLessThan(20);
+    });
   });
 });
