@@ -11,11 +11,15 @@
  * For HTTP the filesystem server sits behind the SDK's StreamableHTTPServerTransport
  * (test/support/mcpFilesystem.ts) in this process, the same for both paths.
  *
- *   npx tsx bench/mcp-latency.ts [--calls 500] [--rounds 5] [--warmup 100]
+ *   npx tsx bench/mcp-latency.ts [--calls 500] [--rounds 5] [--warmup 100] [--only stdio|http] [--gateway-cpu-prof DIR]
+ *
+ * --only measures one transport (profiling, quick checks; the RESULTS.md section is written only for a full run);
+ * --gateway-cpu-prof runs the gateway processes with `node --cpu-prof` into DIR (read with chrome://inspect or
+ * a script: the gateway's own cost is what the "added" column measures).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,7 +33,22 @@ import { createLogger } from '../shared/logging/index.js';
 import { filesystemServerCommand, startFilesystemHttp } from '../test/support/mcpFilesystem.js';
 import { fmt, median, quantile, writeSection } from './lib/results.js';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '500' }, rounds: { type: 'string', default: '5' }, warmup: { type: 'string', default: '100' } } });
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '500' },
+    rounds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '100' },
+    only: { type: 'string' },
+    'gateway-cpu-prof': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  process.stdout.write('npx tsx bench/mcp-latency.ts [--calls 500] [--rounds 5] [--warmup 100] [--only stdio|http] [--gateway-cpu-prof DIR]\n');
+  process.exit(0);
+}
+if (values.only !== undefined && values.only !== 'stdio' && values.only !== 'http') throw new Error(`--only takes stdio or http, not ${values.only}`);
+const TRANSPORTS = values.only ? [values.only as 'stdio' | 'http'] : (['stdio', 'http'] as const);
 const CALLS = Number(values.calls);
 const ROUNDS = Number(values.rounds);
 const WARMUP = Number(values.warmup);
@@ -62,7 +81,8 @@ const gatewayEnv = {
   WARDEN_MCP_TOKENS_FILE: tokensFile,
   WARDEN_LOG_LEVEL: 'warn',
 };
-const gatewayCli = [process.execPath, '--import', 'tsx', 'cli/warden.ts', 'mcp-gateway'];
+const profileArgs = values['gateway-cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['gateway-cpu-prof']] : [];
+const gatewayCli = [process.execPath, ...profileArgs, '--import', 'tsx', 'cli/warden.ts', 'mcp-gateway'];
 
 const TOOLS = {
   'list_allowed_directories': {},
@@ -81,6 +101,21 @@ async function connect(transport: Transport): Promise<Client> {
 async function call(client: Client, tool: ToolLabel): Promise<void> {
   const r = await client.callTool({ name: toolName(tool), arguments: TOOLS[tool] });
   if (r.isError) throw new Error(`${tool} failed: ${JSON.stringify(r.content)}`);
+}
+
+/**
+ * CPU time (user + system) a process has used, in ms, from /proc (clock ticks of 10 ms: over a 500-call
+ * run that is a few per cent). Unlike latency it hardly moves when other work shares the machine, so it
+ * shows what a change to the gateway costs even when the p99 is mostly someone else's scheduling.
+ */
+function cpuMs(pid: number | null | undefined): number {
+  if (!pid) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function timed(client: Client, tool: ToolLabel): Promise<number[]> {
@@ -109,10 +144,11 @@ const fs = filesystemServerCommand(dir);
 const upstream = await startFilesystemHttp(dir);
 const httpGateway = spawn(gatewayCli[0]!, [...gatewayCli.slice(1), 'http', '--upstream', upstream.url.href], { env: gatewayEnv, stdio: ['ignore', 'ignore', 'inherit'] });
 const gatewayUrl = new URL(`http://127.0.0.1:${port}/mcp`);
+const stdioGateway = new StdioClientTransport({ command: gatewayCli[0]!, args: [...gatewayCli.slice(1), 'stdio', '--', fs.command, ...fs.args], env: gatewayEnv, stderr: 'inherit' });
 const clients: Record<'stdio' | 'http', { direct: Client; gateway: Client }> = {
   stdio: {
     direct: await connect(new StdioClientTransport({ command: fs.command, args: fs.args, stderr: 'ignore' })),
-    gateway: await connect(new StdioClientTransport({ command: gatewayCli[0]!, args: [...gatewayCli.slice(1), 'stdio', '--', fs.command, ...fs.args], env: gatewayEnv, stderr: 'inherit' })),
+    gateway: await connect(stdioGateway),
   },
   http: {
     direct: await connect(new StreamableHTTPClientTransport(upstream.url)),
@@ -131,7 +167,10 @@ const clients: Record<'stdio' | 'http', { direct: Client; gateway: Client }> = {
   },
 };
 
+const gatewayPids = { stdio: stdioGateway.pid, http: httpGateway.pid };
+
 type Key = `${'stdio' | 'http'}|${ToolLabel}|${'direct' | 'gateway'}`;
+const cpuPerCallUs = new Map<string, number[]>();
 const p50s = new Map<Key, number[]>();
 const p99s = new Map<Key, number[]>();
 const added50 = new Map<string, number[]>();
@@ -139,7 +178,8 @@ const added99 = new Map<string, number[]>();
 const push = <K>(m: Map<K, number[]>, k: K, v: number) => void m.set(k, [...(m.get(k) ?? []), v]);
 
 try {
-  for (const [transport, pair] of Object.entries(clients)) {
+  for (const transport of TRANSPORTS) {
+    const pair = clients[transport];
     await ready(pair.gateway);
     for (const tool of Object.keys(TOOLS) as ToolLabel[]) for (let i = 0; i < WARMUP; i++) for (const c of [pair.direct, pair.gateway]) await call(c, tool);
     process.stderr.write(`${transport}: warm\n`);
@@ -147,10 +187,14 @@ try {
   for (let r = 0; r < ROUNDS; r++) {
     const order = r % 2 === 0 ? (['direct', 'gateway'] as const) : (['gateway', 'direct'] as const);
     const line: string[] = [];
-    for (const transport of ['stdio', 'http'] as const) {
+    for (const transport of TRANSPORTS) {
       for (const tool of Object.keys(TOOLS) as ToolLabel[]) {
         const got: Record<string, number[]> = {};
-        for (const path of order) got[path] = await timed(clients[transport][path], tool);
+        for (const path of order) {
+          const cpuBefore = path === 'gateway' ? cpuMs(gatewayPids[transport]) : 0;
+          got[path] = await timed(clients[transport][path], tool);
+          if (path === 'gateway') push(cpuPerCallUs, `${transport}|${tool}`, ((cpuMs(gatewayPids[transport]) - cpuBefore) * 1000) / CALLS);
+        }
         for (const path of order) {
           push(p50s, `${transport}|${tool}|${path}` as Key, quantile(got[path]!, 0.5));
           push(p99s, `${transport}|${tool}|${path}` as Key, quantile(got[path]!, 0.99));
@@ -159,7 +203,7 @@ try {
         const a99 = quantile(got.gateway!, 0.99) - quantile(got.direct!, 0.99);
         push(added50, `${transport}|${tool}`, a50);
         push(added99, `${transport}|${tool}`, a99);
-        line.push(`${transport} ${toolName(tool)} +${a50.toFixed(3)}/+${a99.toFixed(3)} ms`);
+        line.push(`${transport} ${toolName(tool)} +${a50.toFixed(3)}/+${a99.toFixed(3)} ms (gateway CPU ${cpuPerCallUs.get(`${transport}|${tool}`)!.at(-1)!.toFixed(0)} µs/call)`);
       }
     }
     process.stderr.write(`round ${r + 1}/${ROUNDS} (added p50/p99): ${line.join(', ')}\n`);
@@ -185,23 +229,24 @@ try {
 const ms = (v: number) => fmt(v, 3);
 const rows: string[] = [];
 let worstAdded99 = -Infinity;
-for (const transport of ['stdio', 'http'] as const) {
+for (const transport of TRANSPORTS) {
   for (const tool of Object.keys(TOOLS) as ToolLabel[]) {
     const k = (path: 'direct' | 'gateway') => `${transport}|${tool}|${path}` as Key;
     const a99 = median(added99.get(`${transport}|${tool}`)!);
     worstAdded99 = Math.max(worstAdded99, a99);
-    rows.push(`| ${transport === 'stdio' ? 'stdio' : 'Streamable HTTP'} | \`${tool}\` | ${ms(median(p50s.get(k('direct'))!))} / ${ms(median(p99s.get(k('direct'))!))} | ${ms(median(p50s.get(k('gateway'))!))} / ${ms(median(p99s.get(k('gateway'))!))} | **${ms(median(added50.get(`${transport}|${tool}`)!))} / ${ms(a99)}** |`);
+    rows.push(`| ${transport === 'stdio' ? 'stdio' : 'Streamable HTTP'} | \`${tool}\` | ${ms(median(p50s.get(k('direct'))!))} / ${ms(median(p99s.get(k('direct'))!))} | ${ms(median(p50s.get(k('gateway'))!))} / ${ms(median(p99s.get(k('gateway'))!))} | **${ms(median(added50.get(`${transport}|${tool}`)!))} / ${ms(a99)}** | ${fmt(median(cpuPerCallUs.get(`${transport}|${tool}`)!), 0)} |`);
   }
 }
 const table = `## MCP gateway: added latency per tools/call (bench/mcp-latency.ts)
 
 \`npx tsx bench/mcp-latency.ts --calls ${CALLS} --rounds ${ROUNDS} --warmup ${WARMUP}\` — the real SDK Client and \`@modelcontextprotocol/server-filesystem\` (npm) on a temporary folder, called directly and through \`warden mcp-gateway\` (its own process; kill switch on a local single-node Kafka, every call reported to \`agent.events\`). ${CALLS} sequential calls per path per round after ${WARMUP} warm-up calls; medians over ${ROUNDS} rounds that alternate which path goes first. "Added" is each round's gateway percentile minus its direct one. For HTTP the server sits behind the SDK's StreamableHTTPServerTransport in the benchmark process (the same for both paths). Target: p99 added ≤ ${TARGET_P99_ADDED_MS} ms.
 
-| transport | tool | direct p50 / p99 (ms) | through the gateway p50 / p99 (ms) | added p50 / p99 (ms) |
-| --- | --- | ---: | ---: | ---: |
+| transport | tool | direct p50 / p99 (ms) | through the gateway p50 / p99 (ms) | added p50 / p99 (ms) | gateway CPU per call (µs) |
+| --- | --- | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 
 Worst p99 added: ${ms(worstAdded99)} ms (${worstAdded99 <= TARGET_P99_ADDED_MS ? 'target met' : 'target missed'}).`;
-writeSection('mcp-latency', table);
+// A partial run (--only) or a profiled one is not the measurement the section reports.
+if (!values.only && !values['gateway-cpu-prof']) writeSection('mcp-latency', table);
 console.log(table);
 process.exit(0);

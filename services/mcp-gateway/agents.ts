@@ -33,6 +33,8 @@ export class AgentHub {
   readonly #agents = new Map<string, AgentTelemetry>();
   readonly #report: ReportOptions;
   readonly #metrics;
+  readonly #queued: (() => void)[] = [];
+  #drainTimer: NodeJS.Immediate | null = null;
 
   constructor(private readonly deps: HubDeps) {
     const g = deps.config.mcpGateway;
@@ -86,17 +88,35 @@ export class AgentHub {
       check: (capability: string): Decision => t.check(capability),
       report: (r: CallReport) => {
         this.#metrics.calls.inc({ agent_id: agentId, outcome: r.outcome });
-        // Reported after the answer went back to the agent: the call does not wait for Kafka.
-        let input;
-        try {
-          input = callEvent(r, this.#report);
-        } catch (err) {
-          this.#reportFailed(agentId, r, err);
-          return;
-        }
-        t.emit(input).catch((err: unknown) => this.#reportFailed(agentId, r, err));
+        this.#queue(() => {
+          let input;
+          try {
+            input = callEvent(r, this.#report);
+          } catch (err) {
+            this.#reportFailed(agentId, r, err);
+            return;
+          }
+          t.emit(input).catch((err: unknown) => this.#reportFailed(agentId, r, err));
+        });
       },
     };
+  }
+
+  /**
+   * Building, encoding and signing an event runs after the answer is written (setImmediate comes after the
+   * I/O the answer queued), so the call waits neither for Kafka nor for the event's own CPU; the telemetry
+   * buffer then batches the sends. close() runs what is still queued, so no call goes unreported.
+   */
+  #queue(job: () => void): void {
+    this.#queued.push(job);
+    this.#drainTimer ??= setImmediate(() => this.#drainQueued());
+  }
+
+  #drainQueued(): void {
+    if (this.#drainTimer) clearImmediate(this.#drainTimer);
+    this.#drainTimer = null;
+    const jobs = this.#queued.splice(0);
+    for (const job of jobs) job();
   }
 
   #reportFailed(agentId: string, r: CallReport, err: unknown): void {
@@ -105,6 +125,7 @@ export class AgentHub {
   }
 
   async close(): Promise<void> {
+    this.#drainQueued();
     await Promise.allSettled([...this.#agents.values()].map((t) => t.close()));
     this.#agents.clear();
   }

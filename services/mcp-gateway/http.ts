@@ -16,6 +16,7 @@ import type { ToolActionMapper } from './calls.js';
 import { McpProxy } from './proxy.js';
 import { handleStateRequest, json } from './stateApi.js';
 import { bearerToken, type AgentTokens } from './tokens.js';
+import { createUpstreamFetch } from './upstreamFetch.js';
 
 export interface HttpGatewayOptions {
   hub: AgentHub;
@@ -35,6 +36,8 @@ interface Session { agentId: string; transport: StreamableHTTPServerTransport; p
 
 export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGateway> {
   const sessions = new Map<string, Session>();
+  // One client for every session's upstream requests: its sockets are reused across sessions and calls.
+  const upstreamFetch = createUpstreamFetch();
 
   const openSession = async (agentId: string): Promise<{ transport: StreamableHTTPServerTransport; proxy: McpProxy }> => {
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
@@ -42,7 +45,7 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
       onsessioninitialized: (id) => void sessions.set(id, { agentId, transport, proxy }),
       onsessionclosed: (id) => void sessions.delete(id),
     });
-    const upstream = new StreamableHTTPClientTransport(o.upstreamUrl);
+    const upstream = new StreamableHTTPClientTransport(o.upstreamUrl, { fetch: upstreamFetch.fetch });
     const proxy = new McpProxy(transport, upstream, { serverName: o.serverName, mapper: o.mapper, guard: o.hub.guardFor(agentId), logger: o.logger, sessionId: () => transport.sessionId ?? null });
     await proxy.start();
     return { transport, proxy };
@@ -100,6 +103,7 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
     close: async () => {
       await Promise.allSettled([...sessions.values()].map((s) => s.proxy.close()));
       sessions.clear();
+      upstreamFetch.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
