@@ -20,7 +20,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -54,6 +54,8 @@ const ROUNDS = Number(values.rounds);
 const WARMUP = Number(values.warmup);
 const TARGET_P99_ADDED_MS = 2;
 
+// The machine is shared: its load says how much of a p99 is other work's scheduling rather than the gateway.
+const loadAtStart = loadavg()[0]!;
 const base = loadConfig();
 const suffix = Date.now().toString(36);
 const topics = Object.fromEntries(Object.entries(base.topics).map(([k, t]) => [k, { ...t, name: `bench.mcp.${k}.${suffix}`, partitions: 1 }])) as typeof base.topics;
@@ -245,7 +247,7 @@ const table = `## MCP gateway: added latency per tools/call (bench/mcp-latency.t
 | --- | --- | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 
-Worst p99 added: ${ms(worstAdded99)} ms (${worstAdded99 <= TARGET_P99_ADDED_MS ? 'target met' : 'target missed'}).`;
+Worst p99 added: ${ms(worstAdded99)} ms (${worstAdded99 <= TARGET_P99_ADDED_MS ? 'target met' : 'target missed'}). Load average (1 min) at start / end: ${loadAtStart.toFixed(2)} / ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores. "Gateway CPU per call" is the gateway process's user + system time over a measured run divided by its calls (Kafka sends and the kill switch's polling included), from /proc in 10 ms ticks.`;
 // A partial run (--only) or a profiled one is not the measurement the section reports.
 if (!values.only && !values['gateway-cpu-prof']) writeSection('mcp-latency', table);
 console.log(table);

@@ -43,8 +43,8 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       // A request's answer as one JSON body rather than an SSE stream per POST: written once, when ready, in one
-      // socket write, where the stream cost a headers write, a body write and an end (measured: README
-      // "Added latency"). Nothing streams on a POST here anyway: the proxy relays the server's notifications
+      // socket write, where the stream cost a headers write, a body write and an end (profiled: bench/mcp-latency.ts
+      // --gateway-cpu-prof). Nothing streams on a POST here anyway: the proxy relays the server's notifications
       // and requests on the session's standalone GET stream, which stays SSE.
       enableJsonResponse: true,
       onsessioninitialized: (id) => void sessions.set(id, { agentId, transport, proxy }),

@@ -1,7 +1,7 @@
 /**
  * The `fetch` the gateway's upstream transport (the SDK's StreamableHTTPClientTransport) uses: node:http
  * with one keep-alive agent, instead of the global (undici) fetch. Two reasons, both measured
- * (bench/mcp-latency.ts, README "Added latency"):
+ * (bench/mcp-latency.ts with --gateway-cpu-prof):
  *   - the global fetch adds an `abort` listener to the transport's one AbortSignal for every request and
  *     removes it only when the request is garbage-collected, so a busy session piles up thousands of
  *     listeners (MaxListenersExceededWarning past 1,500), and every add walks that list;
