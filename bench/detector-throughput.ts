@@ -3,9 +3,13 @@
  * topic: a bare kafkajs consumer that only reads and counts, and the detector
  * service (decode, verify HMAC, detect, write state to Redis, commit).
  *
- *   npx tsx bench/detector-throughput.ts [--events 1000000] [--agents 10000] [--partitions 12] [--rounds 1]
+ *   npx tsx bench/detector-throughput.ts [--events 1000000] [--agents 10000] [--partitions 12] [--rounds 1] [--verify-workers 0,1,2]
+ *
+ * --verify-workers: the detector is measured once per listed count of signature verification threads
+ * (detector.verifyWorkers), each its own isolated detector run, after the round's bare run.
  */
 import { randomUUID } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { FleetPublisher } from '../cli/simulate/publisher.js';
@@ -18,7 +22,11 @@ import { deleteKeysWithPrefix } from './lib/cleanup.js';
 import { benchKeyring, steadyFleet } from './lib/fleet.js';
 import { fmt, median, writeSection } from './lib/results.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, agents: { type: 'string', default: '10000' }, partitions: { type: 'string', default: '12' }, rounds: { type: 'string', default: '1' } } });
+const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, agents: { type: 'string', default: '10000' }, partitions: { type: 'string', default: '12' }, rounds: { type: 'string', default: '1' }, 'verify-workers': { type: 'string' }, help: { type: 'boolean', default: false } } });
+if (values.help) {
+  console.log('npx tsx bench/detector-throughput.ts [--events 1000000] [--agents 10000] [--partitions 12] [--rounds 1] [--verify-workers 0,1,2]\n  --verify-workers: measure the detector at each count of signature verification threads (default: the config\'s detector.verifyWorkers)');
+  process.exit(0);
+}
 const N = Number(values.events);
 const AGENTS = Number(values.agents);
 const PARTITIONS = Number(values.partitions);
@@ -26,6 +34,8 @@ const ROUNDS = Number(values.rounds);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const base = loadConfig();
+const WORKER_COUNTS = values['verify-workers'] === undefined ? [base.detector.verifyWorkers] : values['verify-workers'].split(',').map((w) => Number(w.trim()));
+if (WORKER_COUNTS.some((w) => !Number.isInteger(w) || w < 0)) throw new Error(`--verify-workers: expected whole numbers >= 0 separated by commas, got ${values['verify-workers']}`);
 const id = randomUUID().slice(0, 6);
 const topics = Object.fromEntries(Object.entries(base.topics).map(([k, t]) => [k, { ...t, name: `bench.${t.name}.${id}`, partitions: k === 'events' ? PARTITIONS : 3 }])) as typeof base.topics;
 const config = { ...base, topics, redis: { ...base.redis, keyPrefix: `warden-bench:throughput-${id}:` } };
@@ -91,10 +101,10 @@ async function bare(): Promise<number> {
   return N / s;
 }
 
-async function detector(round: number): Promise<{ rate: number; alerts: number }> {
+async function detector(round: number, verifyWorkers: number): Promise<{ rate: number; alerts: number }> {
   const own = roundConfig(round);
   await ensureTopics(admin, own);
-  const service = new DetectorService({ config: own, logger, keyring, engine: createDetectionEngine(), groupId: `bench-detector-${randomUUID()}` });
+  const service = new DetectorService({ config: own, logger, keyring, engine: createDetectionEngine(), groupId: `bench-detector-${randomUUID()}`, verifyWorkers });
   let count = 0;
   let alerts = 0;
   const t0 = performance.now();
@@ -117,35 +127,49 @@ async function detector(round: number): Promise<{ rate: number; alerts: number }
   return { rate: N / s, alerts };
 }
 
+const loadBefore = loadavg()[0]!;
 const bareRates: number[] = [];
-const detRates: number[] = [];
-const roundAlerts: number[] = [];
+/** Per verification worker count: its detector rate and alerts in each round. */
+const detRates = new Map<number, number[]>(WORKER_COUNTS.map((w) => [w, []]));
+const roundAlerts = new Map<number, number[]>(WORKER_COUNTS.map((w) => [w, []]));
+let detectorRuns = 0;
 for (let r = 0; r < ROUNDS; r++) {
   bareRates.push(await bare());
   log(`round ${r + 1}: bare ${fmt(bareRates.at(-1)!)} ev/s`);
-  const d = await detector(r + 1);
-  detRates.push(d.rate);
-  roundAlerts.push(d.alerts);
-  log(`round ${r + 1}: detector ${fmt(d.rate)} ev/s (${d.alerts} alerts)`);
+  for (const workers of WORKER_COUNTS) {
+    // Each detector run has its own alerts/DLQ topics and state prefix (roundConfig), so none resumes another's state.
+    const d = await detector(++detectorRuns, workers);
+    detRates.get(workers)!.push(d.rate);
+    roundAlerts.get(workers)!.push(d.alerts);
+    log(`round ${r + 1}: detector, ${workers} verify workers: ${fmt(d.rate)} ev/s (${d.alerts} alerts)`);
+  }
 }
-const roundTopics = Array.from({ length: ROUNDS }, (_, r) => roundConfig(r + 1).topics).flatMap((t) => [t.alerts.name, t.dlq.name]);
+const roundTopics = Array.from({ length: detectorRuns }, (_, r) => roundConfig(r + 1).topics).flatMap((t) => [t.alerts.name, t.dlq.name]);
 await admin.deleteTopics({ topics: [...Object.values(topics).map((t) => t.name), ...roundTopics] }).catch(() => undefined);
 await admin.disconnect();
 log(`deleted ${await deleteKeysWithPrefix(config, config.redis.keyPrefix)} Redis keys of this run`);
 
-const ratio = median(detRates) / median(bareRates);
+const bareMedian = median(bareRates);
+const ratios = WORKER_COUNTS.map((w) => median(detRates.get(w)!) / bareMedian);
+const best = Math.max(...ratios);
+const workerArg = values['verify-workers'] === undefined ? '' : ` --verify-workers ${WORKER_COUNTS.join(',')}`;
+const rows = WORKER_COUNTS.map((w, i) => `| detector, ${w === 0 ? 'signatures verified inline (verifyWorkers 0)' : `signatures on ${w} verification worker thread${w > 1 ? 's' : ''}`} | ${fmt(median(detRates.get(w)!))} | ${ratios[i]!.toFixed(2)} |`).join('\n');
 const table = `## Detector throughput vs the ceiling (bench/detector-throughput.ts)
 
-\`${runner} --events ${N} --agents ${AGENTS} --partitions ${PARTITIONS} --rounds ${ROUNDS}\` — one pre-produced topic of ${fmt(N)} signed events from ${fmt(AGENTS)} agents on ${PARTITIONS} partitions, read from the start by a new consumer group each time; each detector round has its own alerts and DLQ topics and its own Redis state prefix (it starts with no state); local single-node Kafka and Redis on the same 2 cores. Medians of ${ROUNDS} round(s), bare and detector alternating.
+\`${runner} --events ${N} --agents ${AGENTS} --partitions ${PARTITIONS} --rounds ${ROUNDS}${workerArg}\` — one pre-produced topic of ${fmt(N)} signed events from ${fmt(AGENTS)} agents on ${PARTITIONS} partitions, read from the start by a new consumer group each time; each detector run has its own alerts and DLQ topics and its own Redis state prefix (it starts with no state); local single-node Kafka and Redis on the same ${cpus().length} cores. Medians of ${ROUNDS} round(s); each round runs the bare consumer, then the detector at each verification worker count in turn.
+
+The detector: decode (Avro), verify (HMAC-SHA256), detect (all detectors), produce alerts, checkpoint state to Redis and commit offsets (every ${config.detector.checkpointIntervalMs / 1000} s and at stop; the clock stops when the last checkpoint is written).
 
 | consumer | events/s | ratio |
 | --- | ---: | ---: |
-| ceiling: bare kafkajs consumer, read and count only | ${fmt(median(bareRates))} | 1.00 |
-| detector: decode (Avro), verify (HMAC-SHA256), detect (all detectors), produce alerts, checkpoint state to Redis and commit offsets (every ${config.detector.checkpointIntervalMs / 1000} s and at stop; the clock stops when the last checkpoint is written) | ${fmt(median(detRates))} | ${ratio.toFixed(2)} |
+| ceiling: bare kafkajs consumer, read and count only | ${fmt(bareMedian)} | 1.00 |
+${rows}
 
-Every round (events/s): ${bareRates.map((b, i) => `round ${i + 1}: bare ${fmt(b)}, detector ${fmt(detRates[i]!)} (${roundAlerts[i]} alerts)`).join('; ')}.
+Every round (events/s): ${bareRates.map((b, r) => `round ${r + 1}: bare ${fmt(b)}, ${WORKER_COUNTS.map((w) => `${w} workers ${fmt(detRates.get(w)![r]!)} (${roundAlerts.get(w)![r]} alerts)`).join(', ')}`).join('; ')}.
 
-Target ≥ 0.80: ${ratio >= 0.8 ? 'met' : '**missed**'}.`;
+Load average (1 min) on the machine, which others share: ${loadBefore.toFixed(1)} before the runs, ${loadavg()[0]!.toFixed(1)} after; above the core count, the rates measure contention as much as the code.
+
+Target ≥ 0.80: ${best >= 0.8 ? 'met' : '**missed**'}.`;
 writeSection('detector-throughput', table);
 console.log(table);
 process.exit(0);
