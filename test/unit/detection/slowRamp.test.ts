@@ -130,6 +130,23 @@ describe('slow-ramp', () => {
     expect(both).toBeLessThanOrEqual(alone + 1);
   });
 
+  it('a ramp still rising when the new-normal stretch ends is not accepted: the same ramp the next day is caught as early', () => {
+    const second = rampStart + DAY_MS;
+    // 60 buckets at +4%/bucket: still climbing over the whole 3-h stretch after its alarm.
+    const long = stream({ from: rampStart, to: rampStart + 60 * BUCKET_MS, perBucket: (ts) => level * (1.04 ** Math.floor((ts - rampStart) / BUCKET_MS) - 1), seed: 5, agentId: 'agent-1' });
+    const extra = stream({ from: second, to: second + 36 * BUCKET_MS, perBucket: (ts) => ramp(second)(ts) - level, seed: 7, agentId: 'agent-1' });
+    const base = stream({ to: second + 40 * BUCKET_MS, perBucket: level });
+    const detect = (events: DetectionEvent[]) => {
+      const { alerts, at } = run(renumber(events));
+      const late = only(alerts, 'slow-ramp.rate').filter((a) => firstAt(alerts, at, a) >= second);
+      expect(late.length).toBe(1);
+      return bucketsIn(firstAt(alerts, at, late[0]!), second);
+    };
+    const alone = detect(merge(base, extra));
+    const both = detect(merge(base, long, extra));
+    expect(both).toBeLessThanOrEqual(alone + 1);
+  });
+
   it('state moved mid-ramp and mid-bucket (snapshot -> JSON -> restore) gives the same alerts', () => {
     const events = stream({ to: rampStart + 40 * BUCKET_MS, perBucket: ramp(rampStart) });
     const cut = events.findIndex((e) => e.timestamp >= rampStart + 6 * BUCKET_MS + BUCKET_MS / 2);

@@ -14,7 +14,7 @@ import { migrateV1 } from './codecV1.js';
 import { createRateSeries } from './rateSeries.js';
 import {
   ACTION_BLOCKS, ACTION_FIELDS, ACTION_LOG_MEAN, ACTION_LOG_VARIANCE, ACTION_SAMPLES, BUCKET_EVENTS, BUCKET_RESIDUAL_SQUARES, BUCKET_RESIDUAL_SUM, DELAY_LINE, HOUR_COUNTS, HOUR_MEANS, HOUR_SQUARES, HOURS,
-  NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, UPPER_SEMIVARIANCES, actionSlots, type RampState, type RateSeries, type SizeSeries,
+  NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, NO_PENDING_ACCEPT, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, UPPER_SEMIVARIANCES, actionSlots, type RampState, type RateSeries, type SizeSeries,
 } from './state.js';
 
 export const RAMP_CODEC_VERSION = 2;
@@ -53,8 +53,10 @@ function snapshotRate(series: RateSeries): Json {
     peakHour: series.peakHour,
     drift: snapshotDrift(series.drift),
     acceptRun: series.acceptRun,
-    acceptSum: series.acceptSum,
-    acceptLateSum: series.acceptLateSum,
+    acceptEarlyCount: series.acceptEarlyCount,
+    acceptEarlyExpected: series.acceptEarlyExpected,
+    acceptLateCount: series.acceptLateCount,
+    acceptLateExpected: series.acceptLateExpected,
   };
 }
 
@@ -97,6 +99,10 @@ function numbers(o: Fields, key: string, length: number, exact = true): number[]
   return v as number[];
 }
 
+function restoreAccept(o: Fields): typeof NO_PENDING_ACCEPT {
+  return { acceptRun: o.acceptRun as number, acceptEarlyCount: o.acceptEarlyCount as number, acceptEarlyExpected: o.acceptEarlyExpected as number, acceptLateCount: o.acceptLateCount as number, acceptLateExpected: o.acceptLateExpected as number };
+}
+
 function restoreRate(o: Fields): RateSeries {
   const data = new Float64Array(RATE_DATA_LENGTH);
   data.set(numbers(o, 'profileMeans', SEASON_SLOTS), PROFILE_MEANS);
@@ -113,9 +119,9 @@ function restoreRate(o: Fields): RateSeries {
     peakLevel: o.peakLevel as number,
     peakHour: o.peakHour as number,
     drift: restoreDrift(o.drift!),
-    acceptRun: o.acceptRun as number,
-    acceptSum: o.acceptSum as number,
-    acceptLateSum: o.acceptLateSum as number,
+    // A snapshot from before the stretch kept counts (acceptSum / acceptLateSum) has no pending stretch
+    // that can be finished here: it starts none (at worst one more alert for a new level).
+    ...(typeof o.acceptEarlyCount === 'number' ? restoreAccept(o) : NO_PENDING_ACCEPT),
   };
 }
 

@@ -9,7 +9,7 @@ import type { Json } from '../../types.js';
 import type { RampConfig } from './config.js';
 import {
   ACTION_BLOCKS, ACTION_FIELDS, ACTION_LOG_MEAN, ACTION_LOG_VARIANCE, ACTION_SAMPLES, BUCKET_EVENTS, BUCKET_RESIDUAL_SQUARES, BUCKET_RESIDUAL_SUM, DELAY_LINE, HOUR_COUNTS, HOUR_MEANS, HOUR_SQUARES,
-  HOURS, NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, UPPER_SEMIVARIANCES, type RampState, type RateSeries, type SizeSeries,
+  HOURS, NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, NO_PENDING_ACCEPT, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, UPPER_SEMIVARIANCES, type RampState, type RateSeries, type SizeSeries,
 } from './state.js';
 
 type RateV1 = [openCount: number, means: number[], counts: number[], upper: number[], delay: number[], delayHead: number, overDispersion: number, peakLevel: number, peakHour: number, drift: Json, acceptRun?: number, acceptSum?: number, acceptLateSum?: number];
@@ -33,7 +33,7 @@ function migrateRate(v: RateV1): RateSeries {
   const delay = v[4];
   if (!Array.isArray(delay) || delay.length > PROFILE_DELAY) throw new Error('slow-ramp v1 snapshot: delay line too long');
   data.set(delay, DELAY_LINE);
-  return { data, openCount: v[0], delayFill: delay.length, delayHead: v[5], overDispersion: v[6], peakLevel: v[7], peakHour: v[8], drift: restoreDrift(v[9]), acceptRun: v[10] ?? 0, acceptSum: v[11] ?? 0, acceptLateSum: v[12] ?? 0 };
+  return { data, openCount: v[0], delayFill: delay.length, delayHead: v[5], overDispersion: v[6], peakLevel: v[7], peakHour: v[8], drift: restoreDrift(v[9]), ...NO_PENDING_ACCEPT };
 }
 
 function migrateSize(v: SizeV1, actions: number): SizeSeries {

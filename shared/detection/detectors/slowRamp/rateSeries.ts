@@ -14,7 +14,7 @@ import { SEASON_SLOTS, answeringSlot, envelopeHigh, neighbourAfter, neighbourBef
 import { otherClassSlot, seasonSlot } from '../../time.js';
 import type { DetectionContext, Finding } from '../../types.js';
 import type { RampConfig } from './config.js';
-import { DELAY_LINE, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, UPPER_SEMIVARIANCES, type RampState, type RateSeries } from './state.js';
+import { DELAY_LINE, NO_PENDING_ACCEPT, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, UPPER_SEMIVARIANCES, type RampState, type RateSeries } from './state.js';
 import type { RampThresholdValues } from './thresholds.js';
 import { judgeTrend, pushTrend, trendScore } from './trend.js';
 
@@ -23,18 +23,28 @@ const RAMP_CAP_Z = 1;
 /** While the drift z is at least this, the noise estimates (over-dispersion, upper semivariance) learn nothing. */
 const SUSPECT_Z = 2;
 /**
- * A legitimate new normal (a deploy doubles the workload): after an alarm, when the level over the next this
- * many judged buckets (3 h) holds (its last half hour still at least MIN_ACCEPT_RATIO above the profile and
- * not fallen back from the rest), the whole profile is rescaled to it (at most MAX_ACCEPT_RATIO) and the drift
- * test starts again. A lasting new level thus costs one alert, not one every day while each hour's slot learns
- * it at the capped rate; a ramp that keeps rising alarms again.
+ * A legitimate new normal (a deploy doubles the workload): an alarm opens a stretch of this many buckets (3 h)
+ * counted where the hour's own profile is flat (the envelope at most FLAT_RATIO above it: where the day climbs
+ * or falls, a day that starts an hour early or late reads far from the profile either way). When the level of
+ * its last hour (summed counts over summed profile) is at least MIN_ACCEPT_RATIO and within HOLD_FACTOR of its
+ * first hour's, the whole profile is rescaled to the two hours' level (at most MAX_ACCEPT_RATIO) and the drift
+ * test starts again: a lasting new level costs one alert, not one every morning while each hour's slot learns
+ * it at the capped rate. Sums, not the mean log-residual against the shift-tolerant envelope over a half hour,
+ * which read a doubled workload as 1.2x or as fallen back (issue 11). While the stretch runs the alarm stays
+ * fired (no second alert, the profile learns nothing above expectation); a ramp that ended and fell back, or
+ * is still rising, is not accepted and teaches nothing.
  */
 const ACCEPT_BUCKETS = 36;
 const MAX_ACCEPT_RATIO = 4;
-const MIN_ACCEPT_RATIO = 1.2;
-/** The level at the end of the stretch: its last this many judged buckets (30 min). */
-const ACCEPT_TAIL_BUCKETS = 6;
-/** The level at the end may be at most this factor below the rest of the stretch's. */
+/** A rise that alarms is at least ~1.5x (minSlope over minRunBuckets); an ended one is back near 1 by the stretch's end. */
+const MIN_ACCEPT_RATIO = 1.4;
+/** The stretch's first and last this many buckets (1 h each) are compared. */
+const ACCEPT_PART_BUCKETS = 12;
+/**
+ * The last hour's level may differ from the first's by at most this factor, either way: a live ramp climbs on
+ * (+3.5%/bucket is 2.3x over the 24 buckets between them), a spent one falls back (one whose last bucket is
+ * still in the last hour reads ~1.4x there against ~2.2x in the first).
+ */
 const HOLD_FACTOR = 1.5;
 /** Hours whose profile is below this share of the busiest hour are not judged (off-hours has them). */
 const ACTIVE_SHARE = 0.25;
@@ -48,7 +58,7 @@ const UPPER_CLIP = 1.5;
 const UPPER_ALPHA = 0.05;
 
 export function createRateSeries(): RateSeries {
-  return { data: new Float64Array(RATE_DATA_LENGTH), openCount: 0, delayFill: 0, delayHead: 0, overDispersion: KAPPA2_PRIOR, peakLevel: 0, peakHour: -1, drift: newDrift(), acceptRun: 0, acceptSum: 0, acceptLateSum: 0 };
+  return { data: new Float64Array(RATE_DATA_LENGTH), openCount: 0, delayFill: 0, delayHead: 0, overDispersion: KAPPA2_PRIOR, peakLevel: 0, peakHour: -1, drift: newDrift(), ...NO_PENDING_ACCEPT };
 }
 
 /** Close the count series' bucket. */
@@ -69,12 +79,11 @@ export function closeRate(cfg: RampConfig, th: RampThresholdValues, series: Rate
     const sd = Math.sqrt(Math.max(1 / (expected + 1) + Math.max(series.overDispersion, cfg.overDispersionFloor), 2 * upper));
     const residual = Math.log((count + 1) / (expected + 1));
     judged = active && expected >= th.minLevel && !ctx.learning;
-    if (judged && judgeTrend(series.drift, residual / sd, 1 / sd, th, cfg.trend)) {
+    const accepting = series.acceptRun > 0;
+    if (judged && judgeTrend(series.drift, residual / sd, 1 / sd, th, cfg.trend, accepting)) {
       finding = rateFinding(cfg, th, bucket, count, expected, sd, data[PROFILE_COUNTS + slot]!, ctx);
-      series.acceptRun = 1;
-      series.acceptSum = residual;
-      series.acceptLateSum = 0;
-    } else if (judged && series.acceptRun > 0) acceptNewNormal(series, residual);
+      acceptNewNormal(series, count, center);
+    } else if (judged && accepting && ownSlot && expected <= FLAT_RATIO * center) acceptNewNormal(series, count, center);
     if (series.drift.s < SUSPECT_Z && ownSlot) {
       const up = Math.min(UPPER_CLIP, Math.max(0, residual));
       const weight = ewmaWeight(UPPER_ALPHA, data[PROFILE_COUNTS + slot]!);
@@ -108,29 +117,30 @@ function peakOf(cfg: RampConfig, series: RateSeries, bucket: number): number {
 }
 
 /**
- * After an alarm: over the next ACCEPT_BUCKETS judged buckets, the level the agent now works at. When its
- * last ACCEPT_TAIL_BUCKETS are still at least MIN_ACCEPT_RATIO above the profile and not more than HOLD_FACTOR
- * below the rest of it, the profile is rescaled to that last level. A ramp that ended and fell back fails the
- * end, so it teaches nothing (the same ramp tomorrow is caught as early); a level that holds is the new normal.
+ * One bucket of the stretch an alarm opened (the alarm's own bucket first): in the stretch's first or last
+ * hour, its count and its hour's profile are summed; at the end, a level that holds becomes the profile's.
  */
-function acceptNewNormal(series: RateSeries, residual: number): void {
+function acceptNewNormal(series: RateSeries, count: number, expected: number): void {
+  if (series.acceptRun < ACCEPT_PART_BUCKETS) {
+    series.acceptEarlyCount += count;
+    series.acceptEarlyExpected += expected;
+  } else if (series.acceptRun >= ACCEPT_BUCKETS - ACCEPT_PART_BUCKETS) {
+    series.acceptLateCount += count;
+    series.acceptLateExpected += expected;
+  }
   series.acceptRun++;
-  series.acceptSum += residual;
-  if (series.acceptRun > ACCEPT_BUCKETS - ACCEPT_TAIL_BUCKETS) series.acceptLateSum += residual;
   if (series.acceptRun < ACCEPT_BUCKETS) return;
-  const earlyRatio = Math.exp((series.acceptSum - series.acceptLateSum) / (ACCEPT_BUCKETS - ACCEPT_TAIL_BUCKETS));
-  const lateRatio = Math.exp(series.acceptLateSum / ACCEPT_TAIL_BUCKETS);
-  series.acceptRun = 0;
-  series.acceptSum = 0;
-  series.acceptLateSum = 0;
-  // A new normal holds: up at the end, and not fallen far from where it was (a spent ramp falls back).
-  if (lateRatio < MIN_ACCEPT_RATIO || lateRatio * HOLD_FACTOR < earlyRatio) return;
-  const scale = Math.min(MAX_ACCEPT_RATIO, lateRatio);
+  const earlyRatio = (series.acceptEarlyCount + 1) / (series.acceptEarlyExpected + 1);
+  const lateRatio = (series.acceptLateCount + 1) / (series.acceptLateExpected + 1);
+  // The level of both hours together: one hour alone moves with the day's shape (a day that starts early ends early).
+  const level = (series.acceptEarlyCount + series.acceptLateCount + 1) / (series.acceptEarlyExpected + series.acceptLateExpected + 1);
+  Object.assign(series, NO_PENDING_ACCEPT);
+  if (lateRatio < MIN_ACCEPT_RATIO || lateRatio * HOLD_FACTOR < earlyRatio || lateRatio > HOLD_FACTOR * earlyRatio) return;
+  // The delay line already holds counts at the new level (the stretch is longer than the line): not rescaled.
+  const scale = Math.min(MAX_ACCEPT_RATIO, level);
   const data = series.data;
   for (let j = 0; j < SEASON_SLOTS; j++) data[PROFILE_MEANS + j] = roundSig(data[PROFILE_MEANS + j]! * scale);
-  for (let k = 0; k < series.delayFill; k++) data[DELAY_LINE + k] = data[DELAY_LINE + k]! * scale;
   series.drift = newDrift();
-  series.peakHour = -1;
 }
 
 /**

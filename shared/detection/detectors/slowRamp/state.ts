@@ -34,12 +34,20 @@ export interface RateSeries {
   peakLevel: number;
   peakHour: number;
   drift: DriftState;
-  /** A new normal: judged buckets since the last alarm (0: none pending), and the sum of their log-residuals. */
+  /**
+   * A new normal: buckets of the stretch after the last alarm counted so far (0: none pending; only buckets
+   * judged against their own hour's profile count), and the counts and that profile summed over the
+   * stretch's first and last hour (is the level still up at its end, and does it hold?).
+   */
   acceptRun: number;
-  acceptSum: number;
-  /** The same sum over the stretch's last buckets (is the level still up at its end?). */
-  acceptLateSum: number;
+  acceptEarlyCount: number;
+  acceptEarlyExpected: number;
+  acceptLateCount: number;
+  acceptLateExpected: number;
 }
+
+/** The new-normal fields of a series with no stretch pending. */
+export const NO_PENDING_ACCEPT: Readonly<Pick<RateSeries, 'acceptRun' | 'acceptEarlyCount' | 'acceptEarlyExpected' | 'acceptLateCount' | 'acceptLateExpected'>> = { acceptRun: 0, acceptEarlyCount: 0, acceptEarlyExpected: 0, acceptLateCount: 0, acceptLateExpected: 0 };
 
 export const SIZE_METRICS = ['records', 'bytesOut', 'tokens'] as const;
 

@@ -26,13 +26,14 @@ export function emptyTrend(length: number, windowBuckets: number): DriftState {
 
 /**
  * Push one bucket and evaluate the drift into `verdict`: true when a rise first reaches h. The
- * rise stays fired (no second alert) until the statistic falls below h / 2.
+ * rise stays fired (no second alert) until the statistic falls below h / 2, and always while
+ * `holdFired` (the caller is still judging what the rise led to).
  */
-export function judgeTrend(drift: DriftState, residual: number, weight: number, th: RampThresholdValues, verdict: DriftResult): boolean {
+export function judgeTrend(drift: DriftState, residual: number, weight: number, th: RampThresholdValues, verdict: DriftResult, holdFired = false): boolean {
   pushTrend(drift, Math.max(-th.zCap, Math.min(th.zCap, residual)), weight, th.windowBuckets);
   evalDrift(drift, th.minRunBuckets, th.windowBuckets, th.minSlope, verdict);
   drift.s = roundSig(verdict.any);
-  if (drift.f && verdict.any < th.h / 2) drift.f = 0;
+  if (drift.f && !holdFired && verdict.any < th.h / 2) drift.f = 0;
   if (drift.f || verdict.s < th.h) return false;
   drift.f = 1;
   return true;
