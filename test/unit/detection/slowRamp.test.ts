@@ -113,17 +113,20 @@ describe('slow-ramp', () => {
     expect(only(alerts, 'slow-ramp')).toEqual([]);
   });
 
+  /** Buckets from `second` to the one slow-ramp.rate alert raised at or after it (exactly one must be). */
+  const bucketsToSecondRamp = (events: DetectionEvent[], second: number): number => {
+    const { alerts, at } = run(renumber(events));
+    const late = only(alerts, 'slow-ramp.rate').filter((a) => firstAt(alerts, at, a) >= second);
+    expect(late.length).toBe(1);
+    return bucketsIn(firstAt(alerts, at, late[0]!), second);
+  };
+
   it('a ramp that alarmed does not teach the profile: the same ramp the next day is caught as early as without the first', () => {
     const second = rampStart + DAY_MS;
     // Ramps as extra events on top of the same ordinary traffic (as the scenario generator injects them).
     const extra = (start: number, seed: number) => stream({ from: start, to: start + 36 * BUCKET_MS, perBucket: (ts) => ramp(start)(ts) - level, seed, agentId: 'agent-1' });
     const base = stream({ to: second + 40 * BUCKET_MS, perBucket: level });
-    const detect = (events: DetectionEvent[]) => {
-      const { alerts, at } = run(renumber(events));
-      const late = only(alerts, 'slow-ramp.rate').filter((a) => firstAt(alerts, at, a) >= second);
-      expect(late.length).toBe(1);
-      return bucketsIn(firstAt(alerts, at, late[0]!), second);
-    };
+    const detect = (events: DetectionEvent[]) => bucketsToSecondRamp(events, second);
     const alone = detect(merge(base, extra(second, 7)));
     const both = detect(merge(base, extra(rampStart, 5), extra(second, 7)));
     expect(both).toBeLessThan(26);
@@ -136,12 +139,7 @@ describe('slow-ramp', () => {
     const long = stream({ from: rampStart, to: rampStart + 60 * BUCKET_MS, perBucket: (ts) => level * (1.04 ** Math.floor((ts - rampStart) / BUCKET_MS) - 1), seed: 5, agentId: 'agent-1' });
     const extra = stream({ from: second, to: second + 36 * BUCKET_MS, perBucket: (ts) => ramp(second)(ts) - level, seed: 7, agentId: 'agent-1' });
     const base = stream({ to: second + 40 * BUCKET_MS, perBucket: level });
-    const detect = (events: DetectionEvent[]) => {
-      const { alerts, at } = run(renumber(events));
-      const late = only(alerts, 'slow-ramp.rate').filter((a) => firstAt(alerts, at, a) >= second);
-      expect(late.length).toBe(1);
-      return bucketsIn(firstAt(alerts, at, late[0]!), second);
-    };
+    const detect = (events: DetectionEvent[]) => bucketsToSecondRamp(events, second);
     const alone = detect(merge(base, extra));
     const both = detect(merge(base, long, extra));
     expect(both).toBeLessThanOrEqual(alone + 1);
