@@ -81,6 +81,19 @@ log4j.logger.state.change.logger=WARN
 log4j.logger.kafka.request.logger=WARN
 ${extra.map((l) => `${l}\n`).join('')}`;
 
+
+/**
+ * A random KRaft cluster id (16 bytes, base64url) that does not start with '-': the storage tool's argument
+ * parser reads such a value as an option (one id in 64 did, and the stack failed to start). Kafka's own
+ * Uuid.randomUuid skips them for the same reason.
+ */
+export function kafkaClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export async function startKafka(config: WardenConfig, paths: StackPaths, progress: Progress): Promise<{ version: string; pid: number }> {
   const java = requireTool('java', 'install a JDK 17+ (apt-get install openjdk-17-jre-headless)');
   const { version, libs } = await resolveKafka(config, paths, progress);
@@ -94,7 +107,7 @@ export async function startKafka(config: WardenConfig, paths: StackPaths, progre
   const jvm = [`-Xmx${config.stack.kafkaHeapMb}m`, '-Xms128m', '-XX:+UseG1GC', `-Dlog4j.configuration=file:${log4j}`, `-Dkafka.logs.dir=${paths.logs}`, '-cp', classpath];
 
   if (!existsSync(join(dataDir, 'meta.properties'))) {
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = kafkaClusterId();
     const r = spawnSync(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'], { encoding: 'utf8' });
     if (r.status !== 0) throw new StackError('stack.timeout', `kafka storage format failed: ${(r.stderr || r.stdout).slice(-500)}`);
     progress(`kafka: formatted storage (cluster ${clusterId})`);

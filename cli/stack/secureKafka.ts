@@ -7,13 +7,12 @@
  * topics and ACLs) and the broker's own certificate.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WardenConfig } from '../../shared/config/index.js';
 import { StackError } from '../../shared/errors/index.js';
 import { writePrivate, KAFKA_PRINCIPALS, type Credentials } from './credentials.js';
-import { kafkaDaemon, kafkaLog4j, resolveKafka, singleNodeProperties } from './kafka.js';
+import { kafkaClusterId, kafkaDaemon, kafkaLog4j, resolveKafka, singleNodeProperties } from './kafka.js';
 import type { Progress } from './maven.js';
 import type { StackPaths } from './paths.js';
 import { portOpen, requireTool, startDaemon, waitFor } from './process.js';
@@ -55,7 +54,7 @@ function serverProperties(config: WardenConfig, dataDir: string, tls: TlsFiles, 
  * @argfile (0600, removed afterwards), so no password shows in the process list.
  */
 function format(java: string, jvm: string[], props: string, paths: StackPaths, credentials: Credentials): string {
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = kafkaClusterId();
   const scram = KAFKA_PRINCIPALS.flatMap((p) => ['--add-scram', `"SCRAM-SHA-512=[name=${p},password=${credentials.kafka[p]}]"`]);
   const argFile = join(paths.run, 'kafka-format.args');
   writePrivate(argFile, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, ...scram].join('\n'));
