@@ -7,11 +7,21 @@
  * in the cheapest of those three encodings; object keys and repeated
  * strings are written once and then referenced by index. An unknown magic or
  * version fails loudly (SnapshotVersionError): no guessing at old bytes.
+ *
+ * Version 2 deflates the value's bytes (raw deflate, level 6): a warm agent's
+ * snapshot is 8.1 KB as version 1 and 3.0 KB deflated (bench/memory.ts
+ * fleet), for ~0.2 ms per agent per checkpoint on top of ~0.7 ms encoding.
+ * Version 1 bytes (saved before) still decode.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { SnapshotVersionError } from '../baseline/seriesCodec.js';
 import type { Json } from '../types.js';
 
-export const SNAPSHOT_BYTES_VERSION = 1;
+export const SNAPSHOT_BYTES_VERSION = 2;
+/** Version 1: the value's bytes as they are (still read). */
+const PLAIN_VERSION = 1;
+/** No agent's state comes near this; a tampered stream that inflates past it is refused, not allocated. */
+const MAX_INFLATED_BYTES = 64 * 2 ** 20;
 const MAGIC0 = 0x41; // 'A'
 const MAGIC1 = 0x57; // 'W'
 
@@ -235,11 +245,26 @@ function readValue(r: Reader, depth: number): Json {
 
 export function encodeSnapshot(value: Json): Uint8Array {
   const w = new Writer();
-  w.byte(MAGIC0);
-  w.byte(MAGIC1);
-  w.uvar(SNAPSHOT_BYTES_VERSION);
   writeValue(w, value);
-  return w.buf.slice(0, w.len);
+  const packed = deflateRawSync(w.buf.subarray(0, w.len), { level: 6 });
+  const out = new Uint8Array(3 + packed.length);
+  out[0] = MAGIC0;
+  out[1] = MAGIC1;
+  out[2] = SNAPSHOT_BYTES_VERSION; // a one-byte varint
+  out.set(packed, 3);
+  return out;
+}
+
+/** The value's bytes of a version 2 snapshot; a truncated, padded or corrupt stream is a SnapshotBytesError. */
+function inflateBody(packed: Uint8Array): Uint8Array {
+  let result: { buffer: Buffer; engine: { bytesWritten: number } };
+  try {
+    result = inflateRawSync(packed, { info: true, maxOutputLength: MAX_INFLATED_BYTES }) as unknown as typeof result;
+  } catch (err) {
+    throw new SnapshotBytesError(`compressed body: ${(err as Error).message}`);
+  }
+  if (result.engine.bytesWritten !== packed.length) throw new SnapshotBytesError('trailing bytes');
+  return result.buffer;
 }
 
 export function decodeSnapshot(bytes: Uint8Array): Json {
@@ -247,8 +272,9 @@ export function decodeSnapshot(bytes: Uint8Array): Json {
   if (bytes.length < 3 || bytes[0] !== MAGIC0 || bytes[1] !== MAGIC1) throw new SnapshotVersionError('agent bytes', 'no magic (not a binary snapshot)', SNAPSHOT_BYTES_VERSION);
   r.pos = 2;
   const version = r.uvar();
-  if (version !== SNAPSHOT_BYTES_VERSION) throw new SnapshotVersionError('agent bytes', version, SNAPSHOT_BYTES_VERSION);
-  const out = readValue(r, 0);
-  if (r.pos !== bytes.length) throw new SnapshotBytesError('trailing bytes');
+  if (version !== SNAPSHOT_BYTES_VERSION && version !== PLAIN_VERSION) throw new SnapshotVersionError('agent bytes', version, SNAPSHOT_BYTES_VERSION);
+  const body = version === PLAIN_VERSION ? r : new Reader(inflateBody(bytes.subarray(r.pos)));
+  const out = readValue(body, 0);
+  if (body.pos !== body.buf.length) throw new SnapshotBytesError('trailing bytes');
   return out;
 }

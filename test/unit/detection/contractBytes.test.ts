@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { inflateRawSync } from 'node:zlib';
 import { createEngine, DETECTOR_NAMES, decodeSnapshot, encodeSnapshot, SnapshotBytesError, SnapshotVersionError, type DetectionEvent, type Json } from '../../../shared/detection/index.js';
 import type { Alert } from '../../../shared/schemas/generated.js';
 import { Rng } from '../../../cli/simulate/scenario/prng.js';
@@ -129,5 +130,21 @@ describe('snapshot bytes codec', () => {
     expect(() => engine.restoreAgentBytes('a', encodeSnapshot({ v: 1 }))).toThrow(SnapshotVersionError);
     expect(engine.stats().refusedSnapshots).toBe(2);
     expect(engine.agentIds()).toEqual([]);
+  });
+
+  it('deflates the body (version 2), still reads version 1 bytes, and refuses a corrupt or padded stream', () => {
+    const value: Json = { series: Array.from({ length: 200 }, (_, i) => (i % 7) * 1.5), name: 'agent-1', nested: { a: [1, 2, 3], b: 'x' } };
+    const v2 = encodeSnapshot(value);
+    expect([...v2.subarray(0, 3)]).toEqual([0x41, 0x57, 2]);
+    // The body as version 1 wrote it: the same value bytes, not deflated.
+    const v1 = Uint8Array.from([0x41, 0x57, 1, ...inflateRawSync(v2.subarray(3))]);
+    expect(v2.length).toBeLessThan(v1.length / 2);
+    expect(decodeSnapshot(v1)).toEqual(value);
+    expect(decodeSnapshot(v2)).toEqual(value);
+    const flipped = Uint8Array.from(v2);
+    flipped[3] = flipped[3]! ^ 0xff;
+    expect(() => decodeSnapshot(flipped)).toThrow(SnapshotBytesError);
+    expect(() => decodeSnapshot(Uint8Array.from([...v2, 0]))).toThrow(/trailing bytes/);
+    expect(() => decodeSnapshot(v2.subarray(0, v2.length - 3))).toThrow(SnapshotBytesError);
   });
 });
