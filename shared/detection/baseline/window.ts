@@ -15,8 +15,10 @@
  * window and its seasonal profile in one: each typed array costs ~190 bytes of
  * bookkeeping besides its values). Values are learned rounded to 4 decimals
  * (robust.ts roundSig) and read back through roundSig, which returns the
- * exact value learned for every |value| < 1,638 and every integer below
- * 2^24; beyond, the read is within float32's 6e-8 of it.
+ * exact value learned for every |value| < 1,024 (float32's step there is
+ * 6.1e-5, under half the 1e-4 rounding; the first miss is 1024.0003) and
+ * every integer below 2^24; beyond, the read is within float32's relative
+ * 6e-8 of it.
  */
 import { MAD_TO_STD, madSorted, roundSig } from './robust.js';
 
