@@ -30,11 +30,14 @@ import { MAD_TO_STD, roundSig, scoreAgainst } from './robust.js';
 import { learnPeer, type PeerSeries } from './peers.js';
 import { guardedValue, type LearningGuard } from './guard.js';
 import { createTail, learnTail, tailThreshold, type TailModel } from './tail.js';
-import { SEASONAL_LENGTH, SEASON_SLOTS, createSeasonal, envelopeSd, learnSeasonal, profileHigh, profileLow, slotSettled, type SeasonalProfile } from './seasonal.js';
+import { envelopeSd, learnSeasonal, profileHigh, profileLow, type SeasonalProfile } from './seasonal.js';
 import { createShift, observeShift, resetShift, shiftLearningCap, type ShiftTracker, type ShiftVerdict } from './shift.js';
-import { createWindow, pushWindow, windowMad, windowMean, windowMedian, windowSpread, windowStd, type RollingWindow } from './window.js';
+import { learnDormantZero, materialise, staysDormant } from './dormant.js';
+import { pushWindow, windowMad, windowMean, windowMedian, windowSpread, windowStd, type RollingWindow } from './window.js';
 import { seasonSlot } from '../time.js';
 import type { BaselineStats } from '../types.js';
+
+export { createBaselines, materialise } from './dormant.js';
 import { stepsBelowRule } from '../scoreBands.js';
 
 export type Direction = 'up' | 'down' | 'both';
@@ -210,50 +213,6 @@ function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, 
   if (st.seasonal) learnSeasonal(st.seasonal, slot, v, p.seasonalAlpha, p.seasonalMinSamples);
   // Only agents with their own history teach the role what normal looks like.
   if (peer && st.closedBuckets > p.warmupBuckets) learnPeer(peer, slot, v, p.peerAlpha);
-}
-
-/** A zero closed by a dormant series: only counted (its window and profile are implied by the count). */
-function learnDormantZero(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null): void {
-  st.closedBuckets++;
-  if (peer && st.closedBuckets > p.warmupBuckets) learnPeer(peer, seasonSlot(bucket * p.bucketMs, p.tzOffsetMs), 0, p.peerAlpha);
-}
-
-/** The window and profile of a series, in one array (window first). */
-export function createBaselines(p: SeriesParams): { window: RollingWindow; seasonal: SeasonalProfile | null } {
-  const data = new Float32Array(p.windowBuckets + (p.seasonal ? SEASONAL_LENGTH : 0));
-  return { window: createWindow(p.windowBuckets, data, 0), seasonal: p.seasonal ? createSeasonal(data, p.windowBuckets) : null };
-}
-
-/**
- * Build a dormant series' window and profile: exactly what learning its zero buckets one by one would have
- * built (a window of zeros; each slot's count of the zeros it saw, means and variances 0). Counting stops
- * at the slot's cap, so at most until every slot has settled, however long the series slept.
- */
-export function materialise(st: SeriesState, p: SeriesParams): void {
-  if (st.window !== null) return;
-  const { window, seasonal: profile } = createBaselines(p);
-  for (let k = Math.min(st.closedBuckets, p.windowBuckets); k > 0; k--) pushWindow(window, 0);
-  st.window = window;
-  if (profile === null) return;
-  let settled = 0;
-  const first = st.openBucket - st.closedBuckets;
-  for (let bucket = st.openBucket - 1; bucket >= first && settled < SEASON_SLOTS; bucket--) {
-    const slot = seasonSlot(bucket * p.bucketMs, p.tzOffsetMs);
-    if (slotSettled(profile, slot, p.seasonalAlpha, p.seasonalMinSamples)) continue;
-    learnSeasonal(profile, slot, 0, p.seasonalAlpha, p.seasonalMinSamples);
-    if (slotSettled(profile, slot, p.seasonalAlpha, p.seasonalMinSamples)) settled++;
-  }
-  st.seasonal = profile;
-}
-
-/**
- * Whether a dormant series stays dormant when it moves to `bucket`: its open bucket closes as a zero right after
- * the buckets it has learned and any gap is filled in full. Anything else (a value, a backwards move, a gap longer
- * than the fill) materialises it first.
- */
-function staysDormant(st: SeriesState, p: SeriesParams, bucket: number): boolean {
-  if (st.openBucket < 0) return st.closedBuckets === 0;
-  return bucket > st.openBucket && roundSig(st.openValue) === 0 && bucket - st.openBucket - 1 <= p.maxFillBuckets;
 }
 
 /** The z each side alerts at: the rule's, or higher when the series' own tail says it reaches that by chance. */
