@@ -165,29 +165,41 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
     const score = 1 - (1 - sensEffective) * (1 - novelty);
     if (score < rule.thresholds.minScore) return null;
     const what = label ? `sensitive ${kind} (${label})` : `${kind}`;
-    return {
-      detector: 'unusual-access',
-      ruleId: rule.id,
+    return firstUseFinding(kind, item, sens, label, rule, event, ctx, {
       score,
       title: `First use of ${what} ${JSON.stringify(item)} by ${ctx.agentId}`,
       description: `Agent ${ctx.agentId} (${ctx.agentRole}) used the ${kind} ${JSON.stringify(item)} for the first time, ${((ctx.now - ctx.agentFirstSeen) / DAY_MS).toFixed(1)} days after it was first seen; ${peerAgents} of ${roleAgents} other ${ctx.agentRole} agents use it${label ? `; it matches the sensitivity label ${label}` : ''}.`,
       metric: `${kind} first seen`,
+      sampleSize: ctx.state.seen[k]!.size,
+      source: 'agent',
+      details: { peerAgentsUsingIt: String(peerAgents), roleAgents: String(roleAgents), peerRarity: rarity.toFixed(2), agentNewItemsPerDay: novelPerDay.toFixed(2) },
+    });
+  }
+
+  /** The frame both first-use findings share: the item, its sensitivity, the event; `parts` says what differs. */
+  function firstUseFinding(
+    kind: Kind,
+    item: string,
+    sens: number,
+    label: string,
+    rule: KindRule,
+    event: DetectionEvent,
+    ctx: DetectionContext<AccessState>,
+    parts: { score: number; title: string; description: string; metric: string; sampleSize: number; source: 'agent' | 'peer'; details: Record<string, string> },
+  ): Finding {
+    return {
+      detector: 'unusual-access',
+      ruleId: rule.id,
+      score: parts.score,
+      title: parts.title,
+      description: parts.description,
+      metric: parts.metric,
       observed: 1,
-      baseline: { mean: null, std: null, median: null, mad: null, sampleSize: ctx.state.seen[k]!.size, source: 'agent' },
+      baseline: { mean: null, std: null, median: null, mad: null, sampleSize: parts.sampleSize, source: parts.source },
       windowStart: ctx.agentFirstSeen,
       windowEnd: ctx.now,
       relatedEventIds: [event.eventId],
-      details: {
-        kind,
-        [kind]: item,
-        sensitivity: label,
-        sensitivityWeight: sens.toFixed(2),
-        peerAgentsUsingIt: String(peerAgents),
-        roleAgents: String(roleAgents),
-        peerRarity: rarity.toFixed(2),
-        agentNewItemsPerDay: novelPerDay.toFixed(2),
-        action: event.action,
-      },
+      details: { kind, [kind]: item, sensitivity: label, sensitivityWeight: sens.toFixed(2), ...parts.details, action: event.action },
     };
   }
 
@@ -216,31 +228,15 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
     const score = sens * rarity;
     if (score < rule.thresholds.learningMinScore) return null;
     const peersText = basis === 'role' ? `${users} of ${agents} other ${ctx.agentRole} agents use it` : basis === 'fleet' ? `its role has no established peers, and ${users} of ${agents} agents of the fleet's other roles use it` : 'no peer or fleet history exists yet';
-    return {
-      detector: 'unusual-access',
-      ruleId: rule.id,
+    return firstUseFinding(kind, item, sens, label, rule, event, ctx, {
       score,
       title: `New agent's first use of sensitive ${kind} (${label}) ${JSON.stringify(item)} by ${ctx.agentId}`,
       description: `Agent ${ctx.agentId} (${ctx.agentRole}), ${((ctx.now - ctx.agentFirstSeen) / HOUR_MS).toFixed(1)} hours into its learning period, used the ${kind} ${JSON.stringify(item)}, which matches the sensitivity label ${label}; ${peersText}.`,
       metric: `${kind} first seen while learning`,
-      observed: 1,
-      baseline: { mean: null, std: null, median: null, mad: null, sampleSize: agents, source: 'peer' },
-      windowStart: ctx.agentFirstSeen,
-      windowEnd: ctx.now,
-      relatedEventIds: [event.eventId],
-      details: {
-        kind,
-        [kind]: item,
-        sensitivity: label,
-        sensitivityWeight: sens.toFixed(2),
-        learning: 'true',
-        peerBasis: basis,
-        peerAgentsUsingIt: String(users),
-        peerAgents: String(agents),
-        peerRarity: rarity.toFixed(2),
-        action: event.action,
-      },
-    };
+      sampleSize: agents,
+      source: 'peer',
+      details: { learning: 'true', peerBasis: basis, peerAgentsUsingIt: String(users), peerAgents: String(agents), peerRarity: rarity.toFixed(2) },
+    });
   }
 
   function observe(kind: Kind, k: number, item: string, event: DetectionEvent, ctx: DetectionContext<AccessState>): Finding | null {
