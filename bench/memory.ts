@@ -4,7 +4,7 @@
  * Heap: process heap after a full GC, with the engine holding the fleet,
  * minus the heap before it existed, divided by the agents. Redis: the agents'
  * snapshots written the way the detector writes them (StateStore.commit:
- * the base64 binary snapshot as a JSON string, one key per agent, with a TTL) under a key prefix of this run,
+ * the binary snapshot as raw bytes, one key per agent, with a TTL) under a key prefix of this run,
  * measured with MEMORY USAGE per key and the INFO used_memory delta, then
  * deleted.
  *
@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
-import { agentStateKey, StateStore } from '../services/detector/stateStore.js';
+import { agentStateKey, encodeStoredState, StateStore, type StoredState } from '../services/detector/stateStore.js';
 import { loadConfig } from '../shared/config/index.js';
 import { createEngine, loadRules, type DetectionEvent, type Engine } from '../shared/detection/index.js';
 import { createRedis, type Redis } from '../shared/redis/index.js';
@@ -85,7 +85,7 @@ interface Row {
   heapPerAgent: number;
   buffersPerAgent: number;
   peersBytes: number;
-  snapshotJson: number;
+  storedBytes: number;
   redisSampled: number;
   redisUsage: number;
   redisInfoDelta: number;
@@ -124,14 +124,14 @@ async function measure(n: number, buckets: number, tag: string, sample: number):
   const raw = createRedis(config, { keyPrefix: '' });
   const store = new StateStore(redis, `bench-memory-${tag}`);
   const usedBefore = await usedMemory(raw);
-  let jsonBytes = 0;
+  let storedTotal = 0;
   for (let i = 0; i < sampleIds.length; i += 500) {
-    const states = new Map<string, string>();
+    const states = new Map<string, StoredState>();
     for (const a of sampleIds.slice(i, i + 500)) {
-      // Exactly what the detector writes: its adapter's export (a base64 binary snapshot), serialised as JSON.
-      const json = JSON.stringify(Buffer.from(engine.snapshotAgentBytes(a)!).toString('base64'));
-      jsonBytes += Buffer.byteLength(json);
-      states.set(a, json);
+      // Exactly what the detector writes: its adapter's export (the binary snapshot), as the store encodes it.
+      const stored = encodeStoredState(engine.snapshotAgentBytes(a)!);
+      storedTotal += typeof stored === 'string' ? Buffer.byteLength(stored) : stored.byteLength;
+      states.set(a, stored);
     }
     // No shared state here: peer profiles are one key per group, not per agent (reported apart).
     await store.commit('bench-memory', 0, String(i), states, TTL_SECONDS);
@@ -152,7 +152,7 @@ async function measure(n: number, buckets: number, tag: string, sample: number):
   await raw.quit();
   engine = null;
   await fullGc();
-  return { agents: n, buckets, events, feedSeconds, heapPerAgent, buffersPerAgent, peersBytes, snapshotJson: jsonBytes / picked, redisSampled: picked, redisUsage: usage / picked, redisInfoDelta: (usedAfter - usedBefore) / picked };
+  return { agents: n, buckets, events, feedSeconds, heapPerAgent, buffersPerAgent, peersBytes, storedBytes: storedTotal / picked, redisSampled: picked, redisUsage: usage / picked, redisInfoDelta: (usedAfter - usedBefore) / picked };
 }
 
 const rows: Row[] = [];
@@ -168,12 +168,12 @@ if (REF_AGENTS > 0) {
 
 const hours = (b: number) => `${fmt((b * BUCKET_MS) / 3_600_000, 1)} h`;
 const line = (r: Row) =>
-  `| ${fmt(r.agents)} | ${r.buckets} (${hours(r.buckets)}) | ${fmt(r.events)} | ${fmt(r.heapPerAgent / 1024, 1)} KiB | ${fmt(r.buffersPerAgent / 1024, 1)} KiB | **${fmt((r.heapPerAgent + r.buffersPerAgent) / 1024, 1)} KiB** | ${fmt(r.snapshotJson / 1024, 1)} KiB | ${fmt(r.redisUsage / 1024, 1)} KiB (${fmt(r.redisSampled)} agents) | ${fmt(r.redisInfoDelta / 1024, 1)} KiB | ${fmt((r.agents * (r.heapPerAgent + r.buffersPerAgent)) / 2 ** 20)} MiB / ${fmt((r.agents * r.redisUsage) / 2 ** 20)} MiB |`;
+  `| ${fmt(r.agents)} | ${r.buckets} (${hours(r.buckets)}) | ${fmt(r.events)} | ${fmt(r.heapPerAgent / 1024, 1)} KiB | ${fmt(r.buffersPerAgent / 1024, 1)} KiB | **${fmt((r.heapPerAgent + r.buffersPerAgent) / 1024, 1)} KiB** | ${fmt(r.storedBytes / 1024, 1)} KiB | ${fmt(r.redisUsage / 1024, 1)} KiB (${fmt(r.redisSampled)} agents) | ${fmt(r.redisInfoDelta / 1024, 1)} KiB | ${fmt((r.agents * (r.heapPerAgent + r.buffersPerAgent)) / 2 ** 20)} MiB / ${fmt((r.agents * r.redisUsage) / 2 ** 20)} MiB |`;
 const nodeFlags = process.execArgv.filter((f) => f === '--expose-gc' || f.startsWith('--max-old-space-size')).join(' ');
 const cmd = `node ${nodeFlags} --import tsx bench/memory.ts --agents ${SIZES.join(',')} --buckets ${BUCKETS} --per-bucket ${PER_BUCKET} --redis-sample ${SAMPLE} --reference-agents ${REF_AGENTS} --reference-buckets ${REF_BUCKETS}`;
 const table = `## Memory per tracked agent (bench/memory.ts)
 
-\`${cmd}\` — the pure engine (default rules, every detector) fed steady traffic: each agent ${PER_BUCKET} events per five-minute bucket (6 actions, 17 resources in rotation, 3 roles) for ${BUCKETS} buckets, so every rolling window (24 buckets), warm-up (12) and slow-ramp level window (36) is full. Heap: \`heapUsed\` after forced GCs with the engine holding the fleet, minus before, per agent (includes the engine's share of role-level peer state); typed-array buffers: the \`arrayBuffers\` delta (V8 keeps typed arrays' bytes outside the heap; figures before 2026-12-02 left them out); memory = the two together. Redis: the agents' snapshots written with \`StateStore.commit\` as the detector does (the base64 binary snapshot, engine/snapshotBytes.ts, as a JSON string per agent, with the 30-day TTL) into this run's own key prefix, measured with \`MEMORY USAGE key SAMPLES 0\` and the \`INFO memory\` used_memory delta (the delta also counts anything else writing to the same Redis meanwhile), then deleted.${rows.some((r) => r.redisSampled < r.agents) ? ' Where fewer agents were written than tracked, the Redis figures are per written agent, from an evenly spread sample.' : ''}
+\`${cmd}\` — the pure engine (default rules, every detector) fed steady traffic: each agent ${PER_BUCKET} events per five-minute bucket (6 actions, 17 resources in rotation, 3 roles) for ${BUCKETS} buckets, so every rolling window (24 buckets), warm-up (12) and slow-ramp level window (36) is full. Heap: \`heapUsed\` after forced GCs with the engine holding the fleet, minus before, per agent (includes the engine's share of role-level peer state); typed-array buffers: the \`arrayBuffers\` delta (V8 keeps typed arrays' bytes outside the heap; figures before 2026-12-02 left them out); memory = the two together. Redis: the agents' snapshots written with \`StateStore.commit\` as the detector does (the binary snapshot, engine/snapshotBytes.ts, as raw bytes per agent, with the 30-day TTL; before 2026-12-02 it was base64 inside a JSON string) into this run's own key prefix, measured with \`MEMORY USAGE key SAMPLES 0\` and the \`INFO memory\` used_memory delta (the delta also counts anything else writing to the same Redis meanwhile), then deleted.${rows.some((r) => r.redisSampled < r.agents) ? ' Where fewer agents were written than tracked, the Redis figures are per written agent, from an evenly spread sample.' : ''}
 
 | agents | history per agent | events fed | heap per agent | typed-array buffers per agent | memory per agent | snapshot as stored per agent | Redis MEMORY USAGE per agent | Redis INFO delta per agent | whole fleet: memory / Redis |
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |

@@ -10,14 +10,13 @@ export function createDetectionEngine(rules: Rules | string | undefined = undefi
     process: (event, verification) => engine.process(Object.assign(event, { verification })),
     observeUnverified: (event, verification, source) => engine.observeUnverified(Object.assign(event, { verification }), source),
     flushUnverified: (atMs) => engine.flushUnverified(atMs),
-    // The compact binary snapshot, base64 so that it stays a JSON-safe value (the service serialises states as JSON).
-    exportAgent: (agentId) => {
-      const bytes = engine.snapshotAgentBytes(agentId);
-      return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') : undefined;
-    },
+    // The compact binary snapshot, stored in Redis as raw bytes (stateStore.ts).
+    exportAgent: (agentId) => engine.snapshotAgentBytes(agentId) ?? undefined,
     importAgent: (agentId, state) => {
       try {
-        if (typeof state === 'string') engine.restoreAgentBytes(agentId, Buffer.from(state, 'base64'));
+        if (state instanceof Uint8Array) engine.restoreAgentBytes(agentId, state);
+        // Written before the store kept bytes as they are: base64 inside a JSON string.
+        else if (typeof state === 'string') engine.restoreAgentBytes(agentId, Buffer.from(state, 'base64'));
         else engine.restoreAgent(agentId, state as AgentSnapshot);
       } catch (err) {
         // An old-format or corrupt stored state is refused (counted in engine.stats().refusedSnapshots, the error names

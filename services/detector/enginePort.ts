@@ -12,8 +12,12 @@ export interface EnginePort {
   observeUnverified(event: AgentActionEvent, verification: Exclude<Verification, 'valid'>, source: { atMs: number; partition: number; offset: string }): Alert[];
   /** Closes the unverified-event window once `atMs` is past it (final counts). */
   flushUnverified(atMs: number): Alert[];
-  /** Compact JSON-safe state of one agent (a base64 binary snapshot), or undefined when the engine holds none. */
-  exportAgent(agentId: string): unknown;
+  /**
+   * State of one agent, or undefined when the engine holds none: bytes (stored as they are) or a JSON-safe value
+   * (stored as JSON text); see stateStore.ts. `importAgent` gets back what was exported, or a state stored by an
+   * older version (the engine's adapter still reads its base64-in-JSON snapshots).
+   */
+  exportAgent(agentId: string): Uint8Array | unknown;
   importAgent(agentId: string, state: unknown): void;
   /** Forget an agent (its partition moved away, or the cache is being reloaded). */
   evictAgent(agentId: string): void;

@@ -15,6 +15,12 @@
  * tag. Adding partitions to the topic moves agents to other partitions: their
  * baselines then start afresh (as they would on any key re-hash).
  *
+ * An agent's state is stored as it comes: bytes (the engine's binary snapshot) as they are, anything
+ * else as JSON text. Bytes used to go as base64 inside a JSON string, a third more Redis per agent
+ * plus the quotes (bench/memory.ts). Reading tells the two apart by the first byte: a JSON text
+ * starts with one of `{ [ " - 0-9 t f n` or whitespace, the engine's snapshot bytes with the magic
+ * "AW" (engine/snapshotBytes.ts); so states written before still load.
+ *
  * The peer-group (shared) state is one document for every partition, so it
  * cannot share a slot with all of them: it is written on its own, after a
  * checkpoint. It is approximate by nature (it mixes partitions' progress) and
@@ -41,18 +47,41 @@ export function sharedStateKey(groupId: string): string {
   return `detector:shared:${groupId}`;
 }
 
+/** What an agent's state is in Redis: the engine's bytes, or a JSON-safe value (older states, other engines). */
+export type StoredState = Uint8Array | string;
+
+/** First bytes a JSON text can start with (RFC 8259: a value after optional whitespace). */
+const JSON_FIRST_BYTES = new Set([...'{["-0123456789tfn \t\r\n'].map((c) => c.charCodeAt(0)));
+
+/** A stored value back: bytes as they are, JSON text parsed. */
+export function decodeStoredState(value: Buffer): unknown {
+  if (value.length > 0 && JSON_FIRST_BYTES.has(value[0]!)) return JSON.parse(value.toString('utf8'));
+  return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** A state to store: bytes as they are (never JSON: see the header), any other value as JSON text. */
+export function encodeStoredState(state: unknown): StoredState {
+  if (state instanceof Uint8Array) {
+    if (state.length > 0 && JSON_FIRST_BYTES.has(state[0]!)) throw new TypeError('state bytes must not start like a JSON text');
+    return state;
+  }
+  return JSON.stringify(state);
+}
+
+const asRedisValue = (v: StoredState): Buffer | string => (typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+
 export class StateStore {
   constructor(
     private readonly redis: Redis,
     private readonly groupId: string,
   ) {}
 
-  /** States of the given agents of one partition (null when Redis has none), in one round trip (one slot). */
+  /** States of the given agents of one partition (null when Redis has none), in one round trip (one slot): bytes, or parsed JSON. */
   async loadAgents(topic: string, partition: number, agentIds: string[]): Promise<Map<string, unknown | null>> {
     const out = new Map<string, unknown | null>();
     if (agentIds.length === 0) return out;
-    const values = await this.redis.mget(...agentIds.map((a) => agentStateKey(topic, partition, a)));
-    agentIds.forEach((a, i) => out.set(a, values[i] ? JSON.parse(values[i]!) : null));
+    const values = await this.redis.mgetBuffer(...agentIds.map((a) => agentStateKey(topic, partition, a)));
+    agentIds.forEach((a, i) => out.set(a, values[i] ? decodeStoredState(values[i]!) : null));
     return out;
   }
 
@@ -69,11 +98,11 @@ export class StateStore {
 
   /**
    * Writes the partition's changed agents and its covered offset atomically (one slot, one MULTI).
-   * States arrive serialised (JSON text), so the caller can spread that CPU work over several ticks.
+   * States arrive serialised (`encodeStoredState`), so the caller can spread that CPU work over several ticks.
    */
-  async commit(topic: string, partition: number, lastOffset: string, agents: Map<string, string>, ttlSeconds: number): Promise<void> {
+  async commit(topic: string, partition: number, lastOffset: string, agents: Map<string, StoredState>, ttlSeconds: number): Promise<void> {
     const tx = this.redis.multi();
-    for (const [agentId, json] of agents) tx.set(agentStateKey(topic, partition, agentId), json, 'EX', ttlSeconds);
+    for (const [agentId, state] of agents) tx.set(agentStateKey(topic, partition, agentId), asRedisValue(state), 'EX', ttlSeconds);
     tx.set(coveredOffsetKey(this.groupId, topic, partition), lastOffset);
     const results = await tx.exec();
     const failed = results?.find(([err]) => err);

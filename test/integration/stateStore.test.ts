@@ -1,0 +1,65 @@
+/**
+ * The state store against the real Redis: the engine's snapshot is stored as raw bytes (not base64 in JSON),
+ * other states as JSON text, and a state written the old way (base64 inside a JSON string) still restores.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { agentStateKey, decodeStoredState, encodeStoredState, StateStore } from '../../services/detector/stateStore.js';
+import { createDetectionEngine } from '../../services/detector/engine.js';
+import { createRedis } from '../../shared/redis/index.js';
+import { bucketedFleet } from '../../bench/lib/fleet.js';
+import { isolatedConfig } from '../support/stack.js';
+
+// Keys under this test's own prefix (the global setup deletes the run's prefix at the end).
+const config = isolatedConfig('state-store');
+const redis = createRedis(config);
+afterAll(async () => {
+  await redis.quit();
+});
+
+function warmAdapter(agentId: string) {
+  const port = createDetectionEngine();
+  for (const e of bucketedFleet([agentId], () => 'support', 30, 3, Date.UTC(2026, 10, 18, 12))) port.process(e, 'valid');
+  return port;
+}
+
+describe('StateStore', () => {
+  it('stores the engine snapshot as raw bytes and restores it to the same state', async () => {
+    const port = warmAdapter('store-a');
+    const exported = port.exportAgent('store-a') as Uint8Array;
+    expect(exported).toBeInstanceOf(Uint8Array);
+    const store = new StateStore(redis, 'g-state-store');
+    await store.commit('agent.events', 3, '41', new Map([['store-a', encodeStoredState(exported)]]), 60);
+    // The value in Redis is the snapshot's bytes exactly: no base64, no JSON quotes.
+    const stored = await redis.getBuffer(agentStateKey('agent.events', 3, 'store-a'));
+    expect(Buffer.compare(stored!, Buffer.from(exported))).toBe(0);
+    const loaded = (await store.loadAgents('agent.events', 3, ['store-a', 'store-missing'])).get('store-a');
+    expect(loaded).toBeInstanceOf(Uint8Array);
+    const fresh = createDetectionEngine();
+    fresh.importAgent('store-a', loaded);
+    expect(fresh.engine.snapshotAgent('store-a')).toEqual(port.engine.snapshotAgent('store-a'));
+    expect((await store.loadAgents('agent.events', 3, ['store-missing'])).get('store-missing')).toBeNull();
+    expect(await store.processedOffset('agent.events', 3)).toBe(41n);
+  });
+
+  it('still restores a state written as base64 inside a JSON string, and keeps JSON states as JSON', async () => {
+    const port = warmAdapter('store-b');
+    const bytes = port.exportAgent('store-b') as Uint8Array;
+    const store = new StateStore(redis, 'g-state-store');
+    const legacy = JSON.stringify(Buffer.from(bytes).toString('base64'));
+    const plain = { any: ['json', 1] };
+    await store.commit('agent.events', 4, '7', new Map<string, string>([['store-b', legacy], ['store-c', encodeStoredState(plain) as string]]), 60);
+    const loaded = await store.loadAgents('agent.events', 4, ['store-b', 'store-c']);
+    expect(typeof loaded.get('store-b')).toBe('string');
+    expect(loaded.get('store-c')).toEqual(plain);
+    const fresh = createDetectionEngine();
+    fresh.importAgent('store-b', loaded.get('store-b'));
+    expect(fresh.engine.snapshotAgent('store-b')).toEqual(port.engine.snapshotAgent('store-b'));
+  });
+
+  it('tells bytes from JSON by the first byte, and refuses bytes that would read back as JSON', () => {
+    expect(decodeStoredState(Buffer.from('{"a":1}'))).toEqual({ a: 1 });
+    expect(decodeStoredState(Buffer.from(' "x"'))).toBe('x');
+    expect(decodeStoredState(Buffer.from([0x41, 0x57, 2, 0]))).toEqual(new Uint8Array([0x41, 0x57, 2, 0]));
+    expect(() => encodeStoredState(new Uint8Array([0x7b, 0]))).toThrow(TypeError);
+  });
+});
