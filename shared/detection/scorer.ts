@@ -30,7 +30,11 @@ export interface SeriesScorerOptions {
   warmup?: number;
   /** Calibrated spreads beyond the expected value that make the threshold (score 0.5). Default 6. */
   z?: number;
-  /** The upper threshold is at least this multiple of the expected value (a drop: at most expected / minRatio). Default 1.5. */
+  /**
+   * The upper threshold is at least this multiple of the expected value (a drop: at most expected / minRatio).
+   * Default 1 (off): a floor bound by the level misses every anomaly of a metric far from zero (a temperature
+   * at 80 with a noise of 1 must not need to reach 120).
+   */
   minRatio?: number;
   /** Optional absolute floor. Default 0 (off). */
   minValue?: number;
@@ -40,10 +44,14 @@ export interface SeriesScorerOptions {
   counts?: boolean;
   /** Hour-of-day x weekday/weekend profile (needs a day of history before scoring). Default false. */
   seasonal?: boolean;
-  /** Spread floor as a fraction of the series' scale. Default 0.1. */
+  /** Spread floor as a fraction of the series' scale (level). Default 0.01. */
   relSpreadFloor?: number;
+  /** Spread floor as a share of the series' long-run noise (what keeps a flat or all-zero stretch from locking). Default 0.5. */
+  noiseFloorShare?: number;
   /** Share of the window's standard deviation in the spread. Default 0.5. */
   stdShare?: number;
+  /** Chance per observation at which the series' own residual tail sets the threshold (if above z). Default 1e-4. */
+  tailChance?: number;
   /** up, down or both (default). */
   direction?: Direction;
   /** Minutes east of UTC for the seasonal profile. Default 0. */
@@ -70,12 +78,14 @@ export function createSeriesScorer(opts: SeriesScorerOptions = {}): SeriesScorer
     seasonalAlpha: 0.1,
     seasonalMinSamples: 6,
     stdShare: opts.stdShare ?? 0.5,
-    relSpreadFloor: opts.relSpreadFloor ?? 0.1,
+    relSpreadFloor: opts.relSpreadFloor ?? 0.01,
+    noiseFloorShare: opts.noiseFloorShare ?? 0.5,
+    tailChance: opts.tailChance ?? 1e-4,
     absSpreadFloor: 1e-9,
     poisson: opts.counts ?? false,
     direction: opts.direction ?? 'both',
     z: opts.z ?? 6,
-    minRatio: opts.minRatio ?? 1.5,
+    minRatio: opts.minRatio ?? 1,
     minValue: opts.minValue ?? 0,
     alwaysAt: Infinity,
     peerZ: 0,

@@ -8,11 +8,16 @@
  * (`createEngine().process`, one agent, one event per bucket carrying the
  * value as `records`, default rules).
  *
- *   npx tsx test/scenarios/univariate.ts [--seed 5] [--series 40] [--rules file.yaml]
+ * Two families: `--series` multiplicative ones (univariateSeries.ts: counts and volumes near zero,
+ * anomalies in multiples of the level) and `--additive` ones (univariateAdditive.ts: machine metrics
+ * far from zero, autocorrelated, drifting or seasonal, anomalies in multiples of their own noise).
+ *
+ *   npx tsx test/scenarios/univariate.ts [--seed 5] [--series 40] [--additive 15] [--rules file.yaml]
  */
 import { createEngine, createSeriesScorer, loadRules, type DetectionEvent } from '../../shared/detection/index.js';
 import { Rng } from '../../cli/simulate/scenario/prng.js';
 import { buildUnivariate, type LabelledSeries } from './univariateSeries.js';
+import { buildAdditive } from './univariateAdditive.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, d: number): number => {
@@ -21,6 +26,7 @@ const arg = (name: string, d: number): number => {
 };
 const seed = arg('seed', 5);
 const count = arg('series', 40);
+const additiveCount = arg('additive', 15);
 const rulesFile = argv.includes('--rules') ? argv[argv.indexOf('--rules') + 1] : undefined;
 const BUCKET_MS = 300_000;
 const T0 = Date.UTC(2026, 0, 5);
@@ -90,6 +96,24 @@ function viaRollingGaussian(s: LabelledSeries): number[] {
   });
 }
 
+/** Reference: a rolling robust z (median and MAD of the last 24 points, |z| >= 5 scores 0.5 or more). */
+function viaRobustZ(s: LabelledSeries): number[] {
+  const w: number[] = [];
+  return s.values.map((v) => {
+    let score = 0;
+    if (w.length >= 12) {
+      const sorted = [...w].sort((a, b) => a - b);
+      const med = sorted[sorted.length >> 1]!;
+      const dev = w.map((x) => Math.abs(x - med)).sort((a, b) => a - b);
+      const sd = 1.4826 * dev[dev.length >> 1]! || 1e-9;
+      score = Math.min(1, Math.abs(v - med) / sd / 10);
+    }
+    w.push(v);
+    if (w.length > 24) w.shift();
+    return score;
+  });
+}
+
 /** Event interface: one event per bucket with the value as `records`; a point "alerts" when any alert is raised or updated in its bucket. */
 function viaEngine(s: LabelledSeries): number[] {
   const rules = loadRules(rulesFile);
@@ -107,7 +131,8 @@ function viaEngine(s: LabelledSeries): number[] {
 }
 
 const rng = new Rng(seed);
-const all = buildUnivariate(rng, count);
+// The additive family draws from its own fork, so adding it left the first family's series as they were.
+const all = [...buildUnivariate(rng, count), ...buildAdditive(new Rng(seed).fork(0xadd), additiveCount)];
 const report = (name: string, list: LabelledSeries[], score: (s: LabelledSeries) => number[], warmupFor: (s: LabelledSeries) => number) => {
   const byKind = new Map<string, Tally>();
   const byAnomaly = new Map<string, Tally>();
@@ -130,6 +155,7 @@ const report = (name: string, list: LabelledSeries[], score: (s: LabelledSeries)
 process.stdout.write(`Univariate evaluation: seed ${seed}, ${all.length} series, ${all.reduce((n, s) => n + s.values.length, 0)} points, default threshold 0.5\n`);
 report('createSeriesScorer().score(t, v) (defaults: two-sided)', all, viaScorer, () => 12);
 report('reference: rolling Gaussian, 24 points, |z| >= 4', all, viaRollingGaussian, () => 12);
+report('reference: rolling robust z, median/MAD of 24 points, |z| >= 5', all, viaRobustZ, () => 12);
 // The engine's volume rule looks up only, and its agent learns for a day (288 buckets) first: only upward windows after that count.
 const upOnly = (s: LabelledSeries): LabelledSeries => ({ ...s, windows: s.windows.filter((w) => w.direction === 'up' && w.start >= 300) });
 report('event interface (engine, volume-spike.records: up only, after the 1-day learning period)', all.map(upOnly), viaEngine, () => 300);

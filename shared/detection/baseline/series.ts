@@ -55,7 +55,18 @@ export interface SeriesParams {
   stdShare: number;
   /** Spread floor as a share of the series' scale (max of the expectation and the long-run level). */
   relSpreadFloor: number;
+  /**
+   * Spread floor as a share of the series' long-run noise (`SeriesState.noise`; 0: off). A floor bound by the
+   * noise, not the level: a flat or all-zero stretch keeps the spread the series had before it (no lock), and
+   * a metric far from zero (a temperature, CPU %) is judged in its own noise, not in % of its level.
+   */
+  noiseFloorShare: number;
   absSpreadFloor: number;
+  /**
+   * Per-bucket probability at which the series' own tail sets the threshold (when it is above the rule's z):
+   * the engine's rules use 1e-5, the plain-series scorer 1e-4 (one chance alert a month of 5-minute points).
+   */
+  tailChance: number;
   /** Counts: the spread is at least sqrt(expected) (Poisson noise), and zeros carry information. */
   poisson: boolean;
   direction: Direction;
@@ -86,8 +97,6 @@ export const SRC_NONE = 0;
 export const SRC_AGENT = 1;
 export const SRC_PEER = 2;
 
-/** Per-bucket probability at which the series' own tail sets the threshold (when it is above the rule's z). */
-const CHANCE_PER_BUCKET = 1e-5;
 /** EWMA weight of the single-event size model, and its tail quantile (p99.99 of a lognormal: z = 3.72). */
 const SIZE_ALPHA = 0.01;
 const SIZE_TAIL_Z = 3.72;
@@ -137,6 +146,11 @@ export interface SeriesState extends LearningGuard {
   /** Slow EWMA of learned values: the series' own scale. */
   scale: number;
   /**
+   * Slow EWMA of how far each learned value lay from the window median, as a normal sd (mean absolute
+   * deviation x 1.2533): the series' long-run noise. Kept only when `noiseFloorShare` > 0.
+   */
+  noise: number;
+  /**
    * The series' own tails of standardised residuals above and below its expectations (calibration, tail.ts);
    * null until first learned (the prior's).
    */
@@ -185,6 +199,7 @@ export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
     activeBuckets: 0,
     seasonal: null,
     scale: 0,
+    noise: 0,
     upperTail: null,
     lowerTail: null,
     outsideRun: 0,
@@ -198,6 +213,8 @@ export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
 }
 
 const scaleAlpha = (p: SeriesParams): number => 1 / (4 * p.windowBuckets);
+/** Mean absolute deviation -> standard deviation, for normal noise (sqrt(pi / 2)). */
+const MEAN_ABS_TO_STD = 1.2533;
 
 function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, peer: PeerSeries | null): void {
   const v = roundSig(value);
@@ -205,6 +222,8 @@ function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, 
     if (v === 0) return learnDormantZero(st, p, bucket, peer);
     materialise(st, p);
   }
+  // The learned value is already clamped by the guard, so one anomaly moves the noise by at most capZ spreads / (4 windows).
+  if (p.noiseFloorShare > 0 && st.window!.count > 0) st.noise = roundSig(st.noise + scaleAlpha(p) * (MEAN_ABS_TO_STD * Math.abs(v - windowMedian(st.window!)) - st.noise));
   pushWindow(st.window!, v);
   st.closedBuckets++;
   if (v !== 0 && st.activeBuckets < p.warmupBuckets) st.activeBuckets++;
@@ -217,10 +236,10 @@ function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, 
 
 /** The z each side alerts at: the rule's, or higher when the series' own tail says it reaches that by chance. */
 function upperZFor(st: SeriesState, p: SeriesParams): number {
-  return Math.max(p.z, tailThreshold(st.upperTail ?? PRIOR_TAIL, CHANCE_PER_BUCKET));
+  return Math.max(p.z, tailThreshold(st.upperTail ?? PRIOR_TAIL, p.tailChance));
 }
 function lowerZFor(st: SeriesState, p: SeriesParams): number {
-  return Math.max(p.z, tailThreshold(st.lowerTail ?? PRIOR_TAIL, CHANCE_PER_BUCKET));
+  return Math.max(p.z, tailThreshold(st.lowerTail ?? PRIOR_TAIL, p.tailChance));
 }
 /** What a tail that has learned nothing says (read-only: a series allocates its own on its first lesson). */
 const PRIOR_TAIL: Readonly<TailModel> = Object.freeze(createTail());
@@ -349,7 +368,7 @@ function baselineAt(st: SeriesState, p: SeriesParams, bucket: number): Baseline 
     seasonalSd = envelopeSd(st.seasonal, p.seasonalMinSamples, slot);
   }
   const scale = Math.max(high, st.scale);
-  const spread = Math.max(windowSpread(window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * scale, p.absSpreadFloor);
+  const spread = Math.max(windowSpread(window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * scale, p.noiseFloorShare * st.noise, p.absSpreadFloor);
   return { expectedHigh: high, expectedLow: low, spread };
 }
 

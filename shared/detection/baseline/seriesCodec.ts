@@ -10,13 +10,14 @@ import { copyShift, type ShiftTracker } from './shift.js';
 import { createBaselines, type SeriesParams, type SeriesState } from './series.js';
 import type { Json } from '../types.js';
 
-export const SERIES_CODEC_VERSION = 5;
+export const SERIES_CODEC_VERSION = 6;
 /**
  * Older versions still read: 2 lacked the shift tracker (migrated with none: nothing was building up); 2 and 3
  * always had a window and the tails (restored materialised, with the tails as written); 4 wrote a null window for
- * a dormant series but always the tails and tracker. 5 writes null for tails and a tracker never used.
+ * a dormant series but always the tails and tracker. 5 writes null for tails and a tracker never used; 6 adds the long-run noise (migrated as 0: the floor then
+ * rebuilds it over a few windows).
  */
-const MIGRATABLE_VERSIONS = new Set([2, 3, 4, SERIES_CODEC_VERSION]);
+const MIGRATABLE_VERSIONS = new Set([2, 3, 4, 5, SERIES_CODEC_VERSION]);
 
 export class SnapshotVersionError extends Error {
   readonly reason = 'snapshot-version';
@@ -47,6 +48,7 @@ export function snapshotSeries(st: SeriesState): Json {
     activeBuckets: st.activeBuckets,
     seasonal: st.seasonal ? seasonalParts(st.seasonal) : null,
     scale: st.scale,
+    noise: st.noise,
     upperTail: st.upperTail ? { ...st.upperTail } : null,
     lowerTail: st.lowerTail ? { ...st.lowerTail } : null,
     outsideRun: st.outsideRun,
@@ -59,7 +61,8 @@ export function snapshotSeries(st: SeriesState): Json {
   };
 }
 
-type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift'> & {
+type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift' | 'noise'> & {
+  noise?: number;
   shift?: ShiftTracker | null;
   upperTail: { quantile: number; meanExcess: number } | null;
   lowerTail: { quantile: number; meanExcess: number } | null;
@@ -92,6 +95,7 @@ export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
     activeBuckets: o.activeBuckets,
     seasonal: baselines?.seasonal && o.seasonal ? fillSeasonal(baselines.seasonal, o.seasonal) : null,
     scale: o.scale,
+    noise: o.noise ?? 0,
     // Versions 2 and 3 always wrote the tails and (3) the tracker; a fresh one and none behave alike.
     upperTail: o.upperTail ? { ...o.upperTail } : null,
     lowerTail: o.lowerTail ? { ...o.lowerTail } : null,

@@ -38,6 +38,8 @@ export function spikeParams(rules: Rules, id: SpikeRuleId, shape: SeriesShape): 
     seasonalMinSamples: b.seasonalMinSamples,
     stdShare: b.stdShare,
     relSpreadFloor: b.relSpreadFloor,
+    noiseFloorShare: 0,
+    tailChance: 1e-5,
     absSpreadFloor: shape.absSpreadFloor,
     poisson: shape.poisson,
     direction: th.direction,
