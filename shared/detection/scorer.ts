@@ -52,6 +52,8 @@ export interface SeriesScorerOptions {
   stdShare?: number;
   /** Chance per observation at which the series' own residual tail sets the threshold (if above z). Default 1e-4. */
   tailChance?: number;
+  /** Also score a variance rise (baseline/variance.ts: the noise grows 3-6x while the level stays). Default true. */
+  varianceTest?: boolean;
   /** up, down or both (default). */
   direction?: Direction;
   /** Minutes east of UTC for the seasonal profile. Default 0. */
@@ -81,6 +83,7 @@ export function createSeriesScorer(opts: SeriesScorerOptions = {}): SeriesScorer
     relSpreadFloor: opts.relSpreadFloor ?? 0.01,
     noiseFloorShare: opts.noiseFloorShare ?? 0.5,
     tailChance: opts.tailChance ?? 1e-4,
+    varianceTest: opts.varianceTest ?? true,
     absSpreadFloor: 1e-9,
     poisson: opts.counts ?? false,
     direction: opts.direction ?? 'both',

@@ -32,6 +32,7 @@ import { guardedValue, type LearningGuard } from './guard.js';
 import { createTail, learnTail, tailThreshold, type TailModel } from './tail.js';
 import { envelopeSd, learnSeasonal, profileHigh, profileLow, type SeasonalProfile } from './seasonal.js';
 import { createShift, observeShift, resetShift, shiftLearningCap, type ShiftTracker, type ShiftVerdict } from './shift.js';
+import { createVariance, observeVariance, type VarianceTracker, type VarianceVerdict } from './variance.js';
 import { learnDormantZero, materialise, staysDormant } from './dormant.js';
 import { pushWindow, windowMad, windowMean, windowMedian, windowSpread, windowStd, type RollingWindow } from './window.js';
 import { seasonSlot } from '../time.js';
@@ -67,6 +68,8 @@ export interface SeriesParams {
    * the engine's rules use 1e-5, the plain-series scorer 1e-4 (one chance alert a month of 5-minute points).
    */
   tailChance: number;
+  /** Also watch the noise itself: a variance rise (variance.ts) is reported like a shift. */
+  varianceTest: boolean;
   /** Counts: the spread is at least sqrt(expected) (Poisson noise), and zeros carry information. */
   poisson: boolean;
   direction: Direction;
@@ -158,6 +161,8 @@ export interface SeriesState extends LearningGuard {
   lowerTail: TailModel | null;
   /** Sustained shifts below the per-bucket thresholds (CUSUM, shift.ts), judged at bucket close; null until first judged. */
   shift: ShiftTracker | null;
+  /** A variance rise (variance.ts), judged at bucket close when the params ask for it; null until first judged. */
+  variance: VarianceTracker | null;
   /** Volumes: the decayed recent largest single value and the log-size model of one event. */
   recentLargest: number;
   sizeLogMean: number;
@@ -170,13 +175,15 @@ export interface SeriesState extends LearningGuard {
  * single bucket showed. For a shift, `observed` is the closing bucket's value and `shift` has the horizon.
  */
 export interface DropVerdict {
-  kind: 'drop' | 'shift';
+  kind: 'drop' | 'shift' | 'variance';
   bucket: number;
   observed: number;
   expected: number;
   threshold: number;
   score: number;
   shift: ShiftVerdict | null;
+  /** For a variance rise: its horizon and sum (`observed` is the closing bucket's value). */
+  variance?: VarianceVerdict;
 }
 
 export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
@@ -205,6 +212,7 @@ export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
     outsideRun: 0,
     outsideSide: 0,
     shift: null,
+    variance: null,
     recentLargest: 0,
     sizeLogMean: 0,
     sizeLogVariance: 0,
@@ -223,7 +231,11 @@ function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, 
     materialise(st, p);
   }
   // The learned value is already clamped by the guard, so one anomaly moves the noise by at most capZ spreads / (4 windows).
-  if (p.noiseFloorShare > 0 && st.window!.count > 0) st.noise = roundSig(st.noise + scaleAlpha(p) * (MEAN_ABS_TO_STD * Math.abs(v - windowMedian(st.window!)) - st.noise));
+  // A running mean at first (1 / n), so the noise is not underestimated while the EWMA fills.
+  if (p.noiseFloorShare > 0 && st.window!.count > 0) {
+    const alpha = Math.max(scaleAlpha(p), 1 / st.closedBuckets);
+    st.noise = roundSig(st.noise + alpha * (MEAN_ABS_TO_STD * Math.abs(v - windowMedian(st.window!)) - st.noise));
+  }
   pushWindow(st.window!, v);
   st.closedBuckets++;
   if (v !== 0 && st.activeBuckets < p.warmupBuckets) st.activeBuckets++;
@@ -289,16 +301,27 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
       const tracker = (st.shift ??= createShift());
       const shift = observeShift(tracker, shiftInput);
       if (drop === null && shift !== null) drop = shiftVerdict(st.openBucket, v, shift);
+      if (p.varianceTest) {
+        // Distance outside the expected band (0 inside it), judged in the calibrated spread of the two sides.
+        const excess = v > st.expectedHigh ? v - st.expectedHigh : v < st.expectedLow ? st.expectedLow - v : 0;
+        // The long-run noise when the series keeps it (a slow EWMA: the noise before the rise), else the window's spread.
+        const calibration = Math.max(st.upperZ, st.lowerZ) / p.z;
+        const calibrated = st.noise > 0 ? st.noise * calibration : Math.max(shiftInput.upperSpread, shiftInput.lowerSpread);
+        const rise = calibrated > 0 ? observeVariance((st.variance ??= createVariance()), excess, calibrated, p.windowBuckets) : null;
+        if (drop === null && rise !== null) drop = { kind: 'variance', bucket: st.openBucket, observed: v, expected: st.expectedHigh, threshold: 0, score: rise.score, shift: null, variance: rise };
+      }
       v = guardedValue(st, shiftLearningCap(tracker, shiftInput, v), low, high, p.warmupBuckets);
     } else {
       // Not judged on its own baseline this bucket: nothing builds up across what was not compared.
       if (st.shift) resetShift(st.shift);
+      if (st.variance) st.variance.sum = st.variance.buckets = 0;
       if (st.source === SRC_PEER && st.upperThreshold > 0) v = Math.min(v, st.expectedHigh + p.capZ * st.spread);
     }
     learn(st, p, st.openBucket, v, peer);
     const gap = bucket - st.openBucket - 1;
     // A gap is silence, which the drop check judges once; a shift builds up over buckets that had activity.
     if (gap > 0 && st.shift) resetShift(st.shift);
+    if (gap > 0 && st.variance) st.variance.sum = st.variance.buckets = 0;
     const fill = Math.min(gap, p.maxFillBuckets);
     // A silence is judged on its first empty bucket (once per gap: a long gap costs no baseline per bucket).
     if (drop === null && fill > 0 && p.direction !== 'up' && armed) drop = judgeClosedZero(st, p, bucket - fill);

@@ -7,17 +7,18 @@
 import { fillWindow, windowValues } from './window.js';
 import { fillSeasonal, seasonalParts } from './seasonal.js';
 import { copyShift, type ShiftTracker } from './shift.js';
+import { copyVariance, type VarianceTracker } from './variance.js';
 import { createBaselines, type SeriesParams, type SeriesState } from './series.js';
 import type { Json } from '../types.js';
 
-export const SERIES_CODEC_VERSION = 6;
+export const SERIES_CODEC_VERSION = 7;
 /**
  * Older versions still read: 2 lacked the shift tracker (migrated with none: nothing was building up); 2 and 3
  * always had a window and the tails (restored materialised, with the tails as written); 4 wrote a null window for
  * a dormant series but always the tails and tracker. 5 writes null for tails and a tracker never used; 6 adds the long-run noise (migrated as 0: the floor then
- * rebuilds it over a few windows).
+ * rebuilds it over a few windows); 7 the variance tracker (migrated with none: nothing was building up).
  */
-const MIGRATABLE_VERSIONS = new Set([2, 3, 4, 5, SERIES_CODEC_VERSION]);
+const MIGRATABLE_VERSIONS = new Set([2, 3, 4, 5, 6, SERIES_CODEC_VERSION]);
 
 export class SnapshotVersionError extends Error {
   readonly reason = 'snapshot-version';
@@ -54,6 +55,7 @@ export function snapshotSeries(st: SeriesState): Json {
     outsideRun: st.outsideRun,
     outsideSide: st.outsideSide,
     shift: st.shift ? (copyShift(st.shift) as unknown as Json) : null,
+    variance: st.variance ? (copyVariance(st.variance) as unknown as Json) : null,
     recentLargest: st.recentLargest,
     sizeLogMean: st.sizeLogMean,
     sizeLogVariance: st.sizeLogVariance,
@@ -61,7 +63,8 @@ export function snapshotSeries(st: SeriesState): Json {
   };
 }
 
-type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift' | 'noise'> & {
+type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift' | 'noise' | 'variance'> & {
+  variance?: VarianceTracker | null;
   noise?: number;
   shift?: ShiftTracker | null;
   upperTail: { quantile: number; meanExcess: number } | null;
@@ -102,6 +105,7 @@ export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
     outsideRun: o.outsideRun,
     outsideSide: o.outsideSide,
     shift: o.shift ? copyShift(o.shift) : null,
+    variance: o.variance ? copyVariance(o.variance) : null,
     recentLargest: o.recentLargest,
     sizeLogMean: o.sizeLogMean,
     sizeLogVariance: o.sizeLogVariance,

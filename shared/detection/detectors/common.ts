@@ -40,6 +40,7 @@ export function spikeParams(rules: Rules, id: SpikeRuleId, shape: SeriesShape): 
     relSpreadFloor: b.relSpreadFloor,
     noiseFloorShare: 0,
     tailChance: 1e-5,
+    varianceTest: false,
     absSpreadFloor: shape.absSpreadFloor,
     poisson: shape.poisson,
     direction: th.direction,
