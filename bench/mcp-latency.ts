@@ -145,6 +145,8 @@ async function ready(client: Client, deadlineMs = 30_000): Promise<void> {
 const fs = filesystemServerCommand(dir);
 const upstream = await startFilesystemHttp(dir);
 const httpGateway = spawn(gatewayCli[0]!, [...gatewayCli.slice(1), 'http', '--upstream', upstream.url.href], { env: gatewayEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+// A set-up that throws (before the try below) must not leave the gateway running: it holds the terminal's stderr.
+process.once('exit', () => httpGateway.exitCode === null && httpGateway.kill('SIGKILL'));
 const gatewayUrl = new URL(`http://127.0.0.1:${port}/mcp`);
 const stdioGateway = new StdioClientTransport({ command: gatewayCli[0]!, args: [...gatewayCli.slice(1), 'stdio', '--', fs.command, ...fs.args], env: gatewayEnv, stderr: 'inherit' });
 const clients: Record<'stdio' | 'http', { direct: Client; gateway: Client }> = {

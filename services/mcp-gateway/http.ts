@@ -1,22 +1,20 @@
 /**
  * Streamable HTTP mode: the gateway is an MCP endpoint (`/mcp`) in front of the server URL, plus the
  * state API. Every request carries the agent's bearer token; the token names the agent (tokens.ts).
- * Each MCP session gets its own pair of transports (the SDK's server transport facing the agent, its client
- * transport facing the server) joined by an McpProxy; a session is bound to the agent that opened it, so
- * another agent's token cannot ride on it.
+ * Requests are relayed to the server as HTTP (httpRelay.ts), their messages inspected on the way.
+ * The gateway gives each MCP session its own id, mapped to the server's: the agent never sees the server's
+ * id, and a session is bound to the agent that opened it, so another agent's token cannot ride on it.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { AgentHub } from './agents.js';
 import type { ToolActionMapper } from './calls.js';
-import { McpProxy } from './proxy.js';
+import { CallInspector, type Msg } from './inspector.js';
+import { createUpstream, isMessage, relay, writeJson, type RelaySession } from './httpRelay.js';
 import { handleStateRequest, json } from './stateApi.js';
 import { bearerToken, type AgentTokens } from './tokens.js';
-import { createUpstreamFetch } from './upstreamFetch.js';
 
 export interface HttpGatewayOptions {
   hub: AgentHub;
@@ -32,62 +30,99 @@ export interface HttpGatewayOptions {
 
 export interface HttpGateway { url: URL; sessions(): number; close(): Promise<void> }
 
-interface Session { agentId: string; transport: StreamableHTTPServerTransport; proxy: McpProxy }
+interface Session extends RelaySession { agentId: string }
+
+const MCP_METHODS = new Set(['POST', 'GET', 'DELETE']);
 
 export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGateway> {
   const sessions = new Map<string, Session>();
-  // One client for every session's upstream requests: its sockets are reused across sessions and calls.
-  const upstreamFetch = createUpstreamFetch();
+  const upstream = createUpstream(o.upstreamUrl);
 
-  const openSession = async (agentId: string): Promise<{ transport: StreamableHTTPServerTransport; proxy: McpProxy }> => {
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      // A request's answer as one JSON body rather than an SSE stream per POST: written once, when ready, in one
-      // socket write, where the stream cost a headers write, a body write and an end (profiled: bench/mcp-latency.ts
-      // --gateway-cpu-prof). Nothing streams on a POST here anyway: the proxy relays the server's notifications
-      // and requests on the session's standalone GET stream, which stays SSE.
-      enableJsonResponse: true,
-      onsessioninitialized: (id) => void sessions.set(id, { agentId, transport, proxy }),
-      onsessionclosed: (id) => void sessions.delete(id),
+  const newSession = (agentId: string): Session => {
+    const s: Session = { agentId, id: null, upstreamId: null, inspector: null as unknown as CallInspector };
+    s.inspector = new CallInspector({ serverName: o.serverName, mapper: o.mapper, guard: o.hub.guardFor(agentId), sessionId: () => s.id });
+    return s;
+  };
+
+  const handleMcp = async (req: IncomingMessage, res: ServerResponse, agentId: string): Promise<void> => {
+    if (!MCP_METHODS.has(req.method ?? '')) {
+      res.setHeader('allow', 'GET, POST, DELETE');
+      json(res, 405, { jsonrpc: '2.0', error: { code: -32000, message: 'method not allowed' }, id: null });
+      return;
+    }
+    const sessionId = req.headers['mcp-session-id'];
+    let session: Session;
+    if (typeof sessionId === 'string') {
+      const s = sessions.get(sessionId);
+      // Unknown, or opened by another agent: the same answer, so a token cannot probe others' sessions.
+      if (!s || s.agentId !== agentId) {
+        req.resume();
+        writeJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'session not found' }, id: null });
+        return;
+      }
+      session = s;
+    } else {
+      // No session yet (an initialize, or a stateless server): the server decides; one it opens is bound here.
+      session = newSession(agentId);
+    }
+    let body: Buffer | null = null;
+    let messages: Msg[] | null = null;
+    let batch = false;
+    if (req.method === 'POST') {
+      body = await readBody(req, o.maxBodyBytes);
+      if (body === null) {
+        writeJson(res, 413, { jsonrpc: '2.0', error: { code: -32600, message: `body larger than ${o.maxBodyBytes} bytes` }, id: null });
+        return;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        parsed = undefined;
+      }
+      batch = Array.isArray(parsed);
+      const list = batch ? (parsed as unknown[]) : [parsed];
+      // What the gateway cannot read it cannot inspect, so the server never gets it (the server would refuse it too).
+      if (list.length === 0 || !list.every(isMessage)) {
+        writeJson(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not a JSON-RPC message or batch' }, id: null });
+        return;
+      }
+      messages = list;
+    }
+    await relay({
+      req, res, session, upstream, logger: o.logger, body, messages, batch,
+      onOpened: (upstreamId) => {
+        session.upstreamId = upstreamId;
+        session.id = randomUUID();
+        sessions.set(session.id, session);
+      },
+      onGone: () => {
+        if (session.id) sessions.delete(session.id);
+      },
     });
-    const upstream = new StreamableHTTPClientTransport(o.upstreamUrl, { fetch: upstreamFetch.fetch });
-    const proxy = new McpProxy(transport, upstream, { serverName: o.serverName, mapper: o.mapper, guard: o.hub.guardFor(agentId), logger: o.logger, sessionId: () => transport.sessionId ?? null });
-    await proxy.start();
-    return { transport, proxy };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
     const agent = o.tokens.agentFor(bearerToken(req.headers.authorization));
     if (!agent) {
+      req.resume();
       json(res, 401, { error: 'a valid bearer token is required' }, { 'www-authenticate': 'Bearer realm="agent-warden"' });
       return;
     }
     if (handleStateRequest(req, res, path, agent.agentId, o.hub)) return;
     if (path !== '/mcp') {
+      req.resume();
       json(res, 404, { error: 'not found: the MCP endpoint is /mcp, the state API /v1/agents/{id}/state' });
       return;
     }
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > o.maxBodyBytes) {
+      req.resume();
       json(res, 413, { error: `body larger than ${o.maxBodyBytes} bytes` });
       return;
     }
-    const sessionId = req.headers['mcp-session-id'];
-    if (typeof sessionId === 'string') {
-      const s = sessions.get(sessionId);
-      // Unknown, or opened by another agent: the same answer, so a token cannot probe others' sessions.
-      if (!s || s.agentId !== agent.agentId) {
-        json(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'session not found' }, id: null });
-        return;
-      }
-      await s.transport.handleRequest(req, res);
-      return;
-    }
-    const fresh = await openSession(agent.agentId);
-    await fresh.transport.handleRequest(req, res);
-    // Not an initialize request: the transport refused it and no session exists; do not keep the pair.
-    if (!fresh.transport.sessionId) await fresh.proxy.close();
+    await handleMcp(req, res, agent.agentId);
   };
 
   const server = createServer((req, res) => {
@@ -106,11 +141,25 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
     url: new URL(`http://${o.host}:${address.port}/mcp`),
     sessions: () => sessions.size,
     close: async () => {
-      await Promise.allSettled([...sessions.values()].map((s) => s.proxy.close()));
       sessions.clear();
-      upstreamFetch.close();
+      // Open exchanges (SSE streams) end here; their unanswered calls are reported as they end.
+      upstream.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The body, or null once it passes maxBytes (the rest is drained, not kept). */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= maxBytes) chunks.push(c);
+    });
+    req.once('end', () => resolve(size > maxBytes ? null : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }

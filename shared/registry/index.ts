@@ -38,20 +38,22 @@ export function subjectFor(config: WardenConfig, topicKey: keyof typeof TOPIC_SC
 export async function registerSchemas(registry: SchemaRegistry, config: WardenConfig): Promise<SchemaIds> {
   const ids: Partial<SchemaIds> = {};
   for (const [key, name] of Object.entries(TOPIC_SCHEMAS) as [keyof typeof TOPIC_SCHEMAS, SchemaName][]) {
-    const { id } = await registerOnce(registry, JSON.stringify(avroSchemas[name]), subjectFor(config, key));
+    const { id } = await registerSchema(registry, name, subjectFor(config, key));
     ids[key] = id;
   }
   return ids as SchemaIds;
 }
 
 /**
+ * Registers (or finds) one schema under a subject: the one way every service and the SDK register.
  * Two services starting together may both register a subject that does not exist yet. The client
  * sets and checks the subject's compatibility level around registering, and against Apicurio the loser
  * of that race fails with "Compatibility does not match" (a subject caught half-created answers NONE)
  * or "A rule named 'COMPATIBILITY' already exists". Once the subject exists both pass: retry those two
  * cases a few times, nothing else.
  */
-async function registerOnce(registry: SchemaRegistry, schema: string, subject: string): Promise<{ id: number }> {
+export async function registerSchema(registry: SchemaRegistry, name: SchemaName, subject: string): Promise<{ id: number }> {
+  const schema = JSON.stringify(avroSchemas[name]);
   for (let attempt = 0; ; attempt++) {
     try {
       return await registry.register({ type: SchemaType.AVRO, schema }, { subject });

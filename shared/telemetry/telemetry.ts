@@ -9,14 +9,13 @@
  *   guard(cap,fn) refuses while quarantined / the capability is throttled
  */
 import { v7 as uuidv7 } from 'uuid';
-import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { loadConfig, type WardenConfig } from '../config/index.js';
 import { WardenError } from '../errors/index.js';
 import { createKafka, createProducer, type KafkaClient, type Producer } from '../kafka/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { counter, type Registry } from '../metrics/index.js';
-import { createRegistry, subjectFor, type SchemaRegistry } from '../registry/index.js';
-import { avroSchemas, type AgentActionEvent } from '../schemas/generated.js';
+import { createRegistry, registerSchema, subjectFor, type SchemaRegistry } from '../registry/index.js';
+import type { AgentActionEvent } from '../schemas/generated.js';
 import { ATTESTER_PREFIX, COMMAND_REJECTIONS, PROVENANCE_ATTRIBUTE, signAttestedHeaders, signHeaders, type Keyring } from '../signing/index.js';
 import { buildEvent, type ActionInput } from './action.js';
 import { BoundedBuffer, type OverflowPolicy } from './buffer.js';
@@ -129,10 +128,8 @@ class Telemetry implements AgentTelemetry {
   }
 
   async start(): Promise<void> {
-    const { id } = await this.#registry.register(
-      { type: SchemaType.AVRO, schema: JSON.stringify(avroSchemas.AgentActionEvent) },
-      { subject: subjectFor(this.#config, 'events') },
-    );
+    // Retries the lost race of two processes creating the subject at once (two gateways starting together).
+    const { id } = await registerSchema(this.#registry, 'AgentActionEvent', subjectFor(this.#config, 'events'));
     this.#schemaId = id;
     await this.#producer.connect();
     await this.#killSwitch?.start();
