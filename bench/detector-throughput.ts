@@ -4,9 +4,12 @@
  * service (decode, verify HMAC, detect, write state to Redis, commit).
  *
  *   npx tsx bench/detector-throughput.ts [--events 1000000] [--agents 10000] [--partitions 12] [--rounds 1] [--verify-workers 0,1,2]
+ *     [--client kafkajs,platformatic --platformatic-from /tmp/pk]
  *
  * --verify-workers: the detector is measured once per listed count of signature verification threads
  * (detector.verifyWorkers), each its own isolated detector run, after the round's bare run.
+ * --client: the bare ceiling with each listed client (kafkajs always; platformatic = @platformatic/kafka,
+ * loaded from --platformatic-from, not a dependency: see lib/platformatic.ts). The detector runs on kafkajs.
  */
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
@@ -20,11 +23,12 @@ import { createKafka, ensureTopics, type Message } from '../shared/kafka/index.j
 import { createLogger } from '../shared/logging/index.js';
 import { deleteKeysWithPrefix } from './lib/cleanup.js';
 import { benchKeyring, steadyFleet } from './lib/fleet.js';
+import { barePlatformatic, loadPlatformatic, type LoadedPlatformatic } from './lib/platformatic.js';
 import { fmt, median, writeSection } from './lib/results.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, agents: { type: 'string', default: '10000' }, partitions: { type: 'string', default: '12' }, rounds: { type: 'string', default: '1' }, 'verify-workers': { type: 'string' }, help: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, agents: { type: 'string', default: '10000' }, partitions: { type: 'string', default: '12' }, rounds: { type: 'string', default: '1' }, 'verify-workers': { type: 'string' }, client: { type: 'string', default: 'kafkajs' }, 'platformatic-from': { type: 'string' }, help: { type: 'boolean', default: false } } });
 if (values.help) {
-  console.log('npx tsx bench/detector-throughput.ts [--events 1000000] [--agents 10000] [--partitions 12] [--rounds 1] [--verify-workers 0,1,2]\n  --verify-workers: measure the detector at each count of signature verification threads (default: the config\'s detector.verifyWorkers)');
+  console.log('npx tsx bench/detector-throughput.ts [--events 1000000] [--agents 10000] [--partitions 12] [--rounds 1] [--verify-workers 0,1,2] [--client kafkajs,platformatic --platformatic-from DIR]\n  --verify-workers: measure the detector at each count of signature verification threads (default: the config\'s detector.verifyWorkers)\n  --client: bare-consumer ceilings to measure (kafkajs always; platformatic: @platformatic/kafka installed by hand in DIR/node_modules, also WARDEN_BENCH_PLATFORMATIC_FROM)');
   process.exit(0);
 }
 const N = Number(values.events);
@@ -36,6 +40,11 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const base = loadConfig();
 const WORKER_COUNTS = values['verify-workers'] === undefined ? [base.detector.verifyWorkers] : values['verify-workers'].split(',').map((w) => Number(w.trim()));
 if (WORKER_COUNTS.some((w) => !Number.isInteger(w) || w < 0)) throw new Error(`--verify-workers: expected whole numbers >= 0 separated by commas, got ${values['verify-workers']}`);
+const CLIENTS = [...new Set(['kafkajs', ...values.client.split(',').map((c) => c.trim()).filter(Boolean)])];
+const unknownClient = CLIENTS.find((c) => c !== 'kafkajs' && c !== 'platformatic');
+if (unknownClient) throw new Error(`--client: expected kafkajs or platformatic, got ${unknownClient}`);
+// Loaded before anything is produced: a missing install fails in a second, with how to install it.
+const platformatic: LoadedPlatformatic | null = CLIENTS.includes('platformatic') ? await loadPlatformatic(values['platformatic-from'] ?? process.env.WARDEN_BENCH_PLATFORMATIC_FROM) : null;
 const id = randomUUID().slice(0, 6);
 const topics = Object.fromEntries(Object.entries(base.topics).map(([k, t]) => [k, { ...t, name: `bench.${t.name}.${id}`, partitions: k === 'events' ? PARTITIONS : 3 }])) as typeof base.topics;
 const config = { ...base, topics, redis: { ...base.redis, keyPrefix: `warden-bench:throughput-${id}:` } };
@@ -129,6 +138,8 @@ async function detector(round: number, verifyWorkers: number): Promise<{ rate: n
 
 const loadBefore = loadavg()[0]!;
 const bareRates: number[] = [];
+/** The @platformatic/kafka ceiling per round (when --client lists it), measured right after the kafkajs one. */
+const pkRates: number[] = [];
 /** Per verification worker count: its detector rate and alerts in each round. */
 const detRates = new Map<number, number[]>(WORKER_COUNTS.map((w) => [w, []]));
 const roundAlerts = new Map<number, number[]>(WORKER_COUNTS.map((w) => [w, []]));
@@ -136,6 +147,10 @@ let detectorRuns = 0;
 for (let r = 0; r < ROUNDS; r++) {
   bareRates.push(await bare());
   log(`round ${r + 1}: bare ${fmt(bareRates.at(-1)!)} ev/s`);
+  if (platformatic) {
+    pkRates.push(await barePlatformatic(platformatic, config.kafka.brokers, topics.events.name, N));
+    log(`round ${r + 1}: bare @platformatic/kafka ${platformatic.version} ${fmt(pkRates.at(-1)!)} ev/s`);
+  }
   for (const workers of WORKER_COUNTS) {
     // Each detector run has its own alerts/DLQ topics and state prefix (roundConfig), so none resumes another's state.
     const d = await detector(++detectorRuns, workers);
@@ -152,20 +167,24 @@ log(`deleted ${await deleteKeysWithPrefix(config, config.redis.keyPrefix)} Redis
 const bareMedian = median(bareRates);
 const ratios = WORKER_COUNTS.map((w) => median(detRates.get(w)!) / bareMedian);
 const best = Math.max(...ratios);
-const workerArg = values['verify-workers'] === undefined ? '' : ` --verify-workers ${WORKER_COUNTS.join(',')}`;
+const workerArg = `${values['verify-workers'] === undefined ? '' : ` --verify-workers ${WORKER_COUNTS.join(',')}`}${platformatic ? ` --client ${CLIENTS.join(',')} --platformatic-from <dir>` : ''}`;
+const pkRow = platformatic
+  ? `\n| ceiling: bare @platformatic/kafka ${platformatic.version} consumer, read and count only (records as Buffers)${platformatic.polyfilled ? ', with Promise.withResolvers added (Node 20 lacks it)' : ''} | ${fmt(median(pkRates))} | ${(median(pkRates) / median(bareRates)).toFixed(2)} |`
+  : '';
+const pkRounds = (r: number): string => (platformatic ? `, @platformatic/kafka ${fmt(pkRates[r]!)}` : '');
 const rows = WORKER_COUNTS.map((w, i) => `| detector, ${w === 0 ? 'signatures verified inline (verifyWorkers 0)' : `signatures on ${w} verification worker thread${w > 1 ? 's' : ''}`} | ${fmt(median(detRates.get(w)!))} | ${ratios[i]!.toFixed(2)} |`).join('\n');
 const table = `## Detector throughput vs the ceiling (bench/detector-throughput.ts)
 
-\`${runner} --events ${N} --agents ${AGENTS} --partitions ${PARTITIONS} --rounds ${ROUNDS}${workerArg}\` — one pre-produced topic of ${fmt(N)} signed events from ${fmt(AGENTS)} agents on ${PARTITIONS} partitions, read from the start by a new consumer group each time; each detector run has its own alerts and DLQ topics and its own Redis state prefix (it starts with no state); local single-node Kafka and Redis on the same ${cpus().length} cores. Medians of ${ROUNDS} round(s); each round runs the bare consumer, then the detector at each verification worker count in turn.
+\`${runner} --events ${N} --agents ${AGENTS} --partitions ${PARTITIONS} --rounds ${ROUNDS}${workerArg}\` — one pre-produced topic of ${fmt(N)} signed events from ${fmt(AGENTS)} agents on ${PARTITIONS} partitions, read from the start by a new consumer group each time; each detector run has its own alerts and DLQ topics and its own Redis state prefix (it starts with no state); local single-node Kafka and Redis on the same ${cpus().length} cores. Medians of ${ROUNDS} round(s); each round runs the bare consumer${platformatic ? ' (kafkajs, then @platformatic/kafka)' : ''}, then the detector (on kafkajs) at each verification worker count in turn. Ratios are to the bare kafkajs consumer.
 
 The detector: decode (Avro), verify (HMAC-SHA256), detect (all detectors), produce alerts, checkpoint state to Redis and commit offsets (every ${config.detector.checkpointIntervalMs / 1000} s and at stop; the clock stops when the last checkpoint is written).
 
 | consumer | events/s | ratio |
 | --- | ---: | ---: |
-| ceiling: bare kafkajs consumer, read and count only | ${fmt(bareMedian)} | 1.00 |
+| ceiling: bare kafkajs consumer, read and count only | ${fmt(bareMedian)} | 1.00 |${pkRow}
 ${rows}
 
-Every round (events/s): ${bareRates.map((b, r) => `round ${r + 1}: bare ${fmt(b)}, ${WORKER_COUNTS.map((w) => `${w} workers ${fmt(detRates.get(w)![r]!)} (${roundAlerts.get(w)![r]} alerts)`).join(', ')}`).join('; ')}.
+Every round (events/s): ${bareRates.map((b, r) => `round ${r + 1}: bare ${fmt(b)}${pkRounds(r)}, ${WORKER_COUNTS.map((w) => `${w} workers ${fmt(detRates.get(w)![r]!)} (${roundAlerts.get(w)![r]} alerts)`).join(', ')}`).join('; ')}.
 
 Load average (1 min) on the machine, which others share: ${loadBefore.toFixed(1)} before the runs, ${loadavg()[0]!.toFixed(1)} after; above the core count, the rates measure contention as much as the code.
 

@@ -3,9 +3,9 @@
  *
  * A paced publisher (child process, the demo's FleetPublisher: Avro, signed)
  * sends a steady fleet at --rate events/s; every so often one more agent
- * spikes. The detector and the responder run in this process, as the
- * integration tests start them, with a response policy that quarantines rate
- * spikes automatically. Latency: from the event's timestamp (wall clock when
+ * spikes. The detector runs in this process; the responder in a child process
+ * of its own (lib/responder-process.ts), as deployed, with a response policy
+ * that quarantines rate spikes automatically. Latency: from the event's timestamp (wall clock when
  * the publisher built it, right before sending) to the Kafka append time of
  * the alert on security.alerts and of the QUARANTINE command on
  * agent.quarantine (both topics created with message.timestamp.type =
@@ -31,20 +31,19 @@ import { createDetectionEngine } from '../services/detector/engine.js';
 import { DetectorService } from '../services/detector/service.js';
 import { StateStore } from '../services/detector/stateStore.js';
 import { partitionOf } from '../shared/kafka/partitions.js';
-import { ResponderService } from '../services/responder/service.js';
 import { loadConfig, type WardenConfig } from '../shared/config/index.js';
 import { createEngine, loadRules, type DetectionEvent } from '../shared/detection/index.js';
 import { createKafka, ensureTopics } from '../shared/kafka/index.js';
 import { createLogger } from '../shared/logging/index.js';
 import { createRedis } from '../shared/redis/index.js';
 import { createRegistry } from '../shared/registry/index.js';
-import { policySchema } from '../shared/response/index.js';
 import type { Alert, QuarantineCommand } from '../shared/schemas/generated.js';
 import { Keyring } from '../shared/signing/index.js';
 import { deleteKeysWithPrefix } from './lib/cleanup.js';
 import { busyCores, cpuTicks, load1 } from './lib/machine.js';
 import { BUCKET_MS, bucketedFleet, keyringData } from './lib/fleet.js';
 import type { PublisherInit, PublisherPhase, PublisherProgress } from './lib/paced-publisher.js';
+import type { ResponderHandled, ResponderInit, ResponderProgress } from './lib/responder-process.js';
 import { fmt, quantile, writeSection } from './lib/results.js';
 
 const program = new Command()
@@ -174,8 +173,8 @@ const keys = keyringData([...background, ...spikes]);
   log(`warm state for ${fmt(background.length)} background agents (${fmt(bgTemplate.length / 1024, 1)} KiB each) and ${spikes.length} spike agents (${fmt(spikeTemplate.length / 1024, 1)} KiB each) written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-// ---- the pipeline under test, in this process ----
-const policy = policySchema.parse({
+// ---- the pipeline under test: the detector in this process, the responder in its own ----
+const policy = {
   version: 1,
   protectedAgents: [],
   // The default breaker (10 agents a minute) would hold most of these spikes for a human: one agent spikes per second here.
@@ -184,27 +183,45 @@ const policy = policySchema.parse({
     { id: 'bench-spike-quarantine', description: 'Rate spikes: quarantine at once.', match: { rules: ['rate-spike.*'] }, action: 'quarantine', mode: 'auto', ttlMs: 3_600_000 },
     { id: 'notify', description: 'Everything else: SIEM only.', match: {}, action: 'notify' },
   ],
-});
+};
 const keyring = new Keyring(keys);
 const detector = new DetectorService({ config, logger, keyring, engine: createDetectionEngine(), groupId: groups.detector });
-const responder = new ResponderService({ config, logger, policy, groupId: groups.responder });
-// Observe (not change) the responder: when it starts deciding each alert, and how long deciding and acting takes.
+// The responder reports when it starts deciding each alert and how long deciding and acting takes (it wraps
+// handleAlert to observe, not change it); both processes read one host clock.
 const handling = new Map<string, { startedAt: number; ms: number }>();
 const handlingAll: { startedAt: number; ms: number; first: boolean }[] = []; // every call, first decisions and re-decisions
-const handleAlert = responder.handleAlert.bind(responder);
-responder.handleAlert = async (alert) => {
-  const startedAt = Date.now();
-  const t = performance.now();
-  try {
-    return await handleAlert(alert);
-  } finally {
-    const first = !handling.has(alert.alertId);
-    if (first) handling.set(alert.alertId, { startedAt, ms: performance.now() - t });
-    handlingAll.push({ startedAt, ms: performance.now() - t, first });
+const responder = fork(fileURLToPath(new URL('./lib/responder-process.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+let responderReady = false;
+let responderStopped = false;
+let responderCpu: ResponderProgress | null = null;
+responder.on('message', (m: ResponderHandled | ResponderProgress | { type: 'ready' }) => {
+  if (m.type === 'ready') responderReady = true;
+  else if (m.type === 'handled') {
+    const first = !handling.has(m.alertId);
+    if (first) handling.set(m.alertId, { startedAt: m.startedAt, ms: m.ms });
+    handlingAll.push({ startedAt: m.startedAt, ms: m.ms, first });
+  } else {
+    responderCpu = m;
+    if (m.type === 'stopped') responderStopped = true;
   }
-};
+});
+responder.on('exit', (code) => {
+  if (!responderStopped) log(`responder exited with code ${code}`);
+  responderStopped = true;
+});
+{
+  const stopAll = crashCleanup;
+  crashCleanup = async () => {
+    responder.kill();
+    await stopAll();
+  };
+}
+responder.send({ type: 'init', config, policy, groupId: groups.responder } satisfies ResponderInit);
 await detector.start();
-await responder.start();
+while (!responderReady) {
+  if (responderStopped) throw new Error('the responder did not start');
+  await sleep(20);
+}
 
 // ---- what comes out ----
 interface SeenAlert { alert: Alert; appendTs: number; receivedAt: number }
@@ -296,6 +313,7 @@ interface PhaseResult {
   eld: { p50: number; p99: number; max: number };
   cpuParent: number;
   cpuChild: number;
+  cpuResponder: number;
   batches: number;
   batchMeanMs: number;
   checkpoints: number;
@@ -324,7 +342,7 @@ eld.enable();
 const results: PhaseResult[] = [];
 for (const phase of phases) {
   const agents = bgAgentsFor(phase.rate);
-  const before = { pub: pub as PublisherProgress | null, processed: await processed(), batches: await metricSum('warden_detector_batch_seconds', '_count'), batchSum: await metricSum('warden_detector_batch_seconds', '_sum'), cps: await metricSum('warden_detector_checkpoint_seconds', '_count'), cpSum: await metricSum('warden_detector_checkpoint_seconds', '_sum'), cpu: process.cpuUsage() };
+  const before = { pub: pub as PublisherProgress | null, responderCpu: (responderCpu as ResponderProgress | null)?.cpuMicros ?? 0, processed: await processed(), batches: await metricSum('warden_detector_batch_seconds', '_count'), batchSum: await metricSum('warden_detector_batch_seconds', '_sum'), cps: await metricSum('warden_detector_checkpoint_seconds', '_count'), cpSum: await metricSum('warden_detector_checkpoint_seconds', '_sum'), cpu: process.cpuUsage() };
   eld.reset();
   const ticks = cpuTicks();
   const startWall = Date.now();
@@ -375,6 +393,7 @@ for (const phase of phases) {
     eld: { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 },
     cpuParent: (cpu.user + cpu.system) / 1e6 / seconds,
     cpuChild: ((after?.cpuMicros ?? 0) - (before.pub?.cpuMicros ?? 0)) / 1e6 / (seconds + (performance.now() - d0) / 1000),
+    cpuResponder: (((responderCpu as ResponderProgress | null)?.cpuMicros ?? 0) - before.responderCpu) / 1e6 / (seconds + (performance.now() - d0) / 1000),
     batches, batchMeanMs: batches > 0 ? (batchSum / batches) * 1000 : 0, checkpoints, checkpointMeanMs: checkpoints > 0 ? (cpSum / checkpoints) * 1000 : 0, checkpointShare: cpSum / (seconds + (drainSeconds ?? 0)), maxSendMs, sendP50: after?.sendP50 ?? 0, sendP99: after?.sendP99 ?? 0, machineCores, load1: load1(),
     holds: achieved >= 0.95 * phase.rate && lagSlope <= 0.02 * phase.rate && drainSeconds !== null,
   };
@@ -393,7 +412,8 @@ await sleep(3000);
 child.send({ type: 'stop' });
 for (let i = 0; i < 100 && !stopped; i++) await sleep(50);
 await watcher.disconnect();
-await responder.stop();
+responder.send({ type: 'stop' });
+for (let i = 0; i < 200 && !responderStopped; i++) await sleep(50);
 await detector.stop();
 await admin.deleteGroups(Object.values(groups)).catch(() => undefined);
 await admin.deleteTopics({ topics: Object.values(topics).map((t) => t.name) }).catch(() => undefined);
@@ -440,8 +460,8 @@ const rows = measured.map((r) => {
 });
 const obs = measured.map((r) => {
   const l = latencies(r);
-  const others = r.machineCores - r.cpuParent - r.cpuChild;
-  return `| ${fmt(r.rate)} | ${fmt(r.machineCores, 2)} | ${fmt(r.cpuParent, 2)} | ${fmt(r.cpuChild, 2)} | ${fmt(others, 2)} | ${fmt(r.load1, 1)} | ${fmt(r.eld.p50, 1)} / ${fmt(r.eld.p99, 1)} / ${fmt(r.eld.max)} ms | ${fmt(r.batchMeanMs, 1)} ms (${fmt(r.batches)}) | ${r.checkpoints ? `${fmt(r.checkpointMeanMs, 1)} ms (${fmt(r.checkpoints)}), ${fmt(r.checkpointShare * 100)}%` : '-'} | ${fmt(r.sendP50)} / ${fmt(r.sendP99)} ms | ${ms(l.responder, 0.5)} / ${ms(l.responder, 0.99)} | ${ms(l.responderWait, 0.5)} / ${ms(l.responderWait, 0.99)} | ${ms(l.watcher, 0.5)} / ${ms(l.watcher, 0.99)} | ${ms(l.responderHandle, 0.5)} / ${ms(l.responderHandle, 0.99)} | ${fmt(l.calls)} (${fmt(l.repeatCalls)} on records already decided: ${ms(l.repeatMs, 0.5)} / ${ms(l.repeatMs, 0.99)}), busy ${fmt(l.busyShare * 100)}% |`;
+  const others = r.machineCores - r.cpuParent - r.cpuChild - r.cpuResponder;
+  return `| ${fmt(r.rate)} | ${fmt(r.machineCores, 2)} | ${fmt(r.cpuParent, 2)} | ${fmt(r.cpuResponder, 2)} | ${fmt(r.cpuChild, 2)} | ${fmt(others, 2)} | ${fmt(r.load1, 1)} | ${fmt(r.eld.p50, 1)} / ${fmt(r.eld.p99, 1)} / ${fmt(r.eld.max)} ms | ${fmt(r.batchMeanMs, 1)} ms (${fmt(r.batches)}) | ${r.checkpoints ? `${fmt(r.checkpointMeanMs, 1)} ms (${fmt(r.checkpoints)}), ${fmt(r.checkpointShare * 100)}%` : '-'} | ${fmt(r.sendP50)} / ${fmt(r.sendP99)} ms | ${ms(l.responder, 0.5)} / ${ms(l.responder, 0.99)} | ${ms(l.responderWait, 0.5)} / ${ms(l.responderWait, 0.99)} | ${ms(l.watcher, 0.5)} / ${ms(l.watcher, 0.99)} | ${ms(l.responderHandle, 0.5)} / ${ms(l.responderHandle, 0.99)} | ${fmt(l.calls)} (${fmt(l.repeatCalls)} on records already decided: ${ms(l.repeatMs, 0.5)} / ${ms(l.repeatMs, 0.99)}), busy ${fmt(l.busyShare * 100)}% |`;
 });
 const held = measured.filter((r) => r.holds);
 const highest = held.length ? Math.max(...held.map((r) => r.rate)) : null;
@@ -451,7 +471,7 @@ const p99c = mainLat.commands.length ? quantile(mainLat.commands, 0.99) : Number
 const cmdline = `npx tsx bench/latency.ts --rate ${RATE} --duration ${DURATION} --steps ${STEPS.join(',') || "''"} --step-duration ${STEP_DURATION} --warmup ${WARMUP} --agent-rate ${AGENT_RATE} --spikes-per-second ${SPIKES_PER_SECOND} --spike-events ${SPIKE_EVENTS} --spike-ms ${SPIKE_MS} --partitions ${PARTITIONS}`;
 const table = `## Latency at a fixed offered load (bench/latency.ts)
 
-\`${cmdline}\` — a paced publisher in a child process (the demo's FleetPublisher: Avro, HMAC-signed, acks=-1, a send at most every ${LINGER_MS} ms) offers ${fmt(RATE)} events/s for ${DURATION} s after a ${WARMUP} s warm-up: ${fmt(bgAgentsFor(RATE))} background agents at ${AGENT_RATE} events/s each, and ${SPIKES_PER_SECOND} agent(s) per second spiking (${SPIKE_EVENTS} events in ${SPIKE_MS} ms against a usual ${SPIKE_BASELINE} per five minutes). Every agent starts warm: 26 h of the same traffic (past the one-day learning period), computed with the pure engine and stored in Redis as the detector stores state. The detector and the responder run in the benchmark's process (the responder with a policy that quarantines \`rate-spike.*\` automatically and a circuit breaker out of the way: the default policy sends HIGH rate spikes to a human and its breaker holds more than 10 isolations a minute). ${PARTITIONS}-partition events topic; local single-node Kafka, registry and Redis on the same 2 cores.
+\`${cmdline}\` — a paced publisher in a child process (the demo's FleetPublisher: Avro, HMAC-signed, acks=-1, a send at most every ${LINGER_MS} ms) offers ${fmt(RATE)} events/s for ${DURATION} s after a ${WARMUP} s warm-up: ${fmt(bgAgentsFor(RATE))} background agents at ${AGENT_RATE} events/s each, and ${SPIKES_PER_SECOND} agent(s) per second spiking (${SPIKE_EVENTS} events in ${SPIKE_MS} ms against a usual ${SPIKE_BASELINE} per five minutes). Every agent starts warm: 26 h of the same traffic (past the one-day learning period), computed with the pure engine and stored in Redis as the detector stores state. The detector runs in the benchmark's process, the responder in a process of its own, as deployed (with a policy that quarantines \`rate-spike.*\` automatically and a circuit breaker out of the way: the default policy sends HIGH rate spikes to a human and its breaker holds more than 10 isolations a minute). ${PARTITIONS}-partition events topic; local single-node Kafka, registry and Redis on the same 2 cores.
 
 **Latency** is from the event's timestamp (the publisher's wall clock when it built the event, right before sending; for an alert, its \`firstSeen\`, which is the timestamp of the event that crossed the threshold) to the Kafka **append** time of the record: \`security.alerts\` and \`agent.quarantine\` are created with \`message.timestamp.type=LogAppendTime\`, so a record's timestamp is the broker's clock when it was appended (same host, same clock). A command's latency counts from the event behind the alert it cites. First emissions only (an incident's later updates have the same id). Percentiles are of the alerts and commands counted in the table; with n samples, p99 is the sorted value at 0-based rank ⌊0.99·n⌋ (for n ≤ 100, the largest).
 
@@ -463,10 +483,10 @@ At ${fmt(RATE)} events/s: p99 event → alert **${Number.isNaN(p99a) ? 'not meas
 
 A load **holds** when the publisher delivered ≥ 95% of it, the detector's lag (records appended to the events topic minus records processed, sampled every second, after the first fifth of the step) grew by at most 2% of the load per second, and the backlog drained afterwards. Highest load that held: **${highest === null ? 'none of those tried' : `${fmt(highest)} events/s`}**${notRun.length ? ` (not run: ${notRun.map((s) => fmt(s)).join(', ')}, after a lower load did not hold)` : ''}${highest !== null && highest === Math.max(...measured.map((r) => r.rate)) ? ' (the highest tried; the ceiling may be higher)' : ''}.
 
-Where the time goes, per load. CPU in cores (the machine has ${cpus().length}): the whole machine from /proc/stat, the benchmark process (detector + responder + watcher), the publisher, and the rest (Kafka, the registry, Redis, and anything else running on the host meanwhile). Event-loop delay of the benchmark process (a blocked loop delays every batch, alert and command in it). Checkpoint: the detector writing a partition's changed agents' state to Redis (one JSON snapshot per agent) and committing its offset; share = summed checkpoint time / wall time (checkpoints of different partitions overlap, so it can exceed 100%). Publisher leg: from an event's timestamp to Kafka's acknowledgement of its send. Responder leg: from the alert's append to the command's append; split into the wait until the responder's \`handleAlert\` starts on the alert (fetch and the alerts queued before it: the responder decides one alert at a time) and \`handleAlert\` itself (policy, audit appends, command produce, Redis writes), timed by wrapping the method.
+Where the time goes, per load. CPU in cores (the machine has ${cpus().length}): the whole machine from /proc/stat, the benchmark process (detector + watcher), the responder's process, the publisher, and the rest (Kafka, the registry, Redis, and anything else running on the host meanwhile). Event-loop delay of the benchmark process (a blocked loop delays every batch and alert in it). Checkpoint: the detector writing a partition's changed agents' state to Redis (one deflated binary snapshot per agent) and committing its offset; share = summed checkpoint time / wall time (checkpoints of different partitions overlap, so it can exceed 100%). Publisher leg: from an event's timestamp to Kafka's acknowledgement of its send. Responder leg: from the alert's append to the command's append; split into the wait until the responder's \`handleAlert\` starts on the alert (fetch and the alerts queued before it: the responder decides one alert at a time) and \`handleAlert\` itself (policy, audit appends, command produce, Redis writes), timed by wrapping the method.
 
-| offered events/s | machine busy | benchmark process | publisher | rest of the host | load avg (1 min) | event-loop delay p50 / p99 / max | detector batch mean (count) | checkpoint mean (count), share of wall time | publisher leg p50 / p99 | responder leg p50 / p99 | of which: alert appended → responder starts on it | for comparison: alert appended → the benchmark's own consumer receives it | responder deciding + acting (first decision) | responder \`handleAlert\` calls in the phase (p50 / p99 of repeats), share of wall time inside it |
-| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| offered events/s | machine busy | benchmark process (detector) | responder process | publisher | rest of the host | load avg (1 min) | event-loop delay p50 / p99 / max | detector batch mean (count) | checkpoint mean (count), share of wall time | publisher leg p50 / p99 | responder leg p50 / p99 | of which: alert appended → responder starts on it | for comparison: alert appended → the benchmark's own consumer receives it | responder deciding + acting (first decision) | responder \`handleAlert\` calls in the phase (p50 / p99 of repeats), share of wall time inside it |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${obs.join('\n')}`;
 writeSection('latency', table);
 console.log(table);
