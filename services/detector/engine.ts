@@ -27,22 +27,9 @@ export function createDetectionEngine(rules: Rules | string | undefined = undefi
     },
     evictAgent: (agentId) => void engine.dropAgent(agentId),
     agentIds: () => engine.agentIds(),
-    // Role-level peer state and the cross-agent group totals (group-series), one document: `{ peers, groups }`, the
-    // groups as base64 bytes. A document from before the groups existed is the peer state alone (a JSON array).
-    exportShared: () => ({ peers: engine.snapshotPeers(), groups: Buffer.from(engine.snapshotGroupsBytes()).toString('base64') }),
+    exportShared: () => engine.snapshotPeers(),
     importShared: (state) => {
-      if (state === null || state === undefined) return;
-      if (Array.isArray(state)) return engine.restorePeers(state as Json);
-      const { peers, groups } = state as { peers?: Json; groups?: string };
-      if (peers !== undefined) engine.restorePeers(peers);
-      if (typeof groups !== 'string') return;
-      try {
-        engine.restoreGroupsBytes(Buffer.from(groups, 'base64'));
-      } catch (err) {
-        // Refused and counted (refusedSnapshots): the group totals start afresh rather than fail the start.
-        if (err instanceof SnapshotVersionError || err instanceof SnapshotBytesError) return;
-        throw err;
-      }
+      if (state !== null && state !== undefined) engine.restorePeers(state as Json);
     },
   };
 }

@@ -22,7 +22,5 @@ export { createOffHoursDetector, type OffHoursState } from './detectors/offHours
 export { createImpersonationDetector, type ImpersonationState } from './detectors/impersonation.js';
 export { createInjectionDetector, type InjectionState } from './detectors/injection.js';
 export { createSlowRampDetector, type RampState } from './detectors/slowRamp.js';
-export { createGroupSeriesDetector, type GroupSeriesDetector } from './detectors/groupSeries.js';
-export { GROUPS_SNAPSHOT_VERSION, type GroupsSnapshot } from './engine/groups.js';
 export { PeerGroups } from './baseline/peers.js';
-export { NO_FINDINGS, type Detector, type DetectionContext, type DetectionEvent, type Finding, type FindingSubject, type SharedDetectorState, type BaselineStats, type BaselineSource, type Json, type Verification } from './types.js';
+export { NO_FINDINGS, type Detector, type DetectionContext, type DetectionEvent, type Finding, type BaselineStats, type BaselineSource, type Json, type Verification } from './types.js';

@@ -45,30 +45,6 @@ export interface Finding {
    * other detector, so it trains nothing.
    */
   untrusted?: boolean;
-  /**
-   * Set when the finding is about a group of agents, not the agent whose event raised it (group-series: a role's
-   * or a tenant's total). The engine books it under this party (its own incidents, not the agent's), and the
-   * alert carries this agentId, which shared/identity reserves (`group:` prefix) so that no agent can have it.
-   */
-  subject?: FindingSubject;
-}
-
-/** Who a group finding is about: `group:<kind>:<name>`, and the role and tenant the alert shows. */
-export interface FindingSubject {
-  agentId: string;
-  agentRole: string;
-  tenantId: string;
-}
-
-/**
- * State a detector keeps across agents (group-series' role and tenant totals). It is the detector object's, not an
- * agent's: the engine snapshots it apart (`snapshotGroups`), like the role-level peer state.
- */
-export interface SharedDetectorState {
-  snapshot(): Json;
-  /** Throws SnapshotVersionError for another version, Error for a malformed value. */
-  restore(json: Json): void;
-  stats(): Record<string, number>;
 }
 
 /**
@@ -94,11 +70,6 @@ export interface DetectionContext<S = unknown> {
   peers: PeerGroups;
   /** The agent's last ≤ 10 verified event ids, newest last (for evidence). */
   recentEventIds(): string[];
-  /**
-   * Whether another agent of this engine has an open incident of its own whose last finding is at or after `sinceMs`
-   * (group-series: a member whose own alert already names it is not a hidden part of a group's total).
-   */
-  agentAlertedSince(agentId: string, sinceMs: number): boolean;
 }
 
 /** JSON-safe values: what snapshots are made of. */
@@ -124,8 +95,6 @@ export interface Detector<S = unknown> {
   /** Plain JSON; `restore(JSON.parse(JSON.stringify(snapshot(s))))` behaves exactly like `s`. */
   snapshot(state: S): Json;
   restore(json: Json): S;
-  /** Only a detector that totals across agents (group-series): its cross-agent state. */
-  readonly shared?: SharedDetectorState;
 }
 
 /** Shared empty result: detectors return it when nothing fired (the engine never mutates it). */

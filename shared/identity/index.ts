@@ -11,20 +11,10 @@
  *   lines in logs, syslog and CEF;
  * - ids long enough to be a memory or header attack;
  * - the `attester:` prefix, which names the keyring entries of Warden
- *   components that vouch for events (shared/signing/hmac.ts);
- * - the `group:` prefix, which names the subject of an alert about a group of
- *   agents (`group:role:<role>`, `group:tenant:<tenant>`, detection's
- *   group-series): no agent can be one, so no event can claim it and an
- *   isolation keyed by it reaches no agent.
+ *   components that vouch for events (shared/signing/hmac.ts).
  * Role and tenant are labels: up to 128 characters with no control
  * characters or line/paragraph separators.
  */
-/** The prefix of a group alert's subject (detection group-series): reserved, never an agent. */
-export const GROUP_SUBJECT_PREFIX = 'group:';
-export function isGroupSubject(agentId: string): boolean {
-  return agentId.startsWith(GROUP_SUBJECT_PREFIX);
-}
-
 export const AGENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-:@/]{0,127}$/;
 export const MAX_LABEL_LENGTH = 128;
 /** C0, DEL, C1 (incl. U+0085 NEL), and the Unicode line and paragraph separators. */
@@ -34,7 +24,6 @@ const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 /** Why `agentId` is not an acceptable agent identity, or null when it is. */
 export function agentIdProblem(agentId: string): string | null {
   if (agentId === '*') return 'agentId "*" is reserved for fleet-wide commands';
-  if (agentId.startsWith(GROUP_SUBJECT_PREFIX)) return 'agentIds starting with "group:" are reserved for alerts about a group of agents (a role or a tenant)';
   if (agentId.startsWith('attester:')) return 'agentIds starting with "attester:" are reserved for the keys of Warden components (otel-ingest, mcp-gateway)';
   if (agentId.length === 0) return 'agentId is empty';
   if (agentId.length > 128) return `agentId is ${agentId.length} characters long (at most 128)`;

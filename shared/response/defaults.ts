@@ -15,16 +15,6 @@ export const DEFAULT_POLICY: Policy = policySchema.parse({
   },
   "rules": [
     {
-      "id": "group-notify",
-      "description": "Alerts about a role's or a tenant's total (group-series): notify, naming the agents; a group is not an agent and is never isolated (the gate refuses it too).",
-      "match": {
-        "detectors": [
-          "group-series"
-        ]
-      },
-      "action": "notify"
-    },
-    {
       "id": "payment-throttle",
       "description": "Unusual payments: revoke payments, keep the agent working otherwise.",
       "match": {

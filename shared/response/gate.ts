@@ -11,8 +11,6 @@
  *   operator          API/CLI quarantine or release of one agent allow       not counted        refuse     (no alert)
  *   fleet             the operator's fleet-wide kill switch      -           not counted        needs the confirmation phrase
  *
- *   A group subject (`group:...`, an alert about a role's or tenant's total) is refused on every path: it is not an agent.
- *
  *   hold*: the approval is queued, but its timeout can only dismiss it.
  *
  * Human decisions (approved, operator, fleet) are neither held nor counted by
@@ -25,7 +23,6 @@
 import { FLEET, FLEET_CONFIRMATION } from './commands.js';
 import type { BreakerVerdict, CircuitBreaker } from './circuitBreaker.js';
 import { isProtected, type Policy } from './policy.js';
-import { isGroupSubject } from '../identity/index.js';
 
 // The tag the detector puts on the alert it raises for unverified (unsigned, forged, unknown-key) events, and
 // that alert's rule: by definition about events nobody can attribute to the agent. One definition, the detector's.
@@ -48,7 +45,7 @@ export interface IsolationRequest {
 }
 
 export type HoldCode = 'approval-required' | 'protected-agent' | 'circuit-breaker';
-export type RefuseCode = 'fleet-key' | 'fleet-unconfirmed' | 'fleet-path-not-fleet-key' | 'unverified-alert' | 'protected-agent' | 'group-subject';
+export type RefuseCode = 'fleet-key' | 'fleet-unconfirmed' | 'fleet-path-not-fleet-key' | 'unverified-alert' | 'protected-agent';
 
 export type GateVerdict =
   | { outcome: 'allow'; code: 'allowed'; reason: string; breaker: BreakerVerdict | null }
@@ -84,9 +81,6 @@ export function gate(req: IsolationRequest, ctx: GateContext): GateVerdict {
     return allow('fleet-wide kill switch confirmed by an operator');
   }
   if (agentId === FLEET) return refuse('fleet-key', `"${FLEET}" is the fleet key: only the operator's confirmed fleet command may act on it, never the ${path} path`);
-  // A group alert's subject (group:role:<role>, group:tenant:<tenant>) is several agents, named in the alert: which of
-  // them pulled what is for a human to judge, and a command keyed by the group would reach no agent (shared/identity).
-  if (isGroupSubject(agentId)) return refuse('group-subject', `${agentId} is a group of agents, not an agent: a group alert notifies and names the agents; isolate one of them by hand if needed`);
   if (req.action === 'release') return allow(`release by the ${path} path`);
 
   if (req.alert && isUnverifiedAlert(req.alert)) {

@@ -4,7 +4,7 @@
  */
 import { getRule } from '../rules/lookup.js';
 import type { RuleDef, RuleId, RuleIdWith, Rules } from '../rules/schema.js';
-import type { SpikeThresholds, SpikeThresholdValues } from '../rules/thresholds.js';
+import type { SpikeThresholds } from '../rules/thresholds.js';
 import { seriesEvidence, seriesScore, type DropVerdict, type SeriesParams, type SeriesState } from '../baseline/series.js';
 import type { ShiftVerdict } from '../baseline/shift.js';
 import type { PeerSeries } from '../baseline/peers.js';
@@ -23,11 +23,8 @@ export interface SeriesShape {
 }
 
 export function spikeParams(rules: Rules, id: SpikeRuleId, shape: SeriesShape): SeriesParams {
-  return seriesParamsFor(rules, getRule(rules, id).thresholds, shape);
-}
-
-/** Series parameters from spike thresholds that a detector's own schema extends (group-series adds its own keys). */
-export function seriesParamsFor(rules: Rules, th: SpikeThresholdValues, shape: SeriesShape): SeriesParams {
+  const rule = getRule(rules, id);
+  const th = rule.thresholds;
   const b = rules.baseline;
   const bucketMs = rules.engine.bucketMs;
   return {

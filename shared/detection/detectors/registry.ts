@@ -15,7 +15,6 @@ import type { UnverifiedAggregator } from '../unverified.js';
 import type { DetectorDeclaration, RuleDeclarations } from './define.js';
 import { errorBurst } from './errorBurst.js';
 import { flow } from './flow.js';
-import { groupSeries } from './groupSeries.js';
 import { impersonation } from './impersonation.js';
 import { injection } from './injection.js';
 import { offHours } from './offHours.js';
@@ -24,7 +23,7 @@ import { slowRamp } from './slowRamp.js';
 import { unusualAccess } from './unusualAccess.js';
 import { volumeSpike } from './volumeSpike.js';
 
-export const DETECTORS = [impersonation, rateSpike, volumeSpike, errorBurst, unusualAccess, offHours, injection, slowRamp, flow, groupSeries] as const;
+export const DETECTORS = [impersonation, rateSpike, volumeSpike, errorBurst, unusualAccess, offHours, injection, slowRamp, flow] as const;
 
 type Declared = (typeof DETECTORS)[number];
 type IdsOf<D> = D extends { rules: infer R } ? keyof R & string : never;
@@ -44,8 +43,6 @@ export interface Registry {
 }
 
 const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-/** A rule's own part: kebab-case segments, dot-separated when a detector has families (group-series.role.records). */
-const RULE_PART = /^[a-z][a-z0-9]*(-[a-z0-9]+)*(\.[a-z][a-z0-9]*(-[a-z0-9]+)*)*$/;
 
 /**
  * Check a list of declarations and build the catalogue and the default rules from it. Refuses (throws) a
@@ -66,7 +63,7 @@ export function buildRegistry(declarations: readonly AnyDeclaration[]): Registry
     const ids = Object.keys(d.rules);
     if (ids.length === 0) throw new Error(`detector ${d.name} declares no rules`);
     for (const id of ids) {
-      if (!id.startsWith(`${d.name}.`) || !RULE_PART.test(id.slice(d.name.length + 1))) throw new Error(`rule id ${id} of detector ${d.name} must be ${d.name}.<kebab-case>[.<kebab-case>...]`);
+      if (!id.startsWith(`${d.name}.`) || !KEBAB.test(id.slice(d.name.length + 1))) throw new Error(`rule id ${id} of detector ${d.name} must be ${d.name}.<kebab-case>`);
       if (id in catalogue) throw new Error(`rule id ${id} is declared by ${catalogue[id]!.detector} and ${d.name}`);
       const { thresholds, defaults } = d.rules[id]!;
       catalogue[id] = { detector: d.name, thresholds };

@@ -36,7 +36,6 @@ import { SnapshotVersionError } from '../baseline/seriesCodec.js';
 import { SnapshotBytesError, decodeSnapshot, encodeSnapshot } from './snapshotBytes.js';
 import type { UnverifiedSource, UnverifiedStats } from '../unverified.js';
 import { routeUnverified } from './unverifiedRoute.js';
-import { createGroupIncidents, type GroupsSnapshot } from './groups.js';
 import { DUPLICATE_MAX_AGE_MS, createRecentEvents, eventDigest, isRecentDuplicate, rememberEvent, restoreRecent, snapshotRecent, type RecentEvents, type RecentEventsSnapshot } from './duplicates.js';
 
 export interface EngineOptions {
@@ -103,16 +102,6 @@ export interface Engine {
   agentIds(): string[];
   snapshotPeers(): Json;
   restorePeers(state: Json): void;
-  /**
-   * Cross-agent state (group-series' role and tenant totals) and the group alerts' open incidents, apart from every
-   * agent's (engine/groups.ts). Restore throws SnapshotVersionError or SnapshotBytesError (counted in refusedSnapshots).
-   */
-  snapshotGroups(): GroupsSnapshot;
-  restoreGroups(state: GroupsSnapshot): void;
-  snapshotGroupsBytes(): Uint8Array;
-  restoreGroupsBytes(bytes: Uint8Array): void;
-  /** Counters of the detectors that keep cross-agent state: groups, events over the group cap, contributors summed as others. */
-  groupStats(): { [detector: string]: Record<string, number> };
   stats(): EngineStats;
   unverifiedStats(): UnverifiedStats;
 }
@@ -148,9 +137,6 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
   let peers = new PeerGroups();
   // Only the aggregators of detectors that declare acceptsUnverified (impersonation) see unverified events.
   const unverified = routeUnverified(createUnverifiedAggregators(rules, options.detectors));
-  // Findings about a group (Finding.subject) are booked per group, not per agent.
-  const groups = createGroupIncidents(detectors, bucketMs, cooldownMs);
-  let groupsBucket = -Infinity;
   const stats: EngineStats = { events: 0, unverified: 0, duplicates: 0, untrusted: 0, lateEvents: 0, findings: 0, alertsRaised: 0, alertUpdates: 0, refusedSnapshots: 0 };
 
   let current: AgentSlot | null = null;
@@ -171,12 +157,6 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
       const out: string[] = [];
       for (let i = 0; i < n; i++) out.push(slot.ids[(slot.idHead + i) % n]!);
       return out;
-    },
-    agentAlertedSince(agentId: string, sinceMs: number): boolean {
-      const slot = agents.get(agentId);
-      if (!slot || slot.incidents.size === 0) return false;
-      for (const inc of slot.incidents.values()) if (inc.lastSeen >= sinceMs) return true;
-      return false;
     },
   };
 
@@ -211,11 +191,9 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
       const rule = ruleById.get(f.ruleId);
       if (!rule || !rule.enabled) continue;
       const except = exceptions.get(rule.id);
-      const subject = f.subject;
-      if (except && except.length > 0 && except.some((re) => re.test(subject ? subject.agentId : slot.agentId))) continue;
+      if (except && except.length > 0 && except.some((re) => re.test(slot.agentId))) continue;
       const before = out.length;
-      if (subject) groups.record(f as Finding & { subject: typeof subject }, rule, incidentKey.get(rule.id)!, now, out);
-      else recordFinding(slot.incidents, incidentKey.get(rule.id)!, f, rule, { agentId: slot.agentId, agentRole: slot.role, tenantId: slot.tenant }, now, bucketMs, cooldownMs, out);
+      recordFinding(slot.incidents, incidentKey.get(rule.id)!, f, rule, { agentId: slot.agentId, agentRole: slot.role, tenantId: slot.tenant }, now, bucketMs, cooldownMs, out);
       for (let i = before; i < out.length; i++) {
         if (out[i]!.count === 1) stats.alertsRaised++;
         else stats.alertUpdates++;
@@ -262,11 +240,6 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
         const expired: Alert[] = [];
         expireIncidents(slot.incidents, now, cooldownMs, expired);
         if (expired.length > 0) out = expired;
-      }
-      // Group incidents expire with the latest bucket any agent reached.
-      if (bucket > groupsBucket) {
-        groupsBucket = bucket;
-        groups.expire(now, (out ??= []));
       }
     }
     const n = detectors.length;
@@ -324,7 +297,6 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
       }
       expireIncidents(slot.incidents, upToTs, cooldownMs, out);
     }
-    groups.expire(upToTs, out);
     current = null;
     return out;
   }
@@ -385,15 +357,6 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
     if (slot.firstSeen >= 0) peers.role(slot.role).agents.add(agentId);
   }
 
-  function restoreGroups(state: GroupsSnapshot): void {
-    try {
-      groups.restore(state);
-    } catch (err) {
-      stats.refusedSnapshots++;
-      throw err instanceof SnapshotVersionError ? err : new SnapshotBytesError(`groups: ${(err as Error).message}`);
-    }
-  }
-
   function restoreAgentBytes(agentId: string, bytes: Uint8Array): void {
     let snap: AgentSnapshot;
     try {
@@ -425,20 +388,6 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
       peers = PeerGroups.restore(state);
       for (const slot of agents.values()) if (slot.firstSeen >= 0) peers.role(slot.role).agents.add(slot.agentId);
     },
-    snapshotGroups: () => groups.snapshot(),
-    restoreGroups,
-    snapshotGroupsBytes: () => encodeSnapshot(groups.snapshot() as unknown as Json),
-    restoreGroupsBytes(bytes: Uint8Array) {
-      let snap: GroupsSnapshot;
-      try {
-        snap = decodeSnapshot(bytes) as unknown as GroupsSnapshot;
-      } catch (err) {
-        stats.refusedSnapshots++;
-        throw err;
-      }
-      restoreGroups(snap);
-    },
-    groupStats: () => groups.stats(),
     stats: () => ({ ...stats }),
     unverifiedStats: () => unverified.stats(),
   };

@@ -4,7 +4,7 @@
  * missing optional field does not throw.
  */
 import { describe, expect, it } from 'vitest';
-import { createEngine, DEFAULT_RULES, DETECTOR_NAMES, type AgentSnapshot, type DetectionEvent, type GroupsSnapshot } from '../../../shared/detection/index.js';
+import { createEngine, DEFAULT_RULES, DETECTOR_NAMES, type AgentSnapshot, type DetectionEvent } from '../../../shared/detection/index.js';
 import type { Alert } from '../../../shared/schemas/generated.js';
 import { generateScenario } from '../../../cli/simulate/scenario/generator.js';
 import { T0, event } from './helpers.js';
@@ -35,12 +35,11 @@ describe.each([...DETECTOR_NAMES.map((n) => [n, [n]] as const), ['all detectors'
     }
     expected.push(...straight.flush(scenario.endTs));
     for (let i = 0; i < cut; i++) first.process(events[i]!);
-    // Move every agent, the peer state and the cross-agent (group) state to a fresh engine through JSON text.
-    const wire = JSON.stringify({ agents: first.agentIds().map((id) => first.snapshotAgent(id)), peers: first.snapshotPeers(), groups: first.snapshotGroups() });
-    const parsed = JSON.parse(wire) as { agents: AgentSnapshot[]; peers: never; groups: GroupsSnapshot };
+    // Move every agent (and the peer state) to a fresh engine through JSON text.
+    const wire = JSON.stringify({ agents: first.agentIds().map((id) => first.snapshotAgent(id)), peers: first.snapshotPeers() });
+    const parsed = JSON.parse(wire) as { agents: AgentSnapshot[]; peers: never };
     const second = createEngine(DEFAULT_RULES, { detectors: names });
     second.restorePeers(parsed.peers);
-    second.restoreGroups(parsed.groups);
     for (const snap of parsed.agents) second.restoreAgent(snap.agentId, snap);
     const actual: Alert[] = [];
     for (let i = cut; i < events.length; i++) actual.push(...second.process(events[i]!));

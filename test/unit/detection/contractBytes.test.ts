@@ -77,12 +77,10 @@ describe.each(DETECTOR_NAMES.map((n) => [n]))('contract over random streams: %s'
         const bytes = straight.agentIds().map((id) => [id, straight.snapshotAgentBytes(id)!] as const);
         // Peer state is role-level and travels apart (snapshotPeers), taken at the same cut.
         const peerBytes = new TextEncoder().encode(JSON.stringify(straight.snapshotPeers()));
-        const groupBytes = Uint8Array.from(straight.snapshotGroupsBytes());
         const expected = alertsOf(straight, list.slice(cut), endTs);
         const moved = createEngine(rules, { detectors: [name] });
         for (const [id, b] of bytes) moved.restoreAgentBytes(id, Uint8Array.from(b));
         moved.restorePeers(JSON.parse(new TextDecoder().decode(peerBytes)));
-        moved.restoreGroupsBytes(groupBytes);
         const actual = alertsOf(moved, list.slice(cut), endTs);
         expect(actual).toEqual(expected);
         compared += expected.length;

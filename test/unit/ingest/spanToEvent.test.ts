@@ -92,7 +92,6 @@ describe('GenAI span -> AgentActionEvent', () => {
     ["the SDK's unknown_service default", {}, { 'service.name': 'unknown_service:node' }, 'event.bad-identity', /no agent identity/],
     ['the fleet key', { 'gen_ai.agent.id': '*' }, {}, 'event.bad-identity', /reserved for fleet-wide/],
     ['an attester name', { 'gen_ai.agent.id': 'attester:otel-ingest' }, {}, 'event.bad-identity', /reserved for the keys of Warden components/],
-    ['a group alert subject', { 'gen_ai.agent.id': 'group:role:support' }, {}, 'event.bad-identity', /reserved for alerts about a group of agents/],
     ['a line break in the id', { 'gen_ai.agent.id': 'bot\nforged' }, {}, 'event.bad-identity', /characters outside/],
     ['a non-string id', { 'gen_ai.agent.id': 42 }, {}, 'event.bad-identity', /not a string/],
     ['a control character in the role', { 'gen_ai.agent.id': 'a', 'warden.agent.role': 'x\u0085y' }, {}, 'event.bad-identity', /agentRole contains control/],

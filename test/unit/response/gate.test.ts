@@ -23,12 +23,12 @@ function breaker(state: 'closed' | 'tripped'): CircuitBreaker {
   return b;
 }
 
-type Safeguard = 'normal' | 'protected' | 'breaker tripped' | 'fleet key' | 'unverified tag' | 'unverified rule' | 'group subject';
+type Safeguard = 'normal' | 'protected' | 'breaker tripped' | 'fleet key' | 'unverified tag' | 'unverified rule';
 const normalAlert = { alertId: 'a1', ruleId: 'rate-spike.agent', tags: ['owasp-llm:LLM06'] };
 
 function request(path: IsolationPath, safeguard: Safeguard): IsolationRequest {
   const withAlert = path !== 'operator' && path !== 'fleet';
-  const agentId = path === 'fleet' || safeguard === 'fleet key' ? FLEET : safeguard === 'protected' ? 'prod-critical-payments' : safeguard === 'group subject' ? 'group:role:support' : 'support-1';
+  const agentId = path === 'fleet' || safeguard === 'fleet key' ? FLEET : safeguard === 'protected' ? 'prod-critical-payments' : 'support-1';
   const alert =
     !withAlert ? null
     : safeguard === 'unverified tag' ? { alertId: 'a2', ruleId: 'test.auto', tags: ['warden:unverified'] }
@@ -41,8 +41,6 @@ type Expected = readonly [outcome: 'allow' | 'hold' | 'refuse', code: string, on
 const ALLOW: Expected = ['allow', 'allowed'];
 const FLEET_KEY: Expected = ['refuse', 'fleet-key'];
 const UNVERIFIED: Expected = ['refuse', 'unverified-alert'];
-// A group alert's subject (group-series: a role's or tenant's total) is not an agent: refused on every agent path.
-const GROUP: Expected = ['refuse', 'group-subject'];
 
 // path -> safeguard -> verdict. The fleet path always names `*` with its confirmation (wrong uses are below).
 const TABLE: Record<IsolationPath, Record<Safeguard, Expected>> = {
@@ -53,7 +51,6 @@ const TABLE: Record<IsolationPath, Record<Safeguard, Expected>> = {
     'fleet key': FLEET_KEY,
     'unverified tag': UNVERIFIED,
     'unverified rule': UNVERIFIED,
-    'group subject': GROUP,
   },
   proposed: {
     normal: ['hold', 'approval-required', 'escalate'],
@@ -63,7 +60,6 @@ const TABLE: Record<IsolationPath, Record<Safeguard, Expected>> = {
     'fleet key': FLEET_KEY,
     'unverified tag': UNVERIFIED,
     'unverified rule': UNVERIFIED,
-    'group subject': GROUP,
   },
   approved: {
     normal: ALLOW,
@@ -72,7 +68,6 @@ const TABLE: Record<IsolationPath, Record<Safeguard, Expected>> = {
     'fleet key': FLEET_KEY,
     'unverified tag': UNVERIFIED,
     'unverified rule': UNVERIFIED,
-    'group subject': GROUP,
   },
   'approval-timeout': {
     normal: ALLOW,
@@ -81,7 +76,6 @@ const TABLE: Record<IsolationPath, Record<Safeguard, Expected>> = {
     'fleet key': FLEET_KEY,
     'unverified tag': UNVERIFIED,
     'unverified rule': UNVERIFIED,
-    'group subject': GROUP,
   },
   operator: {
     normal: ALLOW,
@@ -91,7 +85,6 @@ const TABLE: Record<IsolationPath, Record<Safeguard, Expected>> = {
     // An operator's command has no alert behind it: nothing unverified to refuse.
     'unverified tag': ALLOW,
     'unverified rule': ALLOW,
-    'group subject': GROUP,
   },
   fleet: {
     normal: ALLOW,
@@ -100,7 +93,6 @@ const TABLE: Record<IsolationPath, Record<Safeguard, Expected>> = {
     'fleet key': ALLOW,
     'unverified tag': ALLOW,
     'unverified rule': ALLOW,
-    'group subject': ALLOW,
   },
 };
 
@@ -108,7 +100,7 @@ const rows = Object.entries(TABLE).flatMap(([path, bySafeguard]) => Object.entri
 
 describe('the isolation gate: every path x every safeguard', () => {
   it('covers every path and every safeguard', () => {
-    expect(rows).toHaveLength(6 * 7);
+    expect(rows).toHaveLength(6 * 6);
   });
 
   it.each(rows)('%s / %s -> %j', (path, safeguard, [outcome, code, onTimeout]) => {
