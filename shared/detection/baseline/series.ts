@@ -32,7 +32,7 @@ import { guardedValue, type LearningGuard } from './guard.js';
 import { createTail, learnTail, tailThreshold, type TailModel } from './tail.js';
 import { envelopeSd, learnSeasonal, profileHigh, profileLow, type SeasonalProfile } from './seasonal.js';
 import { createShift, observeShift, resetShift, shiftLearningCap, type ShiftTracker, type ShiftVerdict } from './shift.js';
-import { createVariance, observeVariance, type VarianceTracker, type VarianceVerdict } from './variance.js';
+import { createVariance, observeVariance, resetVariance, type VarianceTracker, type VarianceVerdict } from './variance.js';
 import { learnDormantZero, materialise, staysDormant } from './dormant.js';
 import { pushWindow, windowMad, windowMean, windowMedian, windowSpread, windowStd, type RollingWindow } from './window.js';
 import { seasonSlot } from '../time.js';
@@ -321,7 +321,7 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
     const gap = bucket - st.openBucket - 1;
     // A gap is silence, which the drop check judges once; a shift builds up over buckets that had activity.
     if (gap > 0 && st.shift) resetShift(st.shift);
-    if (gap > 0 && st.variance) st.variance.sum = st.variance.buckets = 0;
+    if (gap > 0 && st.variance) resetVariance(st.variance);
     const fill = Math.min(gap, p.maxFillBuckets);
     // A silence is judged on its first empty bucket (once per gap: a long gap costs no baseline per bucket).
     if (drop === null && fill > 0 && p.direction !== 'up' && armed) drop = judgeClosedZero(st, p, bucket - fill);

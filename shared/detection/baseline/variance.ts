@@ -54,6 +54,12 @@ export function createVariance(): VarianceTracker {
   return { sum: 0, buckets: 0, referenceSpread: 0, restBuckets: 0, tail: { quantile: 0, meanExcess: 1 } };
 }
 
+/** A gap (silence) ends any build-up: the sum adds up over buckets that had activity, as the level CUSUM's does. */
+export function resetVariance(t: VarianceTracker): void {
+  t.sum = 0;
+  t.buckets = 0;
+}
+
 export function copyVariance(t: VarianceTracker): VarianceTracker {
   return { ...t, tail: { ...t.tail } };
 }
