@@ -422,8 +422,10 @@ export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, o
   }
   const slot = seasonSlot(st.openBucket * p.bucketMs, p.tzOffsetMs);
   if (peer && p.peerZ > 0 && p.direction !== 'down' && peer.c[slot]! >= p.peerMinSamples) {
-    const expected = peer.m[slot]!;
-    const spread = Math.max(Math.sqrt(peer.v[slot]!), p.poisson ? Math.sqrt(Math.max(expected, 1)) : 0, p.relSpreadFloor * expected, p.absSpreadFloor);
+    // The role's shape at the agent's own scale: a new agent busier than its peers is not a spike all day.
+    const k = peerScale(st, p, peer);
+    const expected = peer.m[slot]! * k;
+    const spread = Math.max(Math.sqrt(peer.v[slot]!) * k, p.poisson ? Math.sqrt(Math.max(expected, 1)) : 0, p.relSpreadFloor * expected, p.absSpreadFloor);
     st.expectedHigh = expected;
     st.expectedLow = expected;
     st.spread = spread;
@@ -436,6 +438,27 @@ export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, o
   }
   st.upperThreshold = 0;
   st.source = SRC_NONE;
+}
+
+/**
+ * How much busier than its role a new agent has been: its own last closed buckets (at least a quarter warm-up)
+ * against what the role's profile expected for the same slots, never below 1 (a quieter agent keeps the role's
+ * level, as before). The buckets it learned were capped at the peer threshold (advance), so a new agent that
+ * ramps to raise its own scale gains at most capZ spreads per bucket; the absolute ceilings (`alwaysAt`) stay.
+ */
+export function peerScale(st: SeriesState, p: SeriesParams, peer: PeerSeries): number {
+  const w = st.window;
+  // A quarter of the warm-up (15 min by default) already says whether it runs at 3x its role; its first buckets cannot.
+  const minBuckets = Math.max(1, Math.ceil(p.warmupBuckets / 4));
+  if (w === null || w.count < minBuckets) return 1;
+  let expected = 0;
+  for (let k = 1; k <= w.count; k++) {
+    const slot = seasonSlot((st.openBucket - k) * p.bucketMs, p.tzOffsetMs);
+    if (peer.c[slot]! < p.peerMinSamples) return 1;
+    expected += peer.m[slot]!;
+  }
+  if (!(expected > 0)) return 1;
+  return Math.max(1, (windowMean(w) * w.count) / expected);
 }
 
 /** Move to `bucket` and make sure its thresholds are known. Call before adding. Returns a drop found while closing. */
@@ -508,7 +531,9 @@ export function seriesScore(st: SeriesState, p: SeriesParams): number {
 export function seriesEvidence(st: SeriesState, p: SeriesParams, peer: PeerSeries | null): BaselineStats {
   if (st.source === SRC_PEER && peer) {
     const slot = seasonSlot(st.openBucket * p.bucketMs, p.tzOffsetMs);
-    return { mean: peer.m[slot]!, std: Math.sqrt(peer.v[slot]!), median: null, mad: null, sampleSize: peer.c[slot]!, source: 'peer' };
+    // The role's profile at the agent's scale (peerScale), as it was judged.
+    const k = peer.m[slot]! > 0 ? Math.max(1, st.expectedHigh / peer.m[slot]!) : 1;
+    return { mean: roundSig(peer.m[slot]! * k), std: roundSig(Math.sqrt(peer.v[slot]!) * k), median: null, mad: null, sampleSize: peer.c[slot]!, source: 'peer' };
   }
   if (st.source === SRC_AGENT || st.closedBuckets > 0) {
     materialise(st, p);

@@ -119,7 +119,7 @@ function shiftFinding(drop: DropVerdict, shift: ShiftVerdict, p: SeriesParams, s
 export function spikeFinding(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, ctx: DetectionContext<unknown>, text: SpikeFindingText): Finding {
   const baseline = seriesEvidence(st, p, peer);
   const bucketMin = Math.round(p.bucketMs / 60_000);
-  const versus = st.source === 2 ? `its role (${ctx.agentRole}) while it is new` : st.source === 1 ? 'its own history for this hour' : 'the absolute limit';
+  const versus = st.source === 2 ? `its role (${ctx.agentRole}) while it is new, at its own scale` : st.source === 1 ? 'its own history for this hour' : 'the absolute limit';
   const expected = st.source === 0 ? 0 : st.expectedHigh;
   const threshold = st.source === 0 || !(st.upperThreshold > 0 && Number.isFinite(st.upperThreshold)) ? p.alwaysAt : st.upperThreshold;
   const x = st.openValue;

@@ -41,4 +41,22 @@ describe('rate-spike', () => {
     expect(mine[0]!.evidence.baselineSource).toBe('peer');
     expect(only(alerts, 'rate-spike').filter((a) => a.agentId.startsWith('peer-'))).toEqual([]);
   });
+
+  it('a new agent busier than its role is judged on the role profile at its own scale: no alert for its level, one for a spike', () => {
+    const peers = Array.from({ length: 8 }, (_, i) => stream({ agentId: `peer-${i}`, to: T0 + 3 * DAY_MS + 12 * HOUR_MS, perBucket: 10, seed: 10 + i }));
+    const joinAt = T0 + 3 * DAY_MS;
+    // Three times the role's level, all day: ordinary for this agent, far above its peers.
+    const busy = stream({ agentId: 'busy', from: joinAt, to: T0 + 3 * DAY_MS + 12 * HOUR_MS, perBucket: 30, seed: 77 });
+    const quiet = renumber(merge(...peers, busy));
+    // Its first quarter hour has nothing of its own to scale by (a role-level judgment); after that, nothing.
+    const later = only(run(quiet).alerts, 'rate-spike').filter((a) => a.agentId === 'busy' && a.evidence.windowStart >= joinAt + 3 * BUCKET_MS);
+    expect(later).toEqual([]);
+    // Ten times its own level in one bucket still alerts against the scaled role profile.
+    const spikeAt = joinAt + 8 * HOUR_MS;
+    const spiked = renumber(merge(...peers, busy, burst('busy', spikeAt, 300)));
+    const mine = only(run(spiked).alerts, 'rate-spike.agent').filter((a) => a.agentId === 'busy' && a.evidence.windowStart >= joinAt + 3 * BUCKET_MS);
+    expect(mine.length).toBe(1);
+    expect(mine[0]!.evidence.baselineSource).toBe('peer');
+    expect(mine[0]!.evidence.baselineMean).toBeGreaterThan(20);
+  });
 });
