@@ -35,7 +35,7 @@ import { createShift, observeShift, resetShift, shiftLearningCap, type ShiftTrac
 import { createVariance, observeVariance, resetVariance, type VarianceTracker, type VarianceVerdict } from './variance.js';
 import { learnDormantZero, materialise, staysDormant } from './dormant.js';
 import { pushWindow, windowMad, windowMean, windowMedian, windowSpread, windowStd, type RollingWindow } from './window.js';
-import { seasonSlot } from '../time.js';
+import { otherClassSlot, seasonSlot } from '../time.js';
 import type { BaselineStats } from '../types.js';
 
 export { createBaselines, materialise } from './dormant.js';
@@ -420,9 +420,10 @@ export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, o
     st.source = SRC_AGENT;
     return;
   }
-  const slot = seasonSlot(st.openBucket * p.bucketMs, p.tzOffsetMs);
-  if (peer && p.peerZ > 0 && p.direction !== 'down' && peer.c[slot]! >= p.peerMinSamples) {
-    // The role's shape at the agent's own scale: a new agent busier than its peers is not a spike all day.
+  const slot = peer && p.peerZ > 0 && p.direction !== 'down' ? peerSlot(peer, p, seasonSlot(st.openBucket * p.bucketMs, p.tzOffsetMs)) : -1;
+  if (peer && slot >= 0) {
+    // The role's shape at the agent's own scale: a new agent busier than its peers is not a spike all day, and a
+    // quieter one is not blind to a spike that its busier peers would make look ordinary.
     const k = peerScale(st, p, peer);
     const expected = peer.m[slot]! * k;
     const spread = Math.max(Math.sqrt(peer.v[slot]!) * k, p.poisson ? Math.sqrt(Math.max(expected, 1)) : 0, p.relSpreadFloor * expected, p.absSpreadFloor);
@@ -441,10 +442,30 @@ export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, o
 }
 
 /**
- * How much busier than its role a new agent has been: its own last closed buckets (at least a quarter warm-up)
- * against what the role's profile expected for the same slots, never below 1 (a quieter agent keeps the role's
- * level, as before). The buckets it learned were capped at the peer threshold (advance), so a new agent that
- * ramps to raise its own scale gains at most capZ spreads per bucket; the absolute ceilings (`alwaysAt`) stay.
+ * The role's profile slot that answers for `slot`: its own once the role has enough agent-buckets in it, else the
+ * same hour in the other day class (a fleet's first weekend has no weekend profile yet), else none (-1).
+ */
+export function peerSlot(peer: PeerSeries, p: SeriesParams, slot: number): number {
+  if (peer.c[slot]! >= p.peerMinSamples) return slot;
+  const other = otherClassSlot(slot);
+  return peer.c[other]! >= p.peerMinSamples ? other : -1;
+}
+
+/**
+ * The scale never goes below this share of the role's level for counts: a new agent's quiet first buckets say
+ * little. Volumes are never scaled below the role's level: a quiet start says nothing about a heavy tail (scaled
+ * down to 0.25, the records and bytes of new agents raised 5 more false alerts on eval seed 42).
+ */
+const MIN_PEER_SCALE_COUNTS = 0.25;
+
+/**
+ * A new agent's level against its role's: its own last closed buckets (at least a quarter warm-up) against what
+ * the role's profile expected for the same slots, at least MIN_PEER_SCALE_COUNTS (counts) or 1 (volumes; and 1
+ * before it has such buckets). The
+ * role's profile mixes agents of very different sizes, so its spread is mostly between agents: unscaled, it made
+ * a new agent at 3x its role's level spike all through its learning day, and hid a 10x spike of one at half of it.
+ * The buckets it learned were capped at the peer threshold (advance), so a new agent that ramps to raise its own
+ * scale gains at most capZ spreads per bucket; the absolute ceilings (`alwaysAt`) stay.
  */
 export function peerScale(st: SeriesState, p: SeriesParams, peer: PeerSeries): number {
   const w = st.window;
@@ -453,12 +474,12 @@ export function peerScale(st: SeriesState, p: SeriesParams, peer: PeerSeries): n
   if (w === null || w.count < minBuckets) return 1;
   let expected = 0;
   for (let k = 1; k <= w.count; k++) {
-    const slot = seasonSlot((st.openBucket - k) * p.bucketMs, p.tzOffsetMs);
-    if (peer.c[slot]! < p.peerMinSamples) return 1;
+    const slot = peerSlot(peer, p, seasonSlot((st.openBucket - k) * p.bucketMs, p.tzOffsetMs));
+    if (slot < 0) return 1;
     expected += peer.m[slot]!;
   }
   if (!(expected > 0)) return 1;
-  return Math.max(1, (windowMean(w) * w.count) / expected);
+  return Math.max(p.poisson ? MIN_PEER_SCALE_COUNTS : 1, (windowMean(w) * w.count) / expected);
 }
 
 /** Move to `bucket` and make sure its thresholds are known. Call before adding. Returns a drop found while closing. */
@@ -530,10 +551,9 @@ export function seriesScore(st: SeriesState, p: SeriesParams): number {
 /** The baseline behind the open bucket's threshold, for an alert's evidence. */
 export function seriesEvidence(st: SeriesState, p: SeriesParams, peer: PeerSeries | null): BaselineStats {
   if (st.source === SRC_PEER && peer) {
-    const slot = seasonSlot(st.openBucket * p.bucketMs, p.tzOffsetMs);
     // The role's profile at the agent's scale (peerScale), as it was judged.
-    const k = peer.m[slot]! > 0 ? Math.max(1, st.expectedHigh / peer.m[slot]!) : 1;
-    return { mean: roundSig(peer.m[slot]! * k), std: roundSig(Math.sqrt(peer.v[slot]!) * k), median: null, mad: null, sampleSize: peer.c[slot]!, source: 'peer' };
+    const slot = peerSlot(peer, p, seasonSlot(st.openBucket * p.bucketMs, p.tzOffsetMs));
+    return { mean: roundSig(st.expectedHigh), std: roundSig(st.spread), median: null, mad: null, sampleSize: slot >= 0 ? peer.c[slot]! : 0, source: 'peer' };
   }
   if (st.source === SRC_AGENT || st.closedBuckets > 0) {
     materialise(st, p);

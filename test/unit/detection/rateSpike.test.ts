@@ -59,4 +59,26 @@ describe('rate-spike', () => {
     expect(mine[0]!.evidence.baselineSource).toBe('peer');
     expect(mine[0]!.evidence.baselineMean).toBeGreaterThan(20);
   });
+
+  it('a new agent quieter than its role: a spike its busier peers would make look ordinary still alerts', () => {
+    const peers = Array.from({ length: 8 }, (_, i) => stream({ agentId: `peer-${i}`, to: T0 + 3 * DAY_MS + 12 * HOUR_MS, perBucket: 10, seed: 10 + i }));
+    const joinAt = T0 + 3 * DAY_MS;
+    const quiet = stream({ agentId: 'quiet', from: joinAt, to: T0 + 3 * DAY_MS + 12 * HOUR_MS, perBucket: 3, seed: 78 });
+    // ~28 in one bucket: 9x its own level, under what the role's unscaled profile (10 per bucket, z 6) allows.
+    const spikeAt = joinAt + 6 * HOUR_MS;
+    const mine = only(run(renumber(merge(...peers, quiet, burst('quiet', spikeAt, 25)))).alerts, 'rate-spike.agent').filter((a) => a.agentId === 'quiet');
+    expect(mine.length).toBe(1);
+    expect(mine[0]!.evidence.windowStart).toBe(Math.floor(spikeAt / BUCKET_MS) * BUCKET_MS);
+  });
+
+  it('a new agent on the fleet\'s first weekend is judged on the same hours of the role\'s weekdays', () => {
+    // Monday to Friday of history; on Saturday the role's weekend profile has too few agent-buckets to answer.
+    const saturday = T0 + 5 * DAY_MS;
+    const peers = Array.from({ length: 8 }, (_, i) => stream({ agentId: `peer-${i}`, to: saturday + 12 * HOUR_MS, perBucket: 10, seed: 10 + i }));
+    const newcomer = stream({ agentId: 'newbie', from: saturday, to: saturday + 12 * HOUR_MS, perBucket: 10, seed: 99 });
+    const spikeAt = saturday + 6 * HOUR_MS;
+    const mine = only(run(renumber(merge(...peers, newcomer, burst('newbie', spikeAt, 120)))).alerts, 'rate-spike.agent').filter((a) => a.agentId === 'newbie');
+    expect(mine.length).toBe(1);
+    expect(mine[0]!.evidence.baselineSource).toBe('peer');
+  });
 });
