@@ -10,6 +10,19 @@
  * once it is improbable under a (slightly inflated) Poisson model: P(count or
  * more) <= `maxTailProbability`, and at least `minEvents`.
  * An hour that alerted is learned as its expectation, not its count.
+ *
+ * The independent unit is the agent's task, not its event (issue 11): an
+ * agent chains several actions seconds apart for one task (plan, read, call
+ * a tool, answer), and a Poisson model of independent events read one nightly
+ * task of 4 chained actions as 4 improbable events. An event within
+ * `taskGapMs` of the agent's previous one, in the same session, continues a
+ * chain; the agent's usual chain length (an EWMA of its chains, capped) turns
+ * the expected events of an hour into expected tasks, and the threshold in
+ * tasks back into events (a compound Poisson count). So an agent whose tasks
+ * are single events (or chains no longer than independent events give by
+ * chance, CHANCE_CHAIN) is judged as before, one that chains 4 actions per task
+ * needs ~4x the events, and a night's work in one long chain still counts as
+ * the many tasks it is worth. The profile keeps counting events.
  */
 import type { Rules } from '../rules/schema.js';
 import { poissonTail, roundSig } from '../baseline/robust.js';
@@ -41,6 +54,11 @@ export interface OffHoursState {
   /** Previous bucket, when it was off and quiet: its events and expected events (else 0). */
   pc: number;
   pe: number;
+  /** The agent's previous event (event time; -1 none) and its session (null: none), events in its current chain, and its usual chain length (EWMA, >= 1). */
+  lastTs: number;
+  lastSession: string | null;
+  chainEvents: number;
+  chainMean: number;
 }
 
 /** Pseudo-hours of the class/day prior when a slot has little history. */
@@ -49,6 +67,19 @@ const PRIOR_HOURS = 2;
 const MAX_SLOT_HOURS = 16;
 /** Hour counts are burstier than Poisson: inflate the expectation. */
 const INFLATE = 1.5;
+/** Learning rate of the usual chain length (~the last 50 chains), and its cap (a poisoner's long chains buy at most this). */
+const CHAIN_ALPHA = 0.02;
+const MAX_CHAIN_MEAN = 8;
+/**
+ * Independent events chain by chance too: at a busy agent's pace (one event every ~10 s) a 5 s gap links ~1.5
+ * events on average. Up to that, the agent's events are judged as events (INFLATE covers that burstiness).
+ */
+const CHANCE_CHAIN = 1.5;
+
+/** Events per task for the Poisson count: the agent's usual chain length where it chains beyond chance, else 1. */
+function taskSize(st: OffHoursState): number {
+  return st.chainMean > CHANCE_CHAIN ? st.chainMean : 1;
+}
 const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 export const OffHoursThresholds = z
@@ -59,6 +90,8 @@ export const OffHoursThresholds = z
     minEvents: positiveInt,
     /** Alert when P(count >= observed | expected) for the two-bucket window, under a Poisson model, is below this. */
     maxTailProbability: z.number().positive().max(1),
+    /** An event at most this long after the agent's previous one, in the same session, is part of the same task; 0 treats every event as a task. */
+    taskGapMs: z.number().int().min(0).max(600_000),
   })
   .strict();
 
@@ -70,7 +103,7 @@ export const offHours = defineDetector({
       description: 'Activity in an hour of the week in which this agent is normally (almost) idle.',
       severity: 'MEDIUM',
       tags: ['owasp-llm:LLM06', 'mitre:T1078'],
-      thresholds: { rareShare: 0.15, minEvents: 4, maxTailProbability: 1e-5 },
+      thresholds: { rareShare: 0.15, minEvents: 4, maxTailProbability: 1e-5, taskGapMs: 5_000 },
     }),
   },
   create: createOffHoursDetector,
@@ -126,6 +159,16 @@ export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
     st.ha = 0;
   }
 
+  /** Follows the agent's chains of events; a chain that ends outside an alerted hour teaches the usual chain length. */
+  function trackChain(st: OffHoursState, event: DetectionEvent, now: number): void {
+    const session = event.sessionId ?? null;
+    const chained = st.lastTs >= 0 && now - st.lastTs <= (th?.taskGapMs ?? 0) && (session === null || st.lastSession === null || session === st.lastSession);
+    if (!chained && st.chainEvents > 0 && !st.hf) st.chainMean = roundSig(st.chainMean + CHAIN_ALPHA * (Math.min(st.chainEvents, MAX_CHAIN_MEAN) - st.chainMean));
+    st.chainEvents = chained ? st.chainEvents + 1 : 1;
+    st.lastTs = now;
+    st.lastSession = session;
+  }
+
   function rollBucket(st: OffHoursState, bucket: number): void {
     const pooled = bucket === st.b + 1 && st.thr > 0 && !st.f;
     st.pc = pooled ? st.bc : 0;
@@ -152,17 +195,19 @@ export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
     const average = st.ha;
     st.e = envelope / bucketsPerHour;
     if (!th || ctx.learning || !(average > 0) || envelope >= th.rareShare * average) return;
-    const lambda = INFLATE * (Math.max(st.e, (0.01 * average) / bucketsPerHour) + st.pe);
+    // Judged in tasks (see the header): expected events / usual chain length, and the threshold back in events.
+    const chain = taskSize(st);
+    const lambda = (INFLATE * (Math.max(st.e, (0.01 * average) / bucketsPerHour) + st.pe)) / chain;
     let k = Math.max(th.minEvents, Math.ceil(lambda));
     while (k < 100_000 && poissonTail(k, lambda) > th.maxTailProbability) k++;
-    st.thr = k;
+    st.thr = Math.ceil(k * chain);
   }
 
   return {
     ...offHours.identity,
 
     createState(): OffHoursState {
-      return { ev: new Array<number>(WEEK_HOURS).fill(0), hrs: new Array<number>(WEEK_HOURS).fill(0), hour: -1, cnt: 0, he: 0, hf: 0, hx: -1, ha: 0, b: -1, bc: 0, thr: -1, e: 0, f: 0, pc: 0, pe: 0 };
+      return { ev: new Array<number>(WEEK_HOURS).fill(0), hrs: new Array<number>(WEEK_HOURS).fill(0), hour: -1, cnt: 0, he: 0, hf: 0, hx: -1, ha: 0, b: -1, bc: 0, thr: -1, e: 0, f: 0, pc: 0, pe: 0, lastTs: -1, lastSession: null, chainEvents: 0, chainMean: 1 };
     },
 
     update(event: DetectionEvent, ctx: DetectionContext<OffHoursState>): Finding[] {
@@ -173,6 +218,7 @@ export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
         rollBucket(st, ctx.bucket);
       }
       if (st.thr === -1) arm(st, ctx);
+      trackChain(st, event, ctx.now);
       st.cnt++;
       st.bc++;
       if (st.thr <= 0 || st.f || !rule) return NO_FINDINGS;
@@ -182,7 +228,8 @@ export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
       st.hf = 1;
       const how = hourOfWeekFromEpochHour(st.hour);
       const lambda = st.e + st.pe;
-      const tail = poissonTail(observed, INFLATE * Math.max(lambda, 1e-9));
+      const chain = taskSize(st);
+      const tail = poissonTail(Math.floor(observed / chain), (INFLATE * Math.max(lambda, 1e-9)) / chain);
       const { average } = expectedFor(st, how);
       const when = `${DAY_NAMES[Math.floor(how / 24)]} ${String(how % 24).padStart(2, '0')}:00`;
       const bucketMs = rules.engine.bucketMs;
@@ -193,14 +240,14 @@ export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
           ruleId: rule.id,
           score: Math.min(1, 0.5 + 0.05 * Math.max(0, Math.log10(th!.maxTailProbability / Math.max(tail, 1e-300)))),
           title: `Off-hours activity: ${observed} actions in ${minutes} min at ${when} (usually ~${lambda.toFixed(2)})`,
-          description: `Agent ${ctx.agentId} made ${observed} actions within ${minutes} minutes in the hour ${when} (local), an hour in which it averages ${st.he.toFixed(2)} actions while its average hour has ${average.toFixed(1)}; P(this many | usual) = ${tail.toExponential(1)}.`,
+          description: `Agent ${ctx.agentId} made ${observed} actions within ${minutes} minutes in the hour ${when} (local), an hour in which it averages ${st.he.toFixed(2)} actions while its average hour has ${average.toFixed(1)}; its tasks usually chain ${chain.toFixed(1)} actions, so P(this many tasks | usual) = ${tail.toExponential(1)}.`,
           metric: 'actions per bucket in an off hour of the week',
           observed,
           baseline: { mean: lambda, std: Math.sqrt(lambda), median: null, mad: null, sampleSize: Math.round(st.hrs[how]! + PRIOR_HOURS), source: 'agent' },
           windowStart: (st.b - (st.pc > 0 ? 1 : 0)) * bucketMs,
           windowEnd: ctx.now,
           relatedEventIds: ctx.recentEventIds(),
-          details: { hourOfWeek: String(how), localTime: when, expectedPerHour: st.he.toFixed(3), averagePerHour: average.toFixed(2), threshold: String(st.thr), tailProbability: tail.toExponential(2), lastAction: event.action },
+          details: { hourOfWeek: String(how), localTime: when, expectedPerHour: st.he.toFixed(3), averagePerHour: average.toFixed(2), threshold: String(st.thr), tailProbability: tail.toExponential(2), usualChainLength: chain.toFixed(2), lastAction: event.action },
         },
       ];
     },
@@ -215,7 +262,8 @@ export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
 
     restore(json: Json): OffHoursState {
       const o = json as unknown as OffHoursState;
-      return { ...o, ev: [...o.ev], hrs: [...o.hrs] };
+      // Snapshots from before chains were followed have none: the next event starts one, chains of 1 until learned.
+      return { ...o, ev: [...o.ev], hrs: [...o.hrs], lastTs: o.lastTs ?? -1, lastSession: o.lastSession ?? null, chainEvents: o.chainEvents ?? 0, chainMean: o.chainMean ?? 1 };
     },
   };
 }

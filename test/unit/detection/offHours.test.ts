@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, HOUR_MS, T0, event, merge, only, renumber, run, stream } from './helpers.js';
+import { DAY_MS, HOUR_MS, T0, event, merge, only, renumber, rulesWith, run, stream } from './helpers.js';
+import { createEngine, DEFAULT_RULES } from '../../../shared/detection/index.js';
 
 const officeHours = (ts: number) => {
   const h = (ts % DAY_MS) / HOUR_MS;
@@ -22,5 +23,40 @@ describe('off-hours', () => {
   it('ordinary office hours raise nothing', () => {
     const { alerts } = run(renumber(stream({ to: T0 + 4 * DAY_MS, perBucket: officeHours })));
     expect(only(alerts, 'off-hours')).toEqual([]);
+  });
+});
+
+describe('off-hours judges tasks, not chained events', () => {
+  // An agent whose every task chains 4 actions 1-3 s apart (plan, read, call, answer), in office hours.
+  const task = (start: number, actions: number, id: string) =>
+    Array.from({ length: actions }, (_, i) => event({ timestamp: start + i * 2_000 + (i % 2) * 1_000, sessionId: id }));
+  const chainedOffice = () => {
+    const out = [];
+    for (let day = 0; day < 4; day++) {
+      for (let b = 0; b < 288; b++) {
+        const start = T0 + day * DAY_MS + b * 300_000;
+        const h = (b * 300_000) / HOUR_MS;
+        if (h >= 9 && h < 17) for (let k = 0; k < 3; k++) out.push(...task(start + k * 90_000, 4, `s-${day}-${b}-${k}`));
+      }
+    }
+    return out;
+  };
+  const offHoursAlerts = (extra: ReturnType<typeof task>, rules = DEFAULT_RULES) =>
+    only(run(renumber(merge(chainedOffice(), extra)), createEngine(rules)).alerts, 'off-hours');
+  const night = T0 + 3 * DAY_MS + 3 * HOUR_MS;
+
+  it('one nightly task of 5 chained actions is one task: no alert (it alerted when every event counted)', () => {
+    expect(offHoursAlerts(task(night, 5, 's-night'))).toEqual([]);
+    const eventsCounted = rulesWith({ rules: [{ id: 'off-hours.activity', thresholds: { taskGapMs: 0 } }] });
+    expect(offHoursAlerts(task(night, 5, 's-night'), eventsCounted)).toHaveLength(1);
+  });
+
+  it('a night of many tasks still alerts, and so does one unbroken chain of 60 actions', () => {
+    const many = Array.from({ length: 12 }, (_, k) => task(night + k * 40_000, 4, `s-n${k}`)).flat();
+    expect(offHoursAlerts(many).length).toBeGreaterThanOrEqual(1);
+    const longChain = task(night, 60, 's-long');
+    const alerts = offHoursAlerts(longChain);
+    expect(alerts.length).toBeGreaterThanOrEqual(1);
+    expect(Number(alerts[0]!.evidence.details.usualChainLength)).toBeGreaterThan(3);
   });
 });
