@@ -152,7 +152,7 @@ export const configSchema = z
          * How often per-agent state and covered offsets are checkpointed to Redis (and then offsets
          * committed to Kafka). 0 = after every batch. Longer = fewer state writes, more re-reading after a crash.
          */
-        checkpointIntervalMs: z.number().int().min(0).max(60_000).default(5000),
+        checkpointIntervalMs: z.number().int().min(0).max(60_000).default(30_000),
         /** Partitions processed concurrently by one instance. */
         partitionsInFlight: z.number().int().min(1).max(64).default(3),
         /**
