@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { INCIDENT_TYPES, type IncidentType } from '../simulate/scenario/generator.js';
+import { ALL_INCIDENT_TYPES, BENIGN_KINDS, type BenignKind, type IncidentType } from '../simulate/scenario/generator.js';
+import { parseBenignKinds, parseIncidentTypes } from '../simulate/scenario/kindList.js';
 import { simulate } from '../simulate/run.js';
 import { configFrom, progress, type GlobalOptions } from './common.js';
 
@@ -8,13 +9,6 @@ const int = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => (v: st
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
   return n;
 };
-
-function types(v: string): IncidentType[] {
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = list.filter((t) => !(INCIDENT_TYPES as readonly string[]).includes(t));
-  if (bad.length) throw new Error(`unknown incident type ${bad.join(', ')}; known: ${INCIDENT_TYPES.join(', ')}`);
-  return list as IncidentType[];
-}
 
 export function registerSimulate(program: Command, globals: () => GlobalOptions): void {
   program
@@ -25,7 +19,9 @@ export function registerSimulate(program: Command, globals: () => GlobalOptions)
     .option('--duration <seconds>', 'wall-clock seconds to play the simulated days in', int('duration', 1), 60)
     .option('--seed <n>', 'same seed, same fleet and incidents', int('seed', 0), 7)
     .option('--incidents <n>', 'incidents of each type (0 = normal traffic only)', int('incidents', 0, 100), 1)
-    .option('--types <list>', `incident types, comma-separated (default all: ${INCIDENT_TYPES.join(', ')})`, types)
+    .option('--types <list>', `incident kinds, comma-separated (default all, classic and evasions: ${ALL_INCIDENT_TYPES.join(', ')})`, parseIncidentTypes)
+    .option('--benign <n>', 'labelled benign cases of each kind (0 = none)', int('benign', 0, 100), 0)
+    .option('--benign-kinds <list>', `benign kinds, comma-separated (default all: ${BENIGN_KINDS.join(', ')})`, parseBenignKinds)
     .option('--keyring <file>', 'agents\' signing keys (JSON {agentId: {kid: secret}}); created or extended with new agents, mode 0600', '.warden/simulate-keyring.json')
     .option('--out <file.jsonl>', 'write the events to this file instead of publishing (no Kafka needed)')
     .option('--labels <file.json>', 'also write the labelled incidents (agent, type, start, end) here')
@@ -37,10 +33,10 @@ Examples:
 The detector verifies signatures with the same keyring: start it with
 WARDEN_KEYRING_FILE pointing at --keyring. Event time ends now, because a live
 detector refuses events older than 30 days or ahead of its clock.`)
-    .action(async (opts: { agents: number; days: number; duration: number; seed: number; incidents: number; types?: IncidentType[]; keyring: string; out?: string; labels?: string }) => {
+    .action(async (opts: { agents: number; days: number; duration: number; seed: number; incidents: number; types?: IncidentType[]; benign: number; benignKinds?: BenignKind[]; keyring: string; out?: string; labels?: string }) => {
       const r = await simulate(
         configFrom(globals()),
-        { agents: opts.agents, days: opts.days, seed: opts.seed, incidentsPerType: opts.incidents, types: opts.types, durationMs: opts.duration * 1000, keyringFile: opts.keyring, outFile: opts.out, labelsFile: opts.labels },
+        { agents: opts.agents, days: opts.days, seed: opts.seed, incidentsPerType: opts.incidents, types: opts.types ?? [...ALL_INCIDENT_TYPES], benignPerKind: opts.benign, benignKinds: opts.benignKinds, durationMs: opts.duration * 1000, keyringFile: opts.keyring, outFile: opts.out, labelsFile: opts.labels },
         progress,
       );
       progress(`simulate: ${r.published ? `${r.published.toLocaleString('en-US')} events published to ${r.target}` : `${r.events.toLocaleString('en-US')} events written to ${r.target}`}; incidents:`);

@@ -13,7 +13,8 @@ export interface Unplaced { type: IncidentType; placed: number; requested: numbe
 
 export function unplacedIncidents(scenario: Scenario): Unplaced[] {
   const { types, incidentsPerType, learningPeriodMs } = scenario.options;
-  const lateJoiners = scenario.agents.filter((a) => a.joinTs > scenario.startTs + DAY_MS).length;
+  // The fleet's own late joiners: agents the incidents add (cold start) come after them and do not count.
+  const lateJoiners = scenario.agents.slice(0, scenario.options.agents).filter((a) => a.joinTs > scenario.startTs + DAY_MS).length;
   const out: Unplaced[] = [];
   for (const type of types) {
     const placed = scenario.incidents.filter((i) => i.type === type).length;

@@ -5,7 +5,7 @@
  * detector accepts every event (it refuses timestamps far from its clock).
  */
 import { writeFileSync } from 'node:fs';
-import { generateScenario, toJsonl, type IncidentType, type LabelledIncident, type Scenario } from './scenario/generator.js';
+import { generateScenario, toJsonl, type BenignKind, type IncidentType, type LabelledIncident, type Scenario } from './scenario/generator.js';
 import type { WardenConfig } from '../../shared/config/index.js';
 import { createKafka, provisionTopics } from '../../shared/kafka/index.js';
 import { createLogger } from '../../shared/logging/index.js';
@@ -20,6 +20,9 @@ export interface SimulateOptions {
   seed: number;
   incidentsPerType: number;
   types?: IncidentType[];
+  /** Labelled benign cases of each kind (default 0). */
+  benignPerKind?: number;
+  benignKinds?: BenignKind[];
   /** Event time of the scenario's end (default: now). */
   endTs?: number;
   durationMs: number;
@@ -33,17 +36,18 @@ export interface SimulateResult { events: number; agents: number; incidents: Lab
 
 const DAY_MS = 86_400_000;
 
-export function buildScenario(o: Pick<SimulateOptions, 'agents' | 'days' | 'seed' | 'incidentsPerType' | 'types' | 'endTs'>): Scenario {
+export function buildScenario(o: Pick<SimulateOptions, 'agents' | 'days' | 'seed' | 'incidentsPerType' | 'types' | 'benignPerKind' | 'benignKinds' | 'endTs'>): Scenario {
   const end = o.endTs ?? Date.now();
   // Whole minutes, so the same seed and the same end minute give byte-identical events.
   const startTs = Math.floor((end - o.days * DAY_MS) / 60_000) * 60_000;
-  return generateScenario({ seed: o.seed, agents: o.agents, days: o.days, startTs, incidentsPerType: o.incidentsPerType, types: o.types });
+  return generateScenario({ seed: o.seed, agents: o.agents, days: o.days, startTs, incidentsPerType: o.incidentsPerType, types: o.types, benignPerKind: o.benignPerKind, benignKinds: o.benignKinds });
 }
 
 export async function simulate(config: WardenConfig, o: SimulateOptions, progress: (line: string) => void): Promise<SimulateResult> {
   const scenario = buildScenario(o);
   const summary = `${scenario.agents.length} agents in ${new Set(scenario.agents.map((a) => a.role)).size} roles, ${scenario.events.length.toLocaleString('en-US')} events over ${o.days} simulated days, ${scenario.incidents.length} incidents (seed ${o.seed})`;
-  if (o.labelsFile) writeFileSync(o.labelsFile, `${JSON.stringify(scenario.incidents, null, 2)}\n`);
+  // Benign cases only when asked for, so a labels file of incidents keeps its shape (an array).
+  if (o.labelsFile) writeFileSync(o.labelsFile, `${JSON.stringify(scenario.benign.length > 0 ? { incidents: scenario.incidents, benign: scenario.benign } : scenario.incidents, null, 2)}\n`);
   for (const u of unplacedIncidents(scenario)) progress(`not placed: ${u.type}: ${u.placed} of ${u.requested} placed; ${u.why}`);
 
   // Also with --out: a detector started for this fleet (warden run detector) loads these keys.

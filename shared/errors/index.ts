@@ -31,7 +31,8 @@ export type ReasonCode =
   | 'api.forbidden'
   | 'api.refused'
   | 'api.failed'
-  | 'rules.invalid';
+  | 'rules.invalid'
+  | 'scenario.unknown-kind';
 
 export class WardenError extends Error {
   readonly reason: ReasonCode;

@@ -1,14 +1,17 @@
 /**
- * The labelled evaluation: `npx tsx test/scenarios/eval.ts [--seed N] [--agents N] [--days N] [--incidents N] [--benign N] [--rules FILE] [--missed] [--false] [--strict]`
- * (npm run eval). Generates the scenario, runs the engine over it and prints
- * per incident type recall, precision and time to detect, and the false
- * alerts per agent-week, and the alerts each benign case drew against its
- * budget (`--benign N` cases of each kind, default 20). `--missed` / `--false`
+ * The labelled evaluation: `npx tsx test/scenarios/eval.ts [--seed N] [--agents N] [--days N] [--incidents N] [--types a,b] [--benign N] [--benign-kinds a,b] [--rules FILE] [--missed] [--false] [--strict]`
+ * (npm run eval; `--help` lists the kinds). Generates the scenario (every
+ * incident kind, classic and evasion, and every benign kind unless told
+ * otherwise), runs the engine over it and prints per incident kind recall,
+ * precision and time to detect (the evasions in a table of their own), the
+ * false alerts per agent-week, and the alerts each benign case drew against
+ * its budget (`--benign N` cases of each kind, default 20; 0 = none). `--missed` / `--false`
  * list missed incidents (and benign cases over budget) and false alerts;
  * `--strict` exits 1 when a target is missed.
  */
 import { loadRules } from '../../shared/detection/index.js';
-import { generateScenario } from '../../cli/simulate/scenario/generator.js';
+import { ALL_INCIDENT_TYPES, BENIGN_KINDS, generateScenario } from '../../cli/simulate/scenario/generator.js';
+import { parseBenignKinds, parseIncidentTypes } from '../../cli/simulate/scenario/kindList.js';
 import { evaluate, formatReport } from './evaluate.js';
 
 const argv = process.argv.slice(2);
@@ -17,8 +20,26 @@ const arg = (name: string): string | undefined => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 
+if (argv.includes('--help')) {
+  process.stdout.write(`npm run eval -- [--seed N] [--agents N] [--days N] [--incidents N] [--types a,b] [--benign N] [--benign-kinds a,b] [--rules FILE] [--missed] [--false] [--strict]
+  --types         incident kinds (default all): ${ALL_INCIDENT_TYPES.join(', ')}
+  --benign-kinds  benign kinds (default all): ${BENIGN_KINDS.join(', ')}
+  --benign N      cases of each benign kind (default 20, 0 = none)
+`);
+  process.exit(0);
+}
+
 const rules = loadRules(arg('rules'));
-const options = { seed: Number(arg('seed') ?? 42), agents: Number(arg('agents') ?? 60), days: Number(arg('days') ?? 8), incidentsPerType: Number(arg('incidents') ?? 20), benignPerKind: Number(arg('benign') ?? 20) };
+const typesArg = arg('types');
+const benignArg = arg('benign-kinds');
+let kinds;
+try {
+  kinds = { types: typesArg ? parseIncidentTypes(typesArg) : [...ALL_INCIDENT_TYPES], benignKinds: benignArg ? parseBenignKinds(benignArg) : [...BENIGN_KINDS] };
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(2);
+}
+const options = { seed: Number(arg('seed') ?? 42), agents: Number(arg('agents') ?? 60), days: Number(arg('days') ?? 8), incidentsPerType: Number(arg('incidents') ?? 20), benignPerKind: Number(arg('benign') ?? 20), ...kinds, rules };
 const g0 = performance.now();
 const scenario = generateScenario(options);
 const genMs = performance.now() - g0;

@@ -5,20 +5,24 @@
  * agent-week on normal traffic.
  *
  * Matching: an alert (unique alertId, at its first emission) belongs to an
- * incident of the same agent when it is raised between the incident's start
- * and its end + GRACE. Unmatched alerts are false alerts, charged to the
+ * incident of the same agent (or of any of its participants, or of its group
+ * series, e.g. group:role:finance) when it is raised between the incident's
+ * start and its end + GRACE. Unmatched alerts are false alerts, charged to the
  * incident type their rule is meant for (for per-type precision).
  * An incident is detected when an alert of one of its type's detectors
- * (DETECTORS_FOR) matches it.
+ * (DETECTORS_FOR) matches it. Time to detect runs from the incident's
+ * detectFrom (the strike after a ramp, the second step of a flow) when it has
+ * one; an alert before it (on the ramp) counts as 0.
  *
- * Benign cases (cli/simulate/scenario/benign.ts) are charged every alert on
- * their agent raised between their start and end + GRACE, against their
- * budget; those alerts are false alerts too.
+ * Benign cases (cli/simulate/scenario/benign.ts, benignChanges.ts) are
+ * charged every alert on their agents (agentIds) raised between their start
+ * and end + GRACE that matches no incident, against their budget; those
+ * alerts are false alerts too.
  */
 import { createEngine, type Rules } from '../../shared/detection/index.js';
 import type { Alert } from '../../shared/schemas/generated.js';
 import { DAY_MS } from '../../cli/simulate/scenario/fleet.js';
-import { DETECTORS_FOR, INCIDENT_TYPES, type IncidentType, type LabelledIncident } from '../../cli/simulate/scenario/incidents.js';
+import { ALL_INCIDENT_TYPES, DETECTORS_FOR, EVASION_TYPES, type IncidentType, type LabelledIncident } from '../../cli/simulate/scenario/incidents.js';
 import type { BenignKind, LabelledBenign, Scenario } from '../../cli/simulate/scenario/generator.js';
 
 export const GRACE_MS = 30 * 60_000;
@@ -35,6 +39,9 @@ export function homeType(ruleId: string): IncidentType {
   if (ruleId === 'impersonation.seq-replay') return 'seq-replay';
   if (ruleId === 'impersonation.seq-jump') return 'seq-jump';
   if (ruleId.startsWith('injection')) return 'injection';
+  if (ruleId.startsWith('flow')) return 'multi-step-flow';
+  if (ruleId.startsWith('accumulation')) return 'low-slow-egress';
+  if (ruleId.startsWith('group')) return 'split-pull';
   return 'slow-ramp';
 }
 
@@ -51,6 +58,8 @@ export interface TypeRow {
   /** Share of incidents detected within the target (2 buckets; slow ramps: before the ramp doubles). */
   withinTarget: number;
   target: string;
+  /** An evasion kind (evasionKinds.ts), reported in a table of its own. */
+  evasion: boolean;
 }
 
 export interface BenignRow {
@@ -89,7 +98,9 @@ export interface EvalReport {
 function benignRows(scenario: Scenario, raised: RaisedAlert[]): Pick<EvalReport, 'benignRows' | 'overBudget'> {
   const drawn = new Map<string, RaisedAlert[]>();
   for (const item of scenario.benign) {
-    drawn.set(item.id, raised.filter((r) => r.alert.agentId === item.agentId && r.raisedAt >= item.start && r.raisedAt <= item.end + GRACE_MS));
+    const charged = new Set(item.agentIds ?? [item.agentId]);
+    // An incident's alert is not the benign case's (a case over a tenant can span incidents on its agents).
+    drawn.set(item.id, raised.filter((r) => !r.incident && charged.has(r.alert.agentId) && r.raisedAt >= item.start && r.raisedAt <= item.end + GRACE_MS));
   }
   const rows: BenignRow[] = [];
   for (const kind of new Set(scenario.benign.map((b) => b.kind))) {
@@ -107,6 +118,23 @@ function benignRows(scenario: Scenario, raised: RaisedAlert[]): Pick<EvalReport,
   const overBudget = scenario.benign.filter((b) => drawn.get(b.id)!.length > b.budget).map((item) => ({ item, alerts: drawn.get(item.id)! }));
   return { benignRows: rows, overBudget };
 }
+
+/** A group series' alert (group:role:finance, perhaps with a suffix) is matched under its role group's id. */
+function groupSeries(agentId: string): string {
+  const m = /^group:role:[^:]+/.exec(agentId);
+  return m ? m[0] : agentId;
+}
+
+const TARGET_TEXT: Partial<Record<IncidentType, string>> = {
+  'low-slow-egress': 'before it ends',
+  'split-pull': 'before it ends',
+  'auth-under-floor': 'before it ends',
+  'repeated-payments': 'by the last payment',
+  'cold-start': '<= 2 buckets from the first abuse',
+  'poison-then-strike': '<= 2 buckets from the strike',
+  'multi-step-flow': '<= 2 buckets from the second step',
+};
+const targetText = (type: IncidentType): string => TARGET_TEXT[type] ?? '<= 2 buckets';
 
 function median(values: number[]): number | null {
   if (values.length === 0) return null;
@@ -130,13 +158,15 @@ export function evaluate(scenario: Scenario, rules: Rules): EvalReport {
 
   const byAgent = new Map<string, LabelledIncident[]>();
   for (const inc of scenario.incidents) {
-    const list = byAgent.get(inc.agentId) ?? [];
-    list.push(inc);
-    byAgent.set(inc.agentId, list);
+    for (const who of new Set([inc.agentId, ...(inc.participants ?? []), ...(inc.groupIds ?? [])])) {
+      const list = byAgent.get(who) ?? [];
+      list.push(inc);
+      byAgent.set(who, list);
+    }
   }
   const raised: RaisedAlert[] = [];
   for (const { alert, raisedAt } of firsts.values()) {
-    const cands = (byAgent.get(alert.agentId) ?? []).filter((inc) => raisedAt >= inc.start && raisedAt <= inc.end + GRACE_MS);
+    const cands = (byAgent.get(groupSeries(alert.agentId)) ?? byAgent.get(alert.agentId) ?? []).filter((inc) => raisedAt >= inc.start && raisedAt <= inc.end + GRACE_MS);
     raised.push({ alert, raisedAt, incident: cands.length > 0 ? cands.reduce((a, b) => (b.start > a.start ? b : a)) : null });
   }
 
@@ -144,7 +174,7 @@ export function evaluate(scenario: Scenario, rules: Rules): EvalReport {
   const ttd = new Map<string, number>();
   for (const r of raised) {
     if (!r.incident || !DETECTORS_FOR[r.incident.type].includes(r.alert.detector)) continue;
-    const d = bucket(r.raisedAt) - bucket(r.incident.start);
+    const d = Math.max(0, bucket(r.raisedAt) - bucket(r.incident.detectFrom ?? r.incident.start));
     const prev = ttd.get(r.incident.id);
     if (prev === undefined || d < prev) ttd.set(r.incident.id, d);
   }
@@ -159,7 +189,7 @@ export function evaluate(scenario: Scenario, rules: Rules): EvalReport {
   for (const r of raised) if (!r.incident) falseByRule[r.alert.ruleId] = (falseByRule[r.alert.ruleId] ?? 0) + 1;
 
   const rows: TypeRow[] = [];
-  for (const type of INCIDENT_TYPES) {
+  for (const type of ALL_INCIDENT_TYPES) {
     const incs = scenario.incidents.filter((i) => i.type === type);
     if (incs.length === 0) continue;
     const delays = incs.map((i) => ttd.get(i.id)).filter((d): d is number => d !== undefined);
@@ -169,7 +199,7 @@ export function evaluate(scenario: Scenario, rules: Rules): EvalReport {
     const within = incs.filter((i) => {
       const d = ttd.get(i.id);
       if (d === undefined) return false;
-      return isRamp ? d < baselineDoubles(i) : d <= 2;
+      return isRamp ? d < baselineDoubles(i) : d <= (i.targetBuckets ?? 2);
     }).length;
     const beforeRampDoubles = incs.filter((i) => {
       const d = ttd.get(i.id);
@@ -186,7 +216,8 @@ export function evaluate(scenario: Scenario, rules: Rules): EvalReport {
       medianTtdBuckets: median(delays),
       maxTtdBuckets: delays.length > 0 ? Math.max(...delays) : null,
       withinTarget: within / incs.length,
-      target: isRamp ? `before the baseline doubles (< ${baselineDoubles(incs[0]!).toFixed(1)} buckets); before the ramp itself doubles (< 14.2): ${beforeRampDoubles}/${incs.length}` : '<= 2 buckets',
+      target: isRamp ? `before the baseline doubles (< ${baselineDoubles(incs[0]!).toFixed(1)} buckets); before the ramp itself doubles (< 14.2): ${beforeRampDoubles}/${incs.length}` : targetText(type),
+      evasion: (EVASION_TYPES as readonly string[]).includes(type),
     });
   }
   const agentMs = scenario.agents.reduce((s, a) => s + Math.max(0, scenario.endTs - a.joinTs), 0);
@@ -212,10 +243,14 @@ export function formatReport(r: EvalReport): string {
   const lines: string[] = [];
   lines.push('| incident type | incidents | recall | precision | median TTD (buckets) | max TTD | within target | target |');
   lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
-  for (const row of r.rows) {
-    lines.push(
-      `| ${row.type} | ${row.incidents} | ${row.recall.toFixed(2)} | ${row.precision.toFixed(2)} | ${row.medianTtdBuckets ?? '-'} | ${row.maxTtdBuckets ?? '-'} | ${row.withinTarget.toFixed(2)} | ${row.target} |`,
-    );
+  const row = (x: TypeRow) => `| ${x.type} | ${x.incidents} | ${x.recall.toFixed(2)} | ${x.precision.toFixed(2)} | ${x.medianTtdBuckets ?? '-'} | ${x.maxTtdBuckets ?? '-'} | ${x.withinTarget.toFixed(2)} | ${x.target} |`;
+  for (const x of r.rows) if (!x.evasion) lines.push(row(x));
+  const evasions = r.rows.filter((x) => x.evasion);
+  if (evasions.length > 0) {
+    lines.push('');
+    lines.push('| evasion kind | incidents | recall | precision | median TTD (buckets) | max TTD | within target | target |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+    for (const x of evasions) lines.push(row(x));
   }
   if (r.benignRows.length > 0) {
     lines.push('');

@@ -19,12 +19,15 @@
 import { activityAt, type DayFactors, type GenEvent } from './traffic.js';
 import type { AgentProfile } from './fleet.js';
 import type { AgentTrack, InjectedArrival, LateInjection } from './incidents.js';
+import { BENIGN_CHANGE_BUDGET, BENIGN_CHANGE_KINDS } from './benignKinds.js';
 
-export const BENIGN_KINDS = ['producer-retries', 'workload-doubles'] as const;
+/** The kinds this file injects; benignChanges.ts adds the others. */
+export const SINGLE_AGENT_BENIGN = ['producer-retries', 'workload-doubles'] as const;
+export const BENIGN_KINDS = [...SINGLE_AGENT_BENIGN, ...BENIGN_CHANGE_KINDS] as const;
 export type BenignKind = (typeof BENIGN_KINDS)[number];
 
-/** Most alerts a case may draw. */
-export const BENIGN_BUDGET: Record<BenignKind, number> = { 'producer-retries': 1, 'workload-doubles': 1 };
+/** Most alerts a case may draw (issue 11: at most 1 each; new-agent-like-peers: see benignChanges.ts). */
+export const BENIGN_BUDGET: Record<BenignKind, number> = { 'producer-retries': 1, 'workload-doubles': 1, ...BENIGN_CHANGE_BUDGET };
 
 /** Benign kinds that change the agent's own stream (before seqs are numbered) rather than re-deliver it late. */
 export const EARLY_BENIGN: ReadonlySet<BenignKind> = new Set(['workload-doubles']);
@@ -35,7 +38,10 @@ export interface LabelledBenign {
   id: string;
   kind: BenignKind;
   variant: string;
+  /** The agent, or for a case over many agents a name for them (group:role:support, tenant-2/finance). */
   agentId: string;
+  /** Every id whose alerts the case is charged with (its agents, and their group series); default [agentId]. */
+  agentIds?: string[];
   start: number;
   end: number;
   budget: number;

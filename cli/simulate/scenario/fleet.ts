@@ -12,7 +12,8 @@ export type RoleName = 'support' | 'finance' | 'research' | 'devops';
 export type Rhythm = 'business' | 'always';
 
 export interface RoleSpec {
-  name: RoleName;
+  /** A RoleName for the fleet's roles; the cold-start evasion adds a brand-new role (evasionsAccess.ts). */
+  name: string;
   share: number;
   rhythm: Rhythm;
   /** Activity at night relative to the daytime plateau. */
@@ -109,7 +110,7 @@ export const ROLES: RoleSpec[] = [
 
 export interface AgentProfile {
   agentId: string;
-  role: RoleName;
+  role: string;
   spec: RoleSpec;
   tenantId: string;
   joinTs: number;
@@ -147,43 +148,48 @@ export function makeAgents(rng: Rng, count: number, startTs: number, days: numbe
     const r = rng.fork(1000 + i);
     const late = i % Math.max(2, Math.round(1 / Math.max(lateJoinerShare, 1e-9))) === 1 && lateJoinerShare > 0 && days >= 4;
     const joinTs = late ? startTs + r.int(2, Math.max(2, Math.min(4, days - 3))) * DAY_MS + r.int(0, 20) * HOUR_MS : startTs + r.int(0, 120) * 60_000;
-    const weights = spec.actions.map(([a, w]) => [a, w * r.lognormal(1, 0.35)] as const);
-    const actionNames = weights.map(([a]) => a);
-    let c = 0;
-    const actionCum = weights.map(([, w]) => (c += w));
-    const resources = new Map<string, { items: string[]; cum: number[] }>();
-    for (const [kind, pool] of Object.entries(spec.resources)) {
-      const subset = r.shuffle([...pool]).slice(0, Math.max(1, Math.round(pool.length * r.uniform(0.6, 1))));
-      resources.set(kind, { items: subset, cum: zipfCumulative(subset.length, 1.1) });
-    }
-    let targets: { items: string[]; cum: number[] };
-    if (spec.targets === 'customers' || spec.targets === 'web') {
-      const n = spec.targets === 'customers' ? 3000 : 6000;
-      const offset = r.int(0, n);
-      const items = Array.from({ length: n }, (_, k) => poolName(spec.targets as 'customers' | 'web', (k * 7 + offset) % n));
-      targets = { items, cum: zipfCumulative(n, spec.targets === 'web' ? 0.9 : 0.6) };
-    } else {
-      const subset = r.shuffle([...spec.targets]).slice(0, Math.max(3, Math.round(spec.targets.length * r.uniform(0.4, 0.9))));
-      targets = { items: subset, cum: zipfCumulative(subset.length, 1.0) };
-    }
-    agents.push({
-      agentId: `${spec.name}-${String(i + 1).padStart(3, '0')}`,
-      role: spec.name,
-      spec,
-      tenantId: `tenant-${(i % 3) + 1}`,
-      joinTs,
-      peakPerHour: Math.min(900, Math.max(40, r.lognormal(spec.peakPerHour, 0.5))),
-      actionNames,
-      actionCum,
-      resources,
-      targets,
-      payMedian: Math.round(r.lognormal(600, 0.8)),
-      textRate: r.uniform(0.5, 0.9),
-      authErrorRate: r.uniform(0.01, 0.05),
-      deniedRate: r.uniform(0.002, 0.01),
-    });
+    agents.push(makeAgent(r, i, spec, joinTs));
   }
   return agents;
+}
+
+/** One agent of `spec` (index i names it), its profile drawn from r; the fleet's agents and the generator's added ones. */
+export function makeAgent(r: Rng, i: number, spec: RoleSpec, joinTs: number): AgentProfile {
+  const weights = spec.actions.map(([a, w]) => [a, w * r.lognormal(1, 0.35)] as const);
+  const actionNames = weights.map(([a]) => a);
+  let c = 0;
+  const actionCum = weights.map(([, w]) => (c += w));
+  const resources = new Map<string, { items: string[]; cum: number[] }>();
+  for (const [kind, pool] of Object.entries(spec.resources)) {
+    const subset = r.shuffle([...pool]).slice(0, Math.max(1, Math.round(pool.length * r.uniform(0.6, 1))));
+    resources.set(kind, { items: subset, cum: zipfCumulative(subset.length, 1.1) });
+  }
+  let targets: { items: string[]; cum: number[] };
+  if (spec.targets === 'customers' || spec.targets === 'web') {
+    const n = spec.targets === 'customers' ? 3000 : 6000;
+    const offset = r.int(0, n);
+    const items = Array.from({ length: n }, (_, k) => poolName(spec.targets as 'customers' | 'web', (k * 7 + offset) % n));
+    targets = { items, cum: zipfCumulative(n, spec.targets === 'web' ? 0.9 : 0.6) };
+  } else {
+    const subset = r.shuffle([...spec.targets]).slice(0, Math.max(3, Math.round(spec.targets.length * r.uniform(0.4, 0.9))));
+    targets = { items: subset, cum: zipfCumulative(subset.length, 1.0) };
+  }
+  return {
+    agentId: `${spec.name}-${String(i + 1).padStart(3, '0')}`,
+    role: spec.name,
+    spec,
+    tenantId: `tenant-${(i % 3) + 1}`,
+    joinTs,
+    peakPerHour: Math.min(900, Math.max(40, r.lognormal(spec.peakPerHour, 0.5))),
+    actionNames,
+    actionCum,
+    resources,
+    targets,
+    payMedian: Math.round(r.lognormal(600, 0.8)),
+    textRate: r.uniform(0.5, 0.9),
+    authErrorRate: r.uniform(0.01, 0.05),
+    deniedRate: r.uniform(0.002, 0.01),
+};
 }
 
 function smoothstep(e0: number, e1: number, x: number): number {

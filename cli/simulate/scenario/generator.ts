@@ -10,15 +10,17 @@
  * uses it when present and treats its absence as `valid`.
  */
 import type { AgentActionEvent } from '../../../shared/schemas/generated.js';
-import type { DetectionEvent } from '../../../shared/detection/index.js';
+import { DEFAULT_RULES, type DetectionEvent, type Rules } from '../../../shared/detection/index.js';
 import { DAY_MS, HOUR_MS, makeAgents, type AgentProfile } from './fleet.js';
-import { INCIDENT_TYPES, eligible, injectLate, injectOwn, type AgentTrack, type IncidentType, type LabelledIncident, type LateInjection } from './incidents.js';
-import { BENIGN_BUDGET, BENIGN_KINDS, EARLY_BENIGN, eligibleBenign, injectBenignEarly, injectBenignLate, type BenignKind, type LabelledBenign } from './benign.js';
+import { EVASION_TYPES, INCIDENT_TYPES, eligible, injectLate, injectOwn, type AgentTrack, type IncidentType, type LabelledIncident, type LateInjection } from './incidents.js';
+import { placeBenignChanges } from './benignChanges.js';
+import { BENIGN_BUDGET, BENIGN_KINDS, EARLY_BENIGN, SINGLE_AGENT_BENIGN, eligibleBenign, injectBenignEarly, injectBenignLate, type BenignKind, type LabelledBenign } from './benign.js';
 import { injectSeqJump } from './seqJump.js';
+import { placeEvasions } from './evasions.js';
 import { Rng } from './prng.js';
 import { SLOT_MS, dayFactors, normalTraffic, resetEventIds } from './traffic.js';
 
-export { INCIDENT_TYPES, DETECTORS_FOR, type IncidentType, type LabelledIncident } from './incidents.js';
+export { INCIDENT_TYPES, ALL_INCIDENT_TYPES, EVASION_TYPES, DETECTORS_FOR, type IncidentType, type LabelledIncident } from './incidents.js';
 export { ROLES, type AgentProfile, type RoleName } from './fleet.js';
 export { BENIGN_KINDS, BENIGN_BUDGET, type BenignKind, type LabelledBenign } from './benign.js';
 
@@ -30,7 +32,10 @@ export interface ScenarioOptions {
   startTs?: number;
   /** Incidents of each type (0 = normal traffic only). */
   incidentsPerType?: number;
+  /** Default: the classic kinds (INCIDENT_TYPES); ALL_INCIDENT_TYPES adds the evasions. */
   types?: readonly IncidentType[];
+  /** The rules the scenario is made for: evasions that stay under a floor read it here (default DEFAULT_RULES). */
+  rules?: Rules;
   /** Labelled benign cases of each kind (default 0: none), each with an alert budget (benign.ts). */
   benignPerKind?: number;
   benignKinds?: readonly BenignKind[];
@@ -41,7 +46,7 @@ export interface ScenarioOptions {
 }
 
 export interface Scenario {
-  options: Required<Omit<ScenarioOptions, 'types' | 'benignKinds'>> & { types: IncidentType[]; benignKinds: BenignKind[] };
+  options: Required<Omit<ScenarioOptions, 'types' | 'benignKinds' | 'rules'>> & { types: IncidentType[]; benignKinds: BenignKind[] };
   agents: AgentProfile[];
   /** Events in arrival order (replayed messages arrive late with their old timestamp). */
   events: DetectionEvent[];
@@ -52,6 +57,8 @@ export interface Scenario {
   startTs: number;
   endTs: number;
 }
+
+const isEvasion = (type: IncidentType): boolean => (EVASION_TYPES as readonly string[]).includes(type);
 
 export const DEFAULT_START_TS = Date.UTC(2025, 0, 6);
 
@@ -80,7 +87,8 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
   const tracks: AgentTrack[] = agents.map((agent, i) => {
     const rng = root.fork(10_000 + i);
     const factors = dayFactors(agent, rng, startTs, opts.days);
-    return { agent, rng, factors, events: normalTraffic(agent, factors, rng, startTs, endTs) };
+    const events = normalTraffic(agent, factors, rng, startTs, endTs);
+    return { agent, rng, factors, events, normalCount: events.length };
   });
 
   // Schedule incidents: random agent and time meeting the kind's constraints, spaced per agent.
@@ -90,6 +98,7 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
   const late: { track: AgentTrack; incident: LabelledIncident; make: LateInjection }[] = [];
   let seqNo = 0;
   for (const type of opts.types) {
+    if (isEvasion(type)) continue;
     for (let k = 0; k < opts.incidentsPerType; k++) {
       // A few rate spikes hit late joiners while they still learn: the peer baseline must catch them.
       const warmup = type === 'rate-spike' && k % 5 === 0;
@@ -128,10 +137,15 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
     }
   }
 
+  // Evasions after the classic incidents, each kind on its own random stream (evasions.ts).
+  const world = { agents, tracks, fleetSize: agents.length, startTs, endTs, days: opts.days, learningPeriodMs: opts.learningPeriodMs, rules: options.rules ?? DEFAULT_RULES };
+  incidents.push(...placeEvasions(world, root, opts.types, opts.incidentsPerType, { busy, spacingMs: SPACING_MS }, () => `inc-${String(++seqNo).padStart(4, '0')}`));
+
   // Benign cases, scheduled after every incident (so incidents sit where they did) and apart from them.
   const benign: LabelledBenign[] = [];
   const benignLate: { track: AgentTrack; item: LabelledBenign; make: LateInjection }[] = [];
   for (const kind of opts.benignKinds) {
+    if (!(SINGLE_AGENT_BENIGN as readonly string[]).includes(kind)) continue;
     for (let k = 0; k < opts.benignPerKind; k++) {
       for (let attempt = 0; attempt < 4000; attempt++) {
         const track = sched.pick(tracks);
@@ -153,18 +167,30 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
     }
   }
 
+  let benignNo = benign.length;
+  benign.push(...placeBenignChanges(world, root, opts.benignKinds, opts.benignPerKind, { busy, spacingMs: SPACING_MS }, () => `benign-${String(++benignNo).padStart(4, '0')}`));
+
   // The agent's own stream in time order, numbered like the SDK does: at least the clock in µs, always
   // climbing (shared/telemetry/sequence.ts). The draw gives the first seq its sub-millisecond part.
+  // A skewed clock (benign clock-skew) stamps the agent's time; the event still arrives in real time.
+  const realArrival = new Map<DetectionEvent, number>();
   for (const t of tracks) {
     t.events.sort((a, b) => a.timestamp - b.timestamp);
     let seq = -Infinity;
     const subMsUs = t.rng.int(0, 999);
-    for (const e of t.events) e.seq = seq = Math.max(seq + 1, e.timestamp * 1000 + subMsUs);
+    for (const e of t.events) {
+      const skew = t.clockSkews?.find((s) => e.timestamp >= s.from && e.timestamp < s.to);
+      if (skew) {
+        realArrival.set(e, e.timestamp);
+        e.timestamp += skew.offsetMs;
+      }
+      e.seq = seq = Math.max(seq + 1, e.timestamp * 1000 + subMsUs);
+    }
   }
 
   const merged: { arrival: number; order: number; event: DetectionEvent }[] = [];
   let order = 0;
-  for (const t of tracks) for (const e of t.events) merged.push({ arrival: e.timestamp, order: order++, event: e });
+  for (const t of tracks) for (const e of t.events) merged.push({ arrival: realArrival.get(e) ?? e.timestamp, order: order++, event: e });
   for (const { track, incident, make } of late) {
     const out = make(track.events);
     incident.end = out.end;

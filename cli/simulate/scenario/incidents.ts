@@ -6,6 +6,7 @@
  */
 import { DAY_MS, HOUR_MS, type AgentProfile } from './fleet.js';
 import type { Rng } from './prng.js';
+import { EVASION_DETECTORS, EVASION_TYPES, type EvasionType } from './evasionKinds.js';
 import { SLOT_MS, activityAt, benignText, eventId, lambdaAt, makeEvent, randomAction, type DayFactors, type GenEvent } from './traffic.js';
 
 export const INCIDENT_TYPES = [
@@ -21,10 +22,16 @@ export const INCIDENT_TYPES = [
   'unusual-payment',
   'seq-jump',
 ] as const;
-export type IncidentType = (typeof INCIDENT_TYPES)[number];
+/** The classic kinds: what a generated scenario holds unless told otherwise. */
+export type ClassicIncidentType = (typeof INCIDENT_TYPES)[number];
+export type IncidentType = ClassicIncidentType | EvasionType;
+/** Classic kinds, then the evasions (evasionKinds.ts): what `npm run eval` and `warden simulate` place by default. */
+export const ALL_INCIDENT_TYPES: readonly IncidentType[] = [...INCIDENT_TYPES, ...EVASION_TYPES];
+export { EVASION_TYPES, type EvasionType };
 
 /** Detectors whose alert counts as detecting the incident (for recall and time to detect). */
 export const DETECTORS_FOR: Record<IncidentType, string[]> = {
+  ...EVASION_DETECTORS,
   'rate-spike': ['rate-spike'],
   'exfil-volume': ['volume-spike', 'unusual-access'],
   'credential-burst': ['error-burst'],
@@ -50,6 +57,14 @@ export interface LabelledIncident {
   doublingBuckets?: number;
   /** The agent was still in its learning period (peer baseline path). */
   duringWarmup: boolean;
+  /** Every agent taking part (split pulls); alerts on any of them, or on `groupIds`, match the incident. */
+  participants?: string[];
+  /** Group series (e.g. `group:role:finance`) whose alerts match the incident. */
+  groupIds?: string[];
+  /** Time to detect runs from here (poison-then-strike: the strike), not from `start`. */
+  detectFrom?: number;
+  /** Detection target in buckets after `detectFrom ?? start` (default 2). */
+  targetBuckets?: number;
 }
 
 export interface AgentTrack {
@@ -57,6 +72,10 @@ export interface AgentTrack {
   rng: Rng;
   factors: DayFactors;
   events: GenEvent[];
+  /** events[0..normalCount) are the agent's normal traffic (benign changes reshape only those); default all. */
+  normalCount?: number;
+  /** Spans in which the agent's clock runs off (benign clock-skew): applied when its events are numbered. */
+  clockSkews?: { from: number; to: number; offsetMs: number }[];
 }
 
 /** Events that arrive at `arrival` though their timestamp may be older (replays), and forged events. */
@@ -78,7 +97,7 @@ export interface Injection {
 /** Attacker events that need the agent's final, seq-numbered stream (replays, clones, forgeries). */
 export type LateInjection = (events: GenEvent[]) => { arrivals: InjectedArrival[]; end: number; variant: string };
 
-const SENSITIVE = [
+export const SENSITIVE = [
   'secrets/prod/db-password',
   'vault/secret/payments-api-key',
   'hr/salaries/2025',

@@ -85,7 +85,8 @@ const DEVOPS_TEXT = [
 const TEXTS: Record<string, string[]> = { support: SUPPORT_TEXT, finance: FINANCE_TEXT, research: RESEARCH_TEXT, devops: DEVOPS_TEXT };
 
 export function benignText(agent: AgentProfile, rng: Rng): string {
-  return rng.pick(TEXTS[agent.role]!).replace(/\{n\}/g, () => String(rng.int(1000, 99999)));
+  // A role the fleet does not define (the cold-start evasion's new role) talks like support.
+  return rng.pick(TEXTS[agent.role] ?? SUPPORT_TEXT).replace(/\{n\}/g, () => String(rng.int(1000, 99999)));
 }
 
 let idCounter = 0;
@@ -98,6 +99,25 @@ export function eventId(ts: number): string {
 }
 export function resetEventIds(): void {
   idCounter = 0;
+}
+
+/** Counter values from here on belong to generator additions (evasions, benign changes), far above the fleet's. */
+const ADDED_ID_BASE = 0x8000_0000_0000;
+const ADDED_ID_SPAN = 2 ** 32;
+
+/**
+ * Runs `make` with event ids from an id space of its own (`space` >= 0), then resumes the main counter:
+ * an addition's events do not shift the ids of the events made after it, so adding an incident kind
+ * leaves every other incident's events byte-identical.
+ */
+export function inEventIdSpace<T>(space: number, make: () => T): T {
+  const saved = idCounter;
+  idCounter = ADDED_ID_BASE + (space % 2 ** 15) * ADDED_ID_SPAN;
+  try {
+    return make();
+  } finally {
+    idCounter = saved;
+  }
 }
 
 /** One event of `action` at ts, with sizes typical for the action. */
