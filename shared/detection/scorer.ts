@@ -16,7 +16,7 @@
  *    the first call of a later bucket (a bucket is only known to be low once
  *    it is over).
  */
-import { advance, arm, createSeries, crossed, seriesScore, type Direction, type SeriesParams, type SeriesState } from './baseline/series.js';
+import { NOISE_FLOOR_SHARE, advance, arm, createSeries, crossed, seriesScore, type Direction, type SeriesParams, type SeriesState } from './baseline/series.js';
 import { snapshotSeries } from './baseline/seriesCodec.js';
 import { scoreAgainst } from './baseline/robust.js';
 import type { Json } from './types.js';
@@ -81,7 +81,9 @@ export function createSeriesScorer(opts: SeriesScorerOptions = {}): SeriesScorer
     seasonalMinSamples: 6,
     stdShare: opts.stdShare ?? 0.5,
     relSpreadFloor: opts.relSpreadFloor ?? 0.01,
-    noiseFloorShare: opts.noiseFloorShare ?? 0.5,
+    noiseFloorShare: opts.noiseFloorShare ?? NOISE_FLOOR_SHARE,
+    // Its floors are bound by the noise already (minRatio 1, relSpreadFloor 0.01 by default): nothing to fade.
+    floorsByDispersion: false,
     tailChance: opts.tailChance ?? 1e-4,
     varianceTest: opts.varianceTest ?? true,
     absSpreadFloor: 1e-9,

@@ -62,6 +62,13 @@ export interface SeriesParams {
    * a metric far from zero (a temperature, CPU %) is judged in its own noise, not in % of its level.
    */
   noiseFloorShare: number;
+  /**
+   * Floors by dispersion: the level-bound floors (`minRatio`, `relSpreadFloor`) and the seasonal profile's sd apply
+   * in full only to a series whose long-run noise is a large share of its level (heavy-tailed, near-zero agent
+   * volumes) and fade out for a stable one far from zero (a metric at 80 +- 1), whose threshold is then bound by its
+   * noise (`noiseFloorShare`, the z term). Needs `noiseFloorShare` > 0 (the noise is kept only then).
+   */
+  floorsByDispersion: boolean;
   absSpreadFloor: number;
   /**
    * Per-bucket probability at which the series' own tail sets the threshold (when it is above the rule's z):
@@ -103,6 +110,8 @@ export const SRC_PEER = 2;
 /** EWMA weight of the single-event size model, and its tail quantile (p99.99 of a lognormal: z = 3.72). */
 const SIZE_ALPHA = 0.01;
 const SIZE_TAIL_Z = 3.72;
+/** Events the size model needs before it is trusted. */
+const SIZE_MODEL_MIN_SAMPLES = 20;
 
 /**
  * The state is one flat object: the guard's two counters are its own fields (it is the LearningGuard), the
@@ -224,6 +233,33 @@ const scaleAlpha = (p: SeriesParams): number => 1 / (4 * p.windowBuckets);
 /** Mean absolute deviation -> standard deviation, for normal noise (sqrt(pi / 2)). */
 const MEAN_ABS_TO_STD = 1.2533;
 
+/** The spread floor as a share of the long-run noise, where a series keeps one (engine volumes and the plain-series scorer). */
+export const NOISE_FLOOR_SHARE = 0.5;
+
+/**
+ * Relative noise (long-run noise / scale) at or below which a series is stable (the level-bound floors are off), and
+ * at or above which it is dispersed (they apply in full); linear between. A Poisson count at 4 per bucket sits near
+ * 0.5; the scenario fleet's records, bytes-out and tokens series at 0.49-1.26 (all 180, end of eval seed 42: they
+ * keep at least 97% of their floors); a machine metric whose noise is a few % of its level, at a few hundredths.
+ */
+const STABLE_RELATIVE_NOISE = 0.1;
+const DISPERSED_RELATIVE_NOISE = 0.5;
+
+/**
+ * How much of the level-bound floors a series gets (0..1), from its own relative noise. 1 when the params do not ask
+ * for it or the series has no scale yet (nothing says it is stable).
+ */
+export function dispersionShare(st: SeriesState, p: SeriesParams): number {
+  if (!p.floorsByDispersion || !(st.scale > 0)) return 1;
+  const relativeNoise = st.noise / st.scale;
+  return Math.min(1, Math.max(0, (relativeNoise - STABLE_RELATIVE_NOISE) / (DISPERSED_RELATIVE_NOISE - STABLE_RELATIVE_NOISE)));
+}
+
+/** The ratio floor as applied: `minRatio` for a dispersed series, fading to 1 (off) for a stable one. */
+function ratioFloor(st: SeriesState, p: SeriesParams): number {
+  return 1 + (p.minRatio - 1) * dispersionShare(st, p);
+}
+
 function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, peer: PeerSeries | null): void {
   const v = roundSig(value);
   if (st.window === null) {
@@ -257,9 +293,9 @@ function lowerZFor(st: SeriesState, p: SeriesParams): number {
 const PRIOR_TAIL: Readonly<TailModel> = Object.freeze(createTail());
 
 /** Lower threshold for an expectation and spread (-1: no drop can be judged). */
-function lowerFor(p: SeriesParams, expectedLow: number, spread: number, z: number): number {
+function lowerFor(p: SeriesParams, expectedLow: number, spread: number, z: number, minRatio: number): number {
   if (p.direction === 'up' || expectedLow <= 0 || expectedLow < p.minValue) return -1;
-  const t = Math.min(expectedLow - z * spread, expectedLow / p.minRatio);
+  const t = Math.min(expectedLow - z * spread, expectedLow / minRatio);
   return t > 0 ? t : -1;
 }
 
@@ -360,7 +396,7 @@ function shiftVerdict(bucket: number, observed: number, shift: ShiftVerdict): Dr
 function judgeClosedZero(st: SeriesState, p: SeriesParams, bucket: number): DropVerdict | null {
   const b = baselineAt(st, p, bucket);
   if (b === null) return null;
-  const t = lowerFor(p, b.expectedLow, b.spread, lowerZFor(st, p));
+  const t = lowerFor(p, b.expectedLow, b.spread, lowerZFor(st, p), ratioFloor(st, p));
   return t >= 0 ? dropVerdict(bucket, 0, b.expectedLow, t) : null;
 }
 
@@ -388,16 +424,18 @@ function baselineAt(st: SeriesState, p: SeriesParams, bucket: number): Baseline 
     const el = profileLow(st.seasonal, p.seasonalMinSamples, slot);
     if (eh > high) high = eh;
     if (el < low) low = el;
-    seasonalSd = envelopeSd(st.seasonal, p.seasonalMinSamples, slot);
+    // Fades with the level-bound floors: on a stable series the profile's sd is mostly how its level moved from day
+    // to day at this hour (a shift, a drift, which the window median follows), while its noise is measured directly.
+    seasonalSd = envelopeSd(st.seasonal, p.seasonalMinSamples, slot) * dispersionShare(st, p);
   }
   const scale = Math.max(high, st.scale);
-  const spread = Math.max(windowSpread(window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * scale, p.noiseFloorShare * st.noise, p.absSpreadFloor);
+  const spread = Math.max(windowSpread(window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * dispersionShare(st, p) * scale, p.noiseFloorShare * st.noise, p.absSpreadFloor);
   return { expectedHigh: high, expectedLow: low, spread };
 }
 
 /** The largest single value that is still ordinary: the decayed recent maximum or the p99.99 of the size model. */
 function ordinaryMax(st: SeriesState): number {
-  const tail = st.sizeSamples >= 20 ? Math.exp(st.sizeLogMean + SIZE_TAIL_Z * Math.sqrt(st.sizeLogVariance)) : 0;
+  const tail = st.sizeSamples >= SIZE_MODEL_MIN_SAMPLES ? Math.exp(st.sizeLogMean + SIZE_TAIL_Z * Math.sqrt(st.sizeLogVariance)) : 0;
   return Math.max(st.recentLargest, tail);
 }
 
@@ -414,9 +452,10 @@ export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, o
     st.spread = own.spread;
     st.upperZ = upperZFor(st, p);
     st.lowerZ = lowerZFor(st, p);
-    st.upperThreshold = p.direction === 'down' ? Infinity : Math.max(own.expectedHigh + st.upperZ * own.spread, p.minRatio * own.expectedHigh, p.minValue);
+    const minRatio = ratioFloor(st, p);
+    st.upperThreshold = p.direction === 'down' ? Infinity : Math.max(own.expectedHigh + st.upperZ * own.spread, minRatio * own.expectedHigh, p.minValue);
     st.excusableSingle = excusableSingle(st, p);
-    st.lowerThreshold = lowerFor(p, own.expectedLow, own.spread, st.lowerZ);
+    st.lowerThreshold = lowerFor(p, own.expectedLow, own.spread, st.lowerZ, minRatio);
     st.source = SRC_AGENT;
     return;
   }
@@ -505,8 +544,23 @@ export function addValue(st: SeriesState, value: number, p: SeriesParams): void 
 
 const SINGLE_EVENT_FACTOR = 1.5;
 
+/**
+ * Log-size sd below which one event's size is light-tailed: its p99.99 is within e^(3.72 x 0.25) = 2.5x its median.
+ * A heavy-tailed size (an attachment, a query of a few rows or of thousands: log sd 1 or more) makes one large event
+ * ordinary; a light-tailed one cannot, so a bucket of such events is judged on its own baseline like any other.
+ */
+const HEAVY_TAILED_LOG_SD = 0.25;
+
+/**
+ * The single-event allowance is for series of heavy-tailed event sizes only. When every event is of much the same
+ * size (a metric sent once a bucket, 80 +- 1), the bucket's own baseline already holds that variation, and the
+ * allowance (1.5 x the largest recent value, added to the threshold) would only hide every change of the metric:
+ * with one event per bucket, no bucket could exceed it.
+ */
 function excusableSingle(st: SeriesState, p: SeriesParams): number {
-  return p.singleEventGuard ? SINGLE_EVENT_FACTOR * ordinaryMax(st) : 0;
+  if (!p.singleEventGuard) return 0;
+  const lightTailed = st.sizeSamples >= SIZE_MODEL_MIN_SAMPLES && st.sizeLogVariance < HEAVY_TAILED_LOG_SD * HEAVY_TAILED_LOG_SD;
+  return lightTailed ? 0 : SINGLE_EVENT_FACTOR * ordinaryMax(st);
 }
 
 /**

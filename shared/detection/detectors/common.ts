@@ -5,7 +5,7 @@
 import { getRule } from '../rules/lookup.js';
 import type { RuleDef, RuleId, RuleIdWith, Rules } from '../rules/schema.js';
 import type { SpikeThresholds } from '../rules/thresholds.js';
-import { seriesEvidence, seriesScore, type DropVerdict, type SeriesParams, type SeriesState } from '../baseline/series.js';
+import { NOISE_FLOOR_SHARE, seriesEvidence, seriesScore, type DropVerdict, type SeriesParams, type SeriesState } from '../baseline/series.js';
 import type { ShiftVerdict } from '../baseline/shift.js';
 import type { PeerSeries } from '../baseline/peers.js';
 import type { DetectionContext, Finding } from '../types.js';
@@ -20,6 +20,11 @@ export interface SeriesShape {
   seasonal?: boolean;
   /** Volumes: see SeriesParams.singleEventGuard. */
   singleEventGuard?: boolean;
+  /**
+   * Volumes: keep the long-run noise, floor the spread at NOISE_FLOOR_SHARE of it, and scale the level-bound floors
+   * by the series' dispersion (SeriesParams.floorsByDispersion), so a stable metric far from zero is judged in its noise.
+   */
+  floorsByDispersion?: boolean;
 }
 
 export function spikeParams(rules: Rules, id: SpikeRuleId, shape: SeriesShape): SeriesParams {
@@ -38,7 +43,8 @@ export function spikeParams(rules: Rules, id: SpikeRuleId, shape: SeriesShape): 
     seasonalMinSamples: b.seasonalMinSamples,
     stdShare: b.stdShare,
     relSpreadFloor: b.relSpreadFloor,
-    noiseFloorShare: 0,
+    noiseFloorShare: shape.floorsByDispersion ? NOISE_FLOOR_SHARE : 0,
+    floorsByDispersion: shape.floorsByDispersion ?? false,
     tailChance: 1e-5,
     varianceTest: false,
     absSpreadFloor: shape.absSpreadFloor,
