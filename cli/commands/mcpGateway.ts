@@ -22,8 +22,11 @@ export function registerMcpGateway(program: Command, globals: () => GlobalOption
       const [cmd, ...args] = command;
       const running = await runStdio({ config, keyring: Keyring.load(), logger }, cmd!, args, opts.agentId);
       stopOnSignals(running);
-      // The agent closing our stdin ends the session.
-      process.stdin.once('end', () => void running.stop().then(() => process.exit(0)));
+      // The agent closing our stdin closes the server's; the server's exit ends the gateway with its code.
+      void running.exited.then(async (code) => {
+        await running.stop();
+        process.exit(code);
+      });
     });
 
   gw.command('http')

@@ -1,6 +1,6 @@
 /**
  * The demo's MCP agent: an assistant that reaches its tools only through the MCP gateway (in this process,
- * joined to the agent by the SDK's in-memory transport) in front of a real MCP server from npm,
+ * joined to the agent by a pair of in-memory streams carrying the stdio framing) in front of a real MCP server from npm,
  * @modelcontextprotocol/server-filesystem over stdio on a workspace folder of its own.
  *
  * Its story: it reads the team's docs; then it reads a ticket carrying a prompt injection, copies the
@@ -13,11 +13,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { AgentHub, ATTESTER } from '../../services/mcp-gateway/agents.js';
-import type { McpProxy } from '../../services/mcp-gateway/proxy.js';
-import { startStdioGateway } from '../../services/mcp-gateway/stdio.js';
+import { startStdioGateway, type StdioGateway } from '../../services/mcp-gateway/stdio.js';
 import { loadMapper } from '../../services/mcp-gateway/toolActions.js';
 import type { WardenConfig } from '../../shared/config/index.js';
 import type { Logger } from '../../shared/logging/index.js';
@@ -45,7 +45,7 @@ export class DemoMcpAgent {
 
   private constructor(
     private readonly client: Client,
-    private readonly proxy: McpProxy,
+    private readonly gateway: StdioGateway,
     private readonly hub: AgentHub,
     private readonly dir: string,
   ) {}
@@ -58,15 +58,17 @@ export class DemoMcpAgent {
     const config: WardenConfig = { ...o.config, mcpGateway: { ...o.config.mcpGateway, serverName: 'filesystem', recordArguments: true } };
     const hub = new AgentHub({ config, keyring: o.keyring, logger: o.logger, metrics: new Registry() });
     await hub.start([{ agentId: MCP_AGENT_ID, agentRole: 'support', tenantId: 'default' }]);
-    const [agentEnd, gatewayEnd] = InMemoryTransport.createLinkedPair();
+    const toGateway = new PassThrough();
+    const fromGateway = new PassThrough();
     const server = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
-    const proxy = await startStdioGateway({
+    const gateway = await startStdioGateway({
       hub, agentId: MCP_AGENT_ID, serverName: 'filesystem', mapper: loadMapper(config.mcpGateway.toolActionsFile), logger: o.logger,
-      command: process.execPath, args: [server, dir], agentTransport: gatewayEnd, serverStderr: 'ignore',
+      command: process.execPath, args: [server, dir], input: toGateway, output: fromGateway, serverStderr: 'ignore',
     });
     const client = new Client({ name: MCP_AGENT_ID, version: '1.0.0' });
-    await client.connect(agentEnd);
-    return new DemoMcpAgent(client, proxy, hub, dir);
+    // The SDK's stdio transport over any two streams (its "server" name aside, the framing is the same both ways).
+    await client.connect(new StdioServerTransport(fromGateway, toGateway));
+    return new DemoMcpAgent(client, gateway, hub, dir);
   }
 
   /** Ordinary work: list and read the docs. */
@@ -112,7 +114,7 @@ export class DemoMcpAgent {
 
   async stop(): Promise<void> {
     await this.client.close().catch(() => undefined);
-    await this.proxy.close();
+    await this.gateway.close();
     await this.hub.close();
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -12,7 +12,8 @@ import type { Logger } from '../../shared/logging/index.js';
 import type { AgentHub } from './agents.js';
 import type { ToolActionMapper } from './calls.js';
 import { CallInspector, type Msg } from './inspector.js';
-import { createUpstream, isMessage, relay, writeJson, type RelaySession } from './httpRelay.js';
+import { createUpstream, relay, writeJson, type RelaySession } from './httpRelay.js';
+import { parseMessages, parseError } from './messages.js';
 import { handleStateRequest, json } from './stateApi.js';
 import { bearerToken, type AgentTokens } from './tokens.js';
 
@@ -74,20 +75,12 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
         writeJson(res, 413, { jsonrpc: '2.0', error: { code: -32600, message: `body larger than ${o.maxBodyBytes} bytes` }, id: null });
         return;
       }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch {
-        parsed = undefined;
-      }
-      batch = Array.isArray(parsed);
-      const list = batch ? (parsed as unknown[]) : [parsed];
-      // What the gateway cannot read it cannot inspect, so the server never gets it (the server would refuse it too).
-      if (list.length === 0 || !list.every(isMessage)) {
-        writeJson(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not a JSON-RPC message or batch' }, id: null });
+      const parsed = parseMessages(body.toString('utf8'));
+      if (!parsed) {
+        writeJson(res, 400, parseError('the body'));
         return;
       }
-      messages = list;
+      ({ messages, batch } = parsed);
     }
     await relay({
       req, res, session, upstream, logger: o.logger, body, messages, batch,

@@ -11,9 +11,10 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { CallInspector, Msg } from './inspector.js';
+import { inspectFromServer, isRequest, splitFromAgent } from './messages.js';
 import { SseParser, sseEvent } from './sse.js';
 
 /** The agent's headers that the server needs; never its credentials (the token is the gateway's). */
@@ -67,17 +68,8 @@ export interface Exchange {
 }
 
 export function relay(x: Exchange): Promise<void> {
-  const refusals: JSONRPCMessage[] = [];
-  const forward: Msg[] = [];
-  const requestIds: RequestId[] = [];
-  for (const m of x.messages ?? []) {
-    const refusal = x.session.inspector.fromAgent(m);
-    if (refusal) refusals.push(refusal);
-    else {
-      forward.push(m);
-      if (m.method !== undefined && m.id !== undefined && m.id !== null) requestIds.push(m.id);
-    }
-  }
+  const { refusals, forward } = splitFromAgent(x.session.inspector, x.messages ?? []);
+  const requestIds = forward.filter(isRequest).map((m) => m.id);
   if (x.messages && forward.length === 0) {
     writeJson(x.res, 200, x.batch ? refusals : refusals[0], x.session.id);
     return Promise.resolve();
@@ -194,21 +186,6 @@ function relayJson(x: Exchange, ures: IncomingMessage, headers: OutgoingHttpHead
     const all = refusals.length === 0 ? message : [...refusals, ...(Array.isArray(message) ? message : [message])];
     x.res.writeHead(200, headers).end(JSON.stringify(all));
   });
-}
-
-/** One message or a batch from the server, through the inspector; changed says whether it must be written again. */
-function inspectFromServer(inspector: CallInspector, parsed: unknown): [boolean, unknown] {
-  if (Array.isArray(parsed)) {
-    const out = parsed.map((m) => (isMessage(m) ? inspector.fromServer(m) : m));
-    return [out.some((m, i) => m !== parsed[i]), out];
-  }
-  if (!isMessage(parsed)) return [false, parsed];
-  const out = inspector.fromServer(parsed);
-  return [out !== parsed, out];
-}
-
-export function isMessage(v: unknown): v is Msg {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function writeJson(res: ServerResponse, status: number, body: unknown, sessionId: string | null = null): void {

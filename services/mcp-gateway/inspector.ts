@@ -1,6 +1,6 @@
 /**
  * What the gateway does to the JSON-RPC messages of one MCP session, whatever carries them (stdio pipes
- * through McpProxy, or HTTP bodies and SSE events through httpRelay):
+ * through stdioRelay, or HTTP bodies and SSE events through httpRelay):
  *   - a guarded request (tools/call, resources/read, prompts/get) is checked against the agent's kill-switch
  *     state first; refused, the caller answers it with the refusal and it never reaches the server;
  *   - the answer to a tools/list leaves out the tools whose capability is revoked;
@@ -12,6 +12,7 @@ import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.
 import type { Decision } from '../../shared/telemetry/index.js';
 import type { Outcome } from '../../shared/schemas/generated.js';
 import { guardedCall, type CallReport, type GuardedCall, type ToolActionMapper } from './calls.js';
+import { isRequest } from './messages.js';
 import { refusalMessage, refusalReason } from './refusal.js';
 
 export interface CallGuard {
@@ -39,7 +40,7 @@ export class CallInspector {
 
   /** A message from the agent: the refusal to answer it with (it goes no further), or null to forward it. */
   fromAgent(m: Msg): JSONRPCMessage | null {
-    if (m.method === undefined || m.id === undefined || m.id === null) return null;
+    if (!isRequest(m)) return null;
     const call = guardedCall(m.method, m.params, this.o.mapper);
     if (call) {
       const startedAt = performance.now();
@@ -73,6 +74,11 @@ export class CallInspector {
     if (!pending) return;
     this.#pending.delete(id);
     if (pending.call) this.#report(pending.call, 'ERROR', pending.startedAt, pending.bytesOut, 0, detail);
+  }
+
+  /** The connection ended (the server exited): every request still waiting is reported as ERROR. */
+  abandonAll(detail: string): void {
+    for (const id of [...this.#pending.keys()]) this.abandon(id, detail);
   }
 
   /** Requests forwarded and not answered yet. */

@@ -1,6 +1,6 @@
 /**
  * Wiring for `warden mcp-gateway`: the keyring and config in, an AgentHub (telemetry + kill switch per
- * agent) and one front (stdio or HTTP) out. Everything that decides lives in calls.ts, refusal.ts, proxy.ts.
+ * agent) and one front (stdio or HTTP) out. Everything that decides lives in calls.ts, refusal.ts, inspector.ts.
  */
 import type { WardenConfig } from '../../shared/config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
@@ -17,21 +17,23 @@ export interface GatewayDeps { config: WardenConfig; keyring: Keyring; logger: L
 
 export interface RunningGateway { hub: AgentHub; http?: HttpGateway; stop(): Promise<void> }
 
-export async function runStdio(deps: GatewayDeps, command: string, args: string[], agentId = deps.config.mcpGateway.agentId): Promise<RunningGateway> {
+/** stdio: the server's exit ends the gateway, with the server's exit code. */
+export interface RunningStdioGateway extends RunningGateway { exited: Promise<number> }
+
+export async function runStdio(deps: GatewayDeps, command: string, args: string[], agentId = deps.config.mcpGateway.agentId): Promise<RunningStdioGateway> {
   const g = deps.config.mcpGateway;
   if (!agentId) throw new ConfigError(['mcpGateway.agentId (WARDEN_MCP_AGENT_ID or --agent-id): stdio mode speaks for one configured agent']);
   const mapper = loadMapper(g.toolActionsFile);
   const hub = new AgentHub({ ...deps, metrics: deps.metrics ?? new Registry() });
   await hub.start([{ agentId, agentRole: g.agentRole, tenantId: g.tenantId }]);
-  const proxy = await startStdioGateway({ hub, agentId, serverName: g.serverName, mapper, logger: deps.logger, command, args });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await proxy.close();
+  const gateway = await startStdioGateway({ hub, agentId, serverName: g.serverName, mapper, logger: deps.logger, command, args });
+  // Once: a signal and the server's exit may both stop it, and each must wait for the events to be flushed.
+  let stopping: Promise<void> | null = null;
+  const stop = () => (stopping ??= (async () => {
+    await gateway.close();
     await hub.close();
-  };
-  return { hub, stop };
+  })());
+  return { hub, exited: gateway.exited, stop };
 }
 
 export async function runHttp(deps: GatewayDeps, upstreamUrl = deps.config.mcpGateway.http.upstreamUrl): Promise<RunningGateway> {

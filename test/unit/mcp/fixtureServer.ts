@@ -1,6 +1,6 @@
 /**
- * An in-process MCP server for the McpProxy unit tests: the SDK's McpServer with three tools whose names
- * exercise the tool-action mapping. Every call it receives goes to onCall, so a test can assert on the
+ * An in-process MCP server for the gateway's relay unit tests (stdio and HTTP): the SDK's McpServer with
+ * three tools whose names exercise the tool-action mapping. Every call it receives goes to onCall, so a test can assert on the
  * server's side that a refused call never arrived. The integration tests and the benchmark use a real server
  * from npm instead (test/support/mcpFilesystem.ts).
  */
