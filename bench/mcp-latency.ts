@@ -13,7 +13,8 @@
  *
  *   npx tsx bench/mcp-latency.ts [--calls 500] [--rounds 5] [--warmup 100] [--only stdio|http] [--gateway-cpu-prof DIR]
  *
- * --only measures one transport (profiling, quick checks; the RESULTS.md section is written only for a full run);
+ * --only measures one transport and starts only its servers and gateway (profiling, quick checks; the RESULTS.md
+ * section is written only for a full run);
  * --gateway-cpu-prof runs the gateway processes with `node --cpu-prof` into DIR (read with chrome://inspect or
  * a script: the gateway's own cost is what the "added" column measures).
  */
@@ -141,20 +142,25 @@ async function ready(client: Client, deadlineMs = 30_000): Promise<void> {
   }
 }
 
-// The four clients, each warm before the first measured round.
+// The clients of the transports measured (--only starts nothing for the other: no idle gateway adds to the load).
 const fs = filesystemServerCommand(dir);
-const upstream = await startFilesystemHttp(dir);
-const httpGateway = spawn(gatewayCli[0]!, [...gatewayCli.slice(1), 'http', '--upstream', upstream.url.href], { env: gatewayEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+const wanted = new Set<string>(TRANSPORTS);
+const upstream = wanted.has('http') ? await startFilesystemHttp(dir) : null;
+const httpGateway = upstream ? spawn(gatewayCli[0]!, [...gatewayCli.slice(1), 'http', '--upstream', upstream.url.href], { env: gatewayEnv, stdio: ['ignore', 'ignore', 'inherit'] }) : null;
 // A set-up that throws (before the try below) must not leave the gateway running: it holds the terminal's stderr.
-process.once('exit', () => httpGateway.exitCode === null && httpGateway.kill('SIGKILL'));
+process.once('exit', () => httpGateway?.exitCode === null && httpGateway.kill('SIGKILL'));
 const gatewayUrl = new URL(`http://127.0.0.1:${port}/mcp`);
-const stdioGateway = new StdioClientTransport({ command: gatewayCli[0]!, args: [...gatewayCli.slice(1), 'stdio', '--', fs.command, ...fs.args], env: gatewayEnv, stderr: 'inherit' });
-const clients: Record<'stdio' | 'http', { direct: Client; gateway: Client }> = {
-  stdio: {
+const stdioGateway = wanted.has('stdio') ? new StdioClientTransport({ command: gatewayCli[0]!, args: [...gatewayCli.slice(1), 'stdio', '--', fs.command, ...fs.args], env: gatewayEnv, stderr: 'inherit' }) : null;
+type Pair = { direct: Client; gateway: Client };
+const clients: Partial<Record<'stdio' | 'http', Pair>> = {};
+if (stdioGateway) {
+  clients.stdio = {
     direct: await connect(new StdioClientTransport({ command: fs.command, args: fs.args, stderr: 'ignore' })),
     gateway: await connect(stdioGateway),
-  },
-  http: {
+  };
+}
+if (upstream) {
+  clients.http = {
     direct: await connect(new StreamableHTTPClientTransport(upstream.url)),
     gateway: await (async () => {
       // The gateway process is listening once a connection is accepted.
@@ -168,10 +174,10 @@ const clients: Record<'stdio' | 'http', { direct: Client; gateway: Client }> = {
         }
       }
     })(),
-  },
-};
+  };
+}
 
-const gatewayPids = { stdio: stdioGateway.pid, http: httpGateway.pid };
+const gatewayPids = { stdio: stdioGateway?.pid, http: httpGateway?.pid };
 
 type Key = `${'stdio' | 'http'}|${ToolLabel}|${'direct' | 'gateway'}`;
 const cpuPerCallUs = new Map<string, number[]>();
@@ -183,7 +189,7 @@ const push = <K>(m: Map<K, number[]>, k: K, v: number) => void m.set(k, [...(m.g
 
 try {
   for (const transport of TRANSPORTS) {
-    const pair = clients[transport];
+    const pair = clients[transport]!;
     await ready(pair.gateway);
     for (const tool of Object.keys(TOOLS) as ToolLabel[]) for (let i = 0; i < WARMUP; i++) for (const c of [pair.direct, pair.gateway]) await call(c, tool);
     process.stderr.write(`${transport}: warm\n`);
@@ -196,7 +202,7 @@ try {
         const got: Record<string, number[]> = {};
         for (const path of order) {
           const cpuBefore = path === 'gateway' ? cpuMs(gatewayPids[transport]) : 0;
-          got[path] = await timed(clients[transport][path], tool);
+          got[path] = await timed(clients[transport]![path], tool);
           if (path === 'gateway') push(cpuPerCallUs, `${transport}|${tool}`, ((cpuMs(gatewayPids[transport]) - cpuBefore) * 1000) / CALLS);
         }
         for (const path of order) {
@@ -214,15 +220,17 @@ try {
   }
 } finally {
   await Promise.allSettled(Object.values(clients).flatMap((p) => [p.direct.close(), p.gateway.close()]));
-  // Stopped and gone before the server it fronts closes; a gateway that does not stop in time is killed.
-  const exited = new Promise<void>((r) => (httpGateway.exitCode !== null ? r() : httpGateway.once('exit', () => r())));
-  httpGateway.kill('SIGTERM');
-  const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000).unref())]);
-  if (!stopped) {
-    process.stderr.write('the HTTP gateway did not stop within 15 s of SIGTERM: killed\n');
-    httpGateway.kill('SIGKILL');
+  if (httpGateway) {
+    // Stopped and gone before the server it fronts closes; a gateway that does not stop in time is killed.
+    const exited = new Promise<void>((r) => (httpGateway.exitCode !== null ? r() : httpGateway.once('exit', () => r())));
+    httpGateway.kill('SIGTERM');
+    const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000).unref())]);
+    if (!stopped) {
+      process.stderr.write('the HTTP gateway did not stop within 15 s of SIGTERM: killed\n');
+      httpGateway.kill('SIGKILL');
+    }
   }
-  await upstream.close();
+  await upstream?.close();
   const admin = kafka.admin();
   await admin.connect();
   await admin.deleteTopics({ topics: Object.values(topics).map((t) => t.name) }).catch(() => undefined);
