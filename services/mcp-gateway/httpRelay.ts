@@ -11,10 +11,9 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { CallInspector, Msg } from './inspector.js';
-import { inspectFromServer, isRequest, splitFromAgent } from './messages.js';
+import { inspectFromServer, isRequest, splitFromAgent, type AgentSplit } from './messages.js';
 import { SseParser, sseEvent } from './sse.js';
 
 /** The agent's headers that the server needs; never its credentials (the token is the gateway's). */
@@ -130,7 +129,7 @@ export function relay(x: Exchange): Promise<void> {
 }
 
 /** The server's SSE stream, event by event; a batch of writes within one turn goes out as one socket write. */
-function relayEvents(x: Exchange, ures: IncomingMessage, headers: OutgoingHttpHeaders, refusals: JSONRPCMessage[]): void {
+function relayEvents(x: Exchange, ures: IncomingMessage, headers: OutgoingHttpHeaders, refusals: AgentSplit['refusals']): void {
   const parser = new SseParser();
   let queued = refusals.map((r) => sseEvent(r, null, 'message')).join('');
   let flush: NodeJS.Immediate | null = null;
@@ -166,7 +165,7 @@ function relayedEvent(inspector: CallInspector, ev: { raw: string; data: string 
   return changed ? sseEvent(message, ev.id, ev.event) : ev.raw;
 }
 
-function relayJson(x: Exchange, ures: IncomingMessage, headers: OutgoingHttpHeaders, refusals: JSONRPCMessage[]): void {
+function relayJson(x: Exchange, ures: IncomingMessage, headers: OutgoingHttpHeaders, refusals: AgentSplit['refusals']): void {
   const chunks: Buffer[] = [];
   ures.on('data', (c: Buffer) => chunks.push(c));
   ures.once('end', () => {

@@ -12,7 +12,7 @@ import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.
 import type { Decision } from '../../shared/telemetry/index.js';
 import type { Outcome } from '../../shared/schemas/generated.js';
 import { guardedCall, type CallReport, type GuardedCall, type ToolActionMapper } from './calls.js';
-import { isRequest } from './messages.js';
+import { isRequest, type UnaddressedError } from './messages.js';
 import { refusalMessage, refusalReason } from './refusal.js';
 
 export interface CallGuard {
@@ -31,6 +31,9 @@ export interface InspectorOptions {
 /** A JSON-RPC message as parsed off the wire: only the fields the gateway reads, all unchecked. */
 export type Msg = JSONRPCMessage & { id?: RequestId; method?: string; params?: unknown; result?: Record<string, unknown>; error?: { message?: string } };
 
+const INVALID_REQUEST = -32600;
+const NOT_A_REQUEST = 'Invalid Request: tools/call, resources/read and prompts/get need an id (string or number); refused, not forwarded';
+
 interface Pending { call: GuardedCall | null; startedAt: number; bytesOut: number }
 
 export class CallInspector {
@@ -39,9 +42,16 @@ export class CallInspector {
   constructor(private readonly o: InspectorOptions) {}
 
   /** A message from the agent: the refusal to answer it with (it goes no further), or null to forward it. */
-  fromAgent(m: Msg): JSONRPCMessage | null {
-    if (!isRequest(m)) return null;
+  fromAgent(m: Msg): JSONRPCMessage | UnaddressedError | null {
+    if (m.method === undefined) return null;
     const call = guardedCall(m.method, m.params, this.o.mapper);
+    if (!isRequest(m)) {
+      // A guarded method sent without an id: MCP has no such notification, and a lenient server could still
+      // run it, unchecked and unreported. Refused (DENIED) whatever the agent's state, never forwarded.
+      if (!call) return null;
+      this.#report(call, 'DENIED', performance.now(), bytesOf(m.params), 0, NOT_A_REQUEST);
+      return { jsonrpc: '2.0', error: { code: INVALID_REQUEST, message: NOT_A_REQUEST }, id: null };
+    }
     if (call) {
       const startedAt = performance.now();
       const decision = this.o.guard.check(call.capability);

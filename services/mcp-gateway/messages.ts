@@ -35,14 +35,14 @@ export function parseError(what: string): UnaddressedError {
 
 export interface AgentSplit {
   /** The gateway's answers to refused requests (they go no further). */
-  refusals: JSONRPCMessage[];
+  refusals: (JSONRPCMessage | UnaddressedError)[];
   /** What goes on to the server, in the agent's order. */
   forward: Msg[];
 }
 
 /** The agent's messages through the inspector: refused requests are answered here, the rest go to the server. */
 export function splitFromAgent(inspector: CallInspector, messages: Msg[]): AgentSplit {
-  const refusals: JSONRPCMessage[] = [];
+  const refusals: AgentSplit['refusals'] = [];
   const forward: Msg[] = [];
   for (const m of messages) {
     const refusal = inspector.fromAgent(m);

@@ -161,6 +161,19 @@ describe('stdio relay on the wire', () => {
     expect(w.toServer.lines).toEqual(['{"jsonrpc":"2.0","id":"p","method":"ping"}\n']);
   });
 
+  it('a guarded method without an id is refused (-32600, DENIED) and never reaches the server, even while the agent is active', async () => {
+    const w = await wire();
+    // A lenient server would run these as calls: unchecked and unreported if they passed.
+    const noId = ['{"jsonrpc":"2.0","method":"tools/call","params":{"name":"send_email","arguments":{"to":"x@example.com","body":"hi"}}}', '{"jsonrpc":"2.0","id":null,"method":"resources/read","params":{"uri":"file:///etc/passwd"}}'];
+    for (const [i, line] of noId.entries()) {
+      w.agentIn.write(`${line}\n`);
+      expect(JSON.parse(await w.toAgent.next((l) => l.includes('-32600'), i + 1))).toMatchObject({ id: null, error: { code: -32600 } });
+    }
+    await exchange(w, '{"jsonrpc":"2.0","id":"p","method":"ping"}\n', 'p');
+    expect(w.toServer.lines).toEqual(['{"jsonrpc":"2.0","id":"p","method":"ping"}\n']);
+    expect(reports.map((r) => [r.call.name, r.outcome])).toEqual([['send_email', 'DENIED'], ['file:///etc/passwd', 'DENIED']]);
+  });
+
   it('a batch keeps its allowed requests: the refused one is answered by the gateway, as a batch, and never forwarded', async () => {
     const w = await wire();
     state.apply(cmd({ type: 'THROTTLE', revokedCapabilities: ['email.send'] }));
