@@ -34,6 +34,7 @@ export interface HttpGateway { url: URL; sessions(): number; close(): Promise<vo
 interface Session extends RelaySession { agentId: string }
 
 const MCP_METHODS = new Set(['POST', 'GET', 'DELETE']);
+const MCP_PATH = '/mcp';
 
 export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGateway> {
   const sessions = new Map<string, Session>();
@@ -96,7 +97,8 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    // The MCP endpoint's own path needs no URL parsing (a URL object per call, for the one path every call uses).
+    const path = req.url === MCP_PATH ? MCP_PATH : new URL(req.url ?? '/', 'http://gateway').pathname;
     const agent = o.tokens.agentFor(bearerToken(req.headers.authorization));
     if (!agent) {
       req.resume();
@@ -104,7 +106,7 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
       return;
     }
     if (handleStateRequest(req, res, path, agent.agentId, o.hub)) return;
-    if (path !== '/mcp') {
+    if (path !== MCP_PATH) {
       req.resume();
       json(res, 404, { error: 'not found: the MCP endpoint is /mcp, the state API /v1/agents/{id}/state' });
       return;
@@ -131,7 +133,7 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
   });
   const address = server.address() as AddressInfo;
   return {
-    url: new URL(`http://${o.host}:${address.port}/mcp`),
+    url: new URL(`http://${o.host}:${address.port}${MCP_PATH}`),
     sessions: () => sessions.size,
     close: async () => {
       sessions.clear();

@@ -11,6 +11,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import type { Logger } from '../../shared/logging/index.js';
 import type { CallInspector, Msg } from './inspector.js';
 import { inspectFromServer, isRequest, splitFromAgent, type AgentSplit } from './messages.js';
@@ -27,14 +28,19 @@ export interface Upstream {
   close(): void;
 }
 
-/** One keep-alive socket pool for every session's requests to the server, Nagle off (a message is one write). */
+/**
+ * One keep-alive socket pool for every session's requests to the server, Nagle off (a message is one write).
+ * The URL is turned into request options once: given a URL, node:http converts it again on every request.
+ */
 export function createUpstream(url: URL): Upstream {
   const secure = url.protocol === 'https:';
   const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const send = secure ? httpsRequest : httpRequest;
+  const target = { ...urlToHttpOptions(url), agent };
   return {
     url,
     request: (method, headers) => {
-      const req = (secure ? httpsRequest : httpRequest)(url, { method, headers, agent });
+      const req = send({ ...target, method, headers });
       req.setNoDelay(true);
       return req;
     },
@@ -67,7 +73,7 @@ export interface Exchange {
 }
 
 export function relay(x: Exchange): Promise<void> {
-  const { refusals, forward } = splitFromAgent(x.session.inspector, x.messages ?? []);
+  const { refusals, forward } = splitFromAgent(x.session.inspector, x.messages ?? [], x.body?.length);
   const requestIds = forward.filter(isRequest).map((m) => m.id);
   if (x.messages && forward.length === 0) {
     writeJson(x.res, 200, x.batch ? refusals : refusals[0], x.session.id);
@@ -161,7 +167,7 @@ function relayedEvent(inspector: CallInspector, ev: { raw: string; data: string 
     // Not a message the gateway can read: not one it acts on either (an unanswered call is reported at the end).
     return ev.raw;
   }
-  const [changed, message] = inspectFromServer(inspector, parsed);
+  const [changed, message] = inspectFromServer(inspector, parsed, Buffer.byteLength(ev.data));
   return changed ? sseEvent(message, ev.id, ev.event) : ev.raw;
 }
 
@@ -177,7 +183,7 @@ function relayJson(x: Exchange, ures: IncomingMessage, headers: OutgoingHttpHead
       x.res.writeHead(200, headers).end(body);
       return;
     }
-    const [changed, message] = inspectFromServer(x.session.inspector, parsed);
+    const [changed, message] = inspectFromServer(x.session.inspector, parsed, body.length);
     if (!changed && refusals.length === 0) {
       x.res.writeHead(200, headers).end(body);
       return;

@@ -41,15 +41,18 @@ export class CallInspector {
 
   constructor(private readonly o: InspectorOptions) {}
 
-  /** A message from the agent: the refusal to answer it with (it goes no further), or null to forward it. */
-  fromAgent(m: Msg): JSONRPCMessage | UnaddressedError | null {
+  /**
+   * A message from the agent: the refusal to answer it with (it goes no further), or null to forward it.
+   * wireBytes: the message's size as it came in, when the carrier knows it (one message per body or line).
+   */
+  fromAgent(m: Msg, wireBytes?: number): JSONRPCMessage | UnaddressedError | null {
     if (m.method === undefined) return null;
     const call = guardedCall(m.method, m.params, this.o.mapper);
     if (!isRequest(m)) {
       // A guarded method sent without an id: MCP has no such notification, and a lenient server could still
       // run it, unchecked and unreported. Refused (DENIED) whatever the agent's state, never forwarded.
       if (!call) return null;
-      this.#report(call, 'DENIED', performance.now(), bytesOf(m.params), 0, NOT_A_REQUEST);
+      this.#report(call, 'DENIED', performance.now(), messageBytes(m, wireBytes), 0, NOT_A_REQUEST);
       return { jsonrpc: '2.0', error: { code: INVALID_REQUEST, message: NOT_A_REQUEST }, id: null };
     }
     if (call) {
@@ -57,10 +60,10 @@ export class CallInspector {
       const decision = this.o.guard.check(call.capability);
       if (!decision.allowed) {
         const reason = refusalReason(call, decision.state, decision.matched);
-        this.#report(call, 'DENIED', startedAt, bytesOf(m.params), 0, reason);
+        this.#report(call, 'DENIED', startedAt, messageBytes(m, wireBytes), 0, reason);
         return refusalMessage(m.id, call, decision.state, reason);
       }
-      this.#pending.set(m.id, { call, startedAt, bytesOut: bytesOf(m.params) });
+      this.#pending.set(m.id, { call, startedAt, bytesOut: messageBytes(m, wireBytes) });
     } else if (m.method === 'tools/list') {
       this.#pending.set(m.id, { call: null, startedAt: 0, bytesOut: 0 });
     }
@@ -68,13 +71,13 @@ export class CallInspector {
   }
 
   /** A message from the server: what the agent gets (a tools/list answer filtered); a guarded answer is reported. */
-  fromServer(m: Msg): JSONRPCMessage {
+  fromServer(m: Msg, wireBytes?: number): JSONRPCMessage {
     const pending = m.method === undefined && m.id !== undefined && m.id !== null ? this.#pending.get(m.id) : undefined;
     if (!pending) return m;
     this.#pending.delete(m.id!);
     if (pending.call === null) return this.#filterTools(m);
     const failed = m.error !== undefined || m.result?.isError === true;
-    this.#report(pending.call, failed ? 'ERROR' : 'SUCCESS', pending.startedAt, pending.bytesOut, bytesOf(m.result ?? m.error), m.error?.message);
+    this.#report(pending.call, failed ? 'ERROR' : 'SUCCESS', pending.startedAt, pending.bytesOut, messageBytes(m, wireBytes), m.error?.message);
     return m;
   }
 
@@ -109,6 +112,11 @@ export class CallInspector {
   }
 }
 
-function bytesOf(v: unknown): number {
-  return v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v) ?? '');
+/**
+ * A call's bytes out (its request) and in (its answer): the message's size as it crossed the gateway. Taken from
+ * the wire when the carrier held just this message, so the common case serialises nothing again; a message
+ * of a batch is measured as JSON.
+ */
+function messageBytes(m: Msg, wireBytes: number | undefined): number {
+  return wireBytes ?? Buffer.byteLength(JSON.stringify(m));
 }

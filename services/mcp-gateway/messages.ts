@@ -40,26 +40,33 @@ export interface AgentSplit {
   forward: Msg[];
 }
 
-/** The agent's messages through the inspector: refused requests are answered here, the rest go to the server. */
-export function splitFromAgent(inspector: CallInspector, messages: Msg[]): AgentSplit {
+/**
+ * The agent's messages through the inspector: refused requests are answered here, the rest go to the server.
+ * wireBytes: the size of the body or line they came in (it is the message's own when there is one).
+ */
+export function splitFromAgent(inspector: CallInspector, messages: Msg[], wireBytes?: number): AgentSplit {
+  const single = messages.length === 1 ? wireBytes : undefined;
   const refusals: AgentSplit['refusals'] = [];
   const forward: Msg[] = [];
   for (const m of messages) {
-    const refusal = inspector.fromAgent(m);
+    const refusal = inspector.fromAgent(m, single);
     if (refusal) refusals.push(refusal);
     else forward.push(m);
   }
   return { refusals, forward };
 }
 
-/** One parsed message or batch from the server, through the inspector; changed says whether it must be written again. */
-export function inspectFromServer(inspector: CallInspector, parsed: unknown): [boolean, unknown] {
+/**
+ * One parsed message or batch from the server, through the inspector; changed says whether it must be written
+ * again. wireBytes: the size of the text it was parsed from.
+ */
+export function inspectFromServer(inspector: CallInspector, parsed: unknown, wireBytes?: number): [boolean, unknown] {
   if (Array.isArray(parsed)) {
     const out = parsed.map((m) => (isMessage(m) ? inspector.fromServer(m) : m));
     return [out.some((m, i) => m !== parsed[i]), out];
   }
   if (!isMessage(parsed)) return [false, parsed];
-  const out = inspector.fromServer(parsed);
+  const out = inspector.fromServer(parsed, wireBytes);
   return [out !== parsed, out];
 }
 

@@ -72,7 +72,7 @@ export class StdioRelay {
       out.toAgent.push(jsonLine(parseError('the line')));
       return;
     }
-    const { refusals, forward } = splitFromAgent(this.o.inspector, parsed.messages);
+    const { refusals, forward } = splitFromAgent(this.o.inspector, parsed.messages, line.length);
     // A single message is either refused or forwarded whole, so only a batch is ever re-serialised.
     if (forward.length > 0) out.toServer.push(refusals.length === 0 ? line : jsonLine(forward));
     if (refusals.length > 0) out.toAgent.push(jsonLine(parsed.batch ? refusals : refusals[0]));
@@ -86,7 +86,7 @@ export class StdioRelay {
       this.o.logger.warn({ line: text.slice(0, LOGGED_LINE_CHARS) }, 'the MCP server wrote a line that is not a JSON-RPC message: not passed on');
       return;
     }
-    const [changed, message] = inspectFromServer(this.o.inspector, parsed.batch ? parsed.messages : parsed.messages[0]);
+    const [changed, message] = inspectFromServer(this.o.inspector, parsed.batch ? parsed.messages : parsed.messages[0], line.length);
     out.toAgent.push(changed ? jsonLine(message) : line);
   }
 
