@@ -153,6 +153,17 @@ describe('mcp-gateway HTTP relay', () => {
     await client.close();
   });
 
+  it('a guarded method without an id is answered by the gateway (-32600, DENIED), not passed to the server as a notification', async () => {
+    const { client, transport } = await connect(gateway);
+    // Forwarded, the server would take it as a notification (202, nothing reported); a lenient one might run it.
+    const res = await post(gateway, transport.sessionId!, '{"jsonrpc":"2.0","method":"tools/call","params":{"name":"send_email","arguments":{"to":"x@example.com","body":"hi"}}}');
+    expect(res.status).toBe(200);
+    expect(await messages(res)).toEqual([expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32600 }) })]);
+    expect(serverCalls).toEqual([]);
+    expect(reports).toEqual([expect.objectContaining({ outcome: 'DENIED', call: expect.objectContaining({ name: 'send_email' }) })]);
+    await client.close();
+  });
+
   it('a forwarded call whose exchange ends with no answer is reported as ERROR, not lost', async () => {
     const g = await startGateway('/mcp/hang');
     try {
