@@ -99,6 +99,7 @@ export function createSeriesScorer(opts: SeriesScorerOptions = {}): SeriesScorer
     maxFillBuckets: Math.max(windowBuckets, 1000),
     singleEventGuard: false,
     eventMaxDecay: 1,
+    accumulation: null,
   };
   const st: SeriesState = createSeries(p);
   let point = 0;

@@ -105,6 +105,12 @@ export function profileLow(p: SeasonalProfile, minSamples: number, slot: number)
   return roundSig(envelope(p.data, p.data, minSamples, slot, false, p.base + MEANS, p.base + COUNTS));
 }
 
+/** The slot's own mean (or the other day class's when it has too little history); -1: no history for this hour yet. */
+export function profileMean(p: SeasonalProfile, minSamples: number, slot: number): number {
+  const here = answeringSlot(p.data, minSamples, slot, p.base + COUNTS);
+  return here < 0 ? -1 : roundSig(p.data[p.base + MEANS + here]!);
+}
+
 /** Standard deviation matching the envelope: the largest of the three slots (a bursty hour keeps its spread). */
 export function envelopeSd(p: SeasonalProfile, minSamples: number, slot: number): number {
   const v = roundSig(envelope(p.data, p.data, minSamples, slot, true, p.base + VARIANCES, p.base + COUNTS));

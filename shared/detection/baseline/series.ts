@@ -30,10 +30,11 @@ import { MAD_TO_STD, roundSig, scoreAgainst } from './robust.js';
 import { learnPeer, type PeerSeries } from './peers.js';
 import { guardedValue, type LearningGuard } from './guard.js';
 import { createTail, learnTail, tailThreshold, type TailModel } from './tail.js';
-import { envelopeSd, learnSeasonal, profileHigh, profileLow, type SeasonalProfile } from './seasonal.js';
+import { envelopeSd, learnSeasonal, profileHigh, profileLow, profileMean, type SeasonalProfile } from './seasonal.js';
 import { createShift, observeShift, resetShift, shiftLearningCap, type ShiftTracker, type ShiftVerdict } from './shift.js';
 import { createVariance, observeVariance, resetVariance, type VarianceTracker, type VarianceVerdict } from './variance.js';
 import { learnDormantZero, materialise, staysDormant } from './dormant.js';
+import { addBucket, createAccumulation, judgeAccumulation, resetAccumulation, type AccumulationParams, type AccumulationTracker, type AccumulationVerdict } from './accumulation.js';
 import { pushWindow, windowMad, windowMean, windowMedian, windowSpread, windowStd, type RollingWindow } from './window.js';
 import { otherClassSlot, seasonSlot } from '../time.js';
 import type { BaselineStats } from '../types.js';
@@ -100,6 +101,8 @@ export interface SeriesParams {
   singleEventGuard: boolean;
   /** Per-bucket decay of the recent largest single value. */
   eventMaxDecay: number;
+  /** Totals over hours against the expected totals (accumulation.ts); null: off. */
+  accumulation: AccumulationParams | null;
 }
 
 /** Threshold source of the open bucket. */
@@ -125,6 +128,8 @@ export interface SeriesState extends LearningGuard {
   openBucket: number;
   openValue: number;
   openLargest: number;
+  /** Volumes: the open bucket's value with each event capped at an ordinary size (the accumulation's currency). */
+  openOrdinary: number;
   /**
    * Volumes: the largest single value that is still ordinary, times SINGLE_EVENT_FACTOR (set when the bucket is
    * armed): a bucket's largest event up to this size is excused when the bucket is judged.
@@ -172,6 +177,8 @@ export interface SeriesState extends LearningGuard {
   shift: ShiftTracker | null;
   /** A variance rise (variance.ts), judged at bucket close when the params ask for it; null until first judged. */
   variance: VarianceTracker | null;
+  /** Totals over hours (accumulation.ts), when the params ask for it; null until first judged. */
+  accumulation: AccumulationTracker | null;
   /** Volumes: the decayed recent largest single value and the log-size model of one event. */
   recentLargest: number;
   sizeLogMean: number;
@@ -184,7 +191,7 @@ export interface SeriesState extends LearningGuard {
  * single bucket showed. For a shift, `observed` is the closing bucket's value and `shift` has the horizon.
  */
 export interface DropVerdict {
-  kind: 'drop' | 'shift' | 'variance';
+  kind: 'drop' | 'shift' | 'variance' | 'accumulation';
   bucket: number;
   observed: number;
   expected: number;
@@ -193,6 +200,8 @@ export interface DropVerdict {
   shift: ShiftVerdict | null;
   /** For a variance rise: its horizon and sum (`observed` is the closing bucket's value). */
   variance?: VarianceVerdict;
+  /** For an accumulation: its horizon and totals (`observed` is the total). */
+  accumulation?: AccumulationVerdict;
 }
 
 export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
@@ -200,6 +209,7 @@ export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
     openBucket: startBucket,
     openValue: 0,
     openLargest: 0,
+    openOrdinary: 0,
     excusableSingle: 0,
     upperThreshold: -1,
     lowerThreshold: -1,
@@ -222,6 +232,7 @@ export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
     outsideSide: 0,
     shift: null,
     variance: null,
+    accumulation: null,
     recentLargest: 0,
     sizeLogMean: 0,
     sizeLogVariance: 0,
@@ -346,11 +357,21 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
         const rise = calibrated > 0 ? observeVariance((st.variance ??= createVariance()), excess, calibrated, p.windowBuckets) : null;
         if (drop === null && rise !== null) drop = { kind: 'variance', bucket: st.openBucket, observed: v, expected: st.expectedHigh, threshold: 0, score: rise.score, shift: null, variance: rise };
       }
+      if (p.accumulation) {
+        const acc = (st.accumulation ??= createAccumulation(p.accumulation));
+        const expected = expectedMeanAt(st, p, st.openBucket);
+        // A bucket the spike rule alerted on was reported already: it counts as expected, not as an accumulation.
+        const ordinary = st.firedBand > 0 ? expected : p.singleEventGuard ? st.openOrdinary : v;
+        addBucket(acc, p.accumulation, st.openBucket, st.firedBand > 0 ? expected : v, ordinary, expected);
+        const total = judgeAccumulation(acc, p.accumulation, st.scale);
+        if (drop === null && total !== null) drop = { kind: 'accumulation', bucket: st.openBucket, observed: total.total, expected: total.expectedTotal, threshold: 0, score: total.score, shift: null, accumulation: total };
+      }
       v = guardedValue(st, shiftLearningCap(tracker, shiftInput, v), low, high, p.warmupBuckets);
     } else {
       // Not judged on its own baseline this bucket: nothing builds up across what was not compared.
       if (st.shift) resetShift(st.shift);
       if (st.variance) st.variance.sum = st.variance.buckets = 0;
+      if (st.accumulation) resetAccumulation(st.accumulation);
       if (st.source === SRC_PEER && st.upperThreshold > 0) v = Math.min(v, st.expectedHigh + p.capZ * st.spread);
     }
     learn(st, p, st.openBucket, v, peer);
@@ -361,7 +382,14 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
     const fill = Math.min(gap, p.maxFillBuckets);
     // A silence is judged on its first empty bucket (once per gap: a long gap costs no baseline per bucket).
     if (drop === null && fill > 0 && p.direction !== 'up' && armed) drop = judgeClosedZero(st, p, bucket - fill);
-    for (let k = bucket - fill; k < bucket; k++) learn(st, p, k, 0, peer);
+    // Silent buckets count into the totals (0 against their expectation); they are not judged (the statistics are
+    // those of the active buckets, where an accumulation shows). A gap longer than the fill is not seen.
+    const acc = armed && p.accumulation ? st.accumulation : null;
+    if (acc && fill < gap) resetAccumulation(acc);
+    for (let k = bucket - fill; k < bucket; k++) {
+      if (acc) addBucket(acc, p.accumulation!, k, 0, 0, expectedMeanAt(st, p, k));
+      learn(st, p, k, 0, peer);
+    }
     if (p.singleEventGuard) {
       // A bucket that alerted does not teach what a large single value is.
       const m = st.firedBand ? Math.min(st.openLargest, st.recentLargest) : st.openLargest;
@@ -371,6 +399,7 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
   st.openBucket = bucket;
   st.openValue = 0;
   st.openLargest = 0;
+  st.openOrdinary = 0;
   st.excusableSingle = 0;
   st.upperThreshold = -1;
   st.lowerThreshold = -1;
@@ -431,6 +460,15 @@ function baselineAt(st: SeriesState, p: SeriesParams, bucket: number): Baseline 
   const scale = Math.max(high, st.scale);
   const spread = Math.max(windowSpread(window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * dispersionShare(st, p) * scale, p.noiseFloorShare * st.noise, p.absSpreadFloor);
   return { expectedHigh: high, expectedLow: low, spread };
+}
+
+/** The mean a bucket is expected to add to a total: its hour's profile mean, else the window mean (0: none yet). */
+function expectedMeanAt(st: SeriesState, p: SeriesParams, bucket: number): number {
+  if (st.seasonal) {
+    const m = profileMean(st.seasonal, p.seasonalMinSamples, seasonSlot(bucket * p.bucketMs, p.tzOffsetMs));
+    if (m >= 0) return m;
+  }
+  return st.window ? windowMean(st.window) : 0;
 }
 
 /** The largest single value that is still ordinary: the decayed recent maximum or the p99.99 of the size model. */
@@ -532,6 +570,7 @@ export function touch(st: SeriesState, p: SeriesParams, bucket: number, peer: Pe
 export function addValue(st: SeriesState, value: number, p: SeriesParams): void {
   st.openValue += value;
   if (value > st.openLargest) st.openLargest = value;
+  if (p.singleEventGuard) st.openOrdinary += Math.min(value, ordinarySize(st));
   if (p.singleEventGuard && value > 0 && st.firedBand === 0) {
     const l = Math.log(value);
     const a = Math.max(SIZE_ALPHA, 1 / (st.sizeSamples + 1));
@@ -540,6 +579,14 @@ export function addValue(st: SeriesState, value: number, p: SeriesParams): void 
     st.sizeLogVariance = roundSig((1 - a) * (st.sizeLogVariance + a * d * d));
     if (st.sizeSamples < 1 / SIZE_ALPHA) st.sizeSamples++;
   }
+}
+
+/** Log-size sds above the mean at which one event stops being ordinary in size (p97.7 of a lognormal). */
+const ORDINARY_SIZE_Z = 2;
+
+/** The largest size that one event counts for in an accumulation (Infinity until the size model is trusted). */
+function ordinarySize(st: SeriesState): number {
+  return st.sizeSamples >= SIZE_MODEL_MIN_SAMPLES ? Math.exp(st.sizeLogMean + ORDINARY_SIZE_Z * Math.sqrt(st.sizeLogVariance)) : Infinity;
 }
 
 const SINGLE_EVENT_FACTOR = 1.5;

@@ -8,17 +8,19 @@ import { fillWindow, windowValues } from './window.js';
 import { fillSeasonal, seasonalParts } from './seasonal.js';
 import { copyShift, type ShiftTracker } from './shift.js';
 import { copyVariance, type VarianceTracker } from './variance.js';
+import { copyAccumulation, type AccumulationTracker } from './accumulation.js';
 import { createBaselines, type SeriesParams, type SeriesState } from './series.js';
 import type { Json } from '../types.js';
 
-export const SERIES_CODEC_VERSION = 7;
+export const SERIES_CODEC_VERSION = 8;
 /**
  * Older versions still read: 2 lacked the shift tracker (migrated with none: nothing was building up); 2 and 3
  * always had a window and the tails (restored materialised, with the tails as written); 4 wrote a null window for
  * a dormant series but always the tails and tracker. 5 writes null for tails and a tracker never used; 6 adds the long-run noise (migrated as 0: the floor then
- * rebuilds it over a few windows); 7 the variance tracker (migrated with none: nothing was building up).
+ * rebuilds it over a few windows); 7 the variance tracker (migrated with none: nothing was building up); 8 the accumulation tracker and the open
+ * bucket's ordinary part (migrated with no tracker, the open value as ordinary: its blocks start again).
  */
-const MIGRATABLE_VERSIONS = new Set([2, 3, 4, 5, 6, SERIES_CODEC_VERSION]);
+const MIGRATABLE_VERSIONS = new Set([2, 3, 4, 5, 6, 7, SERIES_CODEC_VERSION]);
 
 export class SnapshotVersionError extends Error {
   readonly reason = 'snapshot-version';
@@ -34,6 +36,7 @@ export function snapshotSeries(st: SeriesState): Json {
     openBucket: st.openBucket,
     openValue: st.openValue,
     openLargest: st.openLargest,
+    openOrdinary: st.openOrdinary,
     excusableSingle: st.excusableSingle,
     upperThreshold: Number.isFinite(st.upperThreshold) ? st.upperThreshold : 'inf',
     lowerThreshold: st.lowerThreshold,
@@ -56,6 +59,7 @@ export function snapshotSeries(st: SeriesState): Json {
     outsideSide: st.outsideSide,
     shift: st.shift ? (copyShift(st.shift) as unknown as Json) : null,
     variance: st.variance ? (copyVariance(st.variance) as unknown as Json) : null,
+    accumulation: st.accumulation ? (copyAccumulation(st.accumulation) as unknown as Json) : null,
     recentLargest: st.recentLargest,
     sizeLogMean: st.sizeLogMean,
     sizeLogVariance: st.sizeLogVariance,
@@ -63,8 +67,10 @@ export function snapshotSeries(st: SeriesState): Json {
   };
 }
 
-type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift' | 'noise' | 'variance'> & {
+type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift' | 'noise' | 'variance' | 'accumulation' | 'openOrdinary'> & {
+  openOrdinary?: number;
   variance?: VarianceTracker | null;
+  accumulation?: AccumulationTracker | null;
   noise?: number;
   shift?: ShiftTracker | null;
   upperTail: { quantile: number; meanExcess: number } | null;
@@ -83,6 +89,7 @@ export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
     openBucket: o.openBucket,
     openValue: o.openValue,
     openLargest: o.openLargest,
+    openOrdinary: o.openOrdinary ?? o.openValue,
     excusableSingle: o.excusableSingle ?? 0,
     upperThreshold: o.upperThreshold === 'inf' ? Infinity : o.upperThreshold,
     lowerThreshold: o.lowerThreshold,
@@ -106,6 +113,7 @@ export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
     outsideSide: o.outsideSide,
     shift: o.shift ? copyShift(o.shift) : null,
     variance: o.variance ? copyVariance(o.variance) : null,
+    accumulation: o.accumulation ? copyAccumulation(o.accumulation) : null,
     recentLargest: o.recentLargest,
     sizeLogMean: o.sizeLogMean,
     sizeLogVariance: o.sizeLogVariance,

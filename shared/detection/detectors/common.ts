@@ -7,6 +7,7 @@ import type { RuleDef, RuleId, RuleIdWith, Rules } from '../rules/schema.js';
 import type { SpikeThresholds } from '../rules/thresholds.js';
 import { NOISE_FLOOR_SHARE, seriesEvidence, seriesScore, type DropVerdict, type SeriesParams, type SeriesState } from '../baseline/series.js';
 import type { ShiftVerdict } from '../baseline/shift.js';
+import type { AccumulationVerdict } from '../baseline/accumulation.js';
 import type { PeerSeries } from '../baseline/peers.js';
 import type { DetectionContext, Finding } from '../types.js';
 
@@ -25,6 +26,8 @@ export interface SeriesShape {
    * by the series' dispersion (SeriesParams.floorsByDispersion), so a stable metric far from zero is judged in its noise.
    */
   floorsByDispersion?: boolean;
+  /** Also judge totals over hours (rules.baseline.accumulation; accumulation.ts). */
+  accumulation?: boolean;
 }
 
 export function spikeParams(rules: Rules, id: SpikeRuleId, shape: SeriesShape): SeriesParams {
@@ -61,6 +64,7 @@ export function spikeParams(rules: Rules, id: SpikeRuleId, shape: SeriesShape): 
     singleEventGuard: shape.singleEventGuard ?? false,
     // Half-life of a week: the largest ordinary single event of the last week or so.
     eventMaxDecay: 0.5 ** (bucketMs / (7 * 86_400_000)),
+    accumulation: shape.accumulation && b.accumulation.horizonsHours.length > 0 ? { blockBuckets: Math.max(1, Math.round(3_600_000 / bucketMs)), horizonBlocks: b.accumulation.horizonsHours, z: b.accumulation.z, minRatio: b.accumulation.minRatio, floorPerBucket: Math.max(th.minValue, shape.absSpreadFloor) } : null,
   };
 }
 
@@ -83,6 +87,7 @@ export interface SpikeFindingText {
 /** Build the finding for what a bucket's close found: a drop (direction down or both) or a sustained shift. */
 export function dropFinding(drop: DropVerdict, p: SeriesParams, st: SeriesState, ctx: DetectionContext<unknown>, text: SpikeFindingText): Finding {
   if (drop.shift) return shiftFinding(drop, drop.shift, p, st, ctx, text);
+  if (drop.accumulation) return accumulationFinding(drop, drop.accumulation, p, st, ctx, text);
   const bucketMin = Math.round(p.bucketMs / 60_000);
   return {
     detector: text.detector,
@@ -118,6 +123,28 @@ function shiftFinding(drop: DropVerdict, shift: ShiftVerdict, p: SeriesParams, s
     windowEnd: (drop.bucket + 1) * p.bucketMs,
     relatedEventIds: ctx.recentEventIds(),
     details: { direction: shift.side, horizonBuckets: String(shift.horizonBuckets), horizonMinutes: String(minutes), excess: fmt(shift.excess), cusumSpreads: fmt(shift.sum), bucketMs: String(p.bucketMs), ...text.details },
+  };
+}
+
+/** A total over hours far above the expected total: the evidence is the window, both totals and their ratio. */
+function accumulationFinding(drop: DropVerdict, total: AccumulationVerdict, p: SeriesParams, st: SeriesState, ctx: DetectionContext<unknown>, text: SpikeFindingText): Finding {
+  const start = (drop.bucket - total.buckets + 1) * p.bucketMs;
+  const end = (drop.bucket + 1) * p.bucketMs;
+  const hours = (end - start) / 3_600_000;
+  const span = `${hours.toFixed(hours < 10 ? 1 : 0)} h`;
+  return {
+    detector: text.detector,
+    ruleId: text.ruleId,
+    score: drop.score,
+    title: `${text.what} accumulated over ${span}: ${fmt(total.total)} (expected ~${fmt(total.expectedTotal)}, ${fmt(total.ratio)}x)`,
+    description: `Agent ${ctx.agentId} reached ${fmt(total.total)} ${text.what} over the ${total.buckets} buckets (${span}) from ${new Date(start).toISOString()}, ${fmt(total.ratio)}x the ~${fmt(total.expectedTotal)} its own history expects for those hours, although no single bucket crossed the alert threshold. It may be an exfiltration or a credential attack paced under the per-bucket limit, or a lasting change of workload (the baseline then learns it).`,
+    metric: `${text.metric}, summed over ${span}`,
+    observed: total.total,
+    baseline: seriesEvidence(st, p, null),
+    windowStart: start,
+    windowEnd: end,
+    relatedEventIds: ctx.recentEventIds(),
+    details: { direction: 'up', horizonHours: String(total.horizonBlocks), horizonBuckets: String(total.buckets), expectedTotal: fmt(total.expectedTotal), ratio: fmt(total.ratio), ratioZ: fmt(total.z), bucketMs: String(p.bucketMs), ...text.details },
   };
 }
 

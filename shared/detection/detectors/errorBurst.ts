@@ -2,14 +2,16 @@
  * Error / denial burst: failed authentications (outcome ERROR on auth.*) and
  * denied actions (outcome DENIED) per bucket, against the agent's baseline,
  * with absolute floors: never below `minValue`, always at `alwaysAt` (even
- * while the agent warms up: fifty failed logins need no history).
+ * while the agent warms up: fifty failed logins need no history); and their
+ * totals over hours (baseline/accumulation.ts), so failures paced one under
+ * the floor all afternoon still alert.
  */
-import { advance, createSeries, crossed, touch, type SeriesState } from '../baseline/series.js';
+import { advance, createSeries, crossed, touch, type DropVerdict, type SeriesParams, type SeriesState } from '../baseline/series.js';
 import { restoreSeries, snapshotSeries } from '../baseline/seriesCodec.js';
 import type { Rules } from '../rules/schema.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { SpikeThresholds, spikeDefaults } from '../rules/thresholds.js';
-import { enabledRule, spikeFinding, spikeParams } from './common.js';
+import { dropFinding, enabledRule, spikeFinding, spikeParams, type SpikeFindingText } from './common.js';
 import { defineDetector, rule } from './define.js';
 
 export interface ErrorState {
@@ -40,8 +42,15 @@ export const errorBurst = defineDetector({
 export function createErrorBurstDetector(rules: Rules): Detector<ErrorState> {
   const authRule = enabledRule(rules, 'error-burst.auth-failures');
   const deniedRule = enabledRule(rules, 'error-burst.denied');
-  const pAuth = spikeParams(rules, 'error-burst.auth-failures', { poisson: true, absSpreadFloor: 1 });
-  const pDenied = spikeParams(rules, 'error-burst.denied', { poisson: true, absSpreadFloor: 1 });
+  const pAuth = spikeParams(rules, 'error-burst.auth-failures', { poisson: true, absSpreadFloor: 1, accumulation: true });
+  const pDenied = spikeParams(rules, 'error-burst.denied', { poisson: true, absSpreadFloor: 1, accumulation: true });
+  // The last event's action and resource, when an event (not the clock) closed the bucket.
+  const lastOf = (lastAction: string, lastResource: string) => (lastAction ? { details: { lastAction, lastResource } } : {});
+  const authText = (lastAction: string, lastResource: string): SpikeFindingText => ({ detector: 'error-burst', ruleId: 'error-burst.auth-failures', metric: 'count(auth.* ERROR) per bucket', what: 'failed authentications', ...lastOf(lastAction, lastResource) });
+  const deniedText = (lastAction: string, lastResource: string): SpikeFindingText => ({ detector: 'error-burst', ruleId: 'error-burst.denied', metric: 'count(DENIED) per bucket', what: 'denied actions', ...lastOf(lastAction, lastResource) });
+  // Error rules look up only (a drop in failures is good news): what a bucket's close reports is a total over hours.
+  const closed = (drop: DropVerdict | null, p: SeriesParams, s: SeriesState, ctx: DetectionContext<ErrorState>, text: SpikeFindingText | null): Finding[] =>
+    drop && text ? [dropFinding(drop, p, s, ctx, text)] : NO_FINDINGS;
 
   return {
     ...errorBurst.identity,
@@ -54,30 +63,36 @@ export function createErrorBurstDetector(rules: Rules): Detector<ErrorState> {
       if (event.outcome === 'SUCCESS') return NO_FINDINGS;
       const st = ctx.state;
       const b = ctx.bucket;
+      const resource = event.resource ?? '';
       if (event.outcome === 'ERROR' && event.action.startsWith('auth.')) {
         const s = st.authFailures;
-        if (s.openBucket !== b || s.upperThreshold === -1) touch(s, pAuth, b, null, !ctx.learning);
+        const text = authRule ? authText(event.action, resource) : null;
+        let out = NO_FINDINGS;
+        if (s.openBucket !== b || s.upperThreshold === -1) out = closed(touch(s, pAuth, b, null, !ctx.learning), pAuth, s, ctx, text);
         s.openValue += 1;
-        if (authRule && crossed(s, pAuth)) {
-          return [spikeFinding(s, pAuth, null, ctx, { detector: 'error-burst', ruleId: authRule.id, metric: 'count(auth.* ERROR) per bucket', what: 'failed authentications', details: { lastAction: event.action, lastResource: event.resource ?? '' } })];
-        }
+        if (text && crossed(s, pAuth)) out = [...out, spikeFinding(s, pAuth, null, ctx, text)];
+        return out;
       } else if (event.outcome === 'DENIED') {
         const s = st.denied;
-        if (s.openBucket !== b || s.upperThreshold === -1) touch(s, pDenied, b, null, !ctx.learning);
+        const text = deniedRule ? deniedText(event.action, resource) : null;
+        let out = NO_FINDINGS;
+        if (s.openBucket !== b || s.upperThreshold === -1) out = closed(touch(s, pDenied, b, null, !ctx.learning), pDenied, s, ctx, text);
         s.openValue += 1;
-        if (deniedRule && crossed(s, pDenied)) {
-          return [spikeFinding(s, pDenied, null, ctx, { detector: 'error-burst', ruleId: deniedRule.id, metric: 'count(DENIED) per bucket', what: 'denied actions', details: { lastAction: event.action, lastResource: event.resource ?? '' } })];
-        }
+        if (text && crossed(s, pDenied)) out = [...out, spikeFinding(s, pDenied, null, ctx, text)];
+        return out;
       }
       return NO_FINDINGS;
     },
 
     flush(ctx: DetectionContext<ErrorState>): Finding[] {
       const st = ctx.state;
-      // Error rules look up only (a drop in failures is good news): advance never reports a drop for them.
-      if (st.authFailures.openBucket >= 0 && st.authFailures.openBucket < ctx.bucket) advance(st.authFailures, pAuth, ctx.bucket, null);
-      if (st.denied.openBucket >= 0 && st.denied.openBucket < ctx.bucket) advance(st.denied, pDenied, ctx.bucket, null);
-      return NO_FINDINGS;
+      let out = NO_FINDINGS;
+      if (st.authFailures.openBucket >= 0 && st.authFailures.openBucket < ctx.bucket) out = closed(advance(st.authFailures, pAuth, ctx.bucket, null), pAuth, st.authFailures, ctx, authRule ? authText('', '') : null);
+      if (st.denied.openBucket >= 0 && st.denied.openBucket < ctx.bucket) {
+        const more = closed(advance(st.denied, pDenied, ctx.bucket, null), pDenied, st.denied, ctx, deniedRule ? deniedText('', '') : null);
+        if (more.length > 0) out = [...out, ...more];
+      }
+      return out;
     },
 
     snapshot(st: ErrorState): Json {

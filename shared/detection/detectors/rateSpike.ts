@@ -45,7 +45,7 @@ export const rateSpike = defineDetector({
 export function createRateSpikeDetector(rules: Rules): Detector<RateState> {
   const agentRule = enabledRule(rules, 'rate-spike.agent');
   const actionRule = enabledRule(rules, 'rate-spike.action');
-  const pAgent = spikeParams(rules, 'rate-spike.agent', { poisson: true, absSpreadFloor: 1 });
+  const pAgent = spikeParams(rules, 'rate-spike.agent', { poisson: true, absSpreadFloor: 1, accumulation: true });
   const pAction = spikeParams(rules, 'rate-spike.action', { poisson: true, absSpreadFloor: 1 });
   const maxActions = rules.engine.maxActionSeriesPerAgent;
 

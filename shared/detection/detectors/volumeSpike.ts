@@ -99,7 +99,7 @@ export const volumeSpike = defineDetector({
 });
 
 export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
-  const specs = METRICS.map((m) => ({ ...m, rule: enabledRule(rules, m.ruleId), p: spikeParams(rules, m.ruleId, { poisson: false, absSpreadFloor: m.floor, singleEventGuard: true, floorsByDispersion: true }), peerKey: `vol:${m.metric}` }));
+  const specs = METRICS.map((m) => ({ ...m, rule: enabledRule(rules, m.ruleId), p: spikeParams(rules, m.ruleId, { poisson: false, absSpreadFloor: m.floor, singleEventGuard: true, floorsByDispersion: true, accumulation: true }), peerKey: `vol:${m.metric}` }));
   const payRule = enabledRule(rules, 'volume-spike.payment');
   const pay = payRule?.thresholds;
   const capZ = rules.baseline.capZ;

@@ -29,6 +29,7 @@ export const DEFAULT_RULES: Rules = {
     relSpreadFloor: 0.1,
     peerAlpha: 0.02,
     peerMinSamples: 150,
+    accumulation: { horizonsHours: [3, 8], z: 5, minRatio: 1.5 },
   },
   unusualAccess: {
     seenTtlMs: 30 * DAY_MS,

@@ -116,6 +116,20 @@ export const RulesSchema = z
         peerAlpha: z.number().positive().max(1),
         /** Agent-buckets needed in a peer profile slot before new agents are compared with it. */
         peerMinSamples: positiveInt,
+        /**
+         * Totals over hours against the expected totals (baseline/accumulation.ts), for the volume, error and agent-rate
+         * series: a total that no single bucket shows still alerts, with the horizon in the evidence.
+         */
+        accumulation: z
+          .object({
+            /** Horizons in whole hours, ascending; [] turns it off. */
+            horizonsHours: z.array(z.number().int().min(1).max(24)).max(4).refine((h) => h.every((x, i) => i === 0 || x > h[i - 1]!), 'ascending, no repeats'),
+            /** z of the total's excess over the expected total (in the total's own noise), against the series' history of it. */
+            z: z.number().positive(),
+            /** And the total at least this multiple of the expected total. */
+            minRatio: z.number().min(1),
+          })
+          .strict(),
       })
       .strict(),
     unusualAccess: z

@@ -39,7 +39,9 @@ describe('engine', () => {
   });
 
   it('one incident = one alert id: repeats within the cooldown count, re-emit once per cooldown, and a final update on close', () => {
-    const rules = rulesWith({ engine: { cooldownMs: HOUR_MS }, incidentGroups: [] });
+    // Accumulation off: once the baseline has learned the first spikes, the 2.5 h total alerts on its own (a second
+    // incident, accumulation.test.ts); this test is about one rule's incident.
+    const rules = rulesWith({ engine: { cooldownMs: HOUR_MS }, incidentGroups: [], baseline: { accumulation: { horizonsHours: [] } } });
     const long = renumber(merge(stream({ to: T0 + 2 * DAY_MS + 8 * HOUR_MS, perBucket: 10 }), spikeEvery(spikeAt, 30, 150)));
     const engine = createEngine(rules);
     const { alerts } = run(long, engine);

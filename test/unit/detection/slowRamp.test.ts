@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createEngine, DEFAULT_RULES, SnapshotVersionError, type AgentSnapshot, type DetectionEvent, type Json } from '../../../shared/detection/index.js';
 import { evalDrift, newDrift, pushDrift, restoreDrift, snapshotDrift, type DriftResult } from '../../../shared/detection/baseline/drift.js';
 import type { Alert } from '../../../shared/schemas/generated.js';
-import { BUCKET_MS, DAY_MS, HOUR_MS, T0, merge, only, renumber, run, stream } from './helpers.js';
+import { BUCKET_MS, DAY_MS, HOUR_MS, T0, merge, only, renumber, rulesWith, run, stream } from './helpers.js';
 
 const bucketsIn = (alertAt: number, start: number) => Math.floor(alertAt / BUCKET_MS) - Math.floor(start / BUCKET_MS);
 /** Event time at which an incident (alert id) was first emitted. */
@@ -63,12 +63,15 @@ describe('drift test', () => {
 });
 
 describe('slow-ramp', () => {
+  // The ramp's own detector, alone: a ramp's rising total also alerts as an accumulation (accumulation.test.ts),
+  // which joins the same incident (rules/detection.yaml incidentGroups) and would answer first.
+  const withoutAccumulation = () => createEngine(rulesWith({ baseline: { accumulation: { horizonsHours: [] } } }));
   const level = 30;
   const rampStart = T0 + 3 * DAY_MS + 10 * HOUR_MS;
   const ramp = (start: number) => (ts: number) => (ts < start || ts >= start + 36 * BUCKET_MS ? level : level * 1.05 ** Math.floor((ts - start) / BUCKET_MS));
 
   it('catches a +5%/bucket rise in actions before it doubles the rolling baseline (14.2 + 12 buckets)', () => {
-    const { alerts, at } = run(stream({ to: rampStart + 40 * BUCKET_MS, perBucket: ramp(rampStart) }));
+    const { alerts, at } = run(stream({ to: rampStart + 40 * BUCKET_MS, perBucket: ramp(rampStart) }), withoutAccumulation());
     const ramps = only(alerts, 'slow-ramp.rate');
     expect(ramps.length).toBeGreaterThan(0);
     const n = bucketsIn(firstAt(alerts, at, ramps[0]!), rampStart);
@@ -87,7 +90,7 @@ describe('slow-ramp', () => {
       perBucket: level,
       with: (rng, ts) => ({ records: Math.round(rng.lognormal(10, 0.8) * grow(ts)), bytesOut: Math.round(rng.lognormal(2000, 0.8) * grow(ts)), tokens: Math.round(rng.lognormal(300, 0.8) * grow(ts)) }),
     });
-    const { alerts, at } = run(events);
+    const { alerts, at } = run(events, withoutAccumulation());
     const ramps = only(alerts, 'slow-ramp.volume');
     expect(ramps.length).toBeGreaterThan(0);
     const n = bucketsIn(firstAt(alerts, at, ramps[0]!), rampStart);

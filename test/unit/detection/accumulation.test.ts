@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { createEngine } from '../../../shared/detection/index.js';
+import { BUCKET_MS, DAY_MS, HOUR_MS, T0, event, merge, only, renumber, run, rulesWith, stream } from './helpers.js';
+import { Rng } from '../../../cli/simulate/scenario/prng.js';
+
+const noAccumulation = () => createEngine(rulesWith({ baseline: { accumulation: { horizonsHours: [] } } }));
+const accumulated = (alerts: ReturnType<typeof run>['alerts']) => alerts.filter((a) => a.evidence.details.horizonHours !== undefined);
+
+/** Failed logins: `perBucket(b)` of them in bucket b, spread over the bucket. */
+function failures(from: number, to: number, perBucket: (b: number) => number): ReturnType<typeof stream> {
+  const out = [];
+  for (let b = from; b < to; b += BUCKET_MS) {
+    const n = perBucket(b);
+    for (let i = 0; i < n; i++) out.push(event({ timestamp: b + Math.floor(((i + 0.5) * BUCKET_MS) / n), action: 'auth.login', outcome: 'ERROR', resource: 'idp/okta' }));
+  }
+  return out;
+}
+
+describe('accumulation over hours', () => {
+  // Six days of work with an occasional failed login (a mistyped password now and then), then failures paced at
+  // 5 per bucket for five hours: one under error-burst's per-bucket floor of 6, so no bucket alerts.
+  const rng = new Rng(7);
+  const base = stream({ to: T0 + 6 * DAY_MS + 8 * HOUR_MS, perBucket: 10 });
+  const everyday = failures(T0, T0 + 6 * DAY_MS + 8 * HOUR_MS, () => (rng.next() < 0.25 ? 1 : 0));
+  const attackFrom = T0 + 6 * DAY_MS + HOUR_MS;
+  const attackTo = attackFrom + 5 * HOUR_MS;
+  const paced = failures(attackFrom, attackTo, () => 5);
+
+  it('failed logins paced under the per-bucket floor alert on their total over hours, with the horizon in the evidence', () => {
+    const { alerts, at } = run(renumber(merge(base, everyday, paced)));
+    const auth = accumulated(only(alerts, 'error-burst.auth-failures'));
+    expect(auth.length).toBe(1);
+    const found = auth[0]!;
+    expect(found.evidence.details.horizonHours).toBe('3');
+    expect(Number(found.evidence.details.ratio)).toBeGreaterThan(2);
+    expect(found.title).toMatch(/failed authentications accumulated over [34]\.\d h: \d+ \(expected ~/);
+    const raisedAt = at[alerts.indexOf(found)]!;
+    // Hours into it: a total needs time to build up (the window also holds the hour before).
+    expect(raisedAt).toBeGreaterThanOrEqual(attackFrom + HOUR_MS);
+    expect(raisedAt).toBeLessThan(attackTo);
+    expect(found.evidence.windowEnd - found.evidence.windowStart).toBeGreaterThanOrEqual(3 * HOUR_MS);
+  });
+
+  it('the same days without the paced failures raise nothing, and with accumulation off no total is judged', () => {
+    expect(only(run(renumber(merge(base, everyday))).alerts, 'error-burst')).toEqual([]);
+    expect(accumulated(run(renumber(merge(base, everyday))).alerts)).toEqual([]);
+    expect(accumulated(run(renumber(merge(base, everyday, paced)), noAccumulation()).alerts)).toEqual([]);
+  });
+
+  // Egress: about 2,000 bytes per event, 10 events per bucket; then every bucket carries 2.5x for six hours, in
+  // events of the usual size (never a spike), against a control that moves a few large transfers in one hour.
+  const egress = stream({ to: T0 + 4 * DAY_MS + 10 * HOUR_MS, perBucket: 10, seed: 3 });
+  const raised = (from: number, to: number) =>
+    stream({ from, to, perBucket: 15, seed: 4, actions: ['net.egress'] }).map((e) => ({ ...e, records: 0, tokens: 0 }));
+  const exfilFrom = T0 + 4 * DAY_MS + 2 * HOUR_MS;
+
+  it('egress raised to 2.5x for six hours in ordinary-size events alerts on bytes out; a few large transfers in an hour do not', () => {
+    const slow = run(renumber(merge(egress, raised(exfilFrom, exfilFrom + 6 * HOUR_MS))));
+    const bytes = accumulated(only(slow.alerts, 'volume-spike.bytes-out'));
+    expect(bytes.length).toBe(1);
+    expect(bytes[0]!.firstSeen).toBeGreaterThan(exfilFrom);
+    const large = [0, 1, 2].map((i) => event({ timestamp: exfilFrom + i * 20 * 60_000 + 1000, action: 'net.egress', bytesOut: 400_000, records: 0, tokens: 0 }));
+    const lumpy = run(renumber(merge(egress, large)));
+    expect(accumulated(lumpy.alerts)).toEqual([]);
+  });
+});
