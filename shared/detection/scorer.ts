@@ -20,6 +20,7 @@ import { NOISE_FLOOR_SHARE, advance, arm, createSeries, crossed, seriesScore, ty
 import { snapshotSeries } from './baseline/seriesCodec.js';
 import { scoreAgainst } from './baseline/robust.js';
 import type { Json } from './types.js';
+import { fixedZone, parseTimeZone, type TimeZone } from './timeZone.js';
 
 export interface SeriesScorerOptions {
   /** Sum values per bucket of this width (event time). Default: every call is its own observation. */
@@ -58,6 +59,8 @@ export interface SeriesScorerOptions {
   direction?: Direction;
   /** Minutes east of UTC for the seasonal profile. Default 0. */
   timezoneOffsetMinutes?: number;
+  /** Or a zone by name (an IANA name such as 'Asia/Tokyo', following daylight saving, or '+09:00'); wins over the offset. */
+  timeZone?: string;
 }
 
 export interface SeriesScorer {
@@ -72,7 +75,6 @@ export function createSeriesScorer(opts: SeriesScorerOptions = {}): SeriesScorer
   const windowBuckets = opts.windowSize ?? 24;
   const p: SeriesParams = {
     bucketMs: opts.bucketMs ?? 3_600_000,
-    tzOffsetMs: (opts.timezoneOffsetMinutes ?? 0) * 60_000,
     windowBuckets,
     warmupBuckets: opts.warmup ?? 12,
     capZ: opts.capZ ?? 3,
@@ -101,6 +103,7 @@ export function createSeriesScorer(opts: SeriesScorerOptions = {}): SeriesScorer
     eventMaxDecay: 1,
     accumulation: null,
   };
+  const zone: TimeZone = opts.timeZone !== undefined ? parseTimeZone(opts.timeZone) : fixedZone(opts.timezoneOffsetMinutes ?? 0);
   const st: SeriesState = createSeries(p);
   let point = 0;
 
@@ -119,8 +122,8 @@ export function createSeriesScorer(opts: SeriesScorerOptions = {}): SeriesScorer
       if (!Number.isFinite(value)) return 0;
       if (!bucketed) {
         // Closing the previous point may declare a sustained shift (known once that point is learned).
-        const shiftScore = advance(st, p, point++, null)?.score ?? 0;
-        arm(st, p, null);
+        const shiftScore = advance(st, p, point++, null, zone)?.score ?? 0;
+        arm(st, p, null, zone);
         st.openValue = value;
         return Math.max(pointScore(), shiftScore);
       }
@@ -128,9 +131,9 @@ export function createSeriesScorer(opts: SeriesScorerOptions = {}): SeriesScorer
       let dropScore = 0;
       if (st.openBucket !== bucket) {
         if (bucket < st.openBucket) return Math.min(1, Math.max(0, seriesScore(st, p))); // late value: counted nowhere
-        dropScore = advance(st, p, bucket, null)?.score ?? 0;
+        dropScore = advance(st, p, bucket, null, zone)?.score ?? 0;
       }
-      if (st.upperThreshold === -1) arm(st, p, null);
+      if (st.upperThreshold === -1) arm(st, p, null, zone);
       st.openValue += value;
       crossed(st, p);
       return Math.min(1, Math.max(0, seriesScore(st, p), dropScore));

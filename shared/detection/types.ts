@@ -4,6 +4,7 @@
  */
 import type { AgentActionEvent } from '../schemas/generated.js';
 import type { PeerGroups } from './baseline/peers.js';
+import type { TimeZone } from './timeZone.js';
 
 /** Signature status, decided by the caller (the service verifies the HMAC headers; replay trusts its file). Same values as shared/signing's `Verification`. */
 export type Verification = 'valid' | 'missing' | 'invalid' | 'unknown-key';
@@ -66,6 +67,11 @@ export interface DetectionContext<S = unknown> {
   agentFirstSeen: number;
   /** True while now - agentFirstSeen < learningPeriodMs. */
   learning: boolean;
+  /**
+   * The agent's time zone (rules `engine.timezones`: its own, else its role's, else the default), resolved once per
+   * agent slot: every hour-of-day, hour-of-week and day-class computation for this agent uses it.
+   */
+  zone: TimeZone;
   /** Role-level shared state (peer baselines, peer seen-sets). Not part of any agent's snapshot. */
   peers: PeerGroups;
   /** The agent's last ≤ 10 verified event ids, newest last (for evidence). */

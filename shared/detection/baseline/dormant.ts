@@ -11,11 +11,12 @@ import { SEASONAL_LENGTH, SEASON_SLOTS, createSeasonal, learnSeasonal, slotSettl
 import { createWindow, pushWindow, type RollingWindow } from './window.js';
 import { seasonSlot } from '../time.js';
 import type { SeriesParams, SeriesState } from './series.js';
+import type { TimeZone } from '../timeZone.js';
 
 /** A zero closed by a dormant series: only counted (its window and profile are implied by the count). */
-export function learnDormantZero(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null): void {
+export function learnDormantZero(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null, zone: TimeZone): void {
   st.closedBuckets++;
-  if (peer && st.closedBuckets > p.warmupBuckets) learnPeer(peer, seasonSlot(bucket * p.bucketMs, p.tzOffsetMs), 0, p.peerAlpha);
+  if (peer && st.closedBuckets > p.warmupBuckets) learnPeer(peer, seasonSlot(bucket * p.bucketMs, zone), 0, p.peerAlpha);
 }
 
 /** The window and profile of a series, in one array (window first). */
@@ -29,7 +30,7 @@ export function createBaselines(p: SeriesParams): { window: RollingWindow; seaso
  * built (a window of zeros; each slot's count of the zeros it saw, means and variances 0). Counting stops
  * at the slot's cap, so at most until every slot has settled, however long the series slept.
  */
-export function materialise(st: SeriesState, p: SeriesParams): void {
+export function materialise(st: SeriesState, p: SeriesParams, zone: TimeZone): void {
   if (st.window !== null) return;
   const { window, seasonal: profile } = createBaselines(p);
   for (let k = Math.min(st.closedBuckets, p.windowBuckets); k > 0; k--) pushWindow(window, 0);
@@ -38,7 +39,7 @@ export function materialise(st: SeriesState, p: SeriesParams): void {
   let settled = 0;
   const first = st.openBucket - st.closedBuckets;
   for (let bucket = st.openBucket - 1; bucket >= first && settled < SEASON_SLOTS; bucket--) {
-    const slot = seasonSlot(bucket * p.bucketMs, p.tzOffsetMs);
+    const slot = seasonSlot(bucket * p.bucketMs, zone);
     if (slotSettled(profile, slot, p.seasonalAlpha, p.seasonalMinSamples)) continue;
     learnSeasonal(profile, slot, 0, p.seasonalAlpha, p.seasonalMinSamples);
     if (slotSettled(profile, slot, p.seasonalAlpha, p.seasonalMinSamples)) settled++;

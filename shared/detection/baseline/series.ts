@@ -38,6 +38,7 @@ import { addBucket, createAccumulation, judgeAccumulation, resetAccumulation, ty
 import { pushWindow, windowMad, windowMean, windowMedian, windowSpread, windowStd, type RollingWindow } from './window.js';
 import { otherClassSlot, seasonSlot } from '../time.js';
 import type { BaselineStats } from '../types.js';
+import type { TimeZone } from '../timeZone.js';
 
 export { createBaselines, materialise } from './dormant.js';
 import { stepsBelowRule } from '../scoreBands.js';
@@ -46,7 +47,6 @@ export type Direction = 'up' | 'down' | 'both';
 
 export interface SeriesParams {
   bucketMs: number;
-  tzOffsetMs: number;
   windowBuckets: number;
   warmupBuckets: number;
   capZ: number;
@@ -271,11 +271,11 @@ function ratioFloor(st: SeriesState, p: SeriesParams): number {
   return 1 + (p.minRatio - 1) * dispersionShare(st, p);
 }
 
-function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, peer: PeerSeries | null): void {
+function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, peer: PeerSeries | null, zone: TimeZone): void {
   const v = roundSig(value);
   if (st.window === null) {
-    if (v === 0) return learnDormantZero(st, p, bucket, peer);
-    materialise(st, p);
+    if (v === 0) return learnDormantZero(st, p, bucket, peer, zone);
+    materialise(st, p, zone);
   }
   // The learned value is already clamped by the guard, so one anomaly moves the noise by at most capZ spreads / (4 windows).
   // A running mean at first (1 / n), so the noise is not underestimated while the EWMA fills.
@@ -287,7 +287,7 @@ function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, 
   st.closedBuckets++;
   if (v !== 0 && st.activeBuckets < p.warmupBuckets) st.activeBuckets++;
   st.scale = roundSig(st.scale + scaleAlpha(p) * (Math.abs(v) - st.scale));
-  const slot = st.seasonal || peer ? seasonSlot(bucket * p.bucketMs, p.tzOffsetMs) : 0;
+  const slot = st.seasonal || peer ? seasonSlot(bucket * p.bucketMs, zone) : 0;
   if (st.seasonal) learnSeasonal(st.seasonal, slot, v, p.seasonalAlpha, p.seasonalMinSamples);
   // Only agents with their own history teach the role what normal looks like.
   if (peer && st.closedBuckets > p.warmupBuckets) learnPeer(peer, slot, v, p.peerAlpha);
@@ -314,9 +314,9 @@ function lowerFor(p: SeriesParams, expectedLow: number, spread: number, z: numbe
  * Close the open bucket and any empty buckets up to `bucket`, then open `bucket`.
  * Returns the first drop found among the closed buckets (null: none, or the rule does not look down).
  */
-export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null): DropVerdict | null {
+export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null, zone: TimeZone): DropVerdict | null {
   if (st.openBucket === bucket) return null;
-  if (st.window === null && !staysDormant(st, p, bucket)) materialise(st, p);
+  if (st.window === null && !staysDormant(st, p, bucket)) materialise(st, p, zone);
   let drop: DropVerdict | null = null;
   if (st.openBucket >= 0 && bucket > st.openBucket) {
     let v = st.openValue;
@@ -359,7 +359,7 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
       }
       if (p.accumulation) {
         const acc = (st.accumulation ??= createAccumulation(p.accumulation));
-        const expected = expectedMeanAt(st, p, st.openBucket);
+        const expected = expectedMeanAt(st, p, st.openBucket, zone);
         // A bucket the spike rule alerted on was reported already: it counts as expected, not as an accumulation.
         const ordinary = st.firedBand > 0 ? expected : p.singleEventGuard ? st.openOrdinary : v;
         addBucket(acc, p.accumulation, st.openBucket, st.firedBand > 0 ? expected : v, ordinary, expected);
@@ -374,21 +374,21 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
       if (st.accumulation) resetAccumulation(st.accumulation);
       if (st.source === SRC_PEER && st.upperThreshold > 0) v = Math.min(v, st.expectedHigh + p.capZ * st.spread);
     }
-    learn(st, p, st.openBucket, v, peer);
+    learn(st, p, st.openBucket, v, peer, zone);
     const gap = bucket - st.openBucket - 1;
     // A gap is silence, which the drop check judges once; a shift builds up over buckets that had activity.
     if (gap > 0 && st.shift) resetShift(st.shift);
     if (gap > 0 && st.variance) resetVariance(st.variance);
     const fill = Math.min(gap, p.maxFillBuckets);
     // A silence is judged on its first empty bucket (once per gap: a long gap costs no baseline per bucket).
-    if (drop === null && fill > 0 && p.direction !== 'up' && armed) drop = judgeClosedZero(st, p, bucket - fill);
+    if (drop === null && fill > 0 && p.direction !== 'up' && armed) drop = judgeClosedZero(st, p, bucket - fill, zone);
     // Silent buckets count into the totals (0 against their expectation); they are not judged (the statistics are
     // those of the active buckets, where an accumulation shows). A gap longer than the fill is not seen.
     const acc = armed && p.accumulation ? st.accumulation : null;
     if (acc && fill < gap) resetAccumulation(acc);
     for (let k = bucket - fill; k < bucket; k++) {
-      if (acc) addBucket(acc, p.accumulation!, k, 0, 0, expectedMeanAt(st, p, k));
-      learn(st, p, k, 0, peer);
+      if (acc) addBucket(acc, p.accumulation!, k, 0, 0, expectedMeanAt(st, p, k, zone));
+      learn(st, p, k, 0, peer, zone);
     }
     if (p.singleEventGuard) {
       // A bucket that alerted does not teach what a large single value is.
@@ -422,8 +422,8 @@ function shiftVerdict(bucket: number, observed: number, shift: ShiftVerdict): Dr
 }
 
 /** An empty bucket inside a gap: judged against the baseline as it stands (a silent agent whose profile says busy). */
-function judgeClosedZero(st: SeriesState, p: SeriesParams, bucket: number): DropVerdict | null {
-  const b = baselineAt(st, p, bucket);
+function judgeClosedZero(st: SeriesState, p: SeriesParams, bucket: number, zone: TimeZone): DropVerdict | null {
+  const b = baselineAt(st, p, bucket, zone);
   if (b === null) return null;
   const t = lowerFor(p, b.expectedLow, b.spread, lowerZFor(st, p), ratioFloor(st, p));
   return t >= 0 ? dropVerdict(bucket, 0, b.expectedLow, t) : null;
@@ -436,18 +436,18 @@ interface Baseline {
 }
 
 /** The own baseline for a bucket (null: not ready: warming up, or no profile for this hour yet). */
-function baselineAt(st: SeriesState, p: SeriesParams, bucket: number): Baseline | null {
+function baselineAt(st: SeriesState, p: SeriesParams, bucket: number, zone: TimeZone): Baseline | null {
   if (st.closedBuckets < p.warmupBuckets) return null;
   // A non-count series that has only ever shown zeros has not shown its scale yet: still warming up.
   if (!p.poisson && st.activeBuckets < Math.ceil(p.warmupBuckets / 2)) return null;
-  materialise(st, p);
+  materialise(st, p, zone);
   const window = st.window!;
   const median = windowMedian(window);
   let high = median;
   let low = median;
   let seasonalSd = 0;
   if (st.seasonal) {
-    const slot = seasonSlot(bucket * p.bucketMs, p.tzOffsetMs);
+    const slot = seasonSlot(bucket * p.bucketMs, zone);
     const eh = profileHigh(st.seasonal, p.seasonalMinSamples, slot);
     if (eh < 0) return null;
     const el = profileLow(st.seasonal, p.seasonalMinSamples, slot);
@@ -463,9 +463,9 @@ function baselineAt(st: SeriesState, p: SeriesParams, bucket: number): Baseline 
 }
 
 /** The mean a bucket is expected to add to a total: its hour's profile mean, else the window mean (0: none yet). */
-function expectedMeanAt(st: SeriesState, p: SeriesParams, bucket: number): number {
+function expectedMeanAt(st: SeriesState, p: SeriesParams, bucket: number, zone: TimeZone): number {
   if (st.seasonal) {
-    const m = profileMean(st.seasonal, p.seasonalMinSamples, seasonSlot(bucket * p.bucketMs, p.tzOffsetMs));
+    const m = profileMean(st.seasonal, p.seasonalMinSamples, seasonSlot(bucket * p.bucketMs, zone));
     if (m >= 0) return m;
   }
   return st.window ? windowMean(st.window) : 0;
@@ -482,8 +482,8 @@ function ordinaryMax(st: SeriesState): number {
  * own when `ownAllowed` (past its learning period) and ready, else the peer
  * profile, else none (only `alwaysAt` can fire).
  */
-export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, ownAllowed = true): void {
-  const own = ownAllowed ? baselineAt(st, p, st.openBucket) : null;
+export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, zone: TimeZone, ownAllowed = true): void {
+  const own = ownAllowed ? baselineAt(st, p, st.openBucket, zone) : null;
   if (own) {
     st.expectedHigh = own.expectedHigh;
     st.expectedLow = own.expectedLow;
@@ -497,11 +497,11 @@ export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, o
     st.source = SRC_AGENT;
     return;
   }
-  const slot = peer && p.peerZ > 0 && p.direction !== 'down' ? peerSlot(peer, p, seasonSlot(st.openBucket * p.bucketMs, p.tzOffsetMs)) : -1;
+  const slot = peer && p.peerZ > 0 && p.direction !== 'down' ? peerSlot(peer, p, seasonSlot(st.openBucket * p.bucketMs, zone)) : -1;
   if (peer && slot >= 0) {
     // The role's shape at the agent's own scale: a new agent busier than its peers is not a spike all day, and a
     // quieter one is not blind to a spike that its busier peers would make look ordinary.
-    const k = peerScale(st, p, peer);
+    const k = peerScale(st, p, peer, zone);
     const expected = peer.m[slot]! * k;
     const spread = Math.max(Math.sqrt(peer.v[slot]!) * k, p.poisson ? Math.sqrt(Math.max(expected, 1)) : 0, p.relSpreadFloor * expected, p.absSpreadFloor);
     st.expectedHigh = expected;
@@ -544,14 +544,14 @@ const MIN_PEER_SCALE_COUNTS = 0.25;
  * The buckets it learned were capped at the peer threshold (advance), so a new agent that ramps to raise its own
  * scale gains at most capZ spreads per bucket; the absolute ceilings (`alwaysAt`) stay.
  */
-export function peerScale(st: SeriesState, p: SeriesParams, peer: PeerSeries): number {
+export function peerScale(st: SeriesState, p: SeriesParams, peer: PeerSeries, zone: TimeZone): number {
   const w = st.window;
   // A quarter of the warm-up (15 min by default) already says whether it runs at 3x its role; its first buckets cannot.
   const minBuckets = Math.max(1, Math.ceil(p.warmupBuckets / 4));
   if (w === null || w.count < minBuckets) return 1;
   let expected = 0;
   for (let k = 1; k <= w.count; k++) {
-    const slot = peerSlot(peer, p, seasonSlot((st.openBucket - k) * p.bucketMs, p.tzOffsetMs));
+    const slot = peerSlot(peer, p, seasonSlot((st.openBucket - k) * p.bucketMs, zone));
     if (slot < 0) return 1;
     expected += peer.m[slot]!;
   }
@@ -560,9 +560,9 @@ export function peerScale(st: SeriesState, p: SeriesParams, peer: PeerSeries): n
 }
 
 /** Move to `bucket` and make sure its thresholds are known. Call before adding. Returns a drop found while closing. */
-export function touch(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null, ownAllowed = true): DropVerdict | null {
-  const drop = st.openBucket !== bucket ? advance(st, p, bucket, peer) : null;
-  if (st.upperThreshold === -1) arm(st, p, peer, ownAllowed);
+export function touch(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null, zone: TimeZone, ownAllowed = true): DropVerdict | null {
+  const drop = st.openBucket !== bucket ? advance(st, p, bucket, peer, zone) : null;
+  if (st.upperThreshold === -1) arm(st, p, peer, zone, ownAllowed);
   return drop;
 }
 
@@ -650,14 +650,14 @@ export function seriesScore(st: SeriesState, p: SeriesParams): number {
 }
 
 /** The baseline behind the open bucket's threshold, for an alert's evidence. */
-export function seriesEvidence(st: SeriesState, p: SeriesParams, peer: PeerSeries | null): BaselineStats {
+export function seriesEvidence(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, zone: TimeZone): BaselineStats {
   if (st.source === SRC_PEER && peer) {
     // The role's profile at the agent's scale (peerScale), as it was judged.
-    const slot = peerSlot(peer, p, seasonSlot(st.openBucket * p.bucketMs, p.tzOffsetMs));
+    const slot = peerSlot(peer, p, seasonSlot(st.openBucket * p.bucketMs, zone));
     return { mean: roundSig(st.expectedHigh), std: roundSig(st.spread), median: null, mad: null, sampleSize: slot >= 0 ? peer.c[slot]! : 0, source: 'peer' };
   }
   if (st.source === SRC_AGENT || st.closedBuckets > 0) {
-    materialise(st, p);
+    materialise(st, p, zone);
     const window = st.window!;
     const median = windowMedian(window);
     const mu = windowMean(window);

@@ -37,7 +37,6 @@ export function spikeParams(rules: Rules, id: SpikeRuleId, shape: SeriesShape): 
   const bucketMs = rules.engine.bucketMs;
   return {
     bucketMs,
-    tzOffsetMs: rules.engine.timezoneOffsetMinutes * 60_000,
     windowBuckets: b.windowBuckets,
     warmupBuckets: b.warmupBuckets,
     capZ: b.capZ,
@@ -97,7 +96,7 @@ export function dropFinding(drop: DropVerdict, p: SeriesParams, st: SeriesState,
     description: `Agent ${ctx.agentId} had only ${fmt(drop.observed)} ${text.what} in the ${bucketMin}-minute bucket starting ${new Date(drop.bucket * p.bucketMs).toISOString()}, while its own history for this hour expects ~${fmt(drop.expected)}; the lower alert threshold was ${fmt(drop.threshold)}. An agent that goes quiet when it should be busy may have had its telemetry cut.`,
     metric: text.metric,
     observed: drop.observed,
-    baseline: seriesEvidence(st, p, null),
+    baseline: seriesEvidence(st, p, null, ctx.zone),
     windowStart: drop.bucket * p.bucketMs,
     windowEnd: (drop.bucket + 1) * p.bucketMs,
     relatedEventIds: ctx.recentEventIds(),
@@ -118,7 +117,7 @@ function shiftFinding(drop: DropVerdict, shift: ShiftVerdict, p: SeriesParams, s
     description: `Agent ${ctx.agentId} had ${fmt(shift.excess)} ${more} ${text.what} than its own history expects over the ${shift.horizonBuckets} buckets (${minutes} min) from ${new Date(start).toISOString()}, although no single bucket crossed the alert threshold: a shift of ${fmt(shift.excess / shift.horizonBuckets)} per bucket, kept up. It may be a slow exfiltration or burst kept under the per-bucket limit, or a lasting change of workload (the baseline learns a lasting one).`,
     metric: `${text.metric}, summed over ${shift.horizonBuckets} buckets`,
     observed: drop.observed,
-    baseline: seriesEvidence(st, p, null),
+    baseline: seriesEvidence(st, p, null, ctx.zone),
     windowStart: start,
     windowEnd: (drop.bucket + 1) * p.bucketMs,
     relatedEventIds: ctx.recentEventIds(),
@@ -140,7 +139,7 @@ function accumulationFinding(drop: DropVerdict, total: AccumulationVerdict, p: S
     description: `Agent ${ctx.agentId} reached ${fmt(total.total)} ${text.what} over the ${total.buckets} buckets (${span}) from ${new Date(start).toISOString()}, ${fmt(total.ratio)}x the ~${fmt(total.expectedTotal)} its own history expects for those hours, although no single bucket crossed the alert threshold. It may be an exfiltration or a credential attack paced under the per-bucket limit, or a lasting change of workload (the baseline then learns it).`,
     metric: `${text.metric}, summed over ${span}`,
     observed: total.total,
-    baseline: seriesEvidence(st, p, null),
+    baseline: seriesEvidence(st, p, null, ctx.zone),
     windowStart: start,
     windowEnd: end,
     relatedEventIds: ctx.recentEventIds(),
@@ -150,7 +149,7 @@ function accumulationFinding(drop: DropVerdict, total: AccumulationVerdict, p: S
 
 /** Build the finding for a series that just crossed its threshold. */
 export function spikeFinding(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, ctx: DetectionContext<unknown>, text: SpikeFindingText): Finding {
-  const baseline = seriesEvidence(st, p, peer);
+  const baseline = seriesEvidence(st, p, peer, ctx.zone);
   const bucketMin = Math.round(p.bucketMs / 60_000);
   const versus = st.source === 2 ? `its role (${ctx.agentRole}) while it is new, at its own scale` : st.source === 1 ? 'its own history for this hour' : 'the absolute limit';
   const expected = st.source === 0 ? 0 : st.expectedHigh;

@@ -68,7 +68,7 @@ export function createErrorBurstDetector(rules: Rules): Detector<ErrorState> {
         const s = st.authFailures;
         const text = authRule ? authText(event.action, resource) : null;
         let out = NO_FINDINGS;
-        if (s.openBucket !== b || s.upperThreshold === -1) out = closed(touch(s, pAuth, b, null, !ctx.learning), pAuth, s, ctx, text);
+        if (s.openBucket !== b || s.upperThreshold === -1) out = closed(touch(s, pAuth, b, null, ctx.zone, !ctx.learning), pAuth, s, ctx, text);
         s.openValue += 1;
         if (text && crossed(s, pAuth)) out = [...out, spikeFinding(s, pAuth, null, ctx, text)];
         return out;
@@ -76,7 +76,7 @@ export function createErrorBurstDetector(rules: Rules): Detector<ErrorState> {
         const s = st.denied;
         const text = deniedRule ? deniedText(event.action, resource) : null;
         let out = NO_FINDINGS;
-        if (s.openBucket !== b || s.upperThreshold === -1) out = closed(touch(s, pDenied, b, null, !ctx.learning), pDenied, s, ctx, text);
+        if (s.openBucket !== b || s.upperThreshold === -1) out = closed(touch(s, pDenied, b, null, ctx.zone, !ctx.learning), pDenied, s, ctx, text);
         s.openValue += 1;
         if (text && crossed(s, pDenied)) out = [...out, spikeFinding(s, pDenied, null, ctx, text)];
         return out;
@@ -87,9 +87,9 @@ export function createErrorBurstDetector(rules: Rules): Detector<ErrorState> {
     flush(ctx: DetectionContext<ErrorState>): Finding[] {
       const st = ctx.state;
       let out = NO_FINDINGS;
-      if (st.authFailures.openBucket >= 0 && st.authFailures.openBucket < ctx.bucket) out = closed(advance(st.authFailures, pAuth, ctx.bucket, null), pAuth, st.authFailures, ctx, authRule ? authText('', '') : null);
+      if (st.authFailures.openBucket >= 0 && st.authFailures.openBucket < ctx.bucket) out = closed(advance(st.authFailures, pAuth, ctx.bucket, null, ctx.zone), pAuth, st.authFailures, ctx, authRule ? authText('', '') : null);
       if (st.denied.openBucket >= 0 && st.denied.openBucket < ctx.bucket) {
-        const more = closed(advance(st.denied, pDenied, ctx.bucket, null), pDenied, st.denied, ctx, deniedRule ? deniedText('', '') : null);
+        const more = closed(advance(st.denied, pDenied, ctx.bucket, null, ctx.zone), pDenied, st.denied, ctx, deniedRule ? deniedText('', '') : null);
         if (more.length > 0) out = [...out, ...more];
       }
       return out;

@@ -26,7 +26,7 @@
  */
 import type { Rules } from '../rules/schema.js';
 import { poissonTail, roundSig } from '../baseline/robust.js';
-import { HOUR_MS, WEEK_HOURS, dayClassOfHourOfWeek, hourOfWeekFromEpochHour } from '../time.js';
+import { HOUR_MS, WEEK_HOURS, dayClassOfHourOfWeek, epochHour, hourOfWeekFromEpochHour } from '../time.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { enabledRule } from './common.js';
 import { defineDetector, rule } from './define.js';
@@ -112,7 +112,6 @@ export const offHours = defineDetector({
 export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
   const rule = enabledRule(rules, 'off-hours.activity');
   const th = rule?.thresholds;
-  const tz = rules.engine.timezoneOffsetMinutes * 60_000;
   const bucketsPerHour = Math.max(1, HOUR_MS / rules.engine.bucketMs);
 
   function expectedFor(st: OffHoursState, how: number): { expected: number; average: number } {
@@ -137,12 +136,13 @@ export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
     return { expected, average: hrT > 0 ? evT / hrT : 0 };
   }
 
+  /** Learn the hour that ended. Local time goes back an hour when daylight saving ends: that hour is learned as one more of its slot. */
   function rollHour(st: OffHoursState, hour: number): void {
-    if (st.hour >= 0 && hour > st.hour) {
+    if (st.hour >= 0 && hour !== st.hour) {
       const how = hourOfWeekFromEpochHour(st.hour);
       st.ev[how] = roundSig(st.ev[how]! + (st.hf ? Math.min(st.cnt, st.he) : st.cnt));
       st.hrs[how]! += 1;
-      const gap = Math.min(hour - st.hour - 1, WEEK_HOURS);
+      const gap = Math.max(0, Math.min(hour - st.hour - 1, WEEK_HOURS));
       for (let k = hour - gap; k < hour; k++) st.hrs[hourOfWeekFromEpochHour(k)]! += 1;
       if (st.hrs[how]! >= MAX_SLOT_HOURS) {
         for (let s = 0; s < WEEK_HOURS; s++) {
@@ -213,7 +213,7 @@ export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
     update(event: DetectionEvent, ctx: DetectionContext<OffHoursState>): Finding[] {
       const st = ctx.state;
       if (ctx.bucket !== st.b) {
-        const hour = Math.floor((ctx.now + tz) / HOUR_MS);
+        const hour = epochHour(ctx.now, ctx.zone);
         if (hour !== st.hour) rollHour(st, hour);
         rollBucket(st, ctx.bucket);
       }
@@ -240,14 +240,14 @@ export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
           ruleId: rule.id,
           score: Math.min(1, 0.5 + 0.05 * Math.max(0, Math.log10(th!.maxTailProbability / Math.max(tail, 1e-300)))),
           title: `Off-hours activity: ${observed} actions in ${minutes} min at ${when} (usually ~${lambda.toFixed(2)})`,
-          description: `Agent ${ctx.agentId} made ${observed} actions within ${minutes} minutes in the hour ${when} (local), an hour in which it averages ${st.he.toFixed(2)} actions while its average hour has ${average.toFixed(1)}; its tasks usually chain ${chain.toFixed(1)} actions, so P(this many tasks | usual) = ${tail.toExponential(1)}.`,
+          description: `Agent ${ctx.agentId} made ${observed} actions within ${minutes} minutes in the hour ${when} (local time, ${ctx.zone.name}), an hour in which it averages ${st.he.toFixed(2)} actions while its average hour has ${average.toFixed(1)}; its tasks usually chain ${chain.toFixed(1)} actions, so P(this many tasks | usual) = ${tail.toExponential(1)}.`,
           metric: 'actions per bucket in an off hour of the week',
           observed,
           baseline: { mean: lambda, std: Math.sqrt(lambda), median: null, mad: null, sampleSize: Math.round(st.hrs[how]! + PRIOR_HOURS), source: 'agent' },
           windowStart: (st.b - (st.pc > 0 ? 1 : 0)) * bucketMs,
           windowEnd: ctx.now,
           relatedEventIds: ctx.recentEventIds(),
-          details: { hourOfWeek: String(how), localTime: when, expectedPerHour: st.he.toFixed(3), averagePerHour: average.toFixed(2), threshold: String(st.thr), tailProbability: tail.toExponential(2), usualChainLength: chain.toFixed(2), lastAction: event.action },
+          details: { hourOfWeek: String(how), localTime: when, timeZone: ctx.zone.name, expectedPerHour: st.he.toFixed(3), averagePerHour: average.toFixed(2), threshold: String(st.thr), tailProbability: tail.toExponential(2), usualChainLength: chain.toFixed(2), lastAction: event.action },
         },
       ];
     },

@@ -65,7 +65,7 @@ export function createRateSpikeDetector(rules: Rules): Detector<RateState> {
 
       const s = st.agent;
       if (s.openBucket !== b || s.upperThreshold === -1) {
-        const drop = touch(s, pAgent, b, peerOf(ctx), !ctx.learning);
+        const drop = touch(s, pAgent, b, peerOf(ctx), ctx.zone, !ctx.learning);
         if (drop && agentRule) out = [dropFinding(drop, pAgent, s, ctx, { detector: 'rate-spike', ruleId: agentRule.id, metric: 'count(*) per bucket', what: 'actions' })];
       }
       s.openValue += 1;
@@ -88,7 +88,7 @@ export function createRateSpikeDetector(rules: Rules): Detector<RateState> {
         }
       }
       if (a.openBucket !== b || a.upperThreshold === -1) {
-        const drop = touch(a, pAction, b, null, !ctx.learning);
+        const drop = touch(a, pAction, b, null, ctx.zone, !ctx.learning);
         if (drop && actionRule) {
           const f = dropFinding(drop, pAction, a, ctx, { detector: 'rate-spike', ruleId: actionRule.id, metric: `count(${key}) per bucket`, what: `${key} actions`, details: { action: key } });
           out = out === NO_FINDINGS ? [f] : [...out, f];
@@ -106,12 +106,12 @@ export function createRateSpikeDetector(rules: Rules): Detector<RateState> {
       const st = ctx.state;
       let out: Finding[] = NO_FINDINGS;
       if (st.agent.openBucket >= 0 && st.agent.openBucket < ctx.bucket) {
-        const drop = advance(st.agent, pAgent, ctx.bucket, peerOf(ctx));
+        const drop = advance(st.agent, pAgent, ctx.bucket, peerOf(ctx), ctx.zone);
         if (drop && agentRule) out = [dropFinding(drop, pAgent, st.agent, ctx, { detector: 'rate-spike', ruleId: agentRule.id, metric: 'count(*) per bucket', what: 'actions' })];
       }
       for (const [key, a] of st.actions) {
         if (a.openBucket < 0 || a.openBucket >= ctx.bucket) continue;
-        const drop = advance(a, pAction, ctx.bucket, null);
+        const drop = advance(a, pAction, ctx.bucket, null, ctx.zone);
         if (drop && actionRule) out = [...out, dropFinding(drop, pAction, a, ctx, { detector: 'rate-spike', ruleId: actionRule.id, metric: `count(${key}) per bucket`, what: `${key} actions`, details: { action: key } })];
       }
       return out;

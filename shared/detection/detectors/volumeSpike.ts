@@ -109,7 +109,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
   function checkSeries(st: SeriesState, p: SeriesParams, spec: (typeof specs)[number], value: number, ctx: DetectionContext<VolumeState>, out: Finding[]): Finding[] {
     const b = ctx.bucket;
     if (st.openBucket !== b || st.upperThreshold === -1) {
-      const drop = touch(st, p, b, ctx.peers.series(ctx.agentRole, spec.peerKey), !ctx.learning);
+      const drop = touch(st, p, b, ctx.peers.series(ctx.agentRole, spec.peerKey), ctx.zone, !ctx.learning);
       if (drop && spec.rule) out = out === NO_FINDINGS ? [dropFinding(drop, p, st, ctx, textOf(spec))] : [...out, dropFinding(drop, p, st, ctx, textOf(spec))];
     }
     addValue(st, value, p);
@@ -196,7 +196,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
       for (const spec of specs) {
         const s = st[spec.metric];
         if (s.openBucket < 0 || s.openBucket >= ctx.bucket) continue;
-        const drop = advance(s, spec.p, ctx.bucket, ctx.peers.series(ctx.agentRole, spec.peerKey));
+        const drop = advance(s, spec.p, ctx.bucket, ctx.peers.series(ctx.agentRole, spec.peerKey), ctx.zone);
         if (drop && spec.rule) out = [...out, dropFinding(drop, spec.p, s, ctx, textOf(spec))];
       }
       return out;

@@ -36,6 +36,7 @@ import { SnapshotVersionError } from '../baseline/seriesCodec.js';
 import { SnapshotBytesError, decodeSnapshot, encodeSnapshot } from './snapshotBytes.js';
 import type { UnverifiedSource, UnverifiedStats } from '../unverified.js';
 import { routeUnverified } from './unverifiedRoute.js';
+import { UTC, createZoneResolver, type TimeZone } from '../timeZone.js';
 import { DUPLICATE_MAX_AGE_MS, createRecentEvents, eventDigest, isRecentDuplicate, rememberEvent, restoreRecent, snapshotRecent, type RecentEvents, type RecentEventsSnapshot } from './duplicates.js';
 
 export interface EngineOptions {
@@ -110,6 +111,8 @@ interface AgentSlot {
   agentId: string;
   role: string;
   tenant: string;
+  /** The agent's time zone, from the rules (by agent id, else role): config, resolved again on restore, never snapshotted. */
+  zone: TimeZone;
   /** First verified event time (-1: only unverified events so far). */
   firstSeen: number;
   clock: number;
@@ -134,6 +137,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
   for (const group of rules.incidentGroups) for (const ruleId of group.rules) incidentKey.set(ruleId, `group:${group.id}`);
   const { bucketMs, learningPeriodMs, cooldownMs } = rules.engine;
   const agents = new Map<string, AgentSlot>();
+  const zoneOf = createZoneResolver(rules.engine.timezones);
   let peers = new PeerGroups();
   // Only the aggregators of detectors that declare acceptsUnverified (impersonation) see unverified events.
   const unverified = routeUnverified(createUnverifiedAggregators(rules, options.detectors));
@@ -149,6 +153,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
     bucketMs,
     agentFirstSeen: 0,
     learning: true,
+    zone: UTC,
     peers,
     recentEventIds(): string[] {
       const slot = current;
@@ -161,7 +166,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
   };
 
   function newSlot(agentId: string, role: string, tenant: string): AgentSlot {
-    return { agentId, role, tenant, firstSeen: -1, clock: -Infinity, bucket: -1, lastEventId: '', lastSeq: -1, ids: [], idHead: 0, recent: createRecentEvents(), states: new Array(detectors.length), incidents: new Map() };
+    return { agentId, role, tenant, zone: zoneOf(agentId, role), firstSeen: -1, clock: -Infinity, bucket: -1, lastEventId: '', lastSeq: -1, ids: [], idHead: 0, recent: createRecentEvents(), states: new Array(detectors.length), incidents: new Map() };
   }
 
   function setContext(slot: AgentSlot, now: number): void {
@@ -172,6 +177,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
     ctx.bucket = Math.floor(now / bucketMs);
     ctx.agentFirstSeen = slot.firstSeen;
     ctx.learning = now - slot.firstSeen < learningPeriodMs;
+    ctx.zone = slot.zone;
     ctx.peers = peers;
   }
 
@@ -219,6 +225,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
       slot.firstSeen = event.timestamp;
       slot.role = event.agentRole;
       slot.tenant = event.tenantId;
+      slot.zone = zoneOf(slot.agentId, slot.role);
       peers.role(slot.role).agents.add(slot.agentId);
     }
     const digest = eventDigest(event);

@@ -16,7 +16,7 @@ export const DEFAULT_RULES: Rules = {
     bucketMs: 300_000,
     learningPeriodMs: DAY_MS,
     cooldownMs: 3_600_000,
-    timezoneOffsetMinutes: 0,
+    timezones: { default: 'UTC', roles: {}, agents: {} },
     maxActionSeriesPerAgent: 24,
   },
   baseline: {

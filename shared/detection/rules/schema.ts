@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { SeverityValues } from '../../schemas/generated.js';
 import { RULE_CATALOGUE, RULE_IDS, type RuleCatalogue } from '../detectors/registry.js';
 import { positiveInt, regexSource, unit } from './thresholds.js';
+import { timeZoneProblem } from '../timeZone.js';
 
 
 
@@ -79,6 +80,28 @@ const IncidentGroup = z
   })
   .strict();
 
+/** An IANA zone name (follows daylight saving) or a fixed offset; checked against the runtime's time-zone data. */
+const TimeZoneName = z.string().superRefine((name, ctx) => {
+  const problem = timeZoneProblem(name);
+  if (problem !== null) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+});
+
+const TimeZones = z
+  .object({
+    default: TimeZoneName,
+    /** Role name -> zone: every agent of the role (peers share a profile, so a role-level zone keeps them aligned). */
+    roles: z.record(TimeZoneName),
+    /** Agent id -> zone, over its role's. */
+    agents: z.record(TimeZoneName),
+  })
+  .strict();
+
+/** Keys that were replaced: a rules file that still has one gets this message instead of "unknown key". */
+const REPLACED_ENGINE_KEYS: Record<string, string> = {
+  timezoneOffsetMinutes:
+    "replaced by engine.timezones (default, roles, agents): write the offset as engine.timezones.default, e.g. '+09:00' for 540, or an IANA name such as 'Asia/Tokyo' (follows daylight saving)",
+};
+
 export const RulesSchema = z
   .object({
     version: z.literal(1),
@@ -90,8 +113,8 @@ export const RulesSchema = z
         learningPeriodMs: positiveInt,
         /** Repeat firings of a rule for an agent within this time are one incident (one alert id with a count). */
         cooldownMs: positiveInt,
-        /** Offset of the fleet's local time from UTC, for hour-of-day / weekday profiles. */
-        timezoneOffsetMinutes: z.number().int().min(-14 * 60).max(14 * 60),
+        /** Agents' local time, for hour-of-day / weekday profiles and off-hours: the agent's own zone, else its role's, else the default. */
+        timezones: TimeZones,
         /** Distinct action names tracked per agent; more fold into "(other)" so state stays bounded. */
         maxActionSeriesPerAgent: positiveInt,
       })
@@ -189,9 +212,10 @@ function issueText(issue: z.ZodIssue, rules: unknown[]): string {
 
 /** Validate a complete rules object. Returns the typed rules or the list of problems (each names its key). */
 export function validateRules(input: unknown): { ok: true; rules: Rules } | { ok: false; issues: string[] } {
-  const body = RulesSchema.safeParse(input);
+  const { body: current, replaced } = withoutReplacedKeys(input);
+  const body = RulesSchema.safeParse(current);
   const rawRules = input && typeof input === 'object' && Array.isArray((input as { rules?: unknown }).rules) ? ((input as { rules: unknown[] }).rules) : [];
-  const issues: string[] = body.success ? [] : body.error.issues.map((i) => issueText(i, rawRules));
+  const issues: string[] = [...replaced, ...(body.success ? [] : body.error.issues.map((i) => issueText(i, rawRules)))];
   const rules: RuleDef[] = [];
   const seen = new Set<string>();
   rawRules.forEach((raw, index) => {
@@ -210,6 +234,17 @@ export function validateRules(input: unknown): { ok: true; rules: Rules } | { ok
   if (body.success) issues.push(...incidentGroupIssues(body.data.incidentGroups));
   if (issues.length > 0 || !body.success) return { ok: false, issues };
   return { ok: true, rules: { ...body.data, rules } };
+}
+
+/** The input without replaced engine keys (so zod reports only what is left), and one issue per replaced key found. */
+function withoutReplacedKeys(input: unknown): { body: unknown; replaced: string[] } {
+  const engine = input && typeof input === 'object' ? (input as { engine?: unknown }).engine : undefined;
+  if (!engine || typeof engine !== 'object') return { body: input, replaced: [] };
+  const found = Object.keys(REPLACED_ENGINE_KEYS).filter((key) => key in engine);
+  if (found.length === 0) return { body: input, replaced: [] };
+  const kept = { ...(engine as Record<string, unknown>) };
+  for (const key of found) delete kept[key];
+  return { body: { ...(input as object), engine: kept }, replaced: found.map((key) => `engine.${key}: ${REPLACED_ENGINE_KEYS[key]}`) };
 }
 
 /** Every grouped rule exists, and a rule is in one group at most (else its incident would be ambiguous). */

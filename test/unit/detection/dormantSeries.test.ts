@@ -12,6 +12,7 @@ import { advance, createSeries, crossed, materialise, touch, type SeriesParams, 
 import { restoreSeries, snapshotSeries } from '../../../shared/detection/baseline/seriesCodec.js';
 import { newPeerSeries, type PeerSeries } from '../../../shared/detection/baseline/peers.js';
 import { spikeParams } from '../../../shared/detection/detectors/common.js';
+import { UTC } from '../../../shared/detection/timeZone.js';
 import { DEFAULT_RULES } from '../../../shared/detection/index.js';
 import type { Json } from '../../../shared/detection/types.js';
 
@@ -48,9 +49,9 @@ function feed(lazy: SeriesState, eager: SeriesState, p: SeriesParams, steps: rea
     bucket = Math.max(0, bucket + s.move);
     if (s.values.length === 0) {
       // A flush: close what is open (the engine does this for every series of an agent it hears from).
-      if (lazy.openBucket >= 0 && lazy.openBucket < bucket) expect(advance(lazy, p, bucket, peers[0])).toEqual(advance(eager, p, bucket, peers[1]));
+      if (lazy.openBucket >= 0 && lazy.openBucket < bucket) expect(advance(lazy, p, bucket, peers[0], UTC)).toEqual(advance(eager, p, bucket, peers[1], UTC));
     } else {
-      expect(touch(lazy, p, bucket, peers[0], s.ownAllowed)).toEqual(touch(eager, p, bucket, peers[1], s.ownAllowed));
+      expect(touch(lazy, p, bucket, peers[0], UTC, s.ownAllowed)).toEqual(touch(eager, p, bucket, peers[1], UTC, s.ownAllowed));
       for (const v of s.values) {
         lazy.openValue += v;
         eager.openValue += v;
@@ -68,7 +69,7 @@ function feed(lazy: SeriesState, eager: SeriesState, p: SeriesParams, steps: rea
 }
 
 function sameState(lazy: SeriesState, eager: SeriesState, p: SeriesParams): void {
-  materialise(lazy, p);
+  materialise(lazy, p, UTC);
   expect(snapshotSeries(lazy)).toEqual(snapshotSeries(eager));
 }
 
@@ -79,7 +80,7 @@ describe('dormant series', () => {
         fc.property(fc.array(step, { minLength: 1, maxLength: 400 }), (steps) => {
           const lazy = createSeries(p, 1_000);
           const eager = createSeries(p, 1_000);
-          materialise(eager, p);
+          materialise(eager, p, UTC);
           const peers: [PeerSeries, PeerSeries] = [newPeerSeries(), newPeerSeries()];
           const fed = feed(lazy, eager, p, steps, peers);
           sameState(fed.lazy, fed.eager, p);
@@ -93,11 +94,11 @@ describe('dormant series', () => {
   it('a series silent for three weeks keeps only its count, then judges its first burst exactly like an eager one', () => {
     const lazy = createSeries(errorParams, 0);
     const eager = createSeries(errorParams, 0);
-    materialise(eager, errorParams);
+    materialise(eager, errorParams, UTC);
     const weeks3 = (21 * 86_400_000) / errorParams.bucketMs;
     for (let b = 1; b <= weeks3; b++) {
-      advance(lazy, errorParams, b, null);
-      advance(eager, errorParams, b, null);
+      advance(lazy, errorParams, b, null, UTC);
+      advance(eager, errorParams, b, null, UTC);
     }
     expect(lazy.window).toBeNull();
     expect(lazy.seasonal).toBeNull();
@@ -105,8 +106,8 @@ describe('dormant series', () => {
     const snapshot = snapshotSeries(lazy) as { window: unknown; seasonal: unknown };
     expect(snapshot.window).toBeNull();
     expect(snapshot.seasonal).toBeNull();
-    touch(lazy, errorParams, weeks3 + 1, null);
-    touch(eager, errorParams, weeks3 + 1, null);
+    touch(lazy, errorParams, weeks3 + 1, null, UTC);
+    touch(eager, errorParams, weeks3 + 1, null, UTC);
     expect(lazy.upperThreshold).toBeGreaterThan(0);
     expect(visible(lazy)).toEqual(visible(eager));
     for (let k = 0; k < 30; k++) {
@@ -114,8 +115,8 @@ describe('dormant series', () => {
       eager.openValue++;
       expect(crossed(lazy, errorParams)).toBe(crossed(eager, errorParams));
     }
-    advance(lazy, errorParams, weeks3 + 2, null);
-    advance(eager, errorParams, weeks3 + 2, null);
+    advance(lazy, errorParams, weeks3 + 2, null, UTC);
+    advance(eager, errorParams, weeks3 + 2, null, UTC);
     sameState(lazy, eager, errorParams);
   });
 });

@@ -13,7 +13,6 @@ export interface RampConfig {
   readonly rate: RampThresholdValues | null;
   readonly volume: RampThresholdValues | null;
   readonly bucketMs: number;
-  readonly tzOffsetMs: number;
   /** Actions told apart per agent; the last slot folds the rest into "(other)". */
   readonly maxActions: number;
   readonly seasonalAlpha: number;
@@ -35,7 +34,6 @@ export function rampConfig(rules: Rules): RampConfig {
     rate,
     volume,
     bucketMs,
-    tzOffsetMs: rules.engine.timezoneOffsetMinutes * 60_000,
     maxActions: Math.max(2, rules.engine.maxActionSeriesPerAgent),
     seasonalAlpha: rules.baseline.seasonalAlpha,
     seasonalMinSamples: rules.baseline.seasonalMinSamples,

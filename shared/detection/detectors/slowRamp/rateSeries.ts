@@ -64,7 +64,7 @@ export function createRateSeries(): RateSeries {
 /** Close the count series' bucket. */
 export function closeRate(cfg: RampConfig, th: RampThresholdValues, series: RateSeries, bucket: number, count: number, ctx: DetectionContext<RampState>): Finding | null {
   const data = series.data;
-  const slot = seasonSlot(bucket * cfg.bucketMs, cfg.tzOffsetMs);
+  const slot = seasonSlot(bucket * cfg.bucketMs, ctx.zone);
   // The slot's own profile, else the same hour in the other day class (a first weekend), else none yet.
   const answering = answeringSlot(data, cfg.seasonalMinSamples, slot, PROFILE_COUNTS);
   const ownSlot = answering === slot;
@@ -95,7 +95,7 @@ export function closeRate(cfg: RampConfig, th: RampThresholdValues, series: Rate
     }
   }
   if (!judged) pushTrend(series.drift, 0, 0, th.windowBuckets);
-  learnProfile(cfg, th, series, bucket, count, ctx.learning);
+  learnProfile(cfg, th, series, bucket, count, ctx);
   return finding;
 }
 
@@ -149,7 +149,7 @@ function acceptNewNormal(series: RateSeries, count: number, expected: number): v
  * its first buckets reach the profile it is judged against. A slot still judged on the other day
  * class's profile (a first weekend) learns nothing above that expectation either.
  */
-function learnProfile(cfg: RampConfig, th: RampThresholdValues, series: RateSeries, bucket: number, count: number, learning: boolean): void {
+function learnProfile(cfg: RampConfig, th: RampThresholdValues, series: RateSeries, bucket: number, count: number, ctx: DetectionContext<RampState>): void {
   const data = series.data;
   if (series.delayFill < PROFILE_DELAY) {
     data[DELAY_LINE + series.delayFill] = count;
@@ -160,9 +160,9 @@ function learnProfile(cfg: RampConfig, th: RampThresholdValues, series: RateSeri
   let value = data[DELAY_LINE + series.delayHead]!;
   data[DELAY_LINE + series.delayHead] = count;
   series.delayHead = (series.delayHead + 1) % PROFILE_DELAY;
-  const slot = seasonSlot((bucket - PROFILE_DELAY) * cfg.bucketMs, cfg.tzOffsetMs);
+  const slot = seasonSlot((bucket - PROFILE_DELAY) * cfg.bucketMs, ctx.zone);
   const minSamples = cfg.seasonalMinSamples;
-  if (!learning) {
+  if (!ctx.learning) {
     const answering = answeringSlot(data, minSamples, slot, PROFILE_COUNTS);
     if (answering >= 0) {
       const ref = envelopeHigh(data, data, minSamples, slot, PROFILE_MEANS, PROFILE_COUNTS);

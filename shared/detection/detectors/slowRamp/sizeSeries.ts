@@ -9,6 +9,7 @@
 import { ewmaMean, ewmaVariance, ewmaWeight } from '../../baseline/ewma.js';
 import { roundSig } from '../../baseline/robust.js';
 import type { DetectionContext, Finding } from '../../types.js';
+import { epochHour } from '../../time.js';
 import type { RampConfig } from './config.js';
 import { ACTION_BLOCKS, ACTION_FIELDS, ACTION_LOG_MEAN, ACTION_LOG_VARIANCE, ACTION_SAMPLES, BUCKET_EVENTS, BUCKET_RESIDUAL_SQUARES, BUCKET_RESIDUAL_SUM, HOUR_COUNTS, HOUR_MEANS, HOUR_SQUARES, HOURS, NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, SIZE_METRICS, actionSlots, type RampState, type SizeSeries } from './state.js';
 import type { RampThresholdValues } from './thresholds.js';
@@ -87,9 +88,9 @@ export function closeSize(cfg: RampConfig, th: RampThresholdValues, st: RampStat
   series.openWeightedResidual = 0;
   series.openPrecision = 0;
   series.openTotal = 0;
-  const epochHour = Math.floor((bucket * cfg.bucketMs + cfg.tzOffsetMs) / 3_600_000);
-  if (epochHour !== series.hourOpen) commitHour(series, epochHour);
-  const hour = ((epochHour % HOURS) + HOURS) % HOURS;
+  const localHour = epochHour(bucket * cfg.bucketMs, ctx.zone);
+  if (localHour !== series.hourOpen) commitHour(series, localHour);
+  const hour = ((localHour % HOURS) + HOURS) % HOURS;
   if (!(precision > 0)) {
     learnActions(th, series);
     pushTrend(series.drift, 0, 0, th.windowBuckets);
@@ -122,9 +123,9 @@ export function closeSize(cfg: RampConfig, th: RampThresholdValues, st: RampStat
 
 /**
  * Fold the finished hour into tomorrow's hour-of-day statistics (EWMA over days; an hour in which
- * the series alarmed counts a quarter), open `epochHour`, and on a new day make them today's.
+ * the series alarmed counts a quarter), open `localHour` (a local epoch hour), and on a new day make them today's.
  */
-function commitHour(series: SizeSeries, epochHour: number): void {
+function commitHour(series: SizeSeries, localHour: number): void {
   const data = series.data;
   const previous = series.hourOpen;
   if (previous >= 0 && series.hourBuckets >= HOUR_MIN_BUCKETS) {
@@ -136,11 +137,11 @@ function commitHour(series: SizeSeries, epochHour: number): void {
     data[NEXT_HOUR_SQUARES + h] = roundSig(ewmaMean(data[HOUR_SQUARES + h]!, series.hourSquareSum / series.hourBuckets, weight));
     if (learned < 1 / HOUR_ALPHA) data[HOUR_COUNTS + h] = learned + 1;
   }
-  if (previous < 0 || Math.floor(previous / HOURS) !== Math.floor(epochHour / HOURS)) {
+  if (previous < 0 || Math.floor(previous / HOURS) !== Math.floor(localHour / HOURS)) {
     data.copyWithin(HOUR_MEANS, NEXT_HOUR_MEANS, NEXT_HOUR_MEANS + HOURS);
     data.copyWithin(HOUR_SQUARES, NEXT_HOUR_SQUARES, NEXT_HOUR_SQUARES + HOURS);
   }
-  series.hourOpen = epochHour;
+  series.hourOpen = localHour;
   series.hourBuckets = 0;
   series.hourResidualSum = 0;
   series.hourSquareSum = 0;
