@@ -20,7 +20,7 @@
  *   (event times off, arrival and order real; seqs follow the agent's clock
  *   as the SDK's do, never going back).
  */
-import { DAY_MS, HOUR_MS } from './fleet.js';
+import { DAY_MS, HOUR_MS, localTime } from './fleet.js';
 import type { AgentTrack } from './incidents.js';
 import type { Rng } from './prng.js';
 import { activityAt, inEventIdSpace, type GenEvent } from './traffic.js';
@@ -88,8 +88,8 @@ function peerAdoption({ world, track, ts, rng, ordinal }: Draw): Case | null {
 
 function dstShift({ world, track, ts, rng, used }: Draw): Case | null {
   const zone = `${track.agent.tenantId}/${track.agent.role}`;
-  // The switch happens at night (01:00-03:00), a day before the scenario ends.
-  const at = dayStart(ts) + Math.round(rng.uniform(1, 3) * 60) * 60_000;
+  // The switch happens at night (01:00-03:00 local: one role, one zone), a day before the scenario ends.
+  const at = dayStart(ts) - localTime(track.agent, 0) + Math.round(rng.uniform(1, 3) * 60) * 60_000;
   if (used.has(`dst:${zone}`) || at < world.startTs + world.learningPeriodMs || at + DAY_MS > world.endTs) return null;
   const crew = members(world, at, (t) => `${t.agent.tenantId}/${t.agent.role}` === zone);
   if (crew.length === 0) return null;
@@ -114,9 +114,12 @@ function holiday({ world, track, ts, rng, used }: Draw): Case | null {
   const crew = members(world, day, (t) => everyone || t.agent.tenantId === scope);
   if (crew.length === 0) return null;
   used.add(`holiday:${day}:${scope}`);
-  for (const t of crew) filterNormal(t, (e) => e.timestamp < day || e.timestamp >= day + DAY_MS || rng.chance(t.agent.spec.weekend));
+  // The calendar day where each agent works: its local midnight to the next.
+  const from = (t: AgentTrack): number => day - localTime(t.agent, 0);
+  for (const t of crew) filterNormal(t, (e) => e.timestamp < from(t) || e.timestamp >= from(t) + DAY_MS || rng.chance(t.agent.spec.weekend));
   const ids = crew.map((t) => t.agent.agentId);
-  return { variant: `${everyone ? 'fleet-wide' : scope} holiday, ${crew.length} agents`, agentId: everyone ? 'fleet' : scope, agentIds: [...ids, ...(everyone ? [] : [`group:tenant:${scope}`])], start: day, end: day + DAY_MS + 10 * HOUR_MS };
+  const starts = crew.map(from);
+  return { variant: `${everyone ? 'fleet-wide' : scope} holiday, ${crew.length} agents`, agentId: everyone ? 'fleet' : scope, agentIds: [...ids, ...(everyone ? [] : [`group:tenant:${scope}`])], start: Math.min(...starts), end: Math.max(...starts) + DAY_MS + 10 * HOUR_MS };
 }
 
 function newAgentLikePeers({ world, track, ts, rng }: Draw): Case | null {

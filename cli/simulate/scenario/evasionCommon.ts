@@ -6,7 +6,7 @@
  * per-bucket threshold whatever the time of day.
  */
 import type { Rules } from '../../../shared/detection/index.js';
-import { DAY_MS, HOUR_MS, makeAgent, type AgentProfile, type RoleSpec } from './fleet.js';
+import { DAY_MS, HOUR_MS, localTime, makeAgent, type AgentProfile, type RoleSpec } from './fleet.js';
 import type { AgentTrack } from './incidents.js';
 import type { Rng } from './prng.js';
 import { SLOT_MS, activityAt, dayFactors, normalTraffic, type GenEvent } from './traffic.js';
@@ -58,7 +58,8 @@ export interface EvasionKind {
 }
 
 export const slotOf = (ts: number): number => Math.floor(ts / SLOT_MS);
-const weekend = (ts: number): boolean => (Math.floor(ts / DAY_MS) + 3) % 7 >= 5;
+/** Saturday or Sunday where the agent works. */
+const weekend = (agent: AgentProfile, ts: number): boolean => (Math.floor(localTime(agent, ts) / DAY_MS) + 3) % 7 >= 5;
 
 /** The agent's events by bucket, built once per injection (track.events is unsorted while incidents are added). */
 export function bucketIndex(events: readonly GenEvent[]): Map<number, GenEvent[]> {
@@ -91,7 +92,7 @@ export function usualBucketLevel(index: Map<number, GenEvent[]>, agent: AgentPro
   for (let d = 1; d <= 9 && sums.length < 7; d++) {
     const past = ts - d * DAY_MS;
     if (past < agent.joinTs) break;
-    if (weekend(past) === weekend(ts)) sums.push(bucketSum(index, slotOf(past), value));
+    if (weekend(agent, past) === weekend(agent, ts)) sums.push(bucketSum(index, slotOf(past), value));
   }
   return median(sums);
 }
@@ -99,7 +100,7 @@ export function usualBucketLevel(index: Map<number, GenEvent[]>, agent: AgentPro
 /** The agent has at least two earlier days of the same day class to have a usual level at ts. */
 export function hasHistory(agent: AgentProfile, ts: number): boolean {
   let days = 0;
-  for (let d = 1; d <= 9; d++) if (ts - d * DAY_MS >= agent.joinTs && weekend(ts - d * DAY_MS) === weekend(ts)) days++;
+  for (let d = 1; d <= 9; d++) if (ts - d * DAY_MS >= agent.joinTs && weekend(agent, ts - d * DAY_MS) === weekend(agent, ts)) days++;
   return days >= 2;
 }
 

@@ -9,6 +9,21 @@ export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
 export type RoleName = 'support' | 'finance' | 'research' | 'devops';
+
+/**
+ * A zone a role can work in (the multi-zone fleet, `roleZones`): IANA names whose offset is fixed (no daylight
+ * saving), so the generator's local time and the engine's (rules engine.timezones) agree exactly. Tokyo's working
+ * day starts on the UTC Sunday evening; Bogota's ends on the UTC Saturday.
+ */
+export interface SimZone {
+  name: string;
+  offsetMinutes: number;
+}
+export const SIM_ZONES: readonly SimZone[] = [
+  { name: 'Asia/Tokyo', offsetMinutes: 540 },
+  { name: 'UTC', offsetMinutes: 0 },
+  { name: 'America/Bogota', offsetMinutes: -300 },
+];
 export type Rhythm = 'business' | 'always';
 
 export interface RoleSpec {
@@ -29,6 +44,8 @@ export interface RoleSpec {
   targets: string[] | 'customers' | 'web';
   /** A nightly batch job (local hour), if any. */
   nightlyJobHour?: number;
+  /** Where the role's agents work (local time for their rhythm); absent: UTC. */
+  timeZone?: SimZone;
 }
 
 const num = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
@@ -137,14 +154,25 @@ export function poolName(kind: 'customers' | 'web', i: number): string {
   return kind === 'customers' ? `${a}${b}${c}-${i}.mail.example` : `${c}${a}${b}${i}.web.example`;
 }
 
-export function makeAgents(rng: Rng, count: number, startTs: number, days: number, lateJoinerShare: number): AgentProfile[] {
+/** The roles, each in one of SIM_ZONES drawn from `rng` (every zone used when there are as many roles). */
+export function rolesInZones(rng: Rng, roles: readonly RoleSpec[] = ROLES): RoleSpec[] {
+  const zones = rng.shuffle([...SIM_ZONES]);
+  return roles.map((spec, i) => ({ ...spec, timeZone: zones[i % zones.length]! }));
+}
+
+/** The agent's local wall-clock time at `ts`, as epoch ms (its role's zone; UTC without one). */
+export function localTime(agent: AgentProfile, ts: number): number {
+  return ts + (agent.spec.timeZone?.offsetMinutes ?? 0) * 60_000;
+}
+
+export function makeAgents(rng: Rng, count: number, startTs: number, days: number, lateJoinerShare: number, roles: readonly RoleSpec[] = ROLES): AgentProfile[] {
   const agents: AgentProfile[] = [];
-  const totalShare = ROLES.reduce((s, r) => s + r.share, 0);
+  const totalShare = roles.reduce((s, r) => s + r.share, 0);
   for (let i = 0; i < count; i++) {
     // Roles round-robin by share, so every role has agents even in small fleets.
     let acc = 0;
     const x = ((i + 0.5) / count) * totalShare;
-    const spec = ROLES.find((r) => (acc += r.share) >= x) ?? ROLES[ROLES.length - 1]!;
+    const spec = roles.find((r) => (acc += r.share) >= x) ?? roles[roles.length - 1]!;
     const r = rng.fork(1000 + i);
     const late = i % Math.max(2, Math.round(1 / Math.max(lateJoinerShare, 1e-9))) === 1 && lateJoinerShare > 0 && days >= 4;
     const joinTs = late ? startTs + r.int(2, Math.max(2, Math.min(4, days - 3))) * DAY_MS + r.int(0, 20) * HOUR_MS : startTs + r.int(0, 120) * 60_000;

@@ -11,7 +11,7 @@
  */
 import type { AgentActionEvent } from '../../../shared/schemas/generated.js';
 import { DEFAULT_RULES, type DetectionEvent, type Rules } from '../../../shared/detection/index.js';
-import { DAY_MS, HOUR_MS, makeAgents, type AgentProfile } from './fleet.js';
+import { DAY_MS, HOUR_MS, ROLES, makeAgents, rolesInZones, type AgentProfile } from './fleet.js';
 import { EVASION_TYPES, INCIDENT_TYPES, eligible, injectLate, injectOwn, type AgentTrack, type IncidentType, type LabelledIncident, type LateInjection } from './incidents.js';
 import { placeBenignChanges } from './benignChanges.js';
 import { BENIGN_BUDGET, BENIGN_KINDS, EARLY_BENIGN, SINGLE_AGENT_BENIGN, eligibleBenign, injectBenignEarly, injectBenignLate, type BenignKind, type LabelledBenign } from './benign.js';
@@ -43,6 +43,12 @@ export interface ScenarioOptions {
   lateJoinerShare?: number;
   /** Learning period assumed by the detectors (incidents that need it come after). */
   learningPeriodMs?: number;
+  /**
+   * Each role works in one of three zones drawn from the seed (fleet.ts SIM_ZONES: Asia/Tokyo, UTC,
+   * America/Bogota) instead of every agent in UTC; `Scenario.timeZones` says which, for the rules. Default false
+   * (the fleet, and its events, are exactly as before).
+   */
+  roleZones?: boolean;
 }
 
 export interface Scenario {
@@ -56,6 +62,8 @@ export interface Scenario {
   benign: LabelledBenign[];
   startTs: number;
   endTs: number;
+  /** Role -> zone name of every role with a zone (roleZones; roles added by evasions included); empty: every agent in UTC. */
+  timeZones: Record<string, string>;
 }
 
 const isEvasion = (type: IncidentType): boolean => (EVASION_TYPES as readonly string[]).includes(type);
@@ -77,12 +85,15 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
     benignKinds: [...(options.benignKinds ?? BENIGN_KINDS)],
     lateJoinerShare: options.lateJoinerShare ?? 0.1,
     learningPeriodMs: options.learningPeriodMs ?? DAY_MS,
+    roleZones: options.roleZones ?? false,
   };
   resetEventIds();
   const root = new Rng(opts.seed);
   const startTs = opts.startTs;
   const endTs = startTs + opts.days * DAY_MS;
-  const agents = makeAgents(root.fork(1), opts.agents, startTs, opts.days, opts.lateJoinerShare);
+  // Its own stream: drawing the zones leaves every other draw where it was.
+  const roles = opts.roleZones ? rolesInZones(root.fork(7)) : ROLES;
+  const agents = makeAgents(root.fork(1), opts.agents, startTs, opts.days, opts.lateJoinerShare, roles);
 
   const tracks: AgentTrack[] = agents.map((agent, i) => {
     const rng = root.fork(10_000 + i);
@@ -205,6 +216,8 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
   }
   merged.sort((a, b) => a.arrival - b.arrival || a.order - b.order);
   incidents.sort((a, b) => a.start - b.start);
+  const timeZones: Record<string, string> = {};
+  for (const a of agents) if (a.spec.timeZone) timeZones[a.role] = a.spec.timeZone.name;
   return {
     options: opts,
     agents,
@@ -214,6 +227,7 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
     benign,
     startTs,
     endTs,
+    timeZones,
   };
 }
 

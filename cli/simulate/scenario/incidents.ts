@@ -4,7 +4,7 @@
  * compromised agent's own signed events, or an attacker's forged/replayed
  * ones) and which detectors count as catching it.
  */
-import { DAY_MS, HOUR_MS, type AgentProfile } from './fleet.js';
+import { DAY_MS, HOUR_MS, localTime, type AgentProfile } from './fleet.js';
 import type { Rng } from './prng.js';
 import { EVASION_DETECTORS, EVASION_TYPES, type EvasionType } from './evasionKinds.js';
 import { SLOT_MS, activityAt, benignText, eventId, lambdaAt, makeEvent, randomAction, type DayFactors, type GenEvent } from './traffic.js';
@@ -322,8 +322,9 @@ export function injectLate(type: IncidentType, t: AgentTrack, start: number): La
 /** Where an incident of this type may start for this agent (besides overlap rules). */
 export function eligible(type: IncidentType, agent: AgentProfile, f: DayFactors, startTs: number, ts: number): boolean {
   const a = (x: number) => activityAt(agent, f, startTs, x);
-  const localHour = ((ts % DAY_MS) + DAY_MS) % DAY_MS / HOUR_MS;
-  const dow = (Math.floor(ts / DAY_MS) + 3) % 7;
+  const local = localTime(agent, ts);
+  const localHour = ((local % DAY_MS) + DAY_MS) % DAY_MS / HOUR_MS;
+  const dow = (Math.floor(local / DAY_MS) + 3) % 7;
   switch (type) {
     case 'rate-spike':
       return a(ts) >= 0.25;

@@ -5,7 +5,7 @@
  * resource, target, sizes and text drawn from the agent's profile.
  */
 import type { DetectionEvent } from '../../../shared/detection/index.js';
-import { DAY_MS, HOUR_MS, rhythm, type AgentProfile } from './fleet.js';
+import { DAY_MS, HOUR_MS, localTime, rhythm, type AgentProfile } from './fleet.js';
 import type { Rng } from './prng.js';
 
 export const SLOT_MS = 300_000;
@@ -33,10 +33,10 @@ export function dayFactors(agent: AgentProfile, rng: Rng, startTs: number, days:
   return { shiftMin, level };
 }
 
-/** Expected activity (0..~1 of peak) at ts, without burstiness. */
+/** Expected activity (0..~1 of peak) at ts, without burstiness: the rhythm in the agent's local time. */
 export function activityAt(agent: AgentProfile, f: DayFactors, startTs: number, ts: number): number {
   const day = Math.max(0, Math.floor((ts - startTs) / DAY_MS));
-  const shifted = ts - (f.shiftMin[day] ?? 0) * 60_000;
+  const shifted = localTime(agent, ts) - (f.shiftMin[day] ?? 0) * 60_000;
   const hourOfDay = ((shifted % DAY_MS) + DAY_MS) % DAY_MS / HOUR_MS;
   const dow = (Math.floor(shifted / DAY_MS) + 3) % 7; // 0 = Monday (1970-01-01 was a Thursday)
   return rhythm(agent.spec, hourOfDay, dow >= 5) * (f.level[day] ?? 1);
@@ -221,10 +221,11 @@ export function normalTraffic(agent: AgentProfile, f: DayFactors, rng: Rng, star
     times.sort((a, b) => a - b);
     for (const ts of times) if (ts >= agent.joinTs && ts < endTs) out.push(makeEvent(agent, rng, ts, randomAction(agent, rng)));
   }
-  // A nightly batch job (devops): a 20-30 minute burst of reads and writes.
+  // A nightly batch job (devops): a 20-30 minute burst of reads and writes, at its local hour.
   const job = agent.spec.nightlyJobHour;
   if (job !== undefined) {
-    for (let day = Math.floor(agent.joinTs / DAY_MS) * DAY_MS; day < endTs; day += DAY_MS) {
+    const offset = localTime(agent, 0);
+    for (let day = Math.floor((agent.joinTs + offset) / DAY_MS) * DAY_MS - offset; day < endTs; day += DAY_MS) {
       const begin = day + job * HOUR_MS + rng.normal(0, 10) * 60_000;
       const len = rng.uniform(20, 30) * 60_000;
       const n = rng.poisson((agent.peakPerHour / 60) * (len / 60_000) * 1.5);
