@@ -72,6 +72,20 @@ describe('time zone per agent and role', () => {
     expect(zoneOf('agent-3', 'finance')).toBe('+02:00');
   });
 
+  it("the role's peer profile learns in the agent's local hours: a Tokyo working day fills the weekday 07:00-17:00 slots", () => {
+    /** The role's profile of the agent-level rate series (snapshot: [role, agents, [[key, means, variances, counts]], ...]). */
+    const peerMeans = (rules: Rules): number[] => {
+      const engine = run(renumber(week()), createEngine(rules, { detectors: ['rate-spike'] })).engine;
+      const [, , series] = (engine.snapshotPeers() as unknown as [string, string[], [string, number[], number[], number[]][]][])[0]!;
+      return series[0]![1]!;
+    };
+    // Slots are day class x hour of day: 0..23 weekdays, 24..47 weekends.
+    const workingDayShare = (means: number[]) => means.slice(7, 17).reduce((a, b) => a + b, 0) / means.reduce((a, b) => a + b, 0);
+    expect(workingDayShare(peerMeans(tokyoRole))).toBeGreaterThan(0.9);
+    // In UTC the same agent teaches 22:00-08:00 and leaves 07:00-17:00 nearly empty: new Tokyo agents would be judged on that.
+    expect(workingDayShare(peerMeans(DEFAULT_RULES))).toBeLessThan(0.2);
+  });
+
   it('a restored agent is judged in its zone (resolved again from the rules, not from the snapshot)', () => {
     const events = renumber(merge(week(), threeAm()));
     const whole = only(run(events.map((e) => ({ ...e })), createEngine(tokyoRole)).alerts, 'off-hours');
