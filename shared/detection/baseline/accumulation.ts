@@ -155,14 +155,21 @@ export function resetAccumulation(t: AccumulationTracker): void {
   t.openValue = t.openExpected = t.openAbove = t.openBuckets = 0;
 }
 
+/** `ordinary` for a bucket that counts as its expectation. */
+export const AS_EXPECTED = null;
+
 /**
  * Count one closed bucket into its block: its ordinary part (`ordinary`: each event capped at an ordinary size; the
  * value itself for counts) and the expectation of it (the bucket's expected value x the ordinary share).
  */
-export function addBucket(t: AccumulationTracker, p: AccumulationParams, bucket: number, value: number, ordinary: number, expected: number): void {
-  t.valueLevel = roundSig(t.valueLevel + LEVEL_ALPHA * (value - t.valueLevel));
-  t.ordinaryLevel = roundSig(t.ordinaryLevel + LEVEL_ALPHA * (ordinary - t.ordinaryLevel));
+export function addBucket(t: AccumulationTracker, p: AccumulationParams, bucket: number, value: number, ordinary: number | typeof AS_EXPECTED, expected: number): void {
   const share = t.valueLevel > 0 ? Math.min(1, t.ordinaryLevel / t.valueLevel) : 1;
+  // A bucket reported already (the spike rule alerted on it) counts as exactly its expectation, and teaches nothing.
+  if (ordinary === AS_EXPECTED) ordinary = expected * share;
+  else {
+    t.valueLevel = roundSig(t.valueLevel + LEVEL_ALPHA * (value - t.valueLevel));
+    t.ordinaryLevel = roundSig(t.ordinaryLevel + LEVEL_ALPHA * (ordinary - t.ordinaryLevel));
+  }
   const block = Math.floor(bucket / p.blockBuckets);
   if (block !== t.openBlock) {
     if (t.openBlock >= 0) {
