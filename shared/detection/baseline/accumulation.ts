@@ -22,7 +22,7 @@
  *   profile (or the window mean without one): totals add means, not medians
  *   or envelopes, and the profile follows the day (a busy afternoon is not an
  *   accumulation).
- * - A horizon of k hours is judged on its excess in the total's own
+ * - A horizon of k hours is total on its excess in the total's own
  *   noise, quasi-Poisson: (total - expected) / sqrt(expected + damping), as
  *   a total's variance grows with its expectation. The damping is an hour of
  *   the series' usual level (its long-run scale), and at least the rule's
@@ -44,8 +44,8 @@
  *   After firing, every horizon rests for a day (one alert per
  *   accumulation; a lasting new normal costs one alert a day at most while
  *   the profile learns it within the guard's band).
- * - Only buckets judged on the series' own baseline count; a series that is
- *   warming up, or judged on its peers, starts its blocks again.
+ * - Only buckets total on the series' own baseline count; a series that is
+ *   warming up, or total on its peers, starts its blocks again.
  */
 import { ewmaMean, ewmaVariance, ewmaWeight } from './ewma.js';
 import { roundSig } from './robust.js';
@@ -53,7 +53,7 @@ import { roundSig } from './robust.js';
 export interface AccumulationParams {
   /** Buckets per block (an hour). */
   blockBuckets: number;
-  /** Horizons judged, in blocks, ascending (e.g. [1, 6]). */
+  /** Horizons total, in blocks, ascending (e.g. [1, 6]). */
   horizonBlocks: readonly number[];
   /** The rule's z for the standardised residual. */
   z: number;
@@ -144,7 +144,7 @@ export function copyAccumulation(t: AccumulationTracker): AccumulationTracker {
   return { ...t, blockValues: [...t.blockValues], blockExpected: [...t.blockExpected], blockAbove: [...t.blockAbove], horizons: t.horizons.map((h) => ({ ...h })) };
 }
 
-/** Forget the blocks (the series was not judged on its own baseline, or a gap longer than the fill). Statistics stay. */
+/** Forget the blocks (the series was not total on its own baseline, or a gap longer than the fill). Statistics stay. */
 export function resetAccumulation(t: AccumulationTracker): void {
   t.blockValues.fill(0);
   t.blockExpected.fill(0);
@@ -213,24 +213,22 @@ export function judgeAccumulation(t: AccumulationTracker, p: AccumulationParams,
       expectedTotal += t.blockExpected[at]!;
       above += t.blockAbove[at]!;
     }
-    const judged = total;
     const buckets = blocks * p.blockBuckets + t.openBuckets;
     const damping = Math.max(scalePerBucket * p.blockBuckets, p.floorPerBucket * Math.sqrt(buckets));
     if (!(damping > 0)) continue;
     // Quasi-Poisson residual: a total's variance grows with its expectation (the series' dispersion, learned below).
-    const residual = (judged - expectedTotal) / Math.sqrt(expectedTotal + damping);
+    const residual = (total - expectedTotal) / Math.sqrt(expectedTotal + damping);
     const sd = Math.max(Math.sqrt(stats.variance), MIN_SD);
     const z = (residual - stats.mean) / sd;
     const trusted = stats.samples >= MIN_SAMPLES;
-    const zFire = p.z;
     const sustained = above >= SUSTAINED_SHARE * buckets;
-    const fires = trusted && stats.rest === 0 && sustained && z >= zFire && judged >= p.minRatio * expectedTotal && judged - expectedTotal >= damping;
+    const fires = trusted && stats.rest === 0 && sustained && z >= p.z && total >= p.minRatio * expectedTotal && total - expectedTotal >= damping;
     if (stats.rest > 0) stats.rest--;
     if (fires) {
       // Every horizon rests a day: one alert per accumulation, and a lasting new normal costs one alert a day at
       // most while the profile learns it (not one per horizon per few hours).
       for (const h of t.horizons) h.rest = REST_BLOCKS * p.blockBuckets;
-      verdict = { horizonBlocks: blocks, buckets, total, expectedTotal, ratio: total / Math.max(expectedTotal, Number.MIN_VALUE), z, score: Math.min(0.9, 0.6 + (0.3 * (z - zFire)) / zFire) };
+      verdict = { horizonBlocks: blocks, buckets, total, expectedTotal, ratio: total / Math.max(expectedTotal, Number.MIN_VALUE), z, score: Math.min(0.9, 0.6 + (0.3 * (z - p.z)) / p.z) };
     }
     // Learn what the series does, capped: an accumulation under way teaches at most CAP_Z sds.
     const learned = trusted ? Math.min(residual, stats.mean + CAP_Z * sd) : residual;
