@@ -19,7 +19,8 @@ export const DEFAULT_POLICY: Policy = policySchema.parse({
       "description": "Unusual payments: revoke payments, keep the agent working otherwise.",
       "match": {
         "rules": [
-          "volume-spike.payment"
+          "volume-spike.payment",
+          "volume-spike.payment-run"
         ]
       },
       "action": "throttle",

@@ -3,7 +3,8 @@
  * baseline as the rate detector, peer profile while the agent warms up),
  * and payment amounts judged one payment at a time against the agent's last
  * payments in log space (payments are too rare for per-bucket sums).
- * A payment that alerts is not learned; others are learned capped.
+ * A payment that alerts is not learned; others are learned capped. Runs of
+ * payments above the usual size, none alarming alone, are paymentRun.ts's.
  */
 import { addValue, advance, createSeries, crossed, touch, type SeriesParams, type SeriesState } from '../baseline/series.js';
 import { restoreSeries, snapshotSeries } from '../baseline/seriesCodec.js';
@@ -14,6 +15,7 @@ import { z } from 'zod';
 import { SpikeThresholds, positiveInt, spikeDefaults } from '../rules/thresholds.js';
 import { dropFinding, enabledRule, spikeFinding, spikeParams } from './common.js';
 import { defineDetector, rule } from './define.js';
+import { PaymentRunThresholds, createPaymentRun, observePayment, payeesOf, type PaymentRunState, type PaymentRunVerdict } from './paymentRun.js';
 
 export interface VolumeState {
   bytesOut: SeriesState;
@@ -23,6 +25,8 @@ export interface VolumeState {
   pay: number[];
   payHead: number;
   paySorted: number[];
+  /** Payments above the usual size in the last hours (paymentRun.ts); null until the agent's first one. */
+  payRun: PaymentRunState | null;
 }
 
 type Metric = 'bytesOut' | 'records' | 'tokens';
@@ -94,6 +98,12 @@ export const volumeSpike = defineDetector({
       tags: ['owasp-llm:LLM06', 'atlas:AML.T0048', 'mitre:T1657'],
       thresholds: { z: 4, minRatio: 5, minAmount: 1_000, minSamples: 10, windowPayments: 50 },
     }),
+    'volume-spike.payment-run': rule(PaymentRunThresholds, {
+      description: "Several payments within hours, each above the agent's usual size, that together paid far more than usual: one large transfer split into ordinary-looking ones.",
+      severity: 'HIGH',
+      tags: ['owasp-llm:LLM06', 'atlas:AML.T0048', 'mitre:T1657'],
+      thresholds: { excessOver: 1.5, capRatio: 8, halfLifeMinutes: 60, minExcessPayments: 10, minAmount: 1_000, restHours: 24, maxPayments: 16 },
+    }),
   },
   create: createVolumeSpikeDetector,
 });
@@ -102,6 +112,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
   const specs = METRICS.map((m) => ({ ...m, rule: enabledRule(rules, m.ruleId), p: spikeParams(rules, m.ruleId, { poisson: false, absSpreadFloor: m.floor, singleEventGuard: true, floorsByDispersion: true, accumulation: true }), peerKey: `vol:${m.metric}` }));
   const payRule = enabledRule(rules, 'volume-spike.payment');
   const pay = payRule?.thresholds;
+  const runRule = enabledRule(rules, 'volume-spike.payment-run');
   const capZ = rules.baseline.capZ;
 
   const textOf = (spec: (typeof specs)[number]) => ({ detector: 'volume-spike', ruleId: spec.ruleId, metric: `${spec.metric} per bucket`, what: spec.what });
@@ -121,6 +132,28 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
     return out;
   }
 
+  function runFinding(run: PaymentRunVerdict, usual: number, samples: number, event: DetectionEvent, ctx: DetectionContext<VolumeState>): Finding {
+    const t = runRule!.thresholds;
+    const first = run.payments[0]!;
+    const paid = run.payments.reduce((sum, p) => sum + p.amount, 0);
+    const currency = event.currency ?? '';
+    const minutes = Math.max(1, Math.round((ctx.now - first.at) / 60_000));
+    return {
+      detector: 'volume-spike',
+      ruleId: runRule!.id,
+      score: scoreAgainst(run.weight, 0, t.minExcessPayments),
+      title: `Payment run: ${run.payments.length} payments above the usual size in ${minutes} min, ${paid.toFixed(2)} ${currency} (usual payment ~${usual.toFixed(2)})`.replace(/ +\(/, ' ('),
+      description: `Agent ${ctx.agentId} made ${run.payments.length} payments of more than ${t.excessOver}x its median payment (${usual.toFixed(2)} ${currency}) within ${minutes} minutes, ${paid.toFixed(2)} ${currency} in all; beyond ${t.excessOver}x the median they paid ${run.excess.toFixed(2)}, ${run.weight.toFixed(1)} median payments after a ${t.halfLifeMinutes}-minute half-life (threshold ${t.minExcessPayments}). None was large enough to alert alone.`,
+      metric: 'payment excess over hours (median payments)',
+      observed: roundSig(run.weight),
+      baseline: { mean: null, std: null, median: usual, mad: null, sampleSize: samples, source: 'agent' },
+      windowStart: first.at,
+      windowEnd: ctx.now,
+      relatedEventIds: run.payments.slice(-5).map((p) => p.eventId),
+      details: { payments: String(run.payments.length), paid: paid.toFixed(2), excess: run.excess.toFixed(2), currency, medianAmount: usual.toFixed(2), payees: payeesOf(run.payments), halfLifeMinutes: String(t.halfLifeMinutes) },
+    };
+  }
+
   function checkPayment(st: VolumeState, event: DetectionEvent, amount: number, ctx: DetectionContext<VolumeState>): Finding | null {
     if (!pay || !payRule) return null;
     const x = Math.log(amount);
@@ -132,8 +165,8 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
       const thrLog = Math.max(med + pay.z * spread, med + Math.log(pay.minRatio));
       const threshold = Math.max(Math.exp(thrLog), pay.minAmount);
       learnValue = Math.min(x, med + capZ * spread);
+      const usual = Math.exp(med);
       if (amount >= threshold) {
-        const usual = Math.exp(med);
         fired = {
           detector: 'volume-spike',
           ruleId: payRule.id,
@@ -148,9 +181,13 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
           relatedEventIds: [event.eventId],
           details: { payee: event.target ?? '', currency: event.currency ?? '', medianAmount: usual.toFixed(2), threshold: threshold.toFixed(2) },
         };
+      } else if (runRule) {
+        // A payment the payment rule reported is not also part of a run.
+        const run = observePayment((st.payRun ??= createPaymentRun()), runRule.thresholds, { at: ctx.now, amount, eventId: event.eventId, payee: event.target ?? '' }, usual);
+        if (run) fired = runFinding(run, usual, st.pay.length, event, ctx);
       }
     }
-    if (fired === null) {
+    if (fired === null || fired.ruleId !== payRule.id) {
       const v = roundSig(learnValue);
       if (st.pay.length < pay.windowPayments) {
         st.pay.push(v);
@@ -172,7 +209,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
 
     createState(ctx): VolumeState {
       const b = ctx.bucket;
-      return { bytesOut: createSeries(bytesSpec.p, b), records: createSeries(recordsSpec.p, b), tokens: createSeries(tokensSpec.p, b), pay: [], payHead: 0, paySorted: [] };
+      return { bytesOut: createSeries(bytesSpec.p, b), records: createSeries(recordsSpec.p, b), tokens: createSeries(tokensSpec.p, b), pay: [], payHead: 0, paySorted: [], payRun: null };
     },
 
     update(event: DetectionEvent, ctx: DetectionContext<VolumeState>): Finding[] {
@@ -203,13 +240,17 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
     },
 
     snapshot(st: VolumeState): Json {
-      return { bytesOut: snapshotSeries(st.bytesOut), records: snapshotSeries(st.records), tokens: snapshotSeries(st.tokens), pay: st.pay, payHead: st.payHead };
+      const run = st.payRun && (st.payRun.payments.length > 0 || st.payRun.restUntil > 0) ? { payments: st.payRun.payments.map((p) => [p.at, p.amount, p.weight, p.excess, p.eventId, p.payee]), restUntil: st.payRun.restUntil } : null;
+      return { bytesOut: snapshotSeries(st.bytesOut), records: snapshotSeries(st.records), tokens: snapshotSeries(st.tokens), pay: st.pay, payHead: st.payHead, ...(run ? { payRun: run } : {}) };
     },
 
     restore(json: Json): VolumeState {
-      const o = json as { bytesOut: Json; records: Json; tokens: Json; pay: number[]; payHead: number };
+      const o = json as { bytesOut: Json; records: Json; tokens: Json; pay: number[]; payHead: number; payRun?: { payments: [number, number, number, number, string, string][]; restUntil: number } };
       const payRing = [...o.pay];
-      return { bytesOut: restoreSeries(o.bytesOut, bytesSpec.p), records: restoreSeries(o.records, recordsSpec.p), tokens: restoreSeries(o.tokens, tokensSpec.p), pay: payRing, payHead: o.payHead, paySorted: payRing.slice().sort((a, b) => a - b) };
+      // Snapshots from before payment runs have none: the agent starts with no run going on.
+      const payRun = o.payRun ? { payments: o.payRun.payments.map(([at, amount, weight, excess, eventId, payee]) => ({ at, amount, weight, excess, eventId, payee })), restUntil: o.payRun.restUntil } : null;
+      return { bytesOut: restoreSeries(o.bytesOut, bytesSpec.p), records: restoreSeries(o.records, recordsSpec.p), tokens: restoreSeries(o.tokens, tokensSpec.p), pay: payRing, payHead: o.payHead, paySorted: payRing.slice().sort((a, b) => a - b), payRun };
     },
   };
 }
+

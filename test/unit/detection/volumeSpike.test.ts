@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SeverityValues } from '../../../shared/schemas/generated.js';
+import { createEngine } from '../../../shared/detection/index.js';
+import { DEFAULT_RULES } from '../../../shared/detection/rules/defaults.js';
+import type { DetectionEvent } from '../../../shared/detection/types.js';
 import { DAY_MS, HOUR_MS, T0, emissions, event, merge, only, renumber, run, stream } from './helpers.js';
 
 describe('volume-spike', () => {
@@ -42,5 +45,52 @@ describe('volume-spike', () => {
     expect(payment.length).toBe(1);
     expect(payment[0]!.evidence.observed).toBe(12_000);
     expect(['HIGH', 'CRITICAL']).toContain(payment[0]!.severity);
+  });
+
+  describe('payment runs (volume-spike.payment-run)', () => {
+    // Two days of ordinary payments, ~3.6 an hour, median ~400.
+    const usual = (perBucket = 0.3, to = T0 + 2 * DAY_MS) =>
+      stream({ to, perBucket, actions: ['payment.transfer'], with: (rng) => ({ amount: Math.round(rng.lognormal(400, 0.4) * 100) / 100, currency: 'EUR', target: rng.pick(['vendor-1.example', 'vendor-2.example']) }) });
+    const runStart = T0 + 2 * DAY_MS + 10 * HOUR_MS;
+    // The example: twelve payments of 4x the median within two hours, to payees the agent already pays.
+    const twelve = () => Array.from({ length: 12 }, (_, i) => event({ timestamp: runStart + i * 10 * 60_000, action: 'payment.transfer', amount: 1_600 + i, currency: 'EUR', target: 'vendor-1.example' }));
+    const tail = () => usual(0.3, T0 + 3 * DAY_MS).filter((e) => e.timestamp > T0 + 2 * DAY_MS);
+
+    it('twelve payments of 4x the median within two hours alert once, on the run, naming its payments; none alerts alone', () => {
+      const { alerts } = run(renumber(merge(usual(), twelve(), tail())));
+      expect(only(alerts, 'volume-spike.payment').filter((a) => a.ruleId === 'volume-spike.payment')).toEqual([]);
+      const runs = only(alerts, 'volume-spike.payment-run');
+      expect(runs.length).toBe(1);
+      const alert = runs[0]!;
+      expect(alert.firstSeen).toBeGreaterThanOrEqual(runStart);
+      expect(alert.firstSeen).toBeLessThan(runStart + 2 * HOUR_MS);
+      // Earlier payments above the usual size count while they weigh something (4 half-lives at most).
+      expect(alert.evidence.windowStart).toBeGreaterThanOrEqual(runStart - 4 * HOUR_MS);
+      expect(Number(alert.evidence.details.payments)).toBeGreaterThanOrEqual(4);
+      expect(alert.evidence.details.payees).toContain('vendor-1.example');
+      expect(alert.evidence.observed).toBeGreaterThanOrEqual(DEFAULT_RULES.rules.find((r) => r.id === 'volume-spike.payment-run')!.thresholds.minExcessPayments as number);
+    });
+
+    it('three times as many payments of the usual size, or one very large payment, are no run', () => {
+      const busy = usual(1, T0 + 3 * DAY_MS).filter((e) => e.timestamp > T0 + 2 * DAY_MS);
+      expect(only(run(renumber(merge(usual(), busy))).alerts, 'volume-spike.payment-run')).toEqual([]);
+      const big = event({ timestamp: runStart, action: 'payment.transfer', amount: 40_000, currency: 'EUR', target: 'vendor-1.example' });
+      const { alerts } = run(renumber(merge(usual(), [big], tail())));
+      expect(only(alerts, 'volume-spike.payment').map((a) => a.ruleId)).toEqual(['volume-spike.payment']);
+    });
+
+    it('a snapshot taken in the middle of a run restores it: the same alert fires after the restore', () => {
+      const list = renumber(merge(usual(), twelve(), tail()));
+      const cut = list.findIndex((e) => e.timestamp >= runStart + 25 * 60_000);
+      const straight = createEngine(DEFAULT_RULES);
+      for (const e of list.slice(0, cut)) straight.process(e);
+      const bytes = straight.snapshotAgentBytes('agent-1')!;
+      const expected = list.slice(cut).flatMap((e: DetectionEvent) => straight.process(e));
+      const moved = createEngine(DEFAULT_RULES);
+      moved.restoreAgentBytes('agent-1', Uint8Array.from(bytes));
+      const actual = list.slice(cut).flatMap((e: DetectionEvent) => moved.process(e));
+      expect(actual).toEqual(expected);
+      expect(only(actual, 'volume-spike.payment-run').length).toBe(1);
+    });
   });
 });
