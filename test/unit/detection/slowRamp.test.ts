@@ -105,6 +105,19 @@ describe('slow-ramp', () => {
     expect(only(alerts, 'slow-ramp')).toEqual([]);
   });
 
+  it("a new agent that learned on a weekend reads its first weekday against no profile, not the weekend's: a busier Monday is no ramp", () => {
+    // Business hours, smooth (a day starts over a few hours): 2.5x busier on weekdays than on weekends.
+    const saturday = T0 + 5 * DAY_MS;
+    const shape = (ts: number) => {
+      const hour = (ts % DAY_MS) / HOUR_MS;
+      const day = Math.floor((ts - T0) / DAY_MS) % 7;
+      const weekend = day >= 5;
+      return (weekend ? 4 : 10) * Math.max(0.05, Math.sin((Math.PI * (hour - 6)) / 14)) * (hour > 6 && hour < 20 ? 1 : 0.05);
+    };
+    const { alerts } = run(stream({ from: saturday, to: saturday + 3 * DAY_MS, perBucket: shape }));
+    expect(only(alerts, 'slow-ramp.rate')).toEqual([]);
+  });
+
   it('a nightly batch job (a burst of big reads at the same hour every day) is not a ramp', () => {
     const jobs: DetectionEvent[][] = [];
     for (let day = 0; day < 6; day++) {

@@ -2,7 +2,8 @@
  * slow-ramp.rate: actions per bucket, log((x + 1) / (expected + 1)) against the agent's profile
  * for that hour (hour of day x weekday / weekend, slow EWMA, ±1-hour envelope). The profile
  * learns each bucket PROFILE_DELAY buckets late, capped, and no higher than expected while a rise
- * alarms, so a ramp is judged before its first buckets can reach its reference. Noise: Poisson
+ * alarms, so a ramp is judged before its first buckets can reach its reference; an hour is judged only
+ * on its own day class's profile (a first weekday after a weekend of learning is not). Noise: Poisson
  * plus an over-dispersion learned in the agent's flat hours, and at least what the hour itself
  * shows upwards (its upper semivariance: a nightly job's burst is not a ramp). Only the agent's
  * active hours (>= ACTIVE_SHARE of its busiest) are judged.
@@ -66,6 +67,9 @@ export function closeRate(cfg: RampConfig, th: RampThresholdValues, series: Rate
   const data = series.data;
   const slot = seasonSlot(bucket * cfg.bucketMs, ctx.zone);
   // The slot's own profile, else the same hour in the other day class (a first weekend), else none yet.
+  // Only the own class is judged: the other class stands in for learning and for the active-hours test, but a
+  // weekday read against a weekend (a new agent that learned on a Saturday) looks like a ramp all morning, and a
+  // weekend against weekdays hides one. A class is judged from its first hour with enough samples.
   const answering = answeringSlot(data, cfg.seasonalMinSamples, slot, PROFILE_COUNTS);
   const ownSlot = answering === slot;
   let finding: Finding | null = null;
@@ -78,7 +82,7 @@ export function closeRate(cfg: RampConfig, th: RampThresholdValues, series: Rate
     const upper = upperEnvelope(data, ownSlot ? slot : otherClassSlot(slot));
     const sd = Math.sqrt(Math.max(1 / (expected + 1) + Math.max(series.overDispersion, cfg.overDispersionFloor), 2 * upper));
     const residual = Math.log((count + 1) / (expected + 1));
-    judged = active && expected >= th.minLevel && !ctx.learning;
+    judged = ownSlot && active && expected >= th.minLevel && !ctx.learning;
     const accepting = series.acceptRun > 0;
     if (judged && judgeTrend(series.drift, residual / sd, 1 / sd, th, cfg.trend, accepting)) {
       finding = rateFinding(cfg, th, bucket, count, expected, sd, data[PROFILE_COUNTS + slot]!, ctx);
