@@ -121,18 +121,28 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
     const peerMap = ctx.peers.seenMap(ctx.agentRole, kind);
     const peerItem = peerMap.get(item);
     const peerAgents = peerItem ? peerItem.agents : 0;
-    if (peerItem) {
-      peerItem.agents++;
-      peerItem.lastSeen = ctx.now;
-    } else {
-      peerMap.set(item, { agents: 1, lastSeen: ctx.now });
-      if (peerMap.size > ua.maxPeerItemsPerKind * 1.1) {
-        const oldest = [...peerMap].sort((a, b) => a[1].lastSeen - b[1].lastSeen || (a[0] < b[0] ? -1 : 1));
-        for (let i = 0; i < oldest.length - ua.maxPeerItemsPerKind; i++) peerMap.delete(oldest[i]![0]);
+    const finding = judgeFirstUse(kind, k, item, peerAgents, role.agents.size, event, ctx);
+    // A sensitive first use that alerted is not the role's use (poisoning): two compromised agents must not make a
+    // secret look common to the third. The agent's own seen-set keeps it, so it does not alert twice.
+    if (finding === null || finding.details.sensitivity === '') {
+      if (peerItem) {
+        peerItem.agents++;
+        peerItem.lastSeen = ctx.now;
+      } else {
+        peerMap.set(item, { agents: 1, lastSeen: ctx.now });
+        if (peerMap.size > ua.maxPeerItemsPerKind * 1.1) {
+          const oldest = [...peerMap].sort((a, b) => a[1].lastSeen - b[1].lastSeen || (a[0] < b[0] ? -1 : 1));
+          for (let i = 0; i < oldest.length - ua.maxPeerItemsPerKind; i++) peerMap.delete(oldest[i]![0]);
+        }
       }
     }
+    return finding;
+  }
+
+  function judgeFirstUse(kind: Kind, k: number, item: string, peerAgents: number, roleSize: number, event: DetectionEvent, ctx: DetectionContext<AccessState>): Finding | null {
+    const st = ctx.state;
     // Peer rarity: 1 when no other agent of the role uses the item, 0 when at least peerCommonShare of them do.
-    const roleAgents = Math.max(0, role.agents.size - 1);
+    const roleAgents = Math.max(0, roleSize - 1);
     const share = roleAgents > 0 ? Math.min(1, peerAgents / roleAgents) : 0;
     const rarity = roleAgents > 0 ? Math.max(0, 1 - share / Math.max(ua.peerCommonShare, 1e-9)) : 0.5;
     // Novelty rate: how many peer-rare new items this agent normally meets (a web researcher, a mailer to

@@ -47,6 +47,17 @@ describe('cold start', () => {
     expect(mine[mine.length - 1]!.count).toBe(3);
   });
 
+  it('a secret that alerted on two compromised peers does not become common in the role: a new agent reading it still alerts', () => {
+    // Two established devops agents read the SSH key after their learning day (each alerts); their first uses are
+    // not the role's use, so for a new agent the key is still used by 0 of its 6 peers.
+    const compromised = [0, 1].map((i) => event({ agentId: `ops-${i}`, agentRole: 'devops', timestamp: JOIN - HOUR_MS + i * 60_000, action: 'data.read', resource: '.ssh/id_rsa' }));
+    const newcomer = event({ agentId: 'new-ops', agentRole: 'devops', timestamp: JOIN, action: 'data.read', resource: '.ssh/id_rsa' });
+    const { alerts } = run(renumber(merge(...devopsFleet(), compromised, [newcomer])));
+    const firstUses = only(alerts, 'unusual-access.resource').filter((a) => a.evidence.details.resource === '.ssh/id_rsa');
+    expect(firstUses.map((a) => a.agentId).sort()).toEqual(['new-ops', 'ops-0', 'ops-1']);
+    expect(firstUses.find((a) => a.agentId === 'new-ops')!.evidence.details).toMatchObject({ learning: 'true', peerBasis: 'role', peerAgentsUsingIt: '0' });
+  });
+
   it('the first agent of a new role moving 90,000 records and 50 MB in a bucket alerts on both volumes at once', () => {
     const start = JOIN + 10 * 60_000;
     const ordinary = stream({ agentId: 'analytics-1', agentRole: 'analytics', from: JOIN, to: start, perBucket: 4, seed: 7 });

@@ -68,7 +68,7 @@ describe('volume-spike', () => {
       expect(alert.evidence.windowStart).toBeGreaterThanOrEqual(runStart - 4 * HOUR_MS);
       expect(Number(alert.evidence.details.payments)).toBeGreaterThanOrEqual(4);
       expect(alert.evidence.details.payees).toContain('vendor-1.example');
-      expect(alert.evidence.observed).toBeGreaterThanOrEqual(DEFAULT_RULES.rules.find((r) => r.id === 'volume-spike.payment-run')!.thresholds.minExcessPayments as number);
+      expect(alert.evidence.observed).toBeGreaterThanOrEqual((DEFAULT_RULES.rules.find((r) => r.id === 'volume-spike.payment-run')!.thresholds as { minExcessPayments: number }).minExcessPayments);
     });
 
     it('three times as many payments of the usual size, or one very large payment, are no run', () => {
