@@ -61,6 +61,11 @@ export interface AccumulationParams {
   minRatio: number;
   /** Absolute floor of the damping (the rule's minValue or spread floor, per bucket; scaled by sqrt(buckets)). */
   floorPerBucket: number;
+  /**
+   * Sparse counts (failed logins, denials), whose residual is in Poisson units: until its own history is trusted,
+   * a horizon is judged against PRIOR_SD. Volumes (bytes, records) have no natural unit: only their history.
+   */
+  countSeries: boolean;
 }
 
 export interface HorizonStats {
@@ -128,6 +133,12 @@ const STATS_ALPHA = 1 / 2016;
 const CAP_Z = 3;
 /** The residual's sd is at least this (Poisson noise: a count's total is never more regular than that). */
 const MIN_SD = 1;
+/**
+ * A count series' residual sd before its own history is trusted (mean 0): over-dispersion up to 9x Poisson, as
+ * chained tasks and retries make it. A sparse series (a failed login now and then) may take weeks to reach
+ * MIN_SAMPLES judgements; until then z 5 asks for a total 15 Poisson sds above its expectation, sustained.
+ */
+const PRIOR_SD = 3;
 
 function createHorizon(): HorizonStats {
   return { mean: 0, variance: 0, samples: 0, rest: 0 };
@@ -218,11 +229,11 @@ export function judgeAccumulation(t: AccumulationTracker, p: AccumulationParams,
     if (!(damping > 0)) continue;
     // Quasi-Poisson residual: a total's variance grows with its expectation (the series' dispersion, learned below).
     const residual = (total - expectedTotal) / Math.sqrt(expectedTotal + damping);
-    const sd = Math.max(Math.sqrt(stats.variance), MIN_SD);
-    const z = (residual - stats.mean) / sd;
     const trusted = stats.samples >= MIN_SAMPLES;
+    const sd = trusted ? Math.max(Math.sqrt(stats.variance), MIN_SD) : PRIOR_SD;
+    const z = (residual - (trusted ? stats.mean : 0)) / sd;
     const sustained = above >= SUSTAINED_SHARE * buckets;
-    const fires = trusted && stats.rest === 0 && sustained && z >= p.z && total >= p.minRatio * expectedTotal && total - expectedTotal >= damping;
+    const fires = (trusted || p.countSeries) && stats.rest === 0 && sustained && z >= p.z && total >= p.minRatio * expectedTotal && total - expectedTotal >= damping;
     if (stats.rest > 0) stats.rest--;
     if (fires) {
       // Every horizon rests a day: one alert per accumulation, and a lasting new normal costs one alert a day at

@@ -42,8 +42,8 @@ export const errorBurst = defineDetector({
 export function createErrorBurstDetector(rules: Rules): Detector<ErrorState> {
   const authRule = enabledRule(rules, 'error-burst.auth-failures');
   const deniedRule = enabledRule(rules, 'error-burst.denied');
-  const pAuth = spikeParams(rules, 'error-burst.auth-failures', { poisson: true, absSpreadFloor: 1, accumulation: true });
-  const pDenied = spikeParams(rules, 'error-burst.denied', { poisson: true, absSpreadFloor: 1, accumulation: true });
+  const pAuth = spikeParams(rules, 'error-burst.auth-failures', { poisson: true, absSpreadFloor: 1, accumulation: true, accumulationPrior: true });
+  const pDenied = spikeParams(rules, 'error-burst.denied', { poisson: true, absSpreadFloor: 1, accumulation: true, accumulationPrior: true });
   // The last event's action and resource, when an event (not the clock) closed the bucket.
   const lastOf = (lastAction: string, lastResource: string) => (lastAction ? { details: { lastAction, lastResource } } : {});
   const authText = (lastAction: string, lastResource: string): SpikeFindingText => ({ detector: 'error-burst', ruleId: 'error-burst.auth-failures', metric: 'count(auth.* ERROR) per bucket', what: 'failed authentications', ...lastOf(lastAction, lastResource) });

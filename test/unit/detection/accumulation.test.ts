@@ -47,6 +47,20 @@ describe('accumulation over hours', () => {
     expect(accumulated(run(renumber(merge(base, everyday, paced)), noAccumulation()).alerts)).toEqual([]);
   });
 
+  it('an agent that almost never fails a login is judged on a Poisson prior: its paced failures alert before it has a history', () => {
+    // A failed login every ~10 hours: after three days its series has a handful of judgements, far from trusted.
+    const sparseRng = new Rng(11);
+    const days = T0 + 3 * DAY_MS + 8 * HOUR_MS;
+    const rare = failures(T0, days, () => (sparseRng.next() < 0.008 ? 1 : 0));
+    const from = T0 + 3 * DAY_MS + HOUR_MS;
+    const pacedRare = failures(from, from + 5 * HOUR_MS, () => 4);
+    const events = (extra: ReturnType<typeof stream>) => renumber(merge(stream({ to: days, perBucket: 10, seed: 12 }), rare, extra));
+    const auth = accumulated(only(run(events(pacedRare)).alerts, 'error-burst.auth-failures'));
+    expect(auth.length).toBe(1);
+    expect(auth[0]!.evidence.windowStart).toBeGreaterThanOrEqual(from - 2 * HOUR_MS);
+    expect(accumulated(run(events([])).alerts)).toEqual([]);
+  });
+
   // Egress: about 2,000 bytes per event, 10 events per bucket; then every bucket carries 2.5x for six hours, in
   // events of the usual size (never a spike), against a control that moves a few large transfers in one hour.
   const egress = stream({ to: T0 + 4 * DAY_MS + 10 * HOUR_MS, perBucket: 10, seed: 3 });
