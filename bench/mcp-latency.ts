@@ -11,7 +11,12 @@
  * For HTTP the filesystem server sits behind the SDK's StreamableHTTPServerTransport
  * (test/support/mcpFilesystem.ts) in this process, the same for both paths.
  *
- *   npx tsx bench/mcp-latency.ts [--calls 500] [--rounds 5] [--warmup 100] [--only stdio|http] [--gateway-cpu-prof DIR]
+ *   npx tsx bench/mcp-latency.ts [--calls 500] [--rounds 5] [--warmup 3000] [--only stdio|http] [--gateway-cpu-prof DIR]
+ *
+ * --warmup is the calls per (transport, tool, path) before the first round. The gateway's JIT is not warm after
+ * 100: the gateway CPU per call of round 1 was 2-3x the later rounds' (stdio 480 vs 150-250 µs, HTTP 1,170 vs
+ * 650-800), and after 1,000 still up to 1.4x (stdio 220-270, HTTP 800); after 3,000 round 1 is within the later
+ * rounds' range (--calls 1000 --rounds 5, --only each transport, 2026-12-03 09:47-09:51 UTC, load 3.3-6.5, at 252399d).
  *
  * --only measures one transport and starts only its servers and gateway (profiling, quick checks; the RESULTS.md
  * section is written only for a full run);
@@ -32,20 +37,21 @@ import { loadConfig } from '../shared/config/index.js';
 import { createKafka, provisionTopics } from '../shared/kafka/index.js';
 import { createLogger } from '../shared/logging/index.js';
 import { filesystemServerCommand, startFilesystemHttp } from '../test/support/mcpFilesystem.js';
+import { ownSignalFetch } from './lib/ownSignalFetch.js';
 import { fmt, median, quantile, writeSection } from './lib/results.js';
 
 const { values } = parseArgs({
   options: {
     calls: { type: 'string', default: '500' },
     rounds: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '100' },
+    warmup: { type: 'string', default: '3000' },
     only: { type: 'string' },
     'gateway-cpu-prof': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  process.stdout.write('npx tsx bench/mcp-latency.ts [--calls 500] [--rounds 5] [--warmup 100] [--only stdio|http] [--gateway-cpu-prof DIR]\n');
+  process.stdout.write('npx tsx bench/mcp-latency.ts [--calls 500] [--rounds 5] [--warmup 3000] [--only stdio|http] [--gateway-cpu-prof DIR]\n');
   process.exit(0);
 }
 if (values.only !== undefined && values.only !== 'stdio' && values.only !== 'http') throw new Error(`--only takes stdio or http, not ${values.only}`);
@@ -161,13 +167,13 @@ if (stdioGateway) {
 }
 if (upstream) {
   clients.http = {
-    direct: await connect(new StreamableHTTPClientTransport(upstream.url)),
+    direct: await connect(new StreamableHTTPClientTransport(upstream.url, { fetch: ownSignalFetch })),
     gateway: await (async () => {
       // The gateway process is listening once a connection is accepted.
       const end = Date.now() + 30_000;
       for (;;) {
         try {
-          return await connect(new StreamableHTTPClientTransport(gatewayUrl, { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+          return await connect(new StreamableHTTPClientTransport(gatewayUrl, { fetch: ownSignalFetch, requestInit: { headers: { authorization: `Bearer ${token}` } } }));
         } catch (err) {
           if (Date.now() > end) throw err;
           await new Promise((res) => setTimeout(res, 200));
