@@ -29,12 +29,12 @@ const EVENT_LINGER_MS = 50;
 /**
  * Most events in one produce request (the SDK's default is 500). kafkajs encodes a whole request in one
  * synchronous stretch, and no agent line is relayed while it runs: with the linger alone, an agent calling back
- * to back (~3,000 calls/s in bench/mcp-latency.ts) filled 70-85 events per produce (up to 214), and the stdio
- * calls that overlapped a produce took 3.0-3.6 ms at their p90 (0.4 ms for the others); they were a quarter to a
- * third of the calls above the round's p99. At 64 those p90s fell to 1.6-2.0 ms and the calls over 2.5 ms that
+ * to back (~3,000 calls/s in bench/mcp-latency.ts) filled 70-85 events per produce (up to 214), the stdio calls
+ * that overlapped a produce took 3.0-3.6 ms at their p90 (0.4 ms for the others), and they were about a third of
+ * the calls at or above their round's p99. At 64 those p90s fell to 1.8-2.0 ms, and the calls over 2.5 ms that
  * overlapped a produce from 27-33 to 12-21 per 5,000. 16 or 32 shorten each stretch further but send 2-4x the
  * produce requests, each of which also wakes the broker on the same cores: the slow calls did not fall further
- * (16: 32-43). Measured 2026-12-03 09:40-09:46 UTC, load 2.3-5 (see services/mcp-gateway/README.md, "Added latency").
+ * (32: 18-24, 16: 32-43). Measured 2026-12-03, load 1.6-5: services/mcp-gateway/README.md, "Where the stdio tail comes from".
  */
 export const MAX_EVENTS_PER_PRODUCE = 64;
 
