@@ -14,8 +14,8 @@
  *   npx tsx bench/mcp-latency.ts [--calls 500] [--rounds 5] [--warmup 3000] [--only stdio|http] [--gateway-cpu-prof DIR]
  *
  * --warmup is the calls per (transport, tool, path) before the first round. The gateway's JIT is not warm after
- * 100: the gateway CPU per call of round 1 was 2-3x the later rounds' (stdio 480 vs 150-250 µs, HTTP 1,170 vs
- * 650-800), and after 1,000 still up to 1.4x (stdio 220-270, HTTP 800); after 3,000 round 1 is within the later
+ * 100: the gateway CPU per call of round 1 was 2-3x the later rounds' (stdio 480 vs 160-250 µs, HTTP 1,170 vs
+ * 650-800), and after 1,000 still up to 1.5x (stdio 220-270, HTTP 800); after 3,000 round 1 is within the later
  * rounds' range (--calls 1000 --rounds 5, --only each transport, 2026-12-03 09:47-09:51 UTC, load 3.3-6.5, at 252399d).
  *
  * --only measures one transport and starts only its servers and gateway (profiling, quick checks; the RESULTS.md
