@@ -4,7 +4,10 @@
  * covers, decode and verify, run the engine, produce alerts and dead letters
  * (acks=-1). Per checkpoint (every `detector.checkpointIntervalMs`, per
  * partition): write the partition's changed agents and its covered offset to
- * Redis in one transaction, and only then commit the offset to Kafka.
+ * Redis in one transaction, and only then commit the offset to Kafka. The
+ * partition keeps processing while its checkpoint is encoded and written
+ * (checkpointCapture.ts: copy on write keeps the written state exactly that
+ * of the covered offset).
  *
  * Why checkpoints rather than a write per batch: an agent's state snapshot
  * costs far more than one event's detection, and a busy agent appears in
@@ -32,7 +35,8 @@ import { HealthProbe } from './healthProbe.js';
 import { detectorMetrics, type DetectorMetrics } from './metrics.js';
 import { AgentCache } from './agentCache.js';
 import { PartitionLedger } from './partitionLedger.js';
-import { encodeStoredState, StateStore, type StoredState } from './stateStore.js';
+import { encodeStoredState, StateStore } from './stateStore.js';
+import type { CheckpointCapture } from './checkpointCapture.js';
 
 export interface DetectorOptions {
   config: WardenConfig;
@@ -65,7 +69,9 @@ export class DetectorService {
   /** Agents whose state the engine holds, with the partition they came from. */
   readonly #cached: AgentCache;
   /** Per partition: progress, checkpoints, epochs (a moved or failed partition forgets only its own). */
-  readonly #ledger = new PartitionLedger();
+  readonly #ledger: PartitionLedger;
+  /** Per partition: its checkpoint being encoded and written (settles, never rejects; kept past a drop until it settles). */
+  readonly #checkpointWrites = new Map<number, Promise<void>>();
   /** Per partition: consecutive failures that were not outages (see detector.maxBatchAttempts). */
   readonly #failures = new Map<number, { count: number; lastError: string }>();
   /** Per partition: the tail of its serial work (batches and timer checkpoints never overlap). */
@@ -90,6 +96,7 @@ export class DetectorService {
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#groupId = options.groupId ?? 'warden-detector';
     this.#cached = new AgentCache((agentId) => options.engine.evictAgent(agentId));
+    this.#ledger = new PartitionLedger(Date.now, this.#checkpointIntervalMs);
     this.registry = options.metrics ?? new Registry();
     this.metrics = detectorMetrics(this.registry);
   }
@@ -148,7 +155,7 @@ export class DetectorService {
     // A partition that goes quiet still gets its last progress checkpointed and committed.
     const interval = this.#checkpointIntervalMs;
     if (interval > 0) {
-      this.#checkpointTimer = setInterval(() => void this.#checkpointDue(Date.now() - interval), interval);
+      this.#checkpointTimer = setInterval(() => void this.#checkpointDue(Date.now()), interval);
       this.#checkpointTimer.unref();
     }
     const health = config.detector.health;
@@ -205,10 +212,10 @@ export class DetectorService {
     return { lost, kept };
   }
 
-  /** Runs `fn` after the partition's previous work (a batch or a checkpoint) settles. */
-  #serially(partition: number, fn: () => Promise<void>): Promise<void> {
+  /** Runs `fn` after the partition's previous work (a batch or the start of a checkpoint) settles. */
+  #serially<T>(partition: number, fn: () => Promise<T>): Promise<T> {
     const run = (this.#partitionTail.get(partition) ?? Promise.resolve()).then(fn); // the tail never rejects
-    this.#partitionTail.set(partition, run.catch(() => undefined));
+    this.#partitionTail.set(partition, run.then(() => undefined, () => undefined));
     return run;
   }
 
@@ -229,6 +236,9 @@ export class DetectorService {
     try {
       let covered = this.#ledger.processed(partition);
       if (covered === undefined) {
+        // A checkpoint of this partition begun before it was dropped may still be landing in Redis: read the
+        // covered offset and the agents after it did, or the offset could be older than the states read after it.
+        await this.#checkpointWrites.get(partition);
         covered = await store.processedOffset(topic, partition);
         this.#ledger.resume(partition, covered);
         this.#o.logger.debug({ partition, covered: String(covered), firstOffset: batch.firstOffset(), lastOffset: batch.lastOffset() }, 'partition resumed from the stored state');
@@ -250,6 +260,9 @@ export class DetectorService {
       for (const v of verdicts) if (v.event) agentIds.add(v.event.agentId);
       await this.#ensureLoaded(topic, partition, [...agentIds]);
       if (epoch !== this.#ledger.epochOf(partition)) return; // state was dropped meanwhile: leave the batch to be re-read
+      // From here to the ledger's advance nothing awaits before the engine runs: a checkpoint still encoding takes
+      // these agents' state (as of its offset) before this batch changes it.
+      this.#ledger.takeBefore(agentIds);
 
       const alerts: Alert[] = [];
       const dead: Message[] = [];
@@ -295,9 +308,10 @@ export class DetectorService {
       this.metrics.events.inc({ result: 'processed' }, processed);
       this.#deadLettersSinceSample += dead.length;
       this.#failures.delete(partition);
-      const pending = this.#ledger.advance(topic, partition, coveredAfter, dirty);
+      this.#ledger.advance(topic, partition, coveredAfter, dirty);
       resolveOffset(lastOffset); // moves the fetch position; the commit waits for the checkpoint
-      if (Date.now() - pending.checkpointedAt >= this.#checkpointIntervalMs) await this.#checkpoint(partition);
+      // Started here, between batches, where the engine's state is exactly that of the covered offset; not awaited.
+      if (this.#ledger.isDue(partition)) void this.#startCheckpoint(partition);
       this.metrics.lag.set({ partition: String(partition) }, Number(batch.offsetLagLow()));
       for (const a of alerts) this.metrics.alerts.inc({ detector: a.detector, severity: a.severity });
       this.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
@@ -319,35 +333,57 @@ export class DetectorService {
   }
 
   /**
-   * Writes the partition's changed agents and its covered offset in one Redis transaction (one hash slot),
-   * then commits the next offset to Kafka. Runs inside the partition's serial queue, so no batch of this
-   * partition is half-processed meanwhile: the state is exactly that of the covered offset.
+   * Begins a checkpoint of the partition if one is due and none is in flight, and returns its write (which settles,
+   * never rejects). Call it inside the partition's serial queue, between batches: the capture takes the pending
+   * agents at the covered offset, and the partition's next batches run while it is encoded and written.
    */
-  async #checkpoint(partition: number): Promise<void> {
-    const pending = this.#ledger.pending(partition);
-    if (!pending || pending.lastOffset === null) return;
+  #startCheckpoint(partition: number): Promise<void> | undefined {
+    const { engine } = this.#o;
+    const capture = this.#ledger.begin(partition, (agentId) => {
+      const state = engine.exportAgent(agentId);
+      return state === undefined ? undefined : encodeStoredState(state);
+    });
+    if (!capture) return this.#checkpointWrites.get(partition);
+    const write = this.#writeCheckpoint(partition, capture).then((written) => {
+      if (this.#checkpointWrites.get(partition) === write) this.#checkpointWrites.delete(partition);
+      // Progress that came in meanwhile and is already due (an interval of 0) goes next. Not after a failure:
+      // the next batch or timer tick retries it, rather than a loop re-encoding everything while Redis is down.
+      if (written && this.#running && this.#ledger.isDue(partition)) void this.#serially(partition, async () => void this.#startCheckpoint(partition));
+    });
+    this.#checkpointWrites.set(partition, write);
+    return write;
+  }
+
+  /**
+   * Encodes the capture in slices (other partitions' batches, and this one's, run between them), writes its agents
+   * and covered offset in one Redis transaction (one hash slot), then commits the next offset to Kafka. A failure
+   * puts the capture back into pending; a drop meanwhile (rebalance, failed batch) abandons it before the write.
+   */
+  async #writeCheckpoint(partition: number, capture: CheckpointCapture): Promise<boolean> {
     const { engine } = this.#o;
     const started = process.hrtime.bigint();
     const epoch = this.#ledger.epochOf(partition);
-    // Snapshots are CPU work (encoding and deflating ~3 KB per agent): done in slices with a yield between them, so
-    // other partitions' batches (and their alerts) are not held behind a long synchronous loop. Safe,
-    // because only this partition's batches touch these agents, and they wait in its queue.
-    const states = new Map<string, StoredState>();
-    let sliceStarted = performance.now();
-    for (const a of pending.agents) {
-      const state = engine.exportAgent(a);
-      if (state !== undefined) states.set(a, encodeStoredState(state));
+    const { topic, lastOffset } = capture;
+    try {
       // Sliced by time, not by count: a warm agent's snapshot takes ~0.3-1.2 ms, so 32 of them held the loop for
       // up to ~40 ms, longer than an alert may wait (bench/latency.ts).
-      if (performance.now() - sliceStarted >= SNAPSHOT_SLICE_MS) {
+      while (!capture.encodeFor(SNAPSHOT_SLICE_MS)) {
         await new Promise((r) => setImmediate(r));
-        sliceStarted = performance.now();
+        if (epoch !== this.#ledger.epochOf(partition)) return false; // dropped while encoding: a partial state must not be written
       }
+      if (epoch !== this.#ledger.epochOf(partition)) return false;
+      await this.#store!.commit(topic, partition, lastOffset, capture.states, this.#o.stateTtlSeconds ?? 30 * 24 * 3600);
+      // Dropped while writing: what Redis now holds is consistent (states and offset of one capture), and the
+      // partition's next owner or retry reads it from there.
+      if (epoch !== this.#ledger.epochOf(partition)) return false;
+      this.#ledger.checkpointed(partition, capture);
+    } catch (err) {
+      // Left pending: the next batch or tick tries again; a restart replays from the last commit.
+      this.#ledger.abort(partition, capture);
+      this.metrics.checkpointFailures.inc();
+      this.#o.logger.warn({ err: (err as Error).message, partition }, 'checkpoint failed; will retry');
+      return false;
     }
-    if (epoch !== this.#ledger.epochOf(partition)) return; // dropped while slicing: a partial state must not be written
-    const { topic, lastOffset } = pending;
-    await this.#store!.commit(topic, partition, lastOffset, states, this.#o.stateTtlSeconds ?? 30 * 24 * 3600);
-    this.#ledger.checkpointed(partition, lastOffset);
     // The role-level (peer) state is one document for all partitions (~2 KB per 100 agents) and approximate
     // by nature: written on its own key (it cannot share every partition's slot), at most once per interval.
     const now = Date.now();
@@ -363,21 +399,26 @@ export class DetectorService {
       // next checkpoint commits a later offset. A commit refused during a rebalance is no reason to drop work.
       this.#o.logger.warn({ err: (err as Error).message, partition, lastOffset }, 'offset commit failed after the checkpoint; the next one commits');
     }
-    this.#o.logger.debug({ partition, lastOffset, agents: states.size }, 'checkpoint written');
+    this.#o.logger.debug({ partition, lastOffset, agents: capture.states.size, takenByBatches: capture.takenEarly }, 'checkpoint written');
     this.metrics.checkpointSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    return true;
   }
 
-  /** Checkpoints every partition with progress older than `before` (the timer), or all of them (stop). */
-  async #checkpointDue(before = Infinity): Promise<void> {
-    const due = this.#ledger.due(before);
-    await Promise.all(
-      due.map((partition) =>
-        this.#serially(partition, () => this.#checkpoint(partition)).catch((err: Error) => {
-          // Left pending: the next batch or tick tries again; a restart replays from the last commit.
-          this.#o.logger.warn({ err: err.message, partition }, 'checkpoint failed; will retry');
-        }),
-      ),
-    );
+  /** Checkpoints every partition due at `now` (the timer), or all with progress (stop), and waits for the writes. */
+  async #checkpointDue(now = Infinity): Promise<void> {
+    const due = this.#ledger.due(now);
+    // The capture is taken in the partition's queue; the write is awaited outside it (batches go on meanwhile).
+    const writes = await Promise.all(due.map((partition) => this.#serially(partition, async () => ({ write: this.#startCheckpoint(partition) }))));
+    await Promise.all(writes.map((w) => w.write));
+  }
+
+  /** At stop: the writes in flight land, then what is still unsaved is checkpointed (batches in hand may add some). */
+  async #checkpointAll(): Promise<void> {
+    for (let round = 0; round < 3; round++) {
+      await Promise.all([...this.#checkpointWrites.values()]);
+      if (this.#ledger.due(Infinity).length === 0) return;
+      await this.#checkpointDue();
+    }
   }
 
   async #ensureLoaded(topic: string, partition: number, agentIds: string[]): Promise<void> {
@@ -393,8 +434,8 @@ export class DetectorService {
   }
 
   #evictIfNeeded(): void {
-    // An agent with pending changes stays: its state is not in Redis yet.
-    this.#cached.trim(this.#o.maxCachedAgents ?? 200_000, (agentId, partition) => this.#ledger.pending(partition)?.agents.has(agentId) === true);
+    // An agent with pending changes, or in a checkpoint not yet written, stays: its state is not in Redis yet.
+    this.#cached.trim(this.#o.maxCachedAgents ?? 200_000, (agentId, partition) => this.#ledger.unsaved(agentId, partition));
   }
 
   /** Forgets the partitions' agents and uncheckpointed progress: they are re-read from their checkpoint. */
@@ -427,7 +468,7 @@ export class DetectorService {
       this.#running = false;
       if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
       await this.#health?.stop();
-      if (wasRunning) await this.#checkpointDue();
+      if (wasRunning) await this.#checkpointAll();
       await this.#consumer?.disconnect().catch(() => undefined);
       await this.#producer?.disconnect().catch(() => undefined);
       await this.#verifier?.close();

@@ -1,7 +1,10 @@
 /** The detector's per-partition bookkeeping: a drop forgets one partition (and counts its unsaved progress), agents go with their partition. */
 import { describe, expect, it } from 'vitest';
 import { AgentCache } from '../../../services/detector/agentCache.js';
+import { CheckpointCapture } from '../../../services/detector/checkpointCapture.js';
 import { PartitionLedger } from '../../../services/detector/partitionLedger.js';
+
+const encodeNothing = () => undefined;
 
 describe('PartitionLedger', () => {
   it('counts the processed records a drop loses, bumps only that partition\'s epoch, keeps the others', () => {
@@ -11,12 +14,12 @@ describe('PartitionLedger', () => {
     l.resume(2, -1n);
     l.advance('t', 1, '30', ['a']);
     l.advance('t', 2, '4', ['b']);
-    l.checkpointed(1, '20'); // 21..30 would be lost
+    l.checkpointed(1, l.begin(1, encodeNothing)!); // 10..30 are in Redis; 31..40 would be lost
     l.advance('t', 1, '40', ['a']);
     now = 5000;
-    expect(l.due(4000)).toEqual([1, 2]);
+    expect(l.due(Infinity)).toEqual([1, 2]);
     expect(l.pendingSince(1)).toBe(1000);
-    expect(l.drop(1)).toBe(20); // 21..40
+    expect(l.drop(1)).toBe(10); // 31..40
     expect(l.epochOf(1)).toBe(1);
     expect(l.epochOf(2)).toBe(0);
     expect(l.processed(1)).toBeUndefined();
@@ -24,17 +27,65 @@ describe('PartitionLedger', () => {
     expect(l.drop(2)).toBe(5); // 0..4, nothing checkpointed
   });
 
-  it('a checkpoint clears the pending agents and restarts the age', () => {
+  it('a checkpoint in flight takes the pending agents; later batches gather apart and stay pending after it is written', () => {
     let now = 0;
-    const l = new PartitionLedger(() => now);
+    const l = new PartitionLedger(() => now, 1000);
     l.resume(0, -1n);
     l.advance('t', 0, '10', ['a', 'b']);
+    const capture = l.begin(0, encodeNothing)!;
+    expect(capture).toMatchObject({ lastOffset: '10', since: 0 });
+    expect([...capture.agents]).toEqual(['a', 'b']);
+    expect(l.begin(0, encodeNothing)).toBeNull(); // one in flight at a time
+    now = 300;
+    l.advance('t', 0, '15', ['c']);
+    expect(l.isDue(0, Infinity)).toBe(false); // in flight
+    expect(l.pendingSince(0)).toBe(0); // the oldest unsaved progress is the capture's
+    expect(l.unsaved('a', 0) && l.unsaved('c', 0)).toBe(true);
     now = 700;
-    l.checkpointed(0, '10');
-    expect(l.pending(0)).toMatchObject({ lastOffset: null, checkpointedAt: 700 });
-    expect(l.pending(0)!.agents.size).toBe(0);
-    expect(l.pendingSince(0)).toBeNull();
-    expect(l.drop(0)).toBe(0);
+    l.checkpointed(0, capture);
+    expect(l.drop(0)).toBe(5); // 11..15 were still pending
+  });
+
+  it('a failed checkpoint goes back into pending, due at once, with its agents and the oldest age', () => {
+    let now = 0;
+    const l = new PartitionLedger(() => now, 1000);
+    l.resume(0, -1n);
+    l.advance('t', 0, '10', ['a']);
+    const capture = l.begin(0, encodeNothing)!;
+    now = 400;
+    l.advance('t', 0, '12', ['b']);
+    l.abort(0, capture);
+    expect(l.isDue(0)).toBe(true);
+    expect(l.pending(0)).toMatchObject({ lastOffset: '12', checkpointedAt: 0 });
+    expect([...l.pending(0)!.agents].sort()).toEqual(['a', 'b']);
+    expect(l.pendingSince(0)).toBe(0);
+  });
+
+  it('spreads first checkpoints between one and two intervals, then one interval after each capture', () => {
+    const now = 10_000;
+    const l = new PartitionLedger(() => now, 30_000);
+    for (let p = 0; p < 12; p++) l.advance('t', p, '1', ['a']);
+    const firstDue = Array.from({ length: 12 }, (_, p) => l.pending(p)!.dueAt - now);
+    expect(Math.min(...firstDue)).toBe(30_000); // never sooner than the interval
+    expect(Math.max(...firstDue)).toBeLessThan(60_000);
+    // No two partitions within a twentieth of the interval of each other.
+    const sorted = [...firstDue].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 1]!).toBeGreaterThan(1_000);
+    l.begin(0, encodeNothing);
+    expect(l.pending(0)!.dueAt).toBe(now + 30_000);
+  });
+});
+
+describe('CheckpointCapture', () => {
+  it('copy on write: an agent a batch is about to change is encoded first, at the capture\'s offset', () => {
+    const state = new Map([['a', 1], ['b', 1], ['c', 1]]);
+    const capture = new CheckpointCapture({ topic: 't', lastOffset: '5', agents: new Set(state.keys()), since: 0 }, (agentId) => String(state.get(agentId)));
+    capture.takeBefore(['b', 'x']); // x is not in the capture
+    state.set('b', 2); // the batch changes b
+    expect(capture.done).toBe(false);
+    while (!capture.encodeFor(0));
+    expect(Object.fromEntries(capture.states)).toEqual({ a: '1', b: '1', c: '1' });
+    expect(capture.takenEarly).toBe(1);
   });
 });
 
