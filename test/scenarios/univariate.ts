@@ -161,7 +161,9 @@ report('createSeriesScorer().score(t, v) (defaults: two-sided)', all, viaScorer,
 report('reference: rolling Gaussian, 24 points, |z| >= 4', all, viaRollingGaussian(4), () => 12);
 report('reference: rolling Gaussian, 24 points, |z| >= 6', all, viaRollingGaussian(6), () => 12);
 report('reference: rolling robust z, median/MAD of 24 points, |z| >= 5', all, viaRobustZ, () => 12);
-// The engine's volume rule looks up only, and its agent learns for a day (288 buckets) first: only upward windows after that count.
-const upOnly = (s: LabelledSeries): LabelledSeries => ({ ...s, windows: s.windows.filter((w) => w.direction === 'up' && w.start >= 300) });
-report('event interface (engine, volume-spike.records: up only, after the 1-day learning period)', all.map(upOnly), viaEngine, () => 300);
+// The engine's agent learns for a day (288 buckets) first: only windows after that count, and only upward ones when
+// the records rule looks up only (a dip it does not judge is neither a hit nor, inside its window, a false positive).
+const recordsDirection = (loadRules(rulesFile).rules.find((r) => r.id === 'volume-spike.records')!.thresholds as { direction: string }).direction;
+const judged = (s: LabelledSeries): LabelledSeries => ({ ...s, windows: s.windows.filter((w) => w.start >= 300 && (recordsDirection === 'both' || w.direction === recordsDirection)) });
+report(`event interface (engine, volume-spike.records: ${recordsDirection === 'both' ? 'both directions' : `${recordsDirection} only`}, after the 1-day learning period)`, all.map(judged), viaEngine, () => 300);
 

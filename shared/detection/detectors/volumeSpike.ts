@@ -78,19 +78,19 @@ export const volumeSpike = defineDetector({
       description: 'Bytes sent out in a bucket far above normal for the agent: possible exfiltration.',
       severity: 'HIGH',
       tags: ['owasp-llm:LLM02', 'atlas:AML.T0025', 'mitre:T1041', 'mitre:T1567'],
-      thresholds: spikeDefaults('up', 6, 8, 0, ALWAYS_AT.bytesOut, 6),
+      thresholds: spikeDefaults('both', 6, 8, 0, ALWAYS_AT.bytesOut, 6),
     }),
     'volume-spike.records': rule(SpikeThresholds, {
       description: 'Records read or written in a bucket far above normal for the agent: possible bulk data access.',
       severity: 'HIGH',
       tags: ['owasp-llm:LLM02', 'atlas:AML.T0057', 'mitre:T1213', 'mitre:T1530'],
-      thresholds: spikeDefaults('up', 6, 8, 0, ALWAYS_AT.records, 6),
+      thresholds: spikeDefaults('both', 6, 8, 0, ALWAYS_AT.records, 6),
     }),
     'volume-spike.tokens': rule(SpikeThresholds, {
       description: 'Model tokens consumed in a bucket far above normal for the agent: runaway loop or cost harvesting.',
       severity: 'MEDIUM',
       tags: ['owasp-llm:LLM10', 'atlas:AML.T0034', 'atlas:AML.T0029'],
-      thresholds: spikeDefaults('up', 6, 8, 0, ALWAYS_AT.tokens, 6),
+      thresholds: spikeDefaults('both', 6, 8, 0, ALWAYS_AT.tokens, 6),
     }),
     'volume-spike.payment': rule(PaymentThresholds, {
       description: "A payment far larger than the agent's usual payments.",

@@ -26,6 +26,15 @@ describe('volume floors by dispersion', () => {
     expect(at[alerts.indexOf(records[0]!)]).toBe(events[TWO_DAYS]!.timestamp);
   });
 
+  it('the same metric falling to 60 for an hour alerts too (the volume rules look both ways), naming the drop', () => {
+    const events = metric(TWO_DAYS + 12, (i, rng) => (i >= TWO_DAYS ? 60 : 80 + rng.normal(0, 1)), 61);
+    const { alerts, at } = run(events);
+    const records = only(alerts, 'volume-spike.records');
+    expect(records).toHaveLength(1);
+    expect(at[alerts.indexOf(records[0]!)]).toBeLessThanOrEqual(events[TWO_DAYS + 2]!.timestamp);
+    expect(records[0]!.evidence.observed).toBeLessThan(80);
+  });
+
   it('the same metric raises nothing without the jump', () => {
     const { alerts } = run(metric(TWO_DAYS + 1, (_, rng) => 80 + rng.normal(0, 1), 61));
     expect(only(alerts, 'volume-spike.records')).toHaveLength(0);
