@@ -60,6 +60,16 @@ export class PartitionLedger {
     return this.#processed.get(partition);
   }
 
+  /** The covered offsets Redis may hold for the partition now: the last checkpointed, and the one in flight (it may have landed). */
+  storedOffsets(partition: number): bigint[] {
+    const out: bigint[] = [];
+    const checkpointed = this.#checkpointed.get(partition);
+    if (checkpointed !== undefined) out.push(checkpointed);
+    const inFlight = this.#inFlight.get(partition);
+    if (inFlight) out.push(BigInt(inFlight.lastOffset));
+    return out;
+  }
+
   /** The partition's first batch here: its progress starts at what Redis covers. */
   resume(partition: number, covered: bigint): void {
     this.#processed.set(partition, covered);

@@ -425,7 +425,8 @@ export class DetectorService {
     const missing = agentIds.filter((a) => !this.#cached.has(a));
     if (missing.length > 0) {
       const epoch = this.#ledger.epochOf(partition);
-      const states = await this.#store!.loadAgents(topic, partition, missing);
+      // Read with the covered offset: states another writer stored meanwhile fail the batch (retried from Redis).
+      const states = await this.#store!.loadAgents(topic, partition, missing, this.#ledger.storedOffsets(partition));
       if (epoch !== this.#ledger.epochOf(partition)) return; // dropped meanwhile: the caller leaves the batch
       for (const [agentId, state] of states) if (state !== null) this.#o.engine.importAgent(agentId, state);
     }

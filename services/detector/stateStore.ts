@@ -21,11 +21,19 @@
  * starts with one of `{ [ " - 0-9 t f n` or whitespace, the engine's snapshot bytes with the magic
  * "AW" (engine/snapshotBytes.ts); so states written before still load.
  *
+ * Agents are loaded with the partition's covered offset in the same MGET (one
+ * slot, one instant): if it is not the offset this instance resumed from or
+ * wrote, another writer checkpointed the partition meanwhile (its next owner,
+ * or a former owner's write that landed after a rebalance), and states read
+ * now would not match the offset the batches count from. The load fails
+ * (StateMovedError, retriable): the partition is dropped and read again.
+ *
  * The peer-group (shared) state is one document for every partition, so it
  * cannot share a slot with all of them: it is written on its own, after a
  * checkpoint. It is approximate by nature (it mixes partitions' progress) and
  * only shapes the baseline of agents with little history of their own.
  */
+import { WardenError } from '../../shared/errors/index.js';
 import type { Redis } from '../../shared/redis/index.js';
 
 /** The hash tag of one partition's keys. Topic names are [a-zA-Z0-9._-], so they never hold a brace. */
@@ -45,6 +53,13 @@ export function coveredOffsetKey(groupId: string, topic: string, partition: numb
 
 export function sharedStateKey(groupId: string): string {
   return `detector:shared:${groupId}`;
+}
+
+/** The partition's stored covered offset is none this instance expects: its state was written by someone else meanwhile. */
+export class StateMovedError extends WardenError {
+  constructor(topic: string, partition: number, expected: readonly bigint[], found: bigint) {
+    super('state.moved', `the stored state of ${topic}[${partition}] moved: covered offset ${found}, expected ${expected.join(' or ')}; the partition is read again`, { retriable: true });
+  }
 }
 
 /** What an agent's state is in Redis: the engine's bytes, or a JSON-safe value (older states, other engines). */
@@ -76,11 +91,21 @@ export class StateStore {
     private readonly groupId: string,
   ) {}
 
-  /** States of the given agents of one partition (null when Redis has none), in one round trip (one slot): bytes, or parsed JSON. */
-  async loadAgents(topic: string, partition: number, agentIds: string[]): Promise<Map<string, unknown | null>> {
+  /**
+   * States of the given agents of one partition (null when Redis has none), in one round trip (one slot): bytes, or
+   * parsed JSON. With `coveredAnyOf`, the covered offset is read in the same MGET and must be one of those
+   * (StateMovedError otherwise: see the header).
+   */
+  async loadAgents(topic: string, partition: number, agentIds: string[], coveredAnyOf?: readonly bigint[]): Promise<Map<string, unknown | null>> {
     const out = new Map<string, unknown | null>();
     if (agentIds.length === 0) return out;
-    const values = await this.redis.mgetBuffer(...agentIds.map((a) => agentStateKey(topic, partition, a)));
+    const keys = agentIds.map((a) => agentStateKey(topic, partition, a));
+    const values = await this.redis.mgetBuffer(...(coveredAnyOf ? [coveredOffsetKey(this.groupId, topic, partition), ...keys] : keys));
+    if (coveredAnyOf) {
+      const stored = values.shift();
+      const covered = stored ? BigInt(stored.toString()) : -1n;
+      if (!coveredAnyOf.includes(covered)) throw new StateMovedError(topic, partition, coveredAnyOf, covered);
+    }
     agentIds.forEach((a, i) => out.set(a, values[i] ? decodeStoredState(values[i]!) : null));
     return out;
   }

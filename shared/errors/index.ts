@@ -13,6 +13,7 @@ export type ReasonCode =
   | 'event.oversized-headers'
   | 'event.bad-identity'
   | 'batch.parked'
+  | 'state.moved'
   | 'command.unverified'
   | 'event.timestamp-skew'
   | 'event.signature-missing'

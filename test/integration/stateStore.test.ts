@@ -3,7 +3,8 @@
  * other states as JSON text, and a state written the old way (base64 inside a JSON string) still restores.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { agentStateKey, decodeStoredState, encodeStoredState, StateStore } from '../../services/detector/stateStore.js';
+import { agentStateKey, decodeStoredState, encodeStoredState, StateMovedError, StateStore } from '../../services/detector/stateStore.js';
+import { isRetriable } from '../../shared/errors/index.js';
 import { createDetectionEngine } from '../../services/detector/engine.js';
 import { createRedis } from '../../shared/redis/index.js';
 import { bucketedFleet } from '../../bench/lib/fleet.js';
@@ -54,6 +55,19 @@ describe('StateStore', () => {
     const fresh = createDetectionEngine();
     fresh.importAgent('store-b', loaded.get('store-b'));
     expect(fresh.engine.snapshotAgent('store-b')).toEqual(port.engine.snapshotAgent('store-b'));
+  });
+
+  it('loads agents only while the covered offset is one the caller expects (a retriable StateMovedError otherwise)', async () => {
+    const store = new StateStore(redis, 'g-state-moved');
+    await store.commit('agent.events', 5, '9', new Map([['store-d', '{"n":1}']]), 60);
+    expect((await store.loadAgents('agent.events', 5, ['store-d'], [9n])).get('store-d')).toEqual({ n: 1 });
+    expect((await store.loadAgents('agent.events', 6, ['store-e'], [-1n])).get('store-e')).toBeNull(); // nothing stored: -1
+    // Another writer checkpoints the partition (its next owner, or a late write of a former one).
+    await store.commit('agent.events', 5, '12', new Map([['store-d', '{"n":4}']]), 60);
+    const moved = await store.loadAgents('agent.events', 5, ['store-d'], [9n]).catch((err: unknown) => err);
+    expect(moved).toBeInstanceOf(StateMovedError);
+    expect(isRetriable(moved)).toBe(true);
+    expect((await store.loadAgents('agent.events', 5, ['store-d'], [9n, 12n])).get('store-d')).toEqual({ n: 4 });
   });
 
   it('tells bytes from JSON by the first byte, and refuses bytes that would read back as JSON', () => {
