@@ -115,7 +115,6 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
   }
 
   function firstSeen(kind: Kind, k: number, item: string, event: DetectionEvent, ctx: DetectionContext<AccessState>): Finding | null {
-    const st = ctx.state;
     const role = ctx.peers.role(ctx.agentRole);
     if (ctx.now < role.since) role.since = ctx.now;
     const peerMap = ctx.peers.seenMap(ctx.agentRole, kind);
