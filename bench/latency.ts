@@ -147,7 +147,11 @@ const keys = keyringData([...background, ...spikes]);
   const now = Date.now();
   const template = (perBucket: number): string => {
     const engine = createEngine(rules);
-    for (const e of bucketedFleet(['TEMPLATE-AGENT'], () => ROLE, HISTORY_BUCKETS, perBucket, now)) {
+    // The history runs up to now, the open bucket included: history that ended at the last bucket boundary left
+    // the first live bucket partly empty, and at its close every warm agent (rate-spike.agent looks both ways) read
+    // as having gone quiet for minutes: thousands of drop alerts whenever a run crossed a boundary.
+    for (const e of bucketedFleet(['TEMPLATE-AGENT'], () => ROLE, HISTORY_BUCKETS + 1, perBucket, now + BUCKET_MS)) {
+      if (e.timestamp > now) break;
       (e as DetectionEvent).verification = 'valid';
       engine.process(e as DetectionEvent);
     }
