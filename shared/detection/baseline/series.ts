@@ -266,6 +266,14 @@ export function dispersionShare(st: SeriesState, p: SeriesParams): number {
   return Math.min(1, Math.max(0, (relativeNoise - STABLE_RELATIVE_NOISE) / (DISPERSED_RELATIVE_NOISE - STABLE_RELATIVE_NOISE)));
 }
 
+/**
+ * The share of `relSpreadFloor` that never fades (0.1: 1% of the level with the rules' 10%): a series with no noise
+ * at all (a deterministic count, 1,875 records every bucket) had a spread of `absSpreadFloor` (1 record), so a dip
+ * of 30 (1.6%) alerted; with this a change must reach ~z% of the level (6% at z 6). A noisy stable metric keeps its
+ * noise-bound spread (80 +- 1: the floor is 0.8).
+ */
+const MIN_REL_SPREAD_SHARE = 0.1;
+
 /** The ratio floor as applied: `minRatio` for a dispersed series, fading to 1 (off) for a stable one. */
 function ratioFloor(st: SeriesState, p: SeriesParams): number {
   return 1 + (p.minRatio - 1) * dispersionShare(st, p);
@@ -458,7 +466,7 @@ function baselineAt(st: SeriesState, p: SeriesParams, bucket: number, zone: Time
     seasonalSd = envelopeSd(st.seasonal, p.seasonalMinSamples, slot) * dispersionShare(st, p);
   }
   const scale = Math.max(high, st.scale);
-  const spread = Math.max(windowSpread(window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * dispersionShare(st, p) * scale, p.noiseFloorShare * st.noise, p.absSpreadFloor);
+  const spread = Math.max(windowSpread(window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * Math.max(dispersionShare(st, p), MIN_REL_SPREAD_SHARE) * scale, p.noiseFloorShare * st.noise, p.absSpreadFloor);
   return { expectedHigh: high, expectedLow: low, spread };
 }
 

@@ -35,6 +35,12 @@ describe('volume floors by dispersion', () => {
     expect(records[0]!.evidence.observed).toBeLessThan(80);
   });
 
+  it('a metric with no noise at all (1,875 every bucket) does not alert on a 1.6% dip, and does on a 10% one', () => {
+    const at = (dip: number) => metric(TWO_DAYS + 2, (i) => (i === TWO_DAYS ? dip : 1875), 64);
+    expect(only(run(at(1845)).alerts, 'volume-spike.records')).toHaveLength(0);
+    expect(only(run(at(1690)).alerts, 'volume-spike.records')).toHaveLength(1);
+  });
+
   it('the same metric raises nothing without the jump', () => {
     const { alerts } = run(metric(TWO_DAYS + 1, (_, rng) => 80 + rng.normal(0, 1), 61));
     expect(only(alerts, 'volume-spike.records')).toHaveLength(0);
