@@ -65,7 +65,7 @@ export interface AccumulationParams {
    * Sparse counts (failed logins, denials), whose residual is in Poisson units: until its own history is trusted,
    * a horizon is judged against PRIOR_SD. Volumes (bytes, records) have no natural unit: only their history.
    */
-  countSeries: boolean;
+  poissonPrior: boolean;
 }
 
 export interface HorizonStats {
@@ -233,7 +233,7 @@ export function judgeAccumulation(t: AccumulationTracker, p: AccumulationParams,
     const sd = trusted ? Math.max(Math.sqrt(stats.variance), MIN_SD) : PRIOR_SD;
     const z = (residual - (trusted ? stats.mean : 0)) / sd;
     const sustained = above >= SUSTAINED_SHARE * buckets;
-    const fires = (trusted || p.countSeries) && stats.rest === 0 && sustained && z >= p.z && total >= p.minRatio * expectedTotal && total - expectedTotal >= damping;
+    const fires = (trusted || p.poissonPrior) && stats.rest === 0 && sustained && z >= p.z && total >= p.minRatio * expectedTotal && total - expectedTotal >= damping;
     if (stats.rest > 0) stats.rest--;
     if (fires) {
       // Every horizon rests a day: one alert per accumulation, and a lasting new normal costs one alert a day at

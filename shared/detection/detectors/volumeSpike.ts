@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { SpikeThresholds, positiveInt, spikeDefaults } from '../rules/thresholds.js';
 import { dropFinding, enabledRule, spikeFinding, spikeParams } from './common.js';
 import { defineDetector, rule } from './define.js';
+import { getRule } from '../rules/lookup.js';
 import { PaymentRunThresholds, createPaymentRun, observePayment, payeesOf, type PaymentRunState, type PaymentRunVerdict } from './paymentRun.js';
 
 export interface VolumeState {
@@ -111,8 +112,11 @@ export const volumeSpike = defineDetector({
 export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
   const specs = METRICS.map((m) => ({ ...m, rule: enabledRule(rules, m.ruleId), p: spikeParams(rules, m.ruleId, { poisson: false, absSpreadFloor: m.floor, singleEventGuard: true, floorsByDispersion: true, accumulation: true }), peerKey: `vol:${m.metric}` }));
   const payRule = enabledRule(rules, 'volume-spike.payment');
-  const pay = payRule?.thresholds;
   const runRule = enabledRule(rules, 'volume-spike.payment-run');
+  // The payment ring (the agent's last payments, log scale) is the baseline of both payment rules: kept, with the
+  // payment rule's window and trust, while either of them is enabled.
+  const pay = getRule(rules, 'volume-spike.payment').thresholds;
+  const paymentsJudged = payRule !== null || runRule !== null;
   const capZ = rules.baseline.capZ;
 
   const textOf = (spec: (typeof specs)[number]) => ({ detector: 'volume-spike', ruleId: spec.ruleId, metric: `${spec.metric} per bucket`, what: spec.what });
@@ -137,13 +141,14 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
     const first = run.payments[0]!;
     const paid = run.payments.reduce((sum, p) => sum + p.amount, 0);
     const currency = event.currency ?? '';
+    const money = (v: number) => moneyText(v, currency);
     const minutes = Math.max(1, Math.round((ctx.now - first.at) / 60_000));
     return {
       detector: 'volume-spike',
       ruleId: runRule!.id,
       score: scoreAgainst(run.weight, 0, t.minExcessPayments),
-      title: `Payment run: ${run.payments.length} payments above the usual size in ${minutes} min, ${paid.toFixed(2)} ${currency} (usual payment ~${usual.toFixed(2)})`.replace(/ +\(/, ' ('),
-      description: `Agent ${ctx.agentId} made ${run.payments.length} payments of more than ${t.excessOver}x its median payment (${usual.toFixed(2)} ${currency}) within ${minutes} minutes, ${paid.toFixed(2)} ${currency} in all; beyond ${t.excessOver}x the median they paid ${run.excess.toFixed(2)}, ${run.weight.toFixed(1)} median payments after a ${t.halfLifeMinutes}-minute half-life (threshold ${t.minExcessPayments}). None was large enough to alert alone.`,
+      title: `Payment run: ${run.payments.length} payments above the usual size in ${minutes} min, ${money(paid)} (usual payment ~${usual.toFixed(2)})`,
+      description: `Agent ${ctx.agentId} made ${run.payments.length} payments of more than ${t.excessOver}x its median payment (${money(usual)}) within ${minutes} minutes, ${money(paid)} in all; beyond ${t.excessOver}x the median they paid ${run.excess.toFixed(2)}, ${run.weight.toFixed(1)} median payments after a ${t.halfLifeMinutes}-minute half-life (threshold ${t.minExcessPayments}). None was large enough to alert alone.`,
       metric: 'payment excess over hours (median payments)',
       observed: roundSig(run.weight),
       baseline: { mean: null, std: null, median: usual, mad: null, sampleSize: samples, source: 'agent' },
@@ -155,7 +160,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
   }
 
   function checkPayment(st: VolumeState, event: DetectionEvent, amount: number, ctx: DetectionContext<VolumeState>): Finding | null {
-    if (!pay || !payRule) return null;
+    if (!paymentsJudged) return null;
     const x = Math.log(amount);
     let fired: Finding | null = null;
     let learnValue = x;
@@ -166,13 +171,13 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
       const threshold = Math.max(Math.exp(thrLog), pay.minAmount);
       learnValue = Math.min(x, med + capZ * spread);
       const usual = Math.exp(med);
-      if (amount >= threshold) {
+      if (payRule && amount >= threshold) {
         fired = {
           detector: 'volume-spike',
           ruleId: payRule.id,
           score: scoreAgainst(x, med, Math.log(threshold)),
-          title: `Unusual payment: ${amount.toFixed(2)} ${event.currency ?? ''} (usual ~${usual.toFixed(2)})`.trim(),
-          description: `Agent ${ctx.agentId} made a ${event.action} of ${amount.toFixed(2)} ${event.currency ?? ''} to ${event.target ?? 'an unnamed payee'}, ${(amount / usual).toFixed(1)}x its median payment over its last ${st.pay.length} payments; the alert threshold was ${threshold.toFixed(2)}.`,
+          title: `Unusual payment: ${moneyText(amount, event.currency ?? '')} (usual ~${usual.toFixed(2)})`,
+          description: `Agent ${ctx.agentId} made a ${event.action} of ${moneyText(amount, event.currency ?? '')} to ${event.target ?? 'an unnamed payee'}, ${(amount / usual).toFixed(1)}x its median payment over its last ${st.pay.length} payments; the alert threshold was ${threshold.toFixed(2)}.`,
           metric: 'payment amount',
           observed: amount,
           baseline: { mean: null, std: null, median: usual, mad: Math.exp(med) * (Math.exp(madSorted(st.paySorted, med)) - 1), sampleSize: st.pay.length, source: 'agent' },
@@ -187,7 +192,8 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
         if (run) fired = runFinding(run, usual, st.pay.length, event, ctx);
       }
     }
-    if (fired === null || fired.ruleId !== payRule.id) {
+    // A payment the payment rule alerted on is not learned (a run's payments are: each is ordinary alone).
+    if (fired === null || fired.ruleId !== 'volume-spike.payment') {
       const v = roundSig(learnValue);
       if (st.pay.length < pay.windowPayments) {
         st.pay.push(v);
@@ -254,3 +260,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
   };
 }
 
+/** An amount with its currency when the event named one ("1600.00 EUR", "1600.00"). */
+function moneyText(amount: number, currency: string): string {
+  return currency ? `${amount.toFixed(2)} ${currency}` : amount.toFixed(2);
+}

@@ -3,7 +3,7 @@ import { SeverityValues } from '../../../shared/schemas/generated.js';
 import { createEngine } from '../../../shared/detection/index.js';
 import { DEFAULT_RULES } from '../../../shared/detection/rules/defaults.js';
 import type { DetectionEvent } from '../../../shared/detection/types.js';
-import { DAY_MS, HOUR_MS, T0, emissions, event, merge, only, renumber, run, stream } from './helpers.js';
+import { DAY_MS, HOUR_MS, T0, emissions, event, merge, only, renumber, rulesWith, run, stream } from './helpers.js';
 
 describe('volume-spike', () => {
   it('no alert during warm-up, an alert for bytes out 50x the usual bucket afterwards', () => {
@@ -77,6 +77,13 @@ describe('volume-spike', () => {
       const big = event({ timestamp: runStart, action: 'payment.transfer', amount: 40_000, currency: 'EUR', target: 'vendor-1.example' });
       const { alerts } = run(renumber(merge(usual(), [big], tail())));
       expect(only(alerts, 'volume-spike.payment').map((a) => a.ruleId)).toEqual(['volume-spike.payment']);
+    });
+
+    it('the run is judged with volume-spike.payment disabled (the two rules share the payment baseline)', () => {
+      const engine = createEngine(rulesWith({ rules: [{ id: 'volume-spike.payment', enabled: false }] }));
+      const { alerts } = run(renumber(merge(usual(), twelve(), tail())), engine);
+      expect(only(alerts, 'volume-spike.payment').map((a) => a.ruleId)).toEqual(['volume-spike.payment-run']);
+      expect(alerts.some((a) => a.title.includes('  '))).toBe(false);
     });
 
     it('a snapshot taken in the middle of a run restores it: the same alert fires after the restore', () => {
