@@ -12,8 +12,8 @@
  *   in a ring of the longest horizon; every closed bucket counts, the silent
  *   ones too (value 0 against their expectation), so a total cannot be split
  *   across quiet buckets to hide.
- * - Volumes are totalled in ordinary events: each event counts at most an
- *   ordinary size (its size model's mean + 2 sd in log space, series.ts), and
+ * - Volumes are totalled in ordinary events: each event counts at most a
+ *   typical size (its size model's mean + 0.5 sd in log space, series.ts), and
  *   the expectation is scaled by the share of the volume that ordinary events
  *   carry. A few large transfers are the spike rule's (heavy-tailed sizes make
  *   a cluster of them ordinary now and then); many ordinary ones adding up

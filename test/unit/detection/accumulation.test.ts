@@ -77,4 +77,19 @@ describe('accumulation over hours', () => {
     const lumpy = run(renumber(merge(egress, large)));
     expect(accumulated(lumpy.alerts)).toEqual([]);
   });
+
+  it('with heavy-tailed sizes, egress doubled in events of the typical size alerts: large ordinary transfers do not drown the count', () => {
+    // Sizes spread over two orders of magnitude (log sd 1.2): an hour's total swings with a few large transfers.
+    // Then for six hours twice as many events of about the typical size: each counts in full, the swings barely.
+    const heavy = (seed: number, from: number, to: number, perBucket: number, sigma: number) =>
+      stream({ from, to, perBucket, seed, actions: ['net.egress'], with: (r) => ({ bytesOut: Math.round(r.lognormal(2000, sigma)), records: 0, tokens: 0 }) });
+    const days = T0 + 5 * DAY_MS + 10 * HOUR_MS;
+    const from = T0 + 5 * DAY_MS + 2 * HOUR_MS;
+    const usual = heavy(21, T0, days, 10, 1.2);
+    const doubled = heavy(22, from, from + 6 * HOUR_MS, 10, 0.2);
+    const bytes = accumulated(only(run(renumber(merge(usual, doubled))).alerts, 'volume-spike.bytes-out'));
+    expect(bytes.length).toBe(1);
+    expect(bytes[0]!.firstSeen).toBeGreaterThan(from);
+    expect(accumulated(run(renumber(usual)).alerts)).toEqual([]);
+  });
 });
