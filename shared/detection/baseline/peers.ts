@@ -26,6 +26,12 @@ export interface PeerItem {
   /** Distinct agents of the role that used it. */
   agents: number;
   lastSeen: number;
+  /**
+   * When the first agent past its learning period began using it (event time; absent: none yet). A second agent's
+   * first use soon after is a rollout; uses made while learning do not count, so an item planted quietly by a new
+   * agent cannot make an established agent's first use of it look like one.
+   */
+  firstJudgedUse?: number;
 }
 
 export interface RolePeers {
@@ -113,7 +119,7 @@ export class PeerGroups {
       const series: Json[] = [];
       for (const [k, s] of r.series) series.push([k, s.m, s.v, s.c]);
       const seen: Json[] = [];
-      for (const [kind, items] of r.seen) seen.push([kind, [...items].map(([item, u]) => [item, u.agents, u.lastSeen])]);
+      for (const [kind, items] of r.seen) seen.push([kind, [...items].map(([item, u]) => (u.firstJudgedUse === undefined ? [item, u.agents, u.lastSeen] : [item, u.agents, u.lastSeen, u.firstJudgedUse]))]);
       out.push([name, [...r.agents], series, seen, Number.isFinite(r.since) ? r.since : null]);
     }
     return out;
@@ -122,14 +128,14 @@ export class PeerGroups {
   static restore(json: Json): PeerGroups {
     const groups = new PeerGroups();
     if (!Array.isArray(json)) return groups;
-    for (const raw of json as unknown as [string, string[], [string, number[], number[], number[]][], [string, [string, number, number][]][], (number | null)?][]) {
+    for (const raw of json as unknown as [string, string[], [string, number[], number[], number[]][], [string, [string, number, number, number?][]][], (number | null)?][]) {
       const [name, agents, series, seen, since] = raw;
       const r = groups.role(name);
       // Snapshots from before `since` existed: a role with agents has history of unknown age, taken as old enough.
       r.since = typeof since === 'number' ? since : agents.length > 0 ? Number.MIN_SAFE_INTEGER : Infinity;
       for (const a of agents) r.agents.add(a);
       for (const [k, m, v, c] of series) r.series.set(k, { m: [...m], v: [...v], c: [...c] });
-      for (const [kind, items] of seen) r.seen.set(kind, new Map(items.map(([item, n, lastSeen]) => [item, { agents: n, lastSeen }])));
+      for (const [kind, items] of seen) r.seen.set(kind, new Map(items.map(([item, n, lastSeen, firstJudgedUse]) => [item, typeof firstJudgedUse === 'number' ? { agents: n, lastSeen, firstJudgedUse } : { agents: n, lastSeen }])));
     }
     return groups;
   }

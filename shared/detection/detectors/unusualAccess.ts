@@ -46,6 +46,8 @@ export interface AccessState {
 /** New-item counts decay with this half-life. */
 const NOVELTY_HALF_LIFE_MS = 2 * DAY_MS;
 const NOVELTY_TAU_DAYS = NOVELTY_HALF_LIFE_MS / DAY_MS / Math.LN2;
+/** Surprise of a rollout's later first uses (a new item another established agent of the role began using lately). */
+const ROLLOUT_SURPRISE = 0.5;
 /** Refresh a remembered item's last use at most this often (keeps the hot path a read). */
 const TOUCH_EVERY_MS = HOUR_MS;
 
@@ -120,15 +122,18 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
     const peerMap = ctx.peers.seenMap(ctx.agentRole, kind);
     const peerItem = peerMap.get(item);
     const peerAgents = peerItem ? peerItem.agents : 0;
-    const finding = judgeFirstUse(kind, k, item, peerAgents, role.agents.size, event, ctx);
+    const since = peerItem?.firstJudgedUse;
+    const rolloutAgeMs = since !== undefined && ua.rolloutWindowMs > 0 && ctx.now - since <= ua.rolloutWindowMs ? ctx.now - since : null;
+    const finding = judgeFirstUse(kind, k, item, peerAgents, role.agents.size, rolloutAgeMs, event, ctx);
     // A sensitive first use that alerted is not the role's use (poisoning): two compromised agents must not make a
     // secret look common to the third. The agent's own seen-set keeps it, so it does not alert twice.
     if (finding === null || finding.details.sensitivity === '') {
       if (peerItem) {
         peerItem.agents++;
         peerItem.lastSeen = ctx.now;
+        if (peerItem.firstJudgedUse === undefined && !ctx.learning) peerItem.firstJudgedUse = ctx.now;
       } else {
-        peerMap.set(item, { agents: 1, lastSeen: ctx.now });
+        peerMap.set(item, ctx.learning ? { agents: 1, lastSeen: ctx.now } : { agents: 1, lastSeen: ctx.now, firstJudgedUse: ctx.now });
         if (peerMap.size > ua.maxPeerItemsPerKind * 1.1) {
           const oldest = [...peerMap].sort((a, b) => a[1].lastSeen - b[1].lastSeen || (a[0] < b[0] ? -1 : 1));
           for (let i = 0; i < oldest.length - ua.maxPeerItemsPerKind; i++) peerMap.delete(oldest[i]![0]);
@@ -138,7 +143,7 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
     return finding;
   }
 
-  function judgeFirstUse(kind: Kind, k: number, item: string, peerAgents: number, roleSize: number, event: DetectionEvent, ctx: DetectionContext<AccessState>): Finding | null {
+  function judgeFirstUse(kind: Kind, k: number, item: string, peerAgents: number, roleSize: number, rolloutAgeMs: number | null, event: DetectionEvent, ctx: DetectionContext<AccessState>): Finding | null {
     const st = ctx.state;
     // Peer rarity: 1 when no other agent of the role uses the item, 0 when at least peerCommonShare of them do.
     const roleAgents = Math.max(0, roleSize - 1);
@@ -167,7 +172,10 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
       }
     }
     if (ctx.learning) return sens > 0 ? coldStart(kind, item, sens, label, peerAgents, roleAgents, rule, event, ctx) : null;
-    const surprise = 0.5 ** (novelPerDay / ua.noveltyPerDayHalf);
+    // A rollout (another established agent of the role began using it within the window: a new tool the role adopts)
+    // is half as surprising. Not for sensitive items, whose alerted first uses never count as the role's use anyway.
+    const rollout = rolloutAgeMs !== null && sens === 0;
+    const surprise = 0.5 ** (novelPerDay / ua.noveltyPerDayHalf) * (rollout ? ROLLOUT_SURPRISE : 1);
     const novelty = Math.min(1, surprise * (rule.thresholds.kindWeight + ua.rarityWeight * rarity));
     // A sensitive item counts fully when the peers do not use it, half when they commonly do.
     const sensEffective = sens * (0.5 + 0.5 * rarity);
@@ -177,11 +185,11 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
     return firstUseFinding(kind, item, sens, label, rule, event, ctx, {
       score,
       title: `First use of ${what} ${JSON.stringify(item)} by ${ctx.agentId}`,
-      description: `Agent ${ctx.agentId} (${ctx.agentRole}) used the ${kind} ${JSON.stringify(item)} for the first time, ${((ctx.now - ctx.agentFirstSeen) / DAY_MS).toFixed(1)} days after it was first seen; ${peerAgents} of ${roleAgents} other ${ctx.agentRole} agents use it${label ? `; it matches the sensitivity label ${label}` : ''}.`,
+      description: `Agent ${ctx.agentId} (${ctx.agentRole}) used the ${kind} ${JSON.stringify(item)} for the first time, ${((ctx.now - ctx.agentFirstSeen) / DAY_MS).toFixed(1)} days after it was first seen; ${peerAgents} of ${roleAgents} other ${ctx.agentRole} agents use it${rollout ? ` (another began ${(rolloutAgeMs! / HOUR_MS).toFixed(1)} h ago: a rollout, half as surprising)` : ''}${label ? `; it matches the sensitivity label ${label}` : ''}.`,
       metric: `${kind} first seen`,
       sampleSize: ctx.state.seen[k]!.size,
       source: 'agent',
-      details: { peerAgentsUsingIt: String(peerAgents), roleAgents: String(roleAgents), peerRarity: rarity.toFixed(2), agentNewItemsPerDay: novelPerDay.toFixed(2) },
+      details: { peerAgentsUsingIt: String(peerAgents), roleAgents: String(roleAgents), peerRarity: rarity.toFixed(2), agentNewItemsPerDay: novelPerDay.toFixed(2), peerRollout: String(rollout) },
     });
   }
 

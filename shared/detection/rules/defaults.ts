@@ -38,6 +38,7 @@ export const DEFAULT_RULES: Rules = {
     peerCommonShare: 0.2,
     rarityWeight: 0.5,
     noveltyPerDayHalf: 1,
+    rolloutWindowMs: DAY_MS,
   },
   sensitivity: [
     {

@@ -169,6 +169,11 @@ export const RulesSchema = z
         rarityWeight: unit,
         /** Agents that meet new things daily (a web researcher) are less surprising: new items per day at which surprise halves. */
         noveltyPerDayHalf: z.number().positive(),
+        /**
+         * A rollout: a non-sensitive item that another agent of the role, past its learning period, began using within
+         * this window is half as surprising (0 = off).
+         */
+        rolloutWindowMs: z.number().int().nonnegative(),
       })
       .strict(),
     /** Sensitive resources/targets/actions: a first touch of one is scored higher. */
