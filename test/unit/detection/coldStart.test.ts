@@ -104,4 +104,14 @@ describe('cold start', () => {
     const legacy = PeerGroups.restore([['devops', ['ops-0'], [], []]] as unknown as Json);
     expect(legacy.role('devops').since).toBeLessThanOrEqual(T0 - 365 * DAY_MS);
   });
+
+  it("a rollout's start (the first established agent's use of an item) survives a peer snapshot; items without one stay without", () => {
+    const groups = new PeerGroups();
+    const seen = groups.seenMap('support', 'resource');
+    seen.set('insight_panel_v3', { agents: 2, lastSeen: T0 + HOUR_MS, firstJudgedUse: T0 });
+    seen.set('kb/articles', { agents: 5, lastSeen: T0 });
+    const restored = PeerGroups.restore(JSON.parse(JSON.stringify(groups.snapshot())) as Json).seenMap('support', 'resource');
+    expect(restored.get('insight_panel_v3')).toEqual({ agents: 2, lastSeen: T0 + HOUR_MS, firstJudgedUse: T0 });
+    expect(restored.get('kb/articles')).toEqual({ agents: 5, lastSeen: T0 });
+  });
 });
