@@ -170,7 +170,7 @@ const keys = keyringData([...background, ...spikes]);
       for (let i = 0; i < ids.length; i += 500) {
         // The template under the agent's id, encoded as the detector's checkpoints encode it.
         const states = new Map<string, StoredState>(ids.slice(i, i + 500).map((a) => [a, encodeStoredState(encodeSnapshot(JSON.parse(json.split('TEMPLATE-AGENT').join(a)) as Json))]));
-        await store.commit(topics.events.name, p, '-1', states, 3600);
+        await store.commit(topics.events.name, p, '-1', states, 3600, [-1n]); // the offset stays -1: only the states are seeded
       }
     }
   };

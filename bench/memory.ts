@@ -134,7 +134,7 @@ async function measure(n: number, buckets: number, tag: string, sample: number):
       states.set(a, stored);
     }
     // No shared state here: peer profiles are one key per group, not per agent (reported apart).
-    await store.commit('bench-memory', 0, String(i), states, TTL_SECONDS);
+    await store.commit('bench-memory', 0, String(i), states, TTL_SECONDS, [i === 0 ? -1n : BigInt(i - 500)]); // fenced on the previous write
   }
   const usedAfter = await usedMemory(raw);
   let usage = 0;

@@ -17,7 +17,9 @@ import type { TlsFiles } from './tls.js';
 /**
  * Key patterns (under the configured key prefix) and commands per user. Every service gets the
  * read, write and MULTI/WATCH commands on its own keys and nothing dangerous (FLUSHALL, KEYS,
- * CONFIG, ACL, DEBUG, SCAN...); INFO is for the client's ready check.
+ * CONFIG, ACL, DEBUG, SCAN...); INFO is for the client's ready check. EVAL runs the detector's
+ * fenced checkpoint (services/detector/stateStore.ts); the commands inside a script are checked
+ * against the same grants, so a script reaches no other keys. EVALSHA, SCRIPT and FUNCTION stay off.
  */
 export const REDIS_GRANTS: Record<RedisUser, { role: string; keys: string[] }> = {
   detector: { role: 'per-agent state, covered offsets, peer state', keys: ['detector:*'] },
@@ -26,7 +28,7 @@ export const REDIS_GRANTS: Record<RedisUser, { role: string; keys: string[] }> =
   operator: { role: 'the CLI: approvals, audit verify', keys: ['*'] },
 };
 
-const COMMANDS = '-@all +@read +@write +@transaction +@connection -@dangerous -scan +info';
+const COMMANDS = '-@all +@read +@write +@transaction +@connection -@dangerous -scan +eval +info';
 
 export function redisDaemon(paths: StackPaths): Daemon {
   return { name: 'redis', pidFile: join(paths.run, 'redis.pid'), logFile: join(paths.logs, 'redis.log') };

@@ -35,7 +35,7 @@ import { HealthProbe } from './healthProbe.js';
 import { detectorMetrics, type DetectorMetrics } from './metrics.js';
 import { AgentCache } from './agentCache.js';
 import { PartitionLedger } from './partitionLedger.js';
-import { encodeStoredState, StateStore } from './stateStore.js';
+import { encodeStoredState, StateMovedError, StateStore } from './stateStore.js';
 import type { CheckpointCapture } from './checkpointCapture.js';
 
 export interface DetectorOptions {
@@ -321,6 +321,11 @@ export class DetectorService {
       // The engine's state of this partition's agents may now be ahead of Redis: forget it (and the partition's
       // uncheckpointed progress), so the retried batch starts from the stored state. Other partitions are untouched;
       // the peer-group state may count the retried batch twice (it is approximate by nature).
+      if (err instanceof StateMovedError) {
+        this.#stateMoved(err);
+        this.metrics.batchFailures.inc({ outage: 'true' });
+        throw err;
+      }
       this.#dropPartitions([partition], 'failed');
       const outage = isRetriable(err);
       this.metrics.batchFailures.inc({ outage: String(outage) });
@@ -372,12 +377,19 @@ export class DetectorService {
         if (epoch !== this.#ledger.epochOf(partition)) return false; // dropped while encoding: a partial state must not be written
       }
       if (epoch !== this.#ledger.epochOf(partition)) return false;
-      await this.#store!.commit(topic, partition, lastOffset, capture.states, this.#o.stateTtlSeconds ?? 30 * 24 * 3600);
+      // Fenced like the loads: Redis must still hold what this instance resumed from or last wrote (or this capture,
+      // when a write that seemed to fail had landed), else another writer has checkpointed the partition meanwhile.
+      await this.#store!.commit(topic, partition, lastOffset, capture.states, this.#o.stateTtlSeconds ?? 30 * 24 * 3600, this.#ledger.storedOffsets(partition));
       // Dropped while writing: what Redis now holds is consistent (states and offset of one capture), and the
       // partition's next owner or retry reads it from there.
       if (epoch !== this.#ledger.epochOf(partition)) return false;
       this.#ledger.checkpointed(partition, capture);
     } catch (err) {
+      // Nothing was written, and the in-process state no longer follows Redis: dropped, no Kafka commit.
+      if (err instanceof StateMovedError) {
+        if (epoch === this.#ledger.epochOf(partition)) this.#stateMoved(err);
+        return false;
+      }
       // Left pending: the next batch or tick tries again; a restart replays from the last commit.
       this.#ledger.abort(partition, capture);
       this.metrics.checkpointFailures.inc();
@@ -437,6 +449,20 @@ export class DetectorService {
   #evictIfNeeded(): void {
     // An agent with pending changes, or in a checkpoint not yet written, stays: its state is not in Redis yet.
     this.#cached.trim(this.#o.maxCachedAgents ?? 200_000, (agentId, partition) => this.#ledger.unsaved(agentId, partition));
+  }
+
+  /**
+   * Another writer checkpointed the partition (a load or a write found a covered offset this instance did not
+   * expect): its progress here is dropped, and if the partition is still ours it is read again from just after what
+   * Redis covers. kafkajs would go on from the last offset resolved here, which may be past it: the records between
+   * would be in neither the stored state nor the state rebuilt from it.
+   */
+  #stateMoved(err: StateMovedError): void {
+    const { topic, partition, found } = err;
+    this.#dropPartitions([partition], 'moved');
+    const assigned = this.#ledger.assigned.includes(partition);
+    if (assigned) this.#consumer?.seek({ topic, partition, offset: (found + 1n).toString() });
+    this.#o.logger.warn({ topic, partition, found: String(found), expected: err.expected.map(String), assigned }, 'partition state written by another instance; its progress here is dropped and it is read again from the stored state');
   }
 
   /** Forgets the partitions' agents and uncheckpointed progress: they are re-read from their checkpoint. */

@@ -1,13 +1,13 @@
 /**
  * The detector on a real Redis Cluster (three masters, started and stopped by
- * this file): a partition's checkpoint is one slot and one MULTI, the state of
+ * this file): a partition's checkpoint is one slot and one fenced script, the state of
  * a partition that moves to another instance is restored from the cluster, and
  * a SIGKILLed detector restarted on the cluster gives the alert ids of an
  * uninterrupted run on a single Redis.
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentStateKey, coveredOffsetKey } from '../../services/detector/stateStore.js';
+import { agentStateKey, coveredOffsetKey, StateMovedError, StateStore } from '../../services/detector/stateStore.js';
 import type { DetectorService } from '../../services/detector/service.js';
 import type { WardenConfig } from '../../shared/config/index.js';
 import { createKafka } from '../../shared/kafka/index.js';
@@ -99,6 +99,26 @@ describe('detector state on a Redis Cluster', () => {
       expect(owners.size).toBeGreaterThan(1);
     } finally {
       await raw.quit();
+    }
+
+    // The fenced write runs on the cluster (one slot per partition): a late checkpoint expecting an offset the
+    // partition has moved past is refused and changes nothing; one expecting the stored offset goes through.
+    const prefixed = createRedis(config);
+    try {
+      const store = new StateStore(prefixed, group);
+      const topic = config.topics.events.name;
+      const stored = await store.processedOffset(topic, 0);
+      const agent = agentIds.find((id) => partitionOf(id, PARTITIONS) === 0)!;
+      const before = await prefixed.getBuffer(agentStateKey(topic, 0, agent));
+      const late = await store.commit(topic, 0, String(stored + 5n), new Map([[agent, '{"late":true}']]), 60, [stored - 1n]).catch((err: unknown) => err);
+      expect(late).toBeInstanceOf(StateMovedError);
+      expect(await store.processedOffset(topic, 0)).toBe(stored);
+      expect(Buffer.compare((await prefixed.getBuffer(agentStateKey(topic, 0, agent)))!, before!)).toBe(0);
+      // Two keys of one slot in one script: the agent's own state back, the covered offset where it was.
+      await store.commit(topic, 0, String(stored), new Map([[agent, before!]]), 60, [stored]);
+      expect(await prefixed.ttl(agentStateKey(topic, 0, agent))).toBeGreaterThan(0);
+    } finally {
+      await prefixed.quit();
     }
   }, 180_000);
 

@@ -1,12 +1,13 @@
 /**
  * The state store against the real Redis: the engine's snapshot is stored as raw bytes (not base64 in JSON),
  * other states as JSON text, and a state written the old way (base64 inside a JSON string) still restores.
+ * Loads and writes are fenced by the covered offset.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { agentStateKey, decodeStoredState, encodeStoredState, StateMovedError, StateStore } from '../../services/detector/stateStore.js';
+import { agentStateKey, coveredOffsetKey, decodeStoredState, encodeStoredState, StateMovedError, StateStore } from '../../services/detector/stateStore.js';
 import { isRetriable } from '../../shared/errors/index.js';
 import { createDetectionEngine } from '../../services/detector/engine.js';
-import { createRedis } from '../../shared/redis/index.js';
+import { createRedis, type Redis } from '../../shared/redis/index.js';
 import { bucketedFleet } from '../../bench/lib/fleet.js';
 import { isolatedConfig } from '../support/stack.js';
 
@@ -29,7 +30,7 @@ describe('StateStore', () => {
     const exported = port.exportAgent('store-a') as Uint8Array;
     expect(exported).toBeInstanceOf(Uint8Array);
     const store = new StateStore(redis, 'g-state-store');
-    await store.commit('agent.events', 3, '41', new Map([['store-a', encodeStoredState(exported)]]), 60);
+    await store.commit('agent.events', 3, '41', new Map([['store-a', encodeStoredState(exported)]]), 60, [-1n]);
     // The value in Redis is the snapshot's bytes exactly: no base64, no JSON quotes.
     const stored = await redis.getBuffer(agentStateKey('agent.events', 3, 'store-a'));
     expect(Buffer.compare(stored!, Buffer.from(exported))).toBe(0);
@@ -48,7 +49,7 @@ describe('StateStore', () => {
     const store = new StateStore(redis, 'g-state-store');
     const legacy = JSON.stringify(Buffer.from(bytes).toString('base64'));
     const plain = { any: ['json', 1] };
-    await store.commit('agent.events', 4, '7', new Map<string, string>([['store-b', legacy], ['store-c', encodeStoredState(plain) as string]]), 60);
+    await store.commit('agent.events', 4, '7', new Map<string, string>([['store-b', legacy], ['store-c', encodeStoredState(plain) as string]]), 60, [-1n]);
     const loaded = await store.loadAgents('agent.events', 4, ['store-b', 'store-c']);
     expect(typeof loaded.get('store-b')).toBe('string');
     expect(loaded.get('store-c')).toEqual(plain);
@@ -59,15 +60,50 @@ describe('StateStore', () => {
 
   it('loads agents only while the covered offset is one the caller expects (a retriable StateMovedError otherwise)', async () => {
     const store = new StateStore(redis, 'g-state-moved');
-    await store.commit('agent.events', 5, '9', new Map([['store-d', '{"n":1}']]), 60);
+    await store.commit('agent.events', 5, '9', new Map([['store-d', '{"n":1}']]), 60, [-1n]);
     expect((await store.loadAgents('agent.events', 5, ['store-d'], [9n])).get('store-d')).toEqual({ n: 1 });
     expect((await store.loadAgents('agent.events', 6, ['store-e'], [-1n])).get('store-e')).toBeNull(); // nothing stored: -1
     // Another writer checkpoints the partition (its next owner, or a late write of a former one).
-    await store.commit('agent.events', 5, '12', new Map([['store-d', '{"n":4}']]), 60);
+    await store.commit('agent.events', 5, '12', new Map([['store-d', '{"n":4}']]), 60, [9n]);
     const moved = await store.loadAgents('agent.events', 5, ['store-d'], [9n]).catch((err: unknown) => err);
     expect(moved).toBeInstanceOf(StateMovedError);
     expect(isRetriable(moved)).toBe(true);
     expect((await store.loadAgents('agent.events', 5, ['store-d'], [9n, 12n])).get('store-d')).toEqual({ n: 4 });
+  });
+
+  it('writes only while the covered offset is one the writer expects: a former owner\'s late checkpoint is refused and writes nothing', async () => {
+    // A client of its own, under a prefix of its own, so the keys it leaves are exactly the ones it deletes.
+    const own: Redis = createRedis({ ...config, redis: { ...config.redis, keyPrefix: `${config.redis.keyPrefix}fence:` } });
+    const topic = 'agent.events';
+    const keys = [coveredOffsetKey('g-fence', topic, 7), agentStateKey(topic, 7, 'fence-a'), agentStateKey(topic, 7, 'fence-b')];
+    try {
+      const writerA = new StateStore(own, 'g-fence');
+      const writerB = new StateStore(own, 'g-fence');
+      // A checkpointed offset 100 and owned the partition; B took it over from there and checkpointed 200.
+      await writerA.commit(topic, 7, '100', new Map([['fence-a', '{"by":"A","at":100}']]), 60, [-1n]);
+      await writerB.commit(topic, 7, '200', new Map([['fence-a', '{"by":"B","at":200}'], ['fence-b', '{"by":"B","at":200}']]), 60, [100n]);
+      // A's next checkpoint (in flight across the rebalance, or retried) still expects 100: refused, retriable.
+      const late = await writerA.commit(topic, 7, '150', new Map([['fence-a', '{"by":"A","at":150}'], ['fence-b', '{"by":"A","at":150}']]), 60, [100n]).catch((err: unknown) => err);
+      expect(late).toBeInstanceOf(StateMovedError);
+      expect(isRetriable(late)).toBe(true);
+      expect((late as StateMovedError).found).toBe(200n);
+      // Nothing of A's write landed: B's states and offset 200 are what Redis holds.
+      expect(await writerB.processedOffset(topic, 7)).toBe(200n);
+      const held = await writerB.loadAgents(topic, 7, ['fence-a', 'fence-b'], [200n]);
+      expect(held.get('fence-a')).toEqual({ by: 'B', at: 200 });
+      expect(held.get('fence-b')).toEqual({ by: 'B', at: 200 });
+      // A commit whose expectation matches goes through (any of the offsets given).
+      await writerB.commit(topic, 7, '250', new Map([['fence-b', '{"by":"B","at":250}']]), 60, [175n, 200n]);
+      expect(await writerB.processedOffset(topic, 7)).toBe(250n);
+      expect((await writerB.loadAgents(topic, 7, ['fence-b'], [250n])).get('fence-b')).toEqual({ by: 'B', at: 250 });
+      expect(await own.ttl(agentStateKey(topic, 7, 'fence-b'))).toBeGreaterThan(0);
+      // A partition nothing was stored for counts as covered up to -1, as for loads.
+      await expect(writerA.commit(topic, 8, '5', new Map(), 60, [3n])).rejects.toBeInstanceOf(StateMovedError);
+      expect(await own.exists(coveredOffsetKey('g-fence', topic, 8))).toBe(0);
+    } finally {
+      await own.del(...keys);
+      await own.quit();
+    }
   });
 
   it('tells bytes from JSON by the first byte, and refuses bytes that would read back as JSON', () => {

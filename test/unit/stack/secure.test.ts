@@ -74,6 +74,7 @@ describe('secure stack: Redis ACL file', () => {
     expect(detector).toContain('~warden:detector:*');
     expect(detector).not.toContain('~warden:responder');
     expect(detector).toMatch(/-@dangerous.*\+info$/);
+    expect(detector).toMatch(/\+eval\b/); // the fenced checkpoint is a script (services/detector/stateStore.ts)
   });
   it('holds password hashes, not passwords', () => {
     for (const u of REDIS_USERS) expect(text).not.toContain(credentials.redis[u]);
