@@ -1,15 +1,15 @@
 /**
  * Per-agent detection state in Redis, cached in process. A checkpoint writes a
  * partition's changed agents and the last offset it covers in one atomic
- * script, so after a crash the detector knows exactly which records its state
+ * write, so after a crash the detector knows exactly which records its state
  * already includes: those are skipped (their alerts were produced before the
- * write), the rest replayed. That makes a SIGKILL at any point give the same alerts as
- * no crash.
+ * write), the rest replayed. That makes a SIGKILL at any point give the same
+ * alerts as no crash.
  *
  * Keys are hash-tagged by partition (`detector:{agent.events:7}:agent:a-1`,
  * `detector:{agent.events:7}:offset:<group>`): on a Redis Cluster one
  * partition's agents and covered offset share one slot, so its checkpoint is
- * one script and its restore one MGET, and a partition's state moves
+ * one transaction and its restore one MGET, and a partition's state moves
  * with the partition to whichever instance owns it. An agent's events all go
  * to one partition (key = agentId), so its state is under that partition's
  * tag. Adding partitions to the topic moves agents to other partitions: their
@@ -28,10 +28,11 @@
  * now would not match the offset the batches count from. The load fails
  * (StateMovedError, retriable): the partition is dropped and read again.
  *
- * Writes are fenced the same way. A checkpoint is one Lua script on the
- * partition's slot: it writes the agents and the new covered offset only if
- * the covered offset stored is one this writer expects, and otherwise writes
- * nothing and fails with StateMovedError. So a former owner's checkpoint that
+ * Writes are fenced the same way. A checkpoint is a Lua script on the
+ * partition's slot (a few in one MULTI for a very large checkpoint): it
+ * writes the agents and the new covered offset only if the covered offset
+ * stored is one this writer expects, and otherwise writes nothing and fails
+ * with StateMovedError. So a former owner's checkpoint that
  * lands after the next owner's (in flight across the rebalance, or retried)
  * can neither overwrite newer agents nor move the covered offset back; the
  * covered offset only moves forward.
@@ -100,9 +101,10 @@ export function encodeStoredState(state: unknown): StoredState {
 const asRedisValue = (v: StoredState): Buffer | string => (typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
 
 /**
- * The fenced checkpoint. KEYS: the covered offset, then one per agent. ARGV: the new covered offset, the TTL,
- * how many expected offsets follow, those, then one state per agent key. Offsets are compared as the decimal
- * text they are stored as (a Lua number would round offsets past 2^53). Returns {1} when written, {0, stored}.
+ * One part of a fenced checkpoint. KEYS: the covered offset, then one per agent. ARGV: the new covered offset
+ * ('' in every part but the last: the offset is written once, with the last agents), the TTL, how many expected
+ * offsets follow, those, then one state per agent key. Offsets are compared as the decimal text they are stored
+ * as (a Lua number would round offsets past 2^53). Returns {1} when written, {0, stored} when nothing was.
  */
 const FENCED_COMMIT_LUA = `
 local stored = redis.call('GET', KEYS[1]) or '-1'
@@ -116,9 +118,15 @@ local first = 3 + expected
 for i = 2, #KEYS do
   redis.call('SET', KEYS[i], ARGV[first + i - 1], 'EX', ARGV[2])
 end
-redis.call('SET', KEYS[1], ARGV[1])
+if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1]) end
 return {1}
 `;
+
+/**
+ * Agents per script of one checkpoint. ioredis spreads a command's keys into a call, which overflows the stack
+ * past ~120,000 of them; a checkpoint of more is several scripts in one MULTI (still one atomic write).
+ */
+const AGENTS_PER_SCRIPT = 10_000;
 
 export class StateStore {
   constructor(
@@ -157,24 +165,30 @@ export class StateStore {
   }
 
   /**
-   * Writes the partition's changed agents and its covered offset atomically (one slot, one script), only if the
+   * Writes the partition's changed agents and its covered offset atomically (one slot, one MULTI of fenced scripts), only if the
    * covered offset stored is one of `coveredAnyOf` (StateMovedError otherwise, and nothing is written: see the header).
    * States arrive serialised (`encodeStoredState`), so the caller can spread that CPU work over several ticks.
    */
   async commit(topic: string, partition: number, lastOffset: string, agents: Map<string, StoredState>, ttlSeconds: number, coveredAnyOf: readonly bigint[]): Promise<void> {
-    const keys = [coveredOffsetKey(this.groupId, topic, partition)];
-    const states: (Buffer | string)[] = [];
-    for (const [agentId, state] of agents) {
-      keys.push(agentStateKey(topic, partition, agentId));
-      states.push(asRedisValue(state));
+    const offsetKey = coveredOffsetKey(this.groupId, topic, partition);
+    const expected = [String(coveredAnyOf.length), ...coveredAnyOf.map(String)];
+    const entries = [...agents];
+    const tx = this.redis.multi();
+    // Every part checks the same stored offset, which only the last part moves: all parts write, or none does.
+    // EVAL rather than EVALSHA: Redis caches the compiled script by its hash; the text is ~0.5 KB a part.
+    for (let i = 0; i === 0 || i < entries.length; i += AGENTS_PER_SCRIPT) {
+      const part = entries.slice(i, i + AGENTS_PER_SCRIPT);
+      const last = i + AGENTS_PER_SCRIPT >= entries.length;
+      const keys = [offsetKey, ...part.map(([agentId]) => agentStateKey(topic, partition, agentId))];
+      tx.eval(FENCED_COMMIT_LUA, keys.length, [...keys, last ? lastOffset : '', String(ttlSeconds), ...expected, ...part.map(([, state]) => asRedisValue(state))]);
     }
-    const args = [lastOffset, String(ttlSeconds), String(coveredAnyOf.length), ...coveredAnyOf.map(String), ...states];
-    // EVAL, not a defineCommand: on a cluster, auto-pipelining routes a command by its first key, which ioredis
-    // finds in an EVAL's arguments but not in a custom command's (it took the key count for a key: wrong slot).
-    // Redis caches the compiled script by its hash, so sending the text again costs only its ~0.5 KB.
-    const [written, found] = (await this.redis.eval(FENCED_COMMIT_LUA, keys.length, ...keys, ...args)) as [number, string | undefined];
-    if (written !== 1) throw new StateMovedError(topic, partition, coveredAnyOf, BigInt(found!));
+    const results = await tx.exec();
+    const failed = results?.find(([err]) => err);
+    if (!results || failed) throw new Error(`state write failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
+    const refused = results.map(([, reply]) => reply as [number, string?]).find(([written]) => written !== 1);
+    if (refused) throw new StateMovedError(topic, partition, coveredAnyOf, BigInt(refused[1]!));
   }
+
 
   /** The peer-group state (JSON text), on its own key. */
   async writeShared(json: string): Promise<void> {

@@ -106,6 +106,29 @@ describe('StateStore', () => {
     }
   });
 
+  it('a checkpoint of more agents than one script takes is still all or nothing', async () => {
+    const own: Redis = createRedis({ ...config, redis: { ...config.redis, keyPrefix: `${config.redis.keyPrefix}fence-many:` } });
+    const topic = 'agent.events';
+    const agents = Array.from({ length: 25_000 }, (_, i) => `many-${i}`);
+    const keys = [coveredOffsetKey('g-many', topic, 2), ...agents.map((a) => agentStateKey(topic, 2, a))];
+    try {
+      const store = new StateStore(own, 'g-many');
+      await store.commit(topic, 2, '50', new Map([['many-0', '{"at":50}']]), 60, [-1n]);
+      const states = (at: number) => new Map(agents.map((a) => [a, `{"at":${at}}`]));
+      // Refused (Redis holds 50): none of the parts wrote, though each part checks on its own.
+      await expect(store.commit(topic, 2, '90', states(90), 60, [40n])).rejects.toBeInstanceOf(StateMovedError);
+      expect(await own.exists(agentStateKey(topic, 2, 'many-24999'))).toBe(0);
+      expect((await store.loadAgents(topic, 2, ['many-0'], [50n])).get('many-0')).toEqual({ at: 50 });
+      // Accepted: every part wrote, and the offset moved once.
+      await store.commit(topic, 2, '90', states(90), 60, [50n]);
+      const loaded = await store.loadAgents(topic, 2, agents, [90n]);
+      expect([...loaded.values()].every((v) => (v as { at: number }).at === 90)).toBe(true);
+    } finally {
+      for (let i = 0; i < keys.length; i += 5_000) await own.del(...keys.slice(i, i + 5_000));
+      await own.quit();
+    }
+  });
+
   it('tells bytes from JSON by the first byte, and refuses bytes that would read back as JSON', () => {
     expect(decodeStoredState(Buffer.from('{"a":1}'))).toEqual({ a: 1 });
     expect(decodeStoredState(Buffer.from(' "x"'))).toBe('x');
