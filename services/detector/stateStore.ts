@@ -176,6 +176,7 @@ export class StateStore {
     const tx = this.redis.multi();
     // Every part checks the same stored offset, which only the last part moves: all parts write, or none does.
     // EVAL rather than EVALSHA: Redis caches the compiled script by its hash; the text is ~0.5 KB a part.
+    // At least one part, even with no agents: it writes the offset.
     for (let i = 0; i === 0 || i < entries.length; i += AGENTS_PER_SCRIPT) {
       const part = entries.slice(i, i + AGENTS_PER_SCRIPT);
       const last = i + AGENTS_PER_SCRIPT >= entries.length;
