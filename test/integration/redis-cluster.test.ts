@@ -1,6 +1,6 @@
 /**
  * The detector on a real Redis Cluster (three masters, started and stopped by
- * this file): a partition's checkpoint is one slot and one fenced script, the state of
+ * this file): a partition's checkpoint is one slot and one fenced transaction, the state of
  * a partition that moves to another instance is restored from the cluster, and
  * a SIGKILLed detector restarted on the cluster gives the alert ids of an
  * uninterrupted run on a single Redis.
