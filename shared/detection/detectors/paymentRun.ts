@@ -19,6 +19,18 @@
  *   the run's excess in money reaches `minAmount`, then rests `restHours`
  *   (one alert per run; a lasting rise in payment sizes is learned by the
  *   payment ring meanwhile).
+ * - A payment that weighs in a run is held out of the median's ring while the
+ *   run may still fire (poisoning): each one above the median moves the median
+ *   up, and on seed 42 a run of eleven payments raised it 1,380 -> 1,697 before
+ *   it could fire, which kept the weight at 8.8 of 10. Held payments are
+ *   learned when they fade out of the run without firing it (`releaseFaded`:
+ *   ordinary after all); those of a run that fired are never learned (it
+ *   alerted). volume-spike.payment judges each payment against the ring and
+ *   the held payments together (each is ordinary alone; without them the
+ *   ring's upper tail went missing while runs built, and on seed 97531 its
+ *   false alerts went 1 -> 6). Holding only once a run weighed half its
+ *   threshold cost less (one false alert more instead of four or five on
+ *   97531 and 8675309) but caught fewer runs (seed 42: 0.65 against 0.85).
  * Pure: no I/O; the caller supplies the median and the event time.
  */
 import { z } from 'zod';
@@ -58,6 +70,8 @@ export interface RunPayment {
   eventId: string;
   /** The payment's target ('' when it named none). */
   payee: string;
+  /** Not learned by the median's ring yet (the run holds it; false: learned when it came, in snapshots from before runs held). */
+  held: boolean;
 }
 
 export interface PaymentRunState {
@@ -86,15 +100,33 @@ export function createPaymentRun(): PaymentRunState {
  * Adds one successful payment and judges the run. `median` is the agent's median payment before this one
  * (its baseline must be trusted by the caller). Returns a verdict when the run fires.
  */
-export function observePayment(st: PaymentRunState, rule: PaymentRunRule, payment: { at: number; amount: number; eventId: string; payee: string }, median: number): PaymentRunVerdict | null {
+/**
+ * Takes out of the run the payments that faded out of it by `now` (FORGET_HALF_LIVES half-lives old), oldest
+ * first, and returns those it held: the run they were part of did not fire, so they were ordinary after all and
+ * the caller learns them.
+ */
+export function releaseFaded(st: PaymentRunState, rule: PaymentRunRule, now: number): RunPayment[] {
+  const horizonMs = FORGET_HALF_LIVES * rule.halfLifeMinutes * 60_000;
+  let faded = 0;
+  while (faded < st.payments.length && now - st.payments[faded]!.at >= horizonMs) faded++;
+  return faded === 0 ? [] : st.payments.splice(0, faded).filter((p) => p.held);
+}
+
+/**
+ * Adds one successful payment and judges the run (after `releaseFaded`). `median` is the agent's median payment
+ * before this one (its baseline must be trusted by the caller). Returns `held` when the payment joined the run
+ * without firing it (the caller does not learn it yet), or the verdict when the run fires (its held payments, this
+ * one included, leave the state unlearned).
+ */
+export function observePayment(st: PaymentRunState, rule: PaymentRunRule, payment: { at: number; amount: number; eventId: string; payee: string }, median: number): PaymentRunVerdict | 'held' | null {
   const halfLifeMs = rule.halfLifeMinutes * 60_000;
   const decay = (p: RunPayment) => 0.5 ** (Math.max(0, payment.at - p.at) / halfLifeMs);
-  st.payments = st.payments.filter((p) => payment.at - p.at < FORGET_HALF_LIVES * halfLifeMs);
   if (payment.at < st.restUntil || !(median > 0)) return null;
   const counted = Math.min(payment.amount, rule.capRatio * median);
   const excess = counted - rule.excessOver * median;
   if (excess <= 0) return null;
-  st.payments.push({ at: payment.at, amount: payment.amount, weight: excess / median, excess, eventId: payment.eventId, payee: payment.payee });
+  st.payments.push({ at: payment.at, amount: payment.amount, weight: excess / median, excess, eventId: payment.eventId, payee: payment.payee, held: true });
+  // The oldest payment of an over-long run leaves it unlearned: it weighed in a run that is still going on.
   if (st.payments.length > rule.maxPayments) st.payments.shift();
   let weight = 0;
   let excessSum = 0;
@@ -102,7 +134,7 @@ export function observePayment(st: PaymentRunState, rule: PaymentRunRule, paymen
     weight += p.weight * decay(p);
     excessSum += p.excess;
   }
-  if (weight < rule.minExcessPayments || excessSum < rule.minAmount) return null;
+  if (weight < rule.minExcessPayments || excessSum < rule.minAmount) return 'held';
   const verdict = { weight, excess: excessSum, payments: st.payments };
   st.payments = [];
   st.restUntil = payment.at + rule.restHours * 3_600_000;

@@ -16,7 +16,7 @@ import { SpikeThresholds, positiveInt, spikeDefaults } from '../rules/thresholds
 import { dropFinding, enabledRule, spikeFinding, spikeParams } from './common.js';
 import { defineDetector, rule } from './define.js';
 import { getRule } from '../rules/lookup.js';
-import { PaymentRunThresholds, createPaymentRun, observePayment, payeesOf, type PaymentRunState, type PaymentRunVerdict } from './paymentRun.js';
+import { PaymentRunThresholds, createPaymentRun, observePayment, payeesOf, releaseFaded, type PaymentRunState, type PaymentRunVerdict } from './paymentRun.js';
 
 export interface VolumeState {
   bytesOut: SeriesState;
@@ -159,17 +159,50 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
     };
   }
 
+  /** A payment's log amount as the ring learns it: capped at capZ spreads above the median once trusted. */
+  function learnedValue(st: VolumeState, x: number): number {
+    if (st.pay.length < pay.minSamples) return x;
+    const med = medianSorted(st.paySorted);
+    return Math.min(x, med + capZ * Math.max(MAD_TO_STD * madSorted(st.paySorted, med), LOG_SPREAD_FLOOR));
+  }
+
+  function learnPayment(st: VolumeState, x: number): void {
+    const v = roundSig(learnedValue(st, x));
+    if (st.pay.length < pay.windowPayments) {
+      st.pay.push(v);
+      st.payHead = st.pay.length % pay.windowPayments;
+    } else {
+      removeSorted(st.paySorted, st.pay[st.payHead]!);
+      st.pay[st.payHead] = v;
+      st.payHead = (st.payHead + 1) % pay.windowPayments;
+    }
+    insertSorted(st.paySorted, v);
+  }
+
+  /** The ring's sorted log amounts with the payments a run holds added (the ring itself when it holds none). */
+  function withHeld(st: VolumeState): number[] {
+    const held = st.payRun?.payments.filter((p) => p.held);
+    if (!held || held.length === 0) return st.paySorted;
+    const sorted = st.paySorted.slice();
+    for (const p of held) insertSorted(sorted, roundSig(Math.log(p.amount)));
+    return sorted;
+  }
+
   function checkPayment(st: VolumeState, event: DetectionEvent, amount: number, ctx: DetectionContext<VolumeState>): Finding | null {
     if (!paymentsJudged) return null;
-    const x = Math.log(amount);
+    // Payments a run held that faded out of it without firing: ordinary after all, learned before this one is judged.
+    if (st.payRun && runRule) for (const faded of releaseFaded(st.payRun, runRule.thresholds, ctx.now)) learnPayment(st, Math.log(faded.amount));
     let fired: Finding | null = null;
-    let learnValue = x;
+    let held = false;
     if (st.pay.length >= pay.minSamples) {
-      const med = medianSorted(st.paySorted);
-      const spread = Math.max(MAD_TO_STD * madSorted(st.paySorted, med), LOG_SPREAD_FLOOR);
+      // The payment rule judges one payment against every recent one, those a run holds included (each is ordinary
+      // alone: left out, the ring's upper tail would be missing while a run builds); the run, against the ring only.
+      const sorted = withHeld(st);
+      const med = medianSorted(sorted);
+      const spread = Math.max(MAD_TO_STD * madSorted(sorted, med), LOG_SPREAD_FLOOR);
       const thrLog = Math.max(med + pay.z * spread, med + Math.log(pay.minRatio));
       const threshold = Math.max(Math.exp(thrLog), pay.minAmount);
-      learnValue = Math.min(x, med + capZ * spread);
+      const x = Math.log(amount);
       const usual = Math.exp(med);
       if (payRule && amount >= threshold) {
         fired = {
@@ -180,7 +213,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
           description: `Agent ${ctx.agentId} made a ${event.action} of ${moneyText(amount, event.currency ?? '')} to ${event.target ?? 'an unnamed payee'}, ${(amount / usual).toFixed(1)}x its median payment over its last ${st.pay.length} payments; the alert threshold was ${threshold.toFixed(2)}.`,
           metric: 'payment amount',
           observed: amount,
-          baseline: { mean: null, std: null, median: usual, mad: Math.exp(med) * (Math.exp(madSorted(st.paySorted, med)) - 1), sampleSize: st.pay.length, source: 'agent' },
+          baseline: { mean: null, std: null, median: usual, mad: Math.exp(med) * (Math.exp(madSorted(sorted, med)) - 1), sampleSize: sorted.length, source: 'agent' },
           windowStart: ctx.now,
           windowEnd: ctx.now,
           relatedEventIds: [event.eventId],
@@ -188,23 +221,14 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
         };
       } else if (runRule) {
         // A payment the payment rule reported is not also part of a run.
-        const run = observePayment((st.payRun ??= createPaymentRun()), runRule.thresholds, { at: ctx.now, amount, eventId: event.eventId, payee: event.target ?? '' }, usual);
-        if (run) fired = runFinding(run, usual, st.pay.length, event, ctx);
+        const ringUsual = sorted === st.paySorted ? usual : Math.exp(medianSorted(st.paySorted));
+        const run = observePayment((st.payRun ??= createPaymentRun()), runRule.thresholds, { at: ctx.now, amount, eventId: event.eventId, payee: event.target ?? '' }, ringUsual);
+        if (run === 'held') held = true;
+        else if (run) fired = runFinding(run, ringUsual, st.pay.length, event, ctx);
       }
     }
-    // A payment the payment rule alerted on is not learned (a run's payments are: each is ordinary alone).
-    if (fired === null || fired.ruleId !== 'volume-spike.payment') {
-      const v = roundSig(learnValue);
-      if (st.pay.length < pay.windowPayments) {
-        st.pay.push(v);
-        st.payHead = st.pay.length % pay.windowPayments;
-      } else {
-        removeSorted(st.paySorted, st.pay[st.payHead]!);
-        st.pay[st.payHead] = v;
-        st.payHead = (st.payHead + 1) % pay.windowPayments;
-      }
-      insertSorted(st.paySorted, v);
-    }
+    // Learned now unless it alerted (either rule) or a run holds it until the run fades (paymentRun.ts).
+    if (fired === null && !held) learnPayment(st, Math.log(amount));
     return fired;
   }
 
@@ -246,15 +270,16 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
     },
 
     snapshot(st: VolumeState): Json {
-      const run = st.payRun && (st.payRun.payments.length > 0 || st.payRun.restUntil > 0) ? { payments: st.payRun.payments.map((p) => [p.at, p.amount, p.weight, p.excess, p.eventId, p.payee]), restUntil: st.payRun.restUntil } : null;
+      const run = st.payRun && (st.payRun.payments.length > 0 || st.payRun.restUntil > 0) ? { payments: st.payRun.payments.map((p) => (p.held ? [p.at, p.amount, p.weight, p.excess, p.eventId, p.payee, 1] : [p.at, p.amount, p.weight, p.excess, p.eventId, p.payee])), restUntil: st.payRun.restUntil } : null;
       return { bytesOut: snapshotSeries(st.bytesOut), records: snapshotSeries(st.records), tokens: snapshotSeries(st.tokens), pay: st.pay, payHead: st.payHead, ...(run ? { payRun: run } : {}) };
     },
 
     restore(json: Json): VolumeState {
-      const o = json as { bytesOut: Json; records: Json; tokens: Json; pay: number[]; payHead: number; payRun?: { payments: [number, number, number, number, string, string][]; restUntil: number } };
+      const o = json as { bytesOut: Json; records: Json; tokens: Json; pay: number[]; payHead: number; payRun?: { payments: [number, number, number, number, string, string, number?][]; restUntil: number } };
       const payRing = [...o.pay];
-      // Snapshots from before payment runs have none: the agent starts with no run going on.
-      const payRun = o.payRun ? { payments: o.payRun.payments.map(([at, amount, weight, excess, eventId, payee]) => ({ at, amount, weight, excess, eventId, payee })), restUntil: o.payRun.restUntil } : null;
+      // Snapshots from before payment runs have none: the agent starts with no run going on. Payments without the
+      // held flag were learned when they came (snapshots from before runs held any).
+      const payRun = o.payRun ? { payments: o.payRun.payments.map(([at, amount, weight, excess, eventId, payee, held]) => ({ at, amount, weight, excess, eventId, payee, held: held === 1 })), restUntil: o.payRun.restUntil } : null;
       return { bytesOut: restoreSeries(o.bytesOut, bytesSpec.p), records: restoreSeries(o.records, recordsSpec.p), tokens: restoreSeries(o.tokens, tokensSpec.p), pay: payRing, payHead: o.payHead, paySorted: payRing.slice().sort((a, b) => a - b), payRun };
     },
   };

@@ -86,6 +86,28 @@ describe('volume-spike', () => {
       expect(alerts.some((a) => a.title.includes('  '))).toBe(false);
     });
 
+    it("a run's payments do not raise the median it is judged against while it may still fire (poisoning)", () => {
+      // Twenty payments of 2.6x the median, six minutes apart: learned as they came, the run's own payments would lift
+      // the median of the last 50 by ~13% and keep its weight under the threshold; held out, the run fires.
+      const creeping = Array.from({ length: 20 }, (_, i) => event({ timestamp: runStart + i * 6 * 60_000, action: 'payment.transfer', amount: 1_040 + i, currency: 'EUR', target: 'vendor-2.example' }));
+      const { alerts } = run(renumber(merge(usual(), creeping, tail())));
+      expect(only(alerts, 'volume-spike.payment').map((a) => a.ruleId)).toEqual(['volume-spike.payment-run']);
+    });
+
+    it('payments a run held are learned once they fade out of it: a lasting rise in payment sizes becomes the usual', () => {
+      // From the run's start on, every payment is 2.6x the old median, for a day and a half: each is held while it
+      // weighs in a run, learned as it fades, and the median follows the new level (held for good, it never would).
+      const higher = usual(0.3, T0 + 4 * DAY_MS)
+        .filter((e) => e.timestamp >= runStart)
+        .map((e) => ({ ...e, amount: Math.round(e.amount! * 2.6 * 100) / 100 }));
+      const engine = createEngine(DEFAULT_RULES);
+      const { alerts } = run(renumber(merge(usual(), higher)), engine);
+      expect(only(alerts, 'volume-spike.payment').length).toBeLessThanOrEqual(1);
+      const volume = engine.snapshotAgent('agent-1')!.detectors['volume-spike'] as { pay: number[] };
+      const ring = [...volume.pay].sort((a, b) => a - b);
+      expect(Math.exp(ring[ring.length >> 1]!)).toBeGreaterThan(2 * 400);
+    });
+
     it('a snapshot taken in the middle of a run restores it: the same alert fires after the restore', () => {
       const list = renumber(merge(usual(), twelve(), tail()));
       const cut = list.findIndex((e) => e.timestamp >= runStart + 25 * 60_000);
