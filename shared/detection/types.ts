@@ -46,6 +46,12 @@ export interface Finding {
    * other detector, so it trains nothing.
    */
   untrusted?: boolean;
+  /**
+   * The incident this finding opens or joins stays open at least this long after it, whatever the cooldown
+   * (engine/incidents.ts): a level shift that its detector is still accepting as a new normal keeps the other
+   * sides of the same change (an accumulation, an action's rate) in its one alert.
+   */
+  holdIncidentMs?: number;
 }
 
 /**

@@ -9,7 +9,10 @@
  *   kept, and the alert is re-emitted (same alertId, higher count) at most
  *   once per cooldown, or at once when the strongest evidence raises its
  *   severity (an incident that grows while it happens is escalated now).
- * - An incident with no finding for `cooldownMs` closes; if its count grew
+ * - A finding may hold its incident open for longer (`holdIncidentMs`: slow-ramp.rate while it accepts a new
+ *   level, 3 h): a deploy that doubles the workload is one change, whose accumulation and per-action sides
+ *   arrive an hour or two after the ramp, and they join its alert instead of opening their own.
+ * - An incident with no finding for `cooldownMs` (and past any hold) closes; if its count grew
  *   since the last emission, a final update is emitted then (noticed at the
  *   agent's next bucket change or at flush).
  * - Rules of one incident group (rules file `incidentGroups`: e.g. an agent's
@@ -41,6 +44,8 @@ export interface Incident {
   emittedSeverity?: Alert['severity'];
   /** Findings per rule, when more than one rule (an incident group) has joined (absent: only the opening rule). */
   rules?: Record<string, number>;
+  /** Event time until which the incident stays open whatever its cooldown (a finding's holdIncidentMs; absent: none). */
+  holdUntil?: number;
 }
 
 
@@ -65,9 +70,14 @@ function emitUpdate(inc: Incident, out: Alert[]): void {
 }
 
 /** `key`: the rule's incident group, or its own id when it has none. */
+/** Quiet for longer than the cooldown at `now`, and past any hold. */
+function closed(inc: Incident, now: number, cooldownMs: number): boolean {
+  return now - inc.lastSeen > cooldownMs && !(inc.holdUntil !== undefined && now <= inc.holdUntil);
+}
+
 export function recordFinding(book: IncidentBook, key: string, f: Finding, rule: RuleDef, party: AlertParty, now: number, bucketMs: number, cooldownMs: number, out: Alert[]): void {
   let inc = book.get(key);
-  if (inc && now - inc.lastSeen > cooldownMs) {
+  if (inc && closed(inc, now, cooldownMs)) {
     if (inc.count > inc.emitted) emitUpdate(inc, out);
     book.delete(key);
     inc = undefined;
@@ -76,11 +86,12 @@ export function recordFinding(book: IncidentBook, key: string, f: Finding, rule:
     const alertId = alertIdFor(rule.id, party.agentId, Math.floor(now / bucketMs) * bucketMs);
     const base = { alertId, firstSeen: now, lastSeen: now, count: 1 };
     const alert = buildAlert(f, rule, party, base);
-    book.set(key, { ...base, emitted: 1, lastEmit: now, score: alert.score, alert, emittedSeverity: alert.severity });
+    book.set(key, { ...base, emitted: 1, lastEmit: now, score: alert.score, alert, emittedSeverity: alert.severity, ...(f.holdIncidentMs ? { holdUntil: now + f.holdIncidentMs } : {}) });
     out.push(alert);
     return;
   }
   inc.count++;
+  if (f.holdIncidentMs && !(inc.holdUntil !== undefined && inc.holdUntil >= now + f.holdIncidentMs)) inc.holdUntil = now + f.holdIncidentMs;
   if (now > inc.lastSeen) inc.lastSeen = now;
   // A rule joining a grouped incident for the first time is news (the change shows on another side): re-emitted now.
   let joined = false;
@@ -107,7 +118,7 @@ export function recordFinding(book: IncidentBook, key: string, f: Finding, rule:
 export function expireIncidents(book: IncidentBook, now: number, cooldownMs: number, out: Alert[]): void {
   if (book.size === 0) return;
   for (const [key, inc] of book) {
-    if (now - inc.lastSeen > cooldownMs) {
+    if (closed(inc, now, cooldownMs)) {
       if (inc.count > inc.emitted) emitUpdate(inc, out);
       book.delete(key);
     }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RulesError } from '../../../shared/errors/index.js';
-import { createEngine, DEFAULT_RULES, resolveRules } from '../../../shared/detection/index.js';
+import { createEngine, DEFAULT_RULES, expireIncidents, recordFinding, resolveRules, type Finding, type IncidentBook } from '../../../shared/detection/index.js';
 import type { Alert } from '../../../shared/schemas/generated.js';
 import { BUCKET_MS, DAY_MS, HOUR_MS, T0, event, merge, renumber, run, stream, ungroupedEngine } from './helpers.js';
 
@@ -86,5 +86,54 @@ describe('incident groups', () => {
         'test',
       ),
     ).toThrow(/incidentGroups\[1 id=b\]\.rules\[0\]: rate-spike\.agent is already in group a/);
+  });
+});
+
+describe('an incident held open by a level shift (holdIncidentMs)', () => {
+  const ruleOf = (id: string) => DEFAULT_RULES.rules.find((r) => r.id === id)!;
+  const finding = (ruleId: string, hold?: number): Finding => ({
+    detector: ruleId.split('.')[0]!,
+    ruleId,
+    score: 0.6,
+    title: ruleId,
+    description: ruleId,
+    metric: 'count(*) per bucket',
+    observed: 20,
+    baseline: { mean: 10, std: 2, median: null, mad: null, sampleSize: 100, source: 'agent' },
+    windowStart: T0,
+    windowEnd: T0 + BUCKET_MS,
+    relatedEventIds: [],
+    details: {},
+    ...(hold ? { holdIncidentMs: hold } : {}),
+  });
+  const party = { agentId: 'agent-1', agentRole: 'support', tenantId: 't' };
+  const cooldown = HOUR_MS;
+  const record = (book: IncidentBook, ruleId: string, at: number, hold?: number) => {
+    const out: Alert[] = [];
+    recordFinding(book, 'activity-level', finding(ruleId, hold), ruleOf(ruleId), party, at, BUCKET_MS, cooldown, out);
+    return out;
+  };
+
+  it("a ramp that holds its incident for 3 h takes in the accumulation that comes 70 min later: one alert id naming both", () => {
+    const book: IncidentBook = new Map();
+    const ramp = record(book, 'slow-ramp.rate', T0, 3 * HOUR_MS);
+    const later = record(book, 'rate-spike.agent', T0 + 70 * 60_000);
+    expect(later.map((a) => a.alertId)).toEqual([ramp[0]!.alertId]);
+    expect(later[0]!.evidence.details.incidentRules).toMatch(/rate-spike\.agent x1.*slow-ramp\.rate x1|slow-ramp\.rate x1.*rate-spike\.agent x1/);
+    // Without the hold the cooldown closes the incident first: a second alert id.
+    const plain: IncidentBook = new Map();
+    const first = record(plain, 'slow-ramp.rate', T0);
+    expect(record(plain, 'rate-spike.agent', T0 + 70 * 60_000)[0]!.alertId).not.toBe(first[0]!.alertId);
+  });
+
+  it('past the hold and the cooldown the incident closes: a finding after it opens a new one', () => {
+    const book: IncidentBook = new Map();
+    const ramp = record(book, 'slow-ramp.rate', T0, 3 * HOUR_MS);
+    const out: Alert[] = [];
+    expireIncidents(book, T0 + 2 * HOUR_MS, cooldown, out);
+    expect(book.size).toBe(1);
+    expireIncidents(book, T0 + 3 * HOUR_MS + 1, cooldown, out);
+    expect(book.size).toBe(0);
+    expect(record(book, 'rate-spike.agent', T0 + 3 * HOUR_MS + 2)[0]!.alertId).not.toBe(ramp[0]!.alertId);
   });
 });

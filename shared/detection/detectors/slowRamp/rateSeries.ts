@@ -197,5 +197,7 @@ function rateFinding(cfg: RampConfig, th: RampThresholdValues, bucket: number, c
     windowEnd: (bucket + 1) * cfg.bucketMs,
     relatedEventIds: ctx.recentEventIds(),
     details: { series: 'count(*)', runBuckets: String(n), slopePerBucket: `${pct.toFixed(2)}%`, rampRatio: ratio.toFixed(3), trendZ: trend.s.toFixed(2), noiseSd: sd.toFixed(3), expected: expected.toFixed(2) },
+    // While the stretch that may accept the new level runs, the change's other sides join this alert.
+    holdIncidentMs: ACCEPT_BUCKETS * cfg.bucketMs,
   };
 }
