@@ -12,15 +12,22 @@
  *
  * A step (a batch job) fits a line through zero worse than a ramp does, and
  * the caller caps each z, so one burst cannot pass for a ramp. O(window) per
- * evaluation with five running sums, no allocation. State: two small rings.
+ * evaluation with five running sums, no allocation. State: one small float32 ring (each bucket's
+ * z and w are rounded by roundSig when pushed and read back through it: exact below 1,024, see
+ * window.ts; z is capped by the caller and w = 1 / sd stays far below that). Plain number arrays
+ * cost ~290 bytes each for 30 values, four series x two rings per agent.
  */
 import { roundSig } from './robust.js';
 import type { Json } from '../types.js';
 
 export interface DriftState {
-  /** Ring of standardised residuals and weights (physical order), next write at h. */
-  z: number[];
-  w: number[];
+  /**
+   * The ring, physical order: standardised residuals at [0, capacity), their weights at [capacity, 2 capacity),
+   * where capacity = ring.length / 2 (null until the first push). `length` buckets are held (it fills, then
+   * turns); the next write goes to `h`.
+   */
+  ring: Float32Array | null;
+  length: number;
   h: number;
   /** Fired in this rise (cleared when the statistic falls below half the alarm level). */
   f: number;
@@ -38,27 +45,44 @@ export interface DriftResult {
 }
 
 export function newDrift(): DriftState {
-  return { z: [], w: [], h: 0, f: 0, s: 0 };
+  return { ring: null, length: 0, h: 0, f: 0, s: 0 };
+}
+
+/** Room for at least `capacity` buckets, keeping the ones held (in physical order). */
+function reserve(g: DriftState, capacity: number): Float32Array {
+  const old = g.ring;
+  if (old !== null && old.length >= 2 * capacity) return old;
+  const ring = new Float32Array(2 * capacity);
+  if (old !== null) {
+    const had = old.length / 2;
+    ring.set(old.subarray(0, g.length), 0);
+    ring.set(old.subarray(had, had + g.length), capacity);
+  }
+  g.ring = ring;
+  return ring;
 }
 
 /** Append one bucket (values are rounded: the ring goes into snapshots). */
 export function pushDrift(g: DriftState, z: number, w: number, size: number): void {
-  const zr = roundSig(z);
-  const wr = roundSig(w);
-  if (g.z.length < size) {
-    g.z.push(zr);
-    g.w.push(wr);
-    g.h = g.z.length % size;
+  let at: number;
+  if (g.length < size) {
+    reserve(g, size);
+    at = g.length++;
+    g.h = g.length % size;
   } else {
-    g.z[g.h] = zr;
-    g.w[g.h] = wr;
+    at = g.h;
     g.h = (g.h + 1) % size;
   }
+  const ring = g.ring!;
+  ring[at] = roundSig(z);
+  ring[ring.length / 2 + at] = roundSig(w);
 }
 
 /** Evaluate the ring into `out`. */
 export function evalDrift(g: DriftState, minRun: number, maxRun: number, minSlope: number, out: DriftResult): void {
-  const len = g.z.length;
+  const len = g.length;
+  const ring = g.ring;
+  const cap = ring === null ? 0 : ring.length / 2;
   let a = 0;
   let b = 0;
   let c = 0;
@@ -70,11 +94,11 @@ export function evalDrift(g: DriftState, minRun: number, maxRun: number, minSlop
   let bestN = 0;
   let bestSlope = 0;
   let idx = (g.h - 1 + len) % len;
-  const last = Math.min(len, maxRun);
+  const last = ring === null ? 0 : Math.min(len, maxRun);
   for (let i = 0; i < last; i++) {
-    const w = g.w[idx]!;
+    const w = roundSig(ring![cap + idx]!);
     if (w > 0) {
-      const wz = w * g.z[idx]!;
+      const wz = w * roundSig(ring![idx]!);
       const w2 = w * w;
       a += wz;
       b += i * wz;
@@ -105,11 +129,33 @@ export function evalDrift(g: DriftState, minRun: number, maxRun: number, minSlop
   out.any = Math.sqrt(any2);
 }
 
+/** The residuals and the weights held, physical order (the same numbers as when they were plain arrays). */
+export function driftParts(g: DriftState): { z: number[]; w: number[] } {
+  const ring = g.ring;
+  if (ring === null) return { z: [], w: [] };
+  const cap = ring.length / 2;
+  return { z: Array.from(ring.subarray(0, g.length), roundSig), w: Array.from(ring.subarray(cap, cap + g.length), roundSig) };
+}
+
+/** A ring holding `z` and `w` (physical order), with room for `capacity` buckets (at least as many as it holds). */
+export function driftFrom(z: readonly number[], w: readonly number[], h: number, f: number, s: number, capacity = z.length): DriftState {
+  const g: DriftState = { ring: null, length: 0, h, f, s };
+  const cap = Math.max(capacity, z.length);
+  if (cap > 0) {
+    const ring = reserve(g, cap);
+    ring.set(z, 0);
+    ring.set(w.slice(0, z.length), cap);
+  }
+  g.length = z.length;
+  return g;
+}
+
 export function snapshotDrift(g: DriftState): Json {
-  return [g.z, g.w, g.h, g.f, g.s];
+  const { z, w } = driftParts(g);
+  return [z, w, g.h, g.f, g.s];
 }
 
 export function restoreDrift(json: Json): DriftState {
   const a = json as [number[], number[], number, number, number];
-  return { z: [...a[0]], w: [...a[1]], h: a[2], f: a[3], s: a[4] };
+  return driftFrom(a[0], a[1], a[2], a[3], a[4]);
 }

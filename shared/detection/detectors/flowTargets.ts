@@ -11,12 +11,20 @@ import { HOUR_MS } from '../time.js';
 
 /** Destinations remembered per agent (research agents meet hundreds of hosts; the oldest are forgotten). */
 export const KNOWN_TARGETS_CAP = 128;
+/**
+ * Slots a new set starts with; it doubles when full, up to the cap. Most agents send to a handful of
+ * destinations: at the cap for every agent, the two arrays were ~1.2 KB of an agent's ~34 KB
+ * (bench/memory-breakdown.ts, 2026-12-03), for one destination used.
+ */
+const INITIAL_SLOTS = 4;
 
 export interface KnownTargets {
-  /** FNV-1a of the lowercased destination, one per used slot (slots [0, count)). */
-  hashes: Uint32Array;
-  /** Hour (epoch ms / 1 h) of the last use of the destination in the same slot. */
-  lastUseHour: Uint32Array;
+  /**
+   * Slot i at [2i, 2i + 2): the FNV-1a of the lowercased destination, and the hour (epoch ms / 1 h) of its last
+   * use. Slots [0, count) are used; the array holds `slots.length / 2` (one array, not two: each typed array costs
+   * ~180 bytes of bookkeeping besides its values).
+   */
+  slots: Uint32Array;
   count: number;
 }
 
@@ -25,8 +33,8 @@ export interface KnownTargetsJson {
   lastUseHour: number[];
 }
 
-export function createKnownTargets(): KnownTargets {
-  return { hashes: new Uint32Array(KNOWN_TARGETS_CAP), lastUseHour: new Uint32Array(KNOWN_TARGETS_CAP), count: 0 };
+export function createKnownTargets(capacity = INITIAL_SLOTS): KnownTargets {
+  return { slots: new Uint32Array(2 * Math.min(KNOWN_TARGETS_CAP, Math.max(1, capacity))), count: 0 };
 }
 
 /** 32-bit FNV-1a over the UTF-16 code units of the lowercased name. */
@@ -41,14 +49,15 @@ export function targetHash(target: string): number {
 }
 
 function slotOf(set: KnownTargets, hash: number): number {
-  for (let i = 0; i < set.count; i++) if (set.hashes[i] === hash) return i;
+  const slots = set.slots;
+  for (let i = 0; i < set.count; i++) if (slots[2 * i] === hash) return i;
   return -1;
 }
 
 /** Whether the agent used this destination within `ttlMs` before `now`. */
 export function isKnownTarget(set: KnownTargets, hash: number, now: number, ttlMs: number): boolean {
   const i = slotOf(set, hash);
-  return i >= 0 && now - set.lastUseHour[i]! * HOUR_MS <= ttlMs;
+  return i >= 0 && now - set.slots[2 * i + 1]! * HOUR_MS <= ttlMs;
 }
 
 /** Record a use of the destination at `now` (evicting the least recently used one when full). */
@@ -56,25 +65,39 @@ export function rememberTarget(set: KnownTargets, hash: number, now: number): vo
   const hour = Math.floor(now / HOUR_MS);
   let i = slotOf(set, hash);
   if (i < 0) {
-    if (set.count < KNOWN_TARGETS_CAP) i = set.count++;
-    else {
+    if (set.count < KNOWN_TARGETS_CAP) {
+      if (2 * set.count === set.slots.length) {
+        const grown = new Uint32Array(Math.min(2 * KNOWN_TARGETS_CAP, 2 * set.slots.length));
+        grown.set(set.slots);
+        set.slots = grown;
+      }
+      i = set.count++;
+    } else {
       i = 0;
-      for (let j = 1; j < set.count; j++) if (set.lastUseHour[j]! < set.lastUseHour[i]!) i = j;
+      for (let j = 1; j < set.count; j++) if (set.slots[2 * j + 1]! < set.slots[2 * i + 1]!) i = j;
     }
-    set.hashes[i] = hash;
+    set.slots[2 * i] = hash;
   }
-  set.lastUseHour[i] = hour;
+  set.slots[2 * i + 1] = hour;
 }
 
 export function knownTargetsToJson(set: KnownTargets): KnownTargetsJson {
-  return { hashes: Array.from(set.hashes.subarray(0, set.count)), lastUseHour: Array.from(set.lastUseHour.subarray(0, set.count)) };
+  const hashes: number[] = [];
+  const lastUseHour: number[] = [];
+  for (let i = 0; i < set.count; i++) {
+    hashes.push(set.slots[2 * i]!);
+    lastUseHour.push(set.slots[2 * i + 1]!);
+  }
+  return { hashes, lastUseHour };
 }
 
 export function knownTargetsFromJson(o: KnownTargetsJson): KnownTargets {
-  const set = createKnownTargets();
   const n = Math.min(KNOWN_TARGETS_CAP, o.hashes.length, o.lastUseHour.length);
-  set.hashes.set(o.hashes.slice(0, n));
-  set.lastUseHour.set(o.lastUseHour.slice(0, n));
+  const set = createKnownTargets(Math.max(INITIAL_SLOTS, n));
+  for (let i = 0; i < n; i++) {
+    set.slots[2 * i] = o.hashes[i]!;
+    set.slots[2 * i + 1] = o.lastUseHour[i]!;
+  }
   set.count = n;
   return set;
 }

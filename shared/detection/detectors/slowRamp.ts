@@ -18,9 +18,11 @@
  * Poisoning resistance: learned values are clipped, the count profile learns
  * late and not above expectation while alarmed, the per-action sizes learn at
  * most 1% per bucket and not upwards while alarmed, the hour-of-day size
- * correction learns a day late. State (slowRamp/state.ts): one Float64Array
- * per series (about 3.5 KB for the count series and 1.5 KB per size metric,
- * drift rings included); a size metric the agent never sends costs nothing.
+ * correction learns a day late. State (slowRamp/state.ts): typed arrays per
+ * series (~6.6 KB per agent for the count series and three size metrics,
+ * drift rings included: bench/memory-breakdown.ts, 2026-12-03, was ~9.1 KB
+ * with float64 arrays and plain drift rings); a size metric the agent never
+ * sends costs nothing.
  * Snapshot: slowRamp/codec.ts (versioned, named).
  */
 import type { Rules } from '../rules/schema.js';

@@ -47,7 +47,15 @@ describe('drift test', () => {
     const c = result();
     evalDrift(holes, 8, 30, 0, c);
     expect(c.slope).toBeCloseTo(1 / 12, 1);
-    expect(restoreDrift(JSON.parse(JSON.stringify(snapshotDrift(holes))))).toEqual(holes);
+    const restored = restoreDrift(JSON.parse(JSON.stringify(snapshotDrift(holes))));
+    expect(snapshotDrift(restored)).toEqual(snapshotDrift(holes));
+    // Restored (its ring only as long as it held) and live (room for the window) go on alike.
+    for (let j = 0; j < 40; j++) for (const g of [holes, restored]) pushDrift(g, (j % 7) / 3, j % 3, 30);
+    expect(snapshotDrift(restored)).toEqual(snapshotDrift(holes));
+    const d = result();
+    evalDrift(restored, 8, 30, 0, d);
+    evalDrift(holes, 8, 30, 0, c);
+    expect(d).toEqual(c);
   });
 
   it('minSlope keeps a level that sits a little high from passing as a ramp', () => {

@@ -6,6 +6,7 @@
  * version fails loudly.
  */
 import { restoreDrift, snapshotDrift } from '../../baseline/drift.js';
+import { roundSig } from '../../baseline/robust.js';
 import { SEASON_SLOTS } from '../../baseline/seasonal.js';
 import { SnapshotVersionError } from '../../baseline/seriesCodec.js';
 import type { Json } from '../../types.js';
@@ -14,20 +15,25 @@ import { migrateV1 } from './codecV1.js';
 import { createRateSeries } from './rateSeries.js';
 import {
   ACTION_BLOCKS, ACTION_FIELDS, ACTION_LOG_MEAN, ACTION_LOG_VARIANCE, ACTION_SAMPLES, BUCKET_EVENTS, BUCKET_RESIDUAL_SQUARES, BUCKET_RESIDUAL_SUM, DELAY_LINE, HOUR_COUNTS, HOUR_MEANS, HOUR_SQUARES, HOURS,
-  NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, NO_PENDING_ACCEPT, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, UPPER_SEMIVARIANCES, actionSlots, type RampState, type RateSeries, type SizeSeries,
+  NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, NO_PENDING_ACCEPT, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, SUM_FIELDS, UPPER_SEMIVARIANCES, actionSlots, type RampState, type RateSeries, type SizeSeries,
 } from './state.js';
 
 export const RAMP_CODEC_VERSION = 2;
 
-/** A size series' per-action parts, in the order of their offsets inside an action's block. */
+/** A size series' per-action parts: in `data` (float32, rounded) or in `sums` (float64), at their offsets inside an action's block. */
 const ACTION_PARTS = [
-  ['actionLogMeans', ACTION_LOG_MEAN],
-  ['actionLogVariances', ACTION_LOG_VARIANCE],
-  ['actionSamples', ACTION_SAMPLES],
-  ['bucketEvents', BUCKET_EVENTS],
-  ['bucketResidualSums', BUCKET_RESIDUAL_SUM],
-  ['bucketResidualSquares', BUCKET_RESIDUAL_SQUARES],
+  ['actionLogMeans', ACTION_LOG_MEAN, 'data'],
+  ['actionLogVariances', ACTION_LOG_VARIANCE, 'data'],
+  ['actionSamples', ACTION_SAMPLES, 'data'],
+  ['bucketEvents', BUCKET_EVENTS, 'data'],
+  ['bucketResidualSums', BUCKET_RESIDUAL_SUM, 'sums'],
+  ['bucketResidualSquares', BUCKET_RESIDUAL_SQUARES, 'sums'],
 ] as const;
+
+/** Where an action's part lives in a size series' arrays. */
+function actionPart(series: Pick<SizeSeries, 'data' | 'sums'>, array: 'data' | 'sums', action: number, offset: number): { values: Float32Array | Float64Array; at: number } {
+  return array === 'data' ? { values: series.data, at: ACTION_BLOCKS + action * ACTION_FIELDS + offset } : { values: series.sums, at: action * SUM_FIELDS + offset };
+}
 /** A size series' per-hour parts and where each starts. */
 const HOUR_PARTS = [
   ['hourMeans', HOUR_MEANS],
@@ -37,16 +43,17 @@ const HOUR_PARTS = [
   ['nextHourSquares', NEXT_HOUR_SQUARES],
 ] as const;
 
-const part = (data: Float64Array, start: number, length: number): number[] => Array.from(data.subarray(start, start + length));
+/** A float32 part as it was learned (roundSig: the snapshot holds the same numbers as when the arrays were float64). */
+const roundedPart = (data: Float32Array, start: number, length: number): number[] => Array.from(data.subarray(start, start + length), roundSig);
 
 function snapshotRate(series: RateSeries): Json {
   const data = series.data;
   return {
     openCount: series.openCount,
-    profileMeans: part(data, PROFILE_MEANS, SEASON_SLOTS),
-    profileCounts: part(data, PROFILE_COUNTS, SEASON_SLOTS),
-    upperSemivariances: part(data, UPPER_SEMIVARIANCES, SEASON_SLOTS),
-    delayLine: part(data, DELAY_LINE, series.delayFill),
+    profileMeans: roundedPart(data, PROFILE_MEANS, SEASON_SLOTS),
+    profileCounts: roundedPart(data, PROFILE_COUNTS, SEASON_SLOTS),
+    upperSemivariances: roundedPart(data, UPPER_SEMIVARIANCES, SEASON_SLOTS),
+    delayLine: roundedPart(data, DELAY_LINE, series.delayFill),
     delayHead: series.delayHead,
     overDispersion: series.overDispersion,
     peakLevel: series.peakLevel,
@@ -74,8 +81,13 @@ function snapshotSize(series: SizeSeries): Json {
     hourAlarmed: series.hourAlarmed,
     drift: snapshotDrift(series.drift),
   };
-  for (const [name, start] of HOUR_PARTS) out[name] = part(data, start, HOURS);
-  for (const [name, offset] of ACTION_PARTS) out[name] = Array.from({ length: slots }, (_, i) => data[ACTION_BLOCKS + i * ACTION_FIELDS + offset]!);
+  for (const [name, start] of HOUR_PARTS) out[name] = roundedPart(data, start, HOURS);
+  for (const [name, offset, array] of ACTION_PARTS) {
+    out[name] = Array.from({ length: slots }, (_, i) => {
+      const { values, at } = actionPart(series, array, i, offset);
+      return array === 'data' ? roundSig(values[at]!) : values[at]!;
+    });
+  }
   return out;
 }
 
@@ -104,7 +116,7 @@ function restoreAccept(o: Fields): typeof NO_PENDING_ACCEPT {
 }
 
 function restoreRate(o: Fields): RateSeries {
-  const data = new Float64Array(RATE_DATA_LENGTH);
+  const data = new Float32Array(RATE_DATA_LENGTH);
   data.set(numbers(o, 'profileMeans', SEASON_SLOTS), PROFILE_MEANS);
   data.set(numbers(o, 'profileCounts', SEASON_SLOTS), PROFILE_COUNTS);
   data.set(numbers(o, 'upperSemivariances', SEASON_SLOTS), UPPER_SEMIVARIANCES);
@@ -127,11 +139,16 @@ function restoreRate(o: Fields): RateSeries {
 
 function restoreSize(o: Fields): SizeSeries {
   const slots = (o.actionSamples as Json[] | undefined)?.length ?? 0;
-  const data = new Float64Array(ACTION_BLOCKS + slots * ACTION_FIELDS);
-  for (const [name, start] of HOUR_PARTS) data.set(numbers(o, name, HOURS), start);
-  for (const [name, offset] of ACTION_PARTS) numbers(o, name, slots).forEach((v, i) => (data[ACTION_BLOCKS + i * ACTION_FIELDS + offset] = v));
+  const arrays = { data: new Float32Array(ACTION_BLOCKS + slots * ACTION_FIELDS), sums: new Float64Array(slots * SUM_FIELDS) };
+  for (const [name, start] of HOUR_PARTS) arrays.data.set(numbers(o, name, HOURS), start);
+  for (const [name, offset, array] of ACTION_PARTS) {
+    numbers(o, name, slots).forEach((v, i) => {
+      const { values, at } = actionPart(arrays, array, i, offset);
+      values[at] = v;
+    });
+  }
   return {
-    data,
+    ...arrays,
     openWeightedResidual: o.openWeightedResidual as number,
     openPrecision: o.openPrecision as number,
     openTotal: o.openTotal as number,

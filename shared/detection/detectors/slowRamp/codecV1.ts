@@ -9,7 +9,7 @@ import type { Json } from '../../types.js';
 import type { RampConfig } from './config.js';
 import {
   ACTION_BLOCKS, ACTION_FIELDS, ACTION_LOG_MEAN, ACTION_LOG_VARIANCE, ACTION_SAMPLES, BUCKET_EVENTS, BUCKET_RESIDUAL_SQUARES, BUCKET_RESIDUAL_SUM, DELAY_LINE, HOUR_COUNTS, HOUR_MEANS, HOUR_SQUARES,
-  HOURS, NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, NO_PENDING_ACCEPT, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, UPPER_SEMIVARIANCES, type RampState, type RateSeries, type SizeSeries,
+  HOURS, NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, NO_PENDING_ACCEPT, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, SUM_FIELDS, UPPER_SEMIVARIANCES, type RampState, type RateSeries, type SizeSeries,
 } from './state.js';
 
 type RateV1 = [openCount: number, means: number[], counts: number[], upper: number[], delay: number[], delayHead: number, overDispersion: number, peakLevel: number, peakHour: number, drift: Json, acceptRun?: number, acceptSum?: number, acceptLateSum?: number];
@@ -25,7 +25,7 @@ function sized(values: unknown, length: number, what: string): number[] {
 }
 
 function migrateRate(v: RateV1): RateSeries {
-  const data = new Float64Array(RATE_DATA_LENGTH);
+  const data = new Float32Array(RATE_DATA_LENGTH);
   data.set(sized(v[1], SEASON_SLOTS, 'profile means'), PROFILE_MEANS);
   data.set(sized(v[2], SEASON_SLOTS, 'profile counts'), PROFILE_COUNTS);
   data.set(sized(v[3], SEASON_SLOTS, 'upper semivariances'), UPPER_SEMIVARIANCES);
@@ -37,7 +37,8 @@ function migrateRate(v: RateV1): RateSeries {
 }
 
 function migrateSize(v: SizeV1, actions: number): SizeSeries {
-  const data = new Float64Array(ACTION_BLOCKS + actions * ACTION_FIELDS);
+  const data = new Float32Array(ACTION_BLOCKS + actions * ACTION_FIELDS);
+  const sums = new Float64Array(actions * SUM_FIELDS);
   data.set(sized(v[3], HOURS, 'hour means'), HOUR_MEANS);
   data.set(sized(v[4], HOURS, 'hour squares'), HOUR_SQUARES);
   data.set(sized(v[5], HOURS, 'hour counts'), HOUR_COUNTS);
@@ -48,11 +49,14 @@ function migrateSize(v: SizeV1, actions: number): SizeSeries {
     [v[14], ACTION_LOG_VARIANCE],
     [v[15], ACTION_SAMPLES],
     [v[16], BUCKET_EVENTS],
+  ];
+  for (const [values, offset] of perAction) sized(values, actions, 'a per-action part').forEach((x, i) => (data[ACTION_BLOCKS + i * ACTION_FIELDS + offset] = x));
+  const perActionSums: [number[], number][] = [
     [v[17], BUCKET_RESIDUAL_SUM],
     [v[18], BUCKET_RESIDUAL_SQUARES],
   ];
-  for (const [values, offset] of perAction) sized(values, actions, 'a per-action part').forEach((x, i) => (data[ACTION_BLOCKS + i * ACTION_FIELDS + offset] = x));
-  return { data, openWeightedResidual: v[0], openPrecision: v[1], openTotal: v[2], hourOpen: v[8], hourBuckets: v[9], hourResidualSum: v[10], hourSquareSum: v[11], hourAlarmed: v[12], drift: restoreDrift(v[19]) };
+  for (const [values, offset] of perActionSums) sized(values, actions, 'a per-action part').forEach((x, i) => (sums[i * SUM_FIELDS + offset] = x));
+  return { data, sums, openWeightedResidual: v[0], openPrecision: v[1], openTotal: v[2], hourOpen: v[8], hourBuckets: v[9], hourResidualSum: v[10], hourSquareSum: v[11], hourAlarmed: v[12], drift: restoreDrift(v[19]) };
 }
 
 /** Version 1 kept all three size series from the start; they are kept (an idle one behaves exactly like the absent one it would be now). */
@@ -66,6 +70,6 @@ export function migrateV1(o: { [key: string]: Json }, cfg: RampConfig): RampStat
     rate: cfg.rate ? migrateRate(o.rate as unknown as RateV1) : null,
     sizes: sizes.map((s) => (cfg.volume ? migrateSize(s, actions.length) : null)) as RampState['sizes'],
     // All three rings took the same pushes (one per closed bucket): any of them has the common length.
-    sizeTrendLength: restoreDrift(sizes[0]![19]).z.length,
+    sizeTrendLength: restoreDrift(sizes[0]![19]).length,
   };
 }

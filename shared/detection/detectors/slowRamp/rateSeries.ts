@@ -58,8 +58,23 @@ const KAPPA2_ALPHA = 0.02;
 const UPPER_CLIP = 1.5;
 const UPPER_ALPHA = 0.05;
 
+/**
+ * A learned value of the profile (a mean or an upper semivariance), as learned: the array is float32 and every
+ * such value was written through roundSig, which gives it back exactly below 1,024 (baseline/window.ts says why;
+ * a slot mean above 1,024 actions per bucket is read within float32's 6e-8 of it). Counts and the delay line
+ * hold integers, exact in float32 below 2^24.
+ */
+function learned(data: Float32Array, at: number): number {
+  return roundSig(data[at]!);
+}
+
+/** The profile's shift-tolerant expectation (roundSig is monotonic: rounding the chosen slot is choosing among rounded slots). */
+function envelopeOf(data: Float32Array, minSamples: number, slot: number): number {
+  return roundSig(envelopeHigh(data, data, minSamples, slot, PROFILE_MEANS, PROFILE_COUNTS));
+}
+
 export function createRateSeries(): RateSeries {
-  return { data: new Float64Array(RATE_DATA_LENGTH), openCount: 0, delayFill: 0, delayHead: 0, overDispersion: KAPPA2_PRIOR, peakLevel: 0, peakHour: -1, drift: newDrift(), ...NO_PENDING_ACCEPT };
+  return { data: new Float32Array(RATE_DATA_LENGTH), openCount: 0, delayFill: 0, delayHead: 0, overDispersion: KAPPA2_PRIOR, peakLevel: 0, peakHour: -1, drift: newDrift(), ...NO_PENDING_ACCEPT };
 }
 
 /** Close the count series' bucket. */
@@ -75,9 +90,9 @@ export function closeRate(cfg: RampConfig, th: RampThresholdValues, series: Rate
   let finding: Finding | null = null;
   let judged = false;
   if (answering >= 0) {
-    const center = data[PROFILE_MEANS + answering]!;
+    const center = learned(data, PROFILE_MEANS + answering);
     // Shift-tolerant: the highest of this hour and its neighbours, so an early morning is no ramp.
-    const expected = envelopeHigh(data, data, cfg.seasonalMinSamples, slot, PROFILE_MEANS, PROFILE_COUNTS);
+    const expected = envelopeOf(data, cfg.seasonalMinSamples, slot);
     const active = center >= ACTIVE_SHARE * peakOf(cfg, series, bucket);
     const upper = upperEnvelope(data, ownSlot ? slot : otherClassSlot(slot));
     const sd = Math.sqrt(Math.max(1 / (expected + 1) + Math.max(series.overDispersion, cfg.overDispersionFloor), 2 * upper));
@@ -91,7 +106,7 @@ export function closeRate(cfg: RampConfig, th: RampThresholdValues, series: Rate
     if (series.drift.s < SUSPECT_Z && ownSlot) {
       const up = Math.min(UPPER_CLIP, Math.max(0, residual));
       const weight = ewmaWeight(UPPER_ALPHA, data[PROFILE_COUNTS + slot]!);
-      data[UPPER_SEMIVARIANCES + slot] = roundSig(ewmaMean(data[UPPER_SEMIVARIANCES + slot]!, up * up, weight));
+      data[UPPER_SEMIVARIANCES + slot] = roundSig(ewmaMean(learned(data, UPPER_SEMIVARIANCES + slot), up * up, weight));
       if (judged && expected <= FLAT_RATIO * center) {
         const excess = Math.min(residual * residual - 1 / (expected + 1), 4 * sd * sd);
         series.overDispersion = roundSig(Math.max(0, ewmaMean(series.overDispersion, excess, KAPPA2_ALPHA)));
@@ -104,8 +119,8 @@ export function closeRate(cfg: RampConfig, th: RampThresholdValues, series: Rate
 }
 
 /** The largest upper semivariance of a slot and its two neighbours (same day class). */
-function upperEnvelope(data: Float64Array, slot: number): number {
-  return Math.max(data[UPPER_SEMIVARIANCES + slot]!, data[UPPER_SEMIVARIANCES + neighbourBefore(slot)]!, data[UPPER_SEMIVARIANCES + neighbourAfter(slot)]!);
+function upperEnvelope(data: Float32Array, slot: number): number {
+  return Math.max(learned(data, UPPER_SEMIVARIANCES + slot), learned(data, UPPER_SEMIVARIANCES + neighbourBefore(slot)), learned(data, UPPER_SEMIVARIANCES + neighbourAfter(slot)));
 }
 
 /** Busiest slot of the profile; recomputed once per hour of event time (it moves slowly). */
@@ -114,7 +129,7 @@ function peakOf(cfg: RampConfig, series: RateSeries, bucket: number): number {
   if (series.peakHour === hour) return series.peakLevel;
   const data = series.data;
   let peak = 0;
-  for (let j = 0; j < SEASON_SLOTS; j++) if (data[PROFILE_COUNTS + j]! >= cfg.seasonalMinSamples && data[PROFILE_MEANS + j]! > peak) peak = data[PROFILE_MEANS + j]!;
+  for (let j = 0; j < SEASON_SLOTS; j++) if (data[PROFILE_COUNTS + j]! >= cfg.seasonalMinSamples && learned(data, PROFILE_MEANS + j) > peak) peak = learned(data, PROFILE_MEANS + j);
   series.peakHour = hour;
   series.peakLevel = peak;
   return peak;
@@ -143,7 +158,7 @@ function acceptNewNormal(series: RateSeries, count: number, expected: number): v
   // The delay line already holds counts at the new level (the stretch is longer than the line): not rescaled.
   const scale = Math.min(MAX_ACCEPT_RATIO, level);
   const data = series.data;
-  for (let j = 0; j < SEASON_SLOTS; j++) data[PROFILE_MEANS + j] = roundSig(data[PROFILE_MEANS + j]! * scale);
+  for (let j = 0; j < SEASON_SLOTS; j++) data[PROFILE_MEANS + j] = roundSig(learned(data, PROFILE_MEANS + j) * scale);
   series.drift = newDrift();
 }
 
@@ -169,13 +184,13 @@ function learnProfile(cfg: RampConfig, th: RampThresholdValues, series: RateSeri
   if (!ctx.learning) {
     const answering = answeringSlot(data, minSamples, slot, PROFILE_COUNTS);
     if (answering >= 0) {
-      const ref = envelopeHigh(data, data, minSamples, slot, PROFILE_MEANS, PROFILE_COUNTS);
+      const ref = envelopeOf(data, minSamples, slot);
       if (series.drift.f || series.drift.s >= th.h || answering !== slot) value = Math.min(value, ref);
       else value = Math.min(value, (ref + 1) * Math.exp(RAMP_CAP_Z * Math.sqrt(1 / (ref + 1) + Math.max(series.overDispersion, cfg.overDispersionFloor))) - 1);
     }
   }
   const samples = data[PROFILE_COUNTS + slot]!;
-  data[PROFILE_MEANS + slot] = roundSig(ewmaMean(data[PROFILE_MEANS + slot]!, value, ewmaWeight(cfg.seasonalAlpha, samples)));
+  data[PROFILE_MEANS + slot] = roundSig(ewmaMean(learned(data, PROFILE_MEANS + slot), value, ewmaWeight(cfg.seasonalAlpha, samples)));
   if (samples < minSamples || samples < 1 / cfg.seasonalAlpha) data[PROFILE_COUNTS + slot] = samples + 1;
 }
 

@@ -11,7 +11,7 @@ import { roundSig } from '../../baseline/robust.js';
 import type { DetectionContext, Finding } from '../../types.js';
 import { epochHour } from '../../time.js';
 import type { RampConfig } from './config.js';
-import { ACTION_BLOCKS, ACTION_FIELDS, ACTION_LOG_MEAN, ACTION_LOG_VARIANCE, ACTION_SAMPLES, BUCKET_EVENTS, BUCKET_RESIDUAL_SQUARES, BUCKET_RESIDUAL_SUM, HOUR_COUNTS, HOUR_MEANS, HOUR_SQUARES, HOURS, NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, SIZE_METRICS, actionSlots, type RampState, type SizeSeries } from './state.js';
+import { ACTION_BLOCKS, ACTION_FIELDS, ACTION_LOG_MEAN, ACTION_LOG_VARIANCE, ACTION_SAMPLES, BUCKET_EVENTS, BUCKET_RESIDUAL_SQUARES, BUCKET_RESIDUAL_SUM, HOUR_COUNTS, HOUR_MEANS, HOUR_SQUARES, HOURS, NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, SIZE_METRICS, SUM_FIELDS, actionSlots, type RampState, type SizeSeries } from './state.js';
 import type { RampThresholdValues } from './thresholds.js';
 import { emptyTrend, judgeTrend, pushTrend, trendScore } from './trend.js';
 
@@ -33,17 +33,28 @@ const HOUR_SD_FLOOR = 0.05;
 /** An hour in which the series alarmed teaches the hour-of-day statistics a quarter as much. */
 const ALARMED_HOUR_WEIGHT = 0.25;
 
+/**
+ * A learned value (hour means and squares, an action's log mean and variance) as it was learned: written through
+ * roundSig into the float32 array, read back exactly (below 1,024: baseline/window.ts says why).
+ */
+function learned(data: Float32Array, at: number): number {
+  return roundSig(data[at]!);
+}
+
 /** A series first created after `trendLength` closed buckets: it starts as the idle series it would have been. */
 export function createSizeSeries(trendLength: number, windowBuckets: number): SizeSeries {
-  return { data: new Float64Array(ACTION_BLOCKS), openWeightedResidual: 0, openPrecision: 0, openTotal: 0, hourOpen: -1, hourBuckets: 0, hourResidualSum: 0, hourSquareSum: 0, hourAlarmed: 0, drift: emptyTrend(trendLength, windowBuckets) };
+  return { data: new Float32Array(ACTION_BLOCKS), sums: new Float64Array(0), openWeightedResidual: 0, openPrecision: 0, openTotal: 0, hourOpen: -1, hourBuckets: 0, hourResidualSum: 0, hourSquareSum: 0, hourAlarmed: 0, drift: emptyTrend(trendLength, windowBuckets) };
 }
 
 /** Room for `action` (an index into RampState.actions): the array grows to the highest action the metric has seen. */
 function ensureActionSlot(series: SizeSeries, action: number): void {
   if (action < actionSlots(series)) return;
-  const grown = new Float64Array(ACTION_BLOCKS + (action + 1) * ACTION_FIELDS);
+  const grown = new Float32Array(ACTION_BLOCKS + (action + 1) * ACTION_FIELDS);
   grown.set(series.data);
   series.data = grown;
+  const sums = new Float64Array((action + 1) * SUM_FIELDS);
+  sums.set(series.sums);
+  series.sums = sums;
 }
 
 /**
@@ -57,10 +68,10 @@ export function addSize(cfg: RampConfig, series: SizeSeries, action: number, val
   const at = ACTION_BLOCKS + action * ACTION_FIELDS;
   const samples = data[at + ACTION_SAMPLES]!;
   const logValue = Math.log(value);
-  const logMean = data[at + ACTION_LOG_MEAN]!;
+  const logMean = learned(data, at + ACTION_LOG_MEAN);
   const deviation = logValue - logMean;
   if (samples >= (learning ? SIZE_WARM_LEARNING : SIZE_WARM)) {
-    const variance = Math.max(data[at + ACTION_LOG_VARIANCE]!, cfg.sizeVarianceFloor);
+    const variance = Math.max(learned(data, at + ACTION_LOG_VARIANCE), cfg.sizeVarianceFloor);
     const precision = 1 / variance;
     series.openWeightedResidual += deviation * precision;
     series.openPrecision += precision;
@@ -68,13 +79,14 @@ export function addSize(cfg: RampConfig, series: SizeSeries, action: number, val
     const clip = SIZE_CLIP * Math.sqrt(variance);
     const clipped = deviation > clip ? clip : deviation < -clip ? -clip : deviation;
     data[at + BUCKET_EVENTS]!++;
-    data[at + BUCKET_RESIDUAL_SUM]! += clipped;
-    data[at + BUCKET_RESIDUAL_SQUARES]! += clipped * clipped;
+    const sumAt = action * SUM_FIELDS;
+    series.sums[sumAt + BUCKET_RESIDUAL_SUM]! += clipped;
+    series.sums[sumAt + BUCKET_RESIDUAL_SQUARES]! += clipped * clipped;
     return;
   }
   const weight = 1 / (samples + 1);
   data[at + ACTION_LOG_MEAN] = roundSig(ewmaMean(logMean, logValue, weight));
-  data[at + ACTION_LOG_VARIANCE] = roundSig(ewmaVariance(data[at + ACTION_LOG_VARIANCE]!, logMean, logValue, weight));
+  data[at + ACTION_LOG_VARIANCE] = roundSig(ewmaVariance(learned(data, at + ACTION_LOG_VARIANCE), logMean, logValue, weight));
   data[at + ACTION_SAMPLES] = samples + 1;
 }
 
@@ -103,9 +115,9 @@ export function closeSize(cfg: RampConfig, th: RampThresholdValues, st: RampStat
   for (let k = -1; k <= 1; k++) {
     const h = (hour + HOURS + k) % HOURS;
     if (data[HOUR_COUNTS + h]! < 1) continue;
-    const mean = data[HOUR_MEANS + h]!;
+    const mean = learned(data, HOUR_MEANS + h);
     if (mean > usualResidual) usualResidual = mean;
-    const variance = data[HOUR_SQUARES + h]! - mean * mean;
+    const variance = learned(data, HOUR_SQUARES + h) - mean * mean;
     if (variance > extraVariance) extraVariance = variance;
   }
   const sd = Math.sqrt(1 / precision + extraVariance);
@@ -130,12 +142,12 @@ function commitHour(series: SizeSeries, localHour: number): void {
   const previous = series.hourOpen;
   if (previous >= 0 && series.hourBuckets >= HOUR_MIN_BUCKETS) {
     const h = ((previous % HOURS) + HOURS) % HOURS;
-    const learned = data[HOUR_COUNTS + h]!;
-    let weight = ewmaWeight(HOUR_ALPHA, learned);
+    const hoursLearned = data[HOUR_COUNTS + h]!;
+    let weight = ewmaWeight(HOUR_ALPHA, hoursLearned);
     if (series.hourAlarmed) weight *= ALARMED_HOUR_WEIGHT;
-    data[NEXT_HOUR_MEANS + h] = roundSig(ewmaMean(data[HOUR_MEANS + h]!, series.hourResidualSum / series.hourBuckets, weight));
-    data[NEXT_HOUR_SQUARES + h] = roundSig(ewmaMean(data[HOUR_SQUARES + h]!, series.hourSquareSum / series.hourBuckets, weight));
-    if (learned < 1 / HOUR_ALPHA) data[HOUR_COUNTS + h] = learned + 1;
+    data[NEXT_HOUR_MEANS + h] = roundSig(ewmaMean(learned(data, HOUR_MEANS + h), series.hourResidualSum / series.hourBuckets, weight));
+    data[NEXT_HOUR_SQUARES + h] = roundSig(ewmaMean(learned(data, HOUR_SQUARES + h), series.hourSquareSum / series.hourBuckets, weight));
+    if (hoursLearned < 1 / HOUR_ALPHA) data[HOUR_COUNTS + h] = hoursLearned + 1;
   }
   if (previous < 0 || Math.floor(previous / HOURS) !== Math.floor(localHour / HOURS)) {
     data.copyWithin(HOUR_MEANS, NEXT_HOUR_MEANS, NEXT_HOUR_MEANS + HOURS);
@@ -152,20 +164,22 @@ function commitHour(series: SizeSeries, localHour: number): void {
 function learnActions(th: RampThresholdValues, series: SizeSeries): void {
   const alarmed = series.drift.s >= th.h;
   const data = series.data;
+  const sums = series.sums;
   const slots = actionSlots(series);
   for (let i = 0; i < slots; i++) {
     const at = ACTION_BLOCKS + i * ACTION_FIELDS;
     const events = data[at + BUCKET_EVENTS]!;
     if (events === 0) continue;
-    const meanResidual = data[at + BUCKET_RESIDUAL_SUM]! / events;
-    const meanSquare = data[at + BUCKET_RESIDUAL_SQUARES]! / events;
+    const sumAt = i * SUM_FIELDS;
+    const meanResidual = sums[sumAt + BUCKET_RESIDUAL_SUM]! / events;
+    const meanSquare = sums[sumAt + BUCKET_RESIDUAL_SQUARES]! / events;
     data[at + BUCKET_EVENTS] = 0;
-    data[at + BUCKET_RESIDUAL_SUM] = 0;
-    data[at + BUCKET_RESIDUAL_SQUARES] = 0;
+    sums[sumAt + BUCKET_RESIDUAL_SUM] = 0;
+    sums[sumAt + BUCKET_RESIDUAL_SQUARES] = 0;
     if (alarmed && meanResidual > 0) continue;
     const weight = Math.min(SIZE_ALPHA_BUCKET, events * SIZE_ALPHA);
-    data[at + ACTION_LOG_MEAN] = roundSig(data[at + ACTION_LOG_MEAN]! + weight * meanResidual);
-    data[at + ACTION_LOG_VARIANCE] = roundSig(Math.max(0, (1 - weight) * data[at + ACTION_LOG_VARIANCE]! + weight * (meanSquare - weight * meanResidual * meanResidual)));
+    data[at + ACTION_LOG_MEAN] = roundSig(learned(data, at + ACTION_LOG_MEAN) + weight * meanResidual);
+    data[at + ACTION_LOG_VARIANCE] = roundSig(Math.max(0, (1 - weight) * learned(data, at + ACTION_LOG_VARIANCE) + weight * (meanSquare - weight * meanResidual * meanResidual)));
     const samples = data[at + ACTION_SAMPLES]! + events;
     data[at + ACTION_SAMPLES] = samples < 1 / SIZE_ALPHA ? samples : 1 / SIZE_ALPHA;
   }

@@ -1,7 +1,9 @@
 /**
  * One agent's slow-ramp state: the count series and one size series per metric. Each series keeps
- * its numbers in one Float64Array (every typed array costs ~200 B of bookkeeping besides its
- * values), laid out by the offsets below; scalars are named fields.
+ * its numbers in one typed array (every typed array costs ~200 B of bookkeeping besides its
+ * values), laid out by the offsets below; scalars are named fields. The count series' array is
+ * float32 (its values are rounded, like the spike series' windows); a size series' is float64 (its
+ * open-bucket sums are not rounded).
  */
 import type { DriftState } from '../../baseline/drift.js';
 import { SEASON_SLOTS } from '../../baseline/seasonal.js';
@@ -20,9 +22,10 @@ export interface RateSeries {
    * [PROFILE_MEANS, +48): expected count per slot (hour of day x weekday / weekend, EWMA);
    * [PROFILE_COUNTS, +48): samples per slot (capped); [UPPER_SEMIVARIANCES, +48): how far above its
    * profile the slot normally goes (upper semivariance of the log-residual); [DELAY_LINE, +24): the
-   * counts waiting to enter the profile (a ring, physical order).
+   * counts waiting to enter the profile (a ring, physical order). Float32: means and semivariances are learned
+   * through roundSig and read back through it (rateSeries.ts `learned`), counts are integers.
    */
-  data: Float64Array;
+  data: Float32Array;
   /** Events in the open bucket. */
   openCount: number;
   /** Counts in the delay line (it fills up before it turns into a ring), and its next read and write. */
@@ -51,7 +54,10 @@ export const NO_PENDING_ACCEPT: Readonly<Pick<RateSeries, 'acceptRun' | 'acceptE
 
 export const SIZE_METRICS = ['records', 'bytesOut', 'tokens'] as const;
 
-/** Size series (slow-ramp.volume), where each part of its array starts: five per-hour-of-day parts, then one block per action. */
+/**
+ * Size series (slow-ramp.volume), where each part of its float32 array starts: five per-hour-of-day parts, then one
+ * block per action; the open bucket's residual sums (not rounded) are in a float64 array beside it.
+ */
 export const HOURS = 24;
 export const HOUR_MEANS = 0;
 export const HOUR_SQUARES = HOURS;
@@ -59,14 +65,16 @@ export const HOUR_COUNTS = 2 * HOURS;
 export const NEXT_HOUR_MEANS = 3 * HOURS;
 export const NEXT_HOUR_SQUARES = 4 * HOURS;
 export const ACTION_BLOCKS = 5 * HOURS;
-/** Inside an action's block. */
+/** Inside an action's block of `data`. */
 export const ACTION_LOG_MEAN = 0;
 export const ACTION_LOG_VARIANCE = 1;
 export const ACTION_SAMPLES = 2;
 export const BUCKET_EVENTS = 3;
-export const BUCKET_RESIDUAL_SUM = 4;
-export const BUCKET_RESIDUAL_SQUARES = 5;
-export const ACTION_FIELDS = 6;
+export const ACTION_FIELDS = 4;
+/** Inside an action's block of `sums`. */
+export const BUCKET_RESIDUAL_SUM = 0;
+export const BUCKET_RESIDUAL_SQUARES = 1;
+export const SUM_FIELDS = 2;
 
 export interface SizeSeries {
   /**
@@ -76,9 +84,12 @@ export interface SizeSeries {
    * and [NEXT_HOUR_SQUARES, +24) and is used from tomorrow on: a ramp cannot become today's reference.
    * From ACTION_BLOCKS, ACTION_FIELDS per action (index into RampState.actions; only up to the
    * highest action this metric has seen): the mean and variance of log(value), samples (capped),
-   * and the open bucket's events of the action, the sum and the sum of squares of their (clipped) residuals.
+   * and the open bucket's events of the action. Float32: every value is an integer or learned through
+   * roundSig and read back through it (sizeSeries.ts `learned`; log sizes and residuals, far below 1,024).
    */
-  data: Float64Array;
+  data: Float32Array;
+  /** SUM_FIELDS per action: the sum and the sum of squares of the open bucket's (clipped) residuals (float64: not rounded). */
+  sums: Float64Array;
   /** Open bucket: sum of precision-weighted log-size residuals, sum of precisions, sum of values. */
   openWeightedResidual: number;
   openPrecision: number;

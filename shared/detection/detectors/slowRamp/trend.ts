@@ -2,26 +2,19 @@
  * How both slow-ramp series use the drift test (baseline/drift.ts): push one closed bucket's
  * capped residual, evaluate, and fire once per rise; and the score of a fired rise.
  */
-import { evalDrift, pushDrift, type DriftResult, type DriftState } from '../../baseline/drift.js';
+import { driftFrom, evalDrift, pushDrift, type DriftResult, type DriftState } from '../../baseline/drift.js';
 import { roundSig } from '../../baseline/robust.js';
 import type { RampThresholdValues } from './thresholds.js';
 
-/**
- * Append one bucket to a drift ring. A ring that grows by push keeps V8's growth slack (room for
- * 41 values when it holds 30); copied once, when it is first full, it holds exactly its window.
- */
+/** Append one bucket to a drift ring (room for the window is made on the first push). */
 export function pushTrend(drift: DriftState, residual: number, weight: number, windowBuckets: number): void {
-  const filling = drift.z.length < windowBuckets;
   pushDrift(drift, residual, weight, windowBuckets);
-  if (filling && drift.z.length === windowBuckets) {
-    drift.z = drift.z.slice();
-    drift.w = drift.w.slice();
-  }
 }
 
 /** A ring of `length` empty buckets (weight 0: they say nothing, but they count towards a run's length). */
 export function emptyTrend(length: number, windowBuckets: number): DriftState {
-  return { z: new Array<number>(length).fill(0), w: new Array<number>(length).fill(0), h: length % windowBuckets, f: 0, s: 0 };
+  const zeros = new Array<number>(length).fill(0);
+  return driftFrom(zeros, zeros, length % windowBuckets, 0, 0, length > 0 ? windowBuckets : 0);
 }
 
 /**
