@@ -6,7 +6,8 @@
  *     state (injection): the agent slot itself (ids, duplicate window, clock).
  *  2. Per structure, counted: each detector's state of one agent, restored from its snapshot (the contract
  *     suite holds restore == live), walked: typed arrays (count, bytes), plain arrays (count, entries), Maps
- *     and Sets (count, entries), objects (count, fields), by path (Map keys and array indices folded).
+ *     and Sets (count, entries), objects (count, fields), by path (Map keys and array indices folded; a typed
+ *     array shared by two paths counted once, at the first).
  *
  *   node --expose-gc --import tsx bench/memory-breakdown.ts [--agents 2000]
  */
@@ -78,9 +79,13 @@ const at = (path: string): Tally => {
   if (!t) tally.set(path, (t = { objects: 0, fields: 0, arrays: 0, arrayEntries: 0, maps: 0, mapEntries: 0, typed: 0, typedBytes: 0 }));
   return t;
 };
+/** Typed arrays already counted: a spike series' window and seasonal profile share one. */
+const counted = new WeakSet<object>();
 function walk(v: unknown, path: string): void {
   if (v === null || typeof v !== 'object') return;
   if (ArrayBuffer.isView(v)) {
+    if (counted.has(v)) return;
+    counted.add(v);
     const t = at(path);
     t.typed++;
     t.typedBytes += v.byteLength;
