@@ -8,12 +8,14 @@
  *     suite holds restore == live), walked: typed arrays (count, bytes), plain arrays (count, entries), Maps
  *     and Sets (count, entries), objects (count, fields), by path (Map keys and array indices folded; a typed
  *     array shared by two paths counted once, at the first).
+ *  3. Snapshot bytes per detector (each detector's state encoded alone) and per agent.
  *
  *   node --expose-gc --import tsx bench/memory-breakdown.ts [--agents 2000]
  */
 import { spawnSync } from 'node:child_process';
 import { Command } from 'commander';
 import { createDetectors, createEngine, loadRules, type DetectionEvent, type Json } from '../shared/detection/index.js';
+import { encodeSnapshot } from '../shared/detection/engine/snapshotBytes.js';
 import { BUCKET_MS, bucketedFleet } from './lib/fleet.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -127,6 +129,18 @@ const per = (x: number) => (x / sampleAgents.length).toFixed(1).padStart(7);
 for (const [path, t] of [...tally].sort(([a], [b]) => a.localeCompare(b))) {
   console.log(path.padEnd(64), per(t.objects), per(t.fields), per(t.arrays), per(t.arrayEntries), per(t.maps), per(t.mapEntries), per(t.typed), per(t.typedBytes));
 }
+// 3. Snapshot bytes (what Redis holds) per detector: each detector's state encoded alone (engine/snapshotBytes.ts,
+// deflated with its dictionary), and the whole agent; parts deflate worse alone, so they add up to more than the whole.
+const snapBytes = new Map<string, number>();
+for (const a of sampleAgents) {
+  const snap = engine.snapshotAgent(a)!;
+  const add = (k: string, n: number) => snapBytes.set(k, (snapBytes.get(k) ?? 0) + n);
+  add('(whole agent)', engine.snapshotAgentBytes(a)!.length);
+  for (const [name, st] of Object.entries(snap.detectors)) add(name, encodeSnapshot({ [name]: st } as Json).length);
+  add('(slot: ids, incidents, recent)', encodeSnapshot({ ids: snap.ids, incidents: snap.incidents as unknown as Json, recent: snap.recent as unknown as Json }).length);
+}
+console.log(`\n# snapshot bytes per agent (mean of ${sampleAgents.length} agents)`);
+for (const [k, n] of snapBytes) console.log(`${k.padEnd(34)} ${(n / sampleAgents.length).toFixed(0).padStart(6)} B`);
 let typedBytes = 0;
 let typedCount = 0;
 for (const t of tally.values()) {
