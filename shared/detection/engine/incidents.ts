@@ -69,11 +69,12 @@ function emitUpdate(inc: Incident, out: Alert[]): void {
   inc.emittedSeverity = inc.alert.severity;
 }
 
-/** `key`: the rule's incident group, or its own id when it has none. */
 /** Quiet for longer than the cooldown at `now`, and past any hold. */
 function closed(inc: Incident, now: number, cooldownMs: number): boolean {
   return now - inc.lastSeen > cooldownMs && !(inc.holdUntil !== undefined && now <= inc.holdUntil);
 }
+
+/** `key`: the rule's incident group, or its own id when it has none. */
 
 export function recordFinding(book: IncidentBook, key: string, f: Finding, rule: RuleDef, party: AlertParty, now: number, bucketMs: number, cooldownMs: number, out: Alert[]): void {
   let inc = book.get(key);
@@ -91,7 +92,7 @@ export function recordFinding(book: IncidentBook, key: string, f: Finding, rule:
     return;
   }
   inc.count++;
-  if (f.holdIncidentMs && !(inc.holdUntil !== undefined && inc.holdUntil >= now + f.holdIncidentMs)) inc.holdUntil = now + f.holdIncidentMs;
+  if (f.holdIncidentMs) inc.holdUntil = Math.max(inc.holdUntil ?? -Infinity, now + f.holdIncidentMs);
   if (now > inc.lastSeen) inc.lastSeen = now;
   // A rule joining a grouped incident for the first time is news (the change shows on another side): re-emitted now.
   let joined = false;
