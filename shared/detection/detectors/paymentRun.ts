@@ -29,8 +29,8 @@
  *   the held payments together (each is ordinary alone; without them the
  *   ring's upper tail went missing while runs built, and on seed 97531 its
  *   false alerts went 1 -> 6). Holding only once a run weighed half its
- *   threshold cost less (one false alert more instead of four or five on
- *   97531 and 8675309) but caught fewer runs (seed 42: 0.65 against 0.85).
+ *   threshold cost less (on 97531 one false alert more than before instead
+ *   of four) but caught fewer runs (seed 42: 0.65 against 0.85).
  * Pure: no I/O; the caller supplies the median and the event time.
  */
 import { z } from 'zod';
