@@ -61,7 +61,7 @@ if (argv.includes('--missed')) {
 if (argv.includes('--false')) {
   for (const r of report.raised) if (!r.incident) process.stdout.write(`false ${r.alert.ruleId} ${r.alert.agentId} at ${new Date(r.raisedAt).toISOString()} score ${r.alert.score}: ${r.alert.title}\n`);
 }
-const ok = report.rows.every((r) => r.recall >= 0.95 && r.withinTarget >= 0.95) && report.falseAlertsPerAgentWeek <= 1 && report.benignRows.every((b) => b.withinBudget === 1);
+const ok = report.rows.every((r) => r.recall >= 0.95 && r.withinTarget >= 0.95) && report.falseAlertsPerAgentWeek <= 0.5 && report.benignRows.every((b) => b.withinBudget === 1);
 process.stdout.write(ok ? '\nAll targets met.\n' : '\nSome targets missed.\n');
 if (argv.includes('--strict')) process.exitCode = ok ? 0 : 1;
 
