@@ -10,6 +10,7 @@ import { roundSig } from './robust.js';
 import type { Json } from '../types.js';
 
 import { SEASON_SLOTS } from './seasonal.js';
+import { createCrew, restoreCrew, snapshotCrew, type CrewState } from './crew.js';
 
 export { SEASON_SLOTS };
 
@@ -41,6 +42,8 @@ export interface RolePeers {
   series: Map<string, PeerSeries>;
   /** kind (resource/target/action) -> item -> usage. */
   seen: Map<string, Map<string, PeerItem>>;
+  /** metric -> the agents of the role currently accumulating on it (crew.ts). */
+  crews: Map<string, CrewState>;
 }
 
 const COUNT_CAP = 1_000_000;
@@ -67,7 +70,7 @@ export class PeerGroups {
   role(name: string): RolePeers {
     let r = this.roles.get(name);
     if (!r) {
-      r = { agents: new Set(), since: Infinity, series: new Map(), seen: new Map() };
+      r = { agents: new Set(), since: Infinity, series: new Map(), seen: new Map(), crews: new Map() };
       this.roles.set(name, r);
     }
     return r;
@@ -81,6 +84,16 @@ export class PeerGroups {
       r.series.set(key, s);
     }
     return s;
+  }
+
+  crew(role: string, metric: string): CrewState {
+    const r = this.role(role);
+    let c = r.crews.get(metric);
+    if (!c) {
+      c = createCrew();
+      r.crews.set(metric, c);
+    }
+    return c;
   }
 
   seenMap(role: string, kind: string): Map<string, PeerItem> {
@@ -120,7 +133,8 @@ export class PeerGroups {
       for (const [k, s] of r.series) series.push([k, s.m, s.v, s.c]);
       const seen: Json[] = [];
       for (const [kind, items] of r.seen) seen.push([kind, [...items].map(([item, u]) => (u.firstJudgedUse === undefined ? [item, u.agents, u.lastSeen] : [item, u.agents, u.lastSeen, u.firstJudgedUse]))]);
-      out.push([name, [...r.agents], series, seen, Number.isFinite(r.since) ? r.since : null]);
+      const crews: Json[] = [...r.crews].map(([metric, crew]) => [metric, snapshotCrew(crew)]);
+      out.push([name, [...r.agents], series, seen, Number.isFinite(r.since) ? r.since : null, crews]);
     }
     return out;
   }
@@ -128,13 +142,14 @@ export class PeerGroups {
   static restore(json: Json): PeerGroups {
     const groups = new PeerGroups();
     if (!Array.isArray(json)) return groups;
-    for (const raw of json as unknown as [string, string[], [string, number[], number[], number[]][], [string, [string, number, number, number?][]][], (number | null)?][]) {
-      const [name, agents, series, seen, since] = raw;
+    for (const raw of json as unknown as [string, string[], [string, number[], number[], number[]][], [string, [string, number, number, number?][]][], (number | null)?, [string, unknown][]?][]) {
+      const [name, agents, series, seen, since, crews] = raw;
       const r = groups.role(name);
       // Snapshots from before `since` existed: a role with agents has history of unknown age, taken as old enough.
       r.since = typeof since === 'number' ? since : agents.length > 0 ? Number.MIN_SAFE_INTEGER : Infinity;
       for (const a of agents) r.agents.add(a);
       for (const [k, m, v, c] of series) r.series.set(k, { m: [...m], v: [...v], c: [...c] });
+      for (const [metric, crew] of crews ?? []) r.crews.set(metric, restoreCrew(crew));
       for (const [kind, items] of seen) r.seen.set(kind, new Map(items.map(([item, n, lastSeen, firstJudgedUse]) => [item, typeof firstJudgedUse === 'number' ? { agents: n, lastSeen, firstJudgedUse } : { agents: n, lastSeen }])));
     }
     return groups;

@@ -34,7 +34,7 @@ import { envelopeSd, learnSeasonal, profileHigh, profileLow, profileMean, type S
 import { createShift, observeShift, resetShift, shiftLearningCap, type ShiftTracker, type ShiftVerdict } from './shift.js';
 import { createVariance, observeVariance, resetVariance, type VarianceTracker, type VarianceVerdict } from './variance.js';
 import { learnDormantZero, materialise, staysDormant } from './dormant.js';
-import { AS_EXPECTED, addBucket, createAccumulation, judgeAccumulation, resetAccumulation, type AccumulationParams, type AccumulationTracker, type AccumulationVerdict } from './accumulation.js';
+import { AS_EXPECTED, addBucket, createAccumulation, crewReading, judgeAccumulation, resetAccumulation, type AccumulationParams, type AccumulationTracker, type AccumulationVerdict } from './accumulation.js';
 import { pushWindow, windowMad, windowMean, windowMedian, windowSpread, windowStd, type RollingWindow } from './window.js';
 import { otherClassSlot, seasonSlot } from '../time.js';
 import type { BaselineStats } from '../types.js';
@@ -372,6 +372,7 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
         const ordinary = st.firedBand > 0 ? AS_EXPECTED : p.singleEventGuard ? st.openOrdinary : v;
         addBucket(acc, p.accumulation, st.openBucket, v, ordinary, expected);
         const total = judgeAccumulation(acc, p.accumulation, st.scale);
+        if (p.accumulation.crew) crewReading(acc, p.accumulation, st.openBucket, st.scale);
         if (drop === null && total !== null) drop = { kind: 'accumulation', bucket: st.openBucket, observed: total.total, expected: total.expectedTotal, threshold: 0, score: total.score, shift: null, accumulation: total };
       }
       v = guardedValue(st, shiftLearningCap(tracker, shiftInput, v), low, high, p.warmupBuckets);

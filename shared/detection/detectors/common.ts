@@ -34,6 +34,8 @@ export interface SeriesShape {
    * agent's rate: a busy series is trusted within a day, and before that chained tasks are too bursty for the prior.
    */
   accumulationPrior?: boolean;
+  /** Give the role's crew test a reading of this series' last hours (AccumulationParams.crew). */
+  crew?: boolean;
 }
 
 export function spikeParams(rules: Rules, id: SpikeRuleId, shape: SeriesShape): SeriesParams {
@@ -69,7 +71,7 @@ export function spikeParams(rules: Rules, id: SpikeRuleId, shape: SeriesShape): 
     singleEventGuard: shape.singleEventGuard ?? false,
     // Half-life of a week: the largest ordinary single event of the last week or so.
     eventMaxDecay: 0.5 ** (bucketMs / (7 * 86_400_000)),
-    accumulation: shape.accumulation && b.accumulation.horizonsHours.length > 0 ? { blockBuckets: Math.max(1, Math.round(3_600_000 / bucketMs)), horizonBlocks: b.accumulation.horizonsHours, z: b.accumulation.z, minRatio: b.accumulation.minRatio, floorPerBucket: Math.max(th.minValue, shape.absSpreadFloor), poissonPrior: shape.accumulationPrior === true } : null,
+    accumulation: shape.accumulation && b.accumulation.horizonsHours.length > 0 ? { blockBuckets: Math.max(1, Math.round(3_600_000 / bucketMs)), horizonBlocks: b.accumulation.horizonsHours, z: b.accumulation.z, minRatio: b.accumulation.minRatio, floorPerBucket: Math.max(th.minValue, shape.absSpreadFloor), poissonPrior: shape.accumulationPrior === true, crew: shape.crew === true } : null,
   };
 }
 

@@ -16,6 +16,7 @@ import { SpikeThresholds, positiveInt, spikeDefaults } from '../rules/thresholds
 import { dropFinding, enabledRule, spikeFinding, spikeParams } from './common.js';
 import { defineDetector, rule } from './define.js';
 import { getRule } from '../rules/lookup.js';
+import { reportCrew, roleAccumulationRule } from './roleAccumulation.js';
 import { PaymentRunThresholds, createPaymentRun, observePayment, payeesOf, releaseFaded, type PaymentRunState, type PaymentRunVerdict } from './paymentRun.js';
 
 export interface VolumeState {
@@ -37,12 +38,18 @@ interface MetricSpec {
   ruleId: 'volume-spike.bytes-out' | 'volume-spike.records' | 'volume-spike.tokens';
   what: string;
   floor: number;
+  /**
+   * Read by the role's crew test (volume-spike.role-accumulation): records only. Bytes out of the agents of a role
+   * rise together in ordinary traffic (eval seed 42: 8 of the 11 crew alerts at z 3 outside any incident were bytes
+   * out, research agents in the same hours), which breaks the test's premise that members are independent.
+   */
+  crew: boolean;
 }
 
 const METRICS: MetricSpec[] = [
-  { metric: 'bytesOut', ruleId: 'volume-spike.bytes-out', what: 'bytes out', floor: 1024 },
-  { metric: 'records', ruleId: 'volume-spike.records', what: 'records', floor: 1 },
-  { metric: 'tokens', ruleId: 'volume-spike.tokens', what: 'tokens', floor: 100 },
+  { metric: 'bytesOut', ruleId: 'volume-spike.bytes-out', what: 'bytes out', floor: 1024, crew: false },
+  { metric: 'records', ruleId: 'volume-spike.records', what: 'records', floor: 1, crew: true },
+  { metric: 'tokens', ruleId: 'volume-spike.tokens', what: 'tokens', floor: 100, crew: false },
 ];
 
 /** Spread floor in ln(amount): a payment within ~30% of the usual is never unusual by size alone. */
@@ -105,12 +112,14 @@ export const volumeSpike = defineDetector({
       tags: ['owasp-llm:LLM06', 'atlas:AML.T0048', 'mitre:T1657'],
       thresholds: { excessOver: 1.5, capRatio: 8, halfLifeMinutes: 60, minExcessPayments: 10, minAmount: 1_000, restHours: 24, maxPayments: 16 },
     }),
+    'volume-spike.role-accumulation': roleAccumulationRule,
   },
   create: createVolumeSpikeDetector,
 });
 
 export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
-  const specs = METRICS.map((m) => ({ ...m, rule: enabledRule(rules, m.ruleId), p: spikeParams(rules, m.ruleId, { poisson: false, absSpreadFloor: m.floor, singleEventGuard: true, floorsByDispersion: true, accumulation: true }), peerKey: `vol:${m.metric}` }));
+  const crewRule = enabledRule(rules, 'volume-spike.role-accumulation');
+  const specs = METRICS.map((m) => ({ ...m, rule: enabledRule(rules, m.ruleId), p: spikeParams(rules, m.ruleId, { poisson: false, absSpreadFloor: m.floor, singleEventGuard: true, floorsByDispersion: true, accumulation: true, crew: crewRule !== null && m.crew }), peerKey: `vol:${m.metric}` }));
   const payRule = enabledRule(rules, 'volume-spike.payment');
   const runRule = enabledRule(rules, 'volume-spike.payment-run');
   // The payment ring (the agent's last payments, log scale) is the baseline of both payment rules: kept, with the
@@ -124,8 +133,11 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
   function checkSeries(st: SeriesState, p: SeriesParams, spec: (typeof specs)[number], value: number, ctx: DetectionContext<VolumeState>, out: Finding[]): Finding[] {
     const b = ctx.bucket;
     if (st.openBucket !== b || st.upperThreshold === -1) {
+      const closing = st.openBucket;
       const drop = touch(st, p, b, ctx.peers.series(ctx.agentRole, spec.peerKey), ctx.zone, !ctx.learning);
       if (drop && spec.rule) out = out === NO_FINDINGS ? [dropFinding(drop, p, st, ctx, textOf(spec))] : [...out, dropFinding(drop, p, st, ctx, textOf(spec))];
+      const crew = crewRule && spec.crew ? reportCrew(st.accumulation, closing, p.bucketMs, crewRule.thresholds, spec, ctx) : null;
+      if (crew) out = out === NO_FINDINGS ? [crew] : [...out, crew];
     }
     addValue(st, value, p);
     if (spec.rule && crossed(st, p)) {
@@ -263,8 +275,11 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
       for (const spec of specs) {
         const s = st[spec.metric];
         if (s.openBucket < 0 || s.openBucket >= ctx.bucket) continue;
+        const closing = s.openBucket;
         const drop = advance(s, spec.p, ctx.bucket, ctx.peers.series(ctx.agentRole, spec.peerKey), ctx.zone);
         if (drop && spec.rule) out = [...out, dropFinding(drop, spec.p, s, ctx, textOf(spec))];
+        const crew = crewRule && spec.crew ? reportCrew(s.accumulation, closing, spec.p.bucketMs, crewRule.thresholds, spec, ctx) : null;
+        if (crew) out = [...out, crew];
       }
       return out;
     },
