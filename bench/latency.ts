@@ -137,46 +137,49 @@ const spikes = Array.from({ length: spikeCount }, (_, i) => `lat-spike-${String(
 const spikeSet = new Set(spikes);
 const keys = keyringData([...background, ...spikes]);
 
-// Warm state: one template agent per kind through the pure engine, then cloned under every agent's id.
+// Warm state: one template agent per kind through the pure engine, then cloned under every agent's id. Each agent's
+// history ends when it starts sending: the background agents a step adds are seeded again right before their step
+// (seeded once at the start, their history ended minutes before their first event, and the silent buckets between
+// read as the agent going quiet: thousands of drop alerts on perfectly regular agents, by timing luck).
+const warmRules = loadRules();
+const warmRedis = createRedis(config);
+// Its own group: the covered offset it writes beside the states must not be the detector's.
+const warmStore = new StateStore(warmRedis, 'bench-warm-state');
+const template = (perBucket: number, now: number): string => {
+  const engine = createEngine(warmRules);
+  // The history runs up to now, the open bucket included: history that ended at the last bucket boundary left
+  // the first live bucket partly empty, and at its close every warm agent (rate-spike.agent looks both ways) read
+  // as having gone quiet for minutes: thousands of drop alerts whenever a run crossed a boundary.
+  for (const e of bucketedFleet(['TEMPLATE-AGENT'], () => ROLE, HISTORY_BUCKETS + 1, perBucket, now + BUCKET_MS)) {
+    if (e.timestamp > now) break;
+    (e as DetectionEvent).verification = 'valid';
+    engine.process(e as DetectionEvent);
+  }
+  return JSON.stringify(engine.snapshotAgent('TEMPLATE-AGENT'));
+};
+const BG_PER_BUCKET = Math.round(AGENT_RATE * (BUCKET_MS / 1000));
+/** Each agent's state under its partition's hash tag, where the detector will look for it; yields between chunks. */
+const seed = async (agents: string[], json: string): Promise<void> => {
+  const byPartition = new Map<number, string[]>();
+  for (const a of agents) {
+    const p = partitionOf(a, PARTITIONS);
+    byPartition.set(p, [...(byPartition.get(p) ?? []), a]);
+  }
+  for (const [p, ids] of byPartition) {
+    for (let i = 0; i < ids.length; i += 500) {
+      // The template under the agent's id, encoded as the detector's checkpoints encode it.
+      const states = new Map<string, StoredState>(ids.slice(i, i + 500).map((a) => [a, encodeStoredState(encodeSnapshot(JSON.parse(json.split('TEMPLATE-AGENT').join(a)) as Json))]));
+      await warmStore.commit(topics.events.name, p, '-1', states, 3600, [-1n]); // the offset stays -1: only the states are seeded
+    }
+  }
+};
 {
   const t0 = performance.now();
-  const rules = loadRules();
-  const redis = createRedis(config);
-  // Its own group: the covered offset it writes beside the states must not be the detector's.
-  const store = new StateStore(redis, 'bench-warm-state');
   const now = Date.now();
-  const template = (perBucket: number): string => {
-    const engine = createEngine(rules);
-    // The history runs up to now, the open bucket included: history that ended at the last bucket boundary left
-    // the first live bucket partly empty, and at its close every warm agent (rate-spike.agent looks both ways) read
-    // as having gone quiet for minutes: thousands of drop alerts whenever a run crossed a boundary.
-    for (const e of bucketedFleet(['TEMPLATE-AGENT'], () => ROLE, HISTORY_BUCKETS + 1, perBucket, now + BUCKET_MS)) {
-      if (e.timestamp > now) break;
-      (e as DetectionEvent).verification = 'valid';
-      engine.process(e as DetectionEvent);
-    }
-    return JSON.stringify(engine.snapshotAgent('TEMPLATE-AGENT'));
-  };
-  const bgTemplate = template(Math.round(AGENT_RATE * (BUCKET_MS / 1000)));
-  const spikeTemplate = template(SPIKE_BASELINE);
-  // Each agent's state goes under its partition's hash tag, where the detector will look for it.
-  const write = async (agents: string[], json: string) => {
-    const byPartition = new Map<number, string[]>();
-    for (const a of agents) {
-      const p = partitionOf(a, PARTITIONS);
-      byPartition.set(p, [...(byPartition.get(p) ?? []), a]);
-    }
-    for (const [p, ids] of byPartition) {
-      for (let i = 0; i < ids.length; i += 500) {
-        // The template under the agent's id, encoded as the detector's checkpoints encode it.
-        const states = new Map<string, StoredState>(ids.slice(i, i + 500).map((a) => [a, encodeStoredState(encodeSnapshot(JSON.parse(json.split('TEMPLATE-AGENT').join(a)) as Json))]));
-        await store.commit(topics.events.name, p, '-1', states, 3600, [-1n]); // the offset stays -1: only the states are seeded
-      }
-    }
-  };
-  await write(background, bgTemplate);
-  await write(spikes, spikeTemplate);
-  await redis.quit();
+  const bgTemplate = template(BG_PER_BUCKET, now);
+  const spikeTemplate = template(SPIKE_BASELINE, now);
+  await seed(background, bgTemplate);
+  await seed(spikes, spikeTemplate);
   const storedKiB = (json: string) => fmt(encodeSnapshot(JSON.parse(json) as Json).length / 1024, 1);
   log(`warm state for ${fmt(background.length)} background agents (${storedKiB(bgTemplate)} KiB each as stored) and ${spikes.length} spike agents (${storedKiB(spikeTemplate)} KiB each) written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
@@ -348,8 +351,18 @@ function slope(points: [number, number][]): number {
 const eld = monitorEventLoopDelay({ resolution: 10 });
 eld.enable();
 const results: PhaseResult[] = [];
+let sendingAgents = 0;
 for (const phase of phases) {
   const agents = bgAgentsFor(phase.rate);
+  if (agents > sendingAgents) {
+    // The agents this phase adds start now: their warm history ends now (see the warm state above).
+    if (sendingAgents > 0) {
+      const t1 = performance.now();
+      await seed(background.slice(sendingAgents, agents), template(BG_PER_BUCKET, Date.now()));
+      log(`${phase.name}: warm state of its ${fmt(agents - sendingAgents)} new agents written again, ending now, in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    }
+    sendingAgents = agents;
+  }
   const before = { pub: pub as PublisherProgress | null, responderCpu: (responderCpu as ResponderProgress | null)?.cpuMicros ?? 0, processed: await processed(), batches: await metricSum('warden_detector_batch_seconds', '_count'), batchSum: await metricSum('warden_detector_batch_seconds', '_sum'), cps: await metricSum('warden_detector_checkpoint_seconds', '_count'), cpSum: await metricSum('warden_detector_checkpoint_seconds', '_sum'), cpu: process.cpuUsage() };
   eld.reset();
   const ticks = cpuTicks();
@@ -423,6 +436,7 @@ await watcher.disconnect();
 responder.send({ type: 'stop' });
 for (let i = 0; i < 200 && !responderStopped; i++) await sleep(50);
 await detector.stop();
+await warmRedis.quit();
 await admin.deleteGroups(Object.values(groups)).catch(() => undefined);
 await admin.deleteTopics({ topics: Object.values(topics).map((t) => t.name) }).catch(() => undefined);
 await admin.disconnect();
