@@ -64,46 +64,37 @@ export function learnPeer(series: PeerSeries, slot: number, value: number, alpha
   series.c[slot] = c < COUNT_CAP ? c + 1 : c;
 }
 
+// Factories at module level: the getters run per event, and an arrow written inside them is a closure per call.
+const newRolePeers = (): RolePeers => ({ agents: new Set(), since: Infinity, series: new Map(), seen: new Map(), crews: new Map() });
+const newSeenMap = (): Map<string, PeerItem> => new Map();
+
+/** The map's entry for `key`, created by `make` when missing. */
+function entry<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
 export class PeerGroups {
   private readonly roles = new Map<string, RolePeers>();
 
   role(name: string): RolePeers {
-    let r = this.roles.get(name);
-    if (!r) {
-      r = { agents: new Set(), since: Infinity, series: new Map(), seen: new Map(), crews: new Map() };
-      this.roles.set(name, r);
-    }
-    return r;
+    return entry(this.roles, name, newRolePeers);
   }
 
   series(role: string, key: string): PeerSeries {
-    const r = this.role(role);
-    let s = r.series.get(key);
-    if (!s) {
-      s = newPeerSeries();
-      r.series.set(key, s);
-    }
-    return s;
+    return entry(this.role(role).series, key, newPeerSeries);
   }
 
   crew(role: string, metric: string): CrewState {
-    const r = this.role(role);
-    let c = r.crews.get(metric);
-    if (!c) {
-      c = createCrew();
-      r.crews.set(metric, c);
-    }
-    return c;
+    return entry(this.role(role).crews, metric, createCrew);
   }
 
   seenMap(role: string, kind: string): Map<string, PeerItem> {
-    const r = this.role(role);
-    let m = r.seen.get(kind);
-    if (!m) {
-      m = new Map();
-      r.seen.set(kind, m);
-    }
-    return m;
+    return entry(this.role(role).seen, kind, newSeenMap);
   }
 
   /**
