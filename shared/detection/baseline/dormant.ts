@@ -9,6 +9,7 @@ import { roundSig } from './robust.js';
 import { learnPeer, type PeerSeries } from './peers.js';
 import { SEASONAL_LENGTH, SEASON_SLOTS, createSeasonal, learnSeasonal, slotSettled, type SeasonalProfile } from './seasonal.js';
 import { createWindow, pushWindow, type RollingWindow } from './window.js';
+import { joinArena, reserveArena, type BaselineArena } from './arena.js';
 import { seasonSlot } from '../time.js';
 import type { SeriesParams, SeriesState } from './series.js';
 import type { TimeZone } from '../timeZone.js';
@@ -19,10 +20,19 @@ export function learnDormantZero(st: SeriesState, p: SeriesParams, bucket: numbe
   if (peer && st.closedBuckets > p.warmupBuckets) learnPeer(peer, seasonSlot(bucket * p.bucketMs, zone), 0, p.peerAlpha);
 }
 
-/** The window and profile of a series, in one array (window first). */
-export function createBaselines(p: SeriesParams): { window: RollingWindow; seasonal: SeasonalProfile | null } {
-  const data = new Float32Array(p.windowBuckets + (p.seasonal ? SEASONAL_LENGTH : 0));
-  return { window: createWindow(p.windowBuckets, data, 0), seasonal: p.seasonal ? createSeasonal(data, p.windowBuckets) : null };
+/** The window and profile of a series, in one array (window first): its own, or a slice of `arena` (arena.ts). */
+export function createBaselines(p: SeriesParams, arena: BaselineArena | null = null): { window: RollingWindow; seasonal: SeasonalProfile | null } {
+  const length = p.windowBuckets + (p.seasonal ? SEASONAL_LENGTH : 0);
+  if (arena === null) {
+    const data = new Float32Array(length);
+    return { window: createWindow(p.windowBuckets, data, 0), seasonal: p.seasonal ? createSeasonal(data, p.windowBuckets) : null };
+  }
+  const base = reserveArena(arena, length);
+  const window = createWindow(p.windowBuckets, arena.data, base);
+  const seasonal = p.seasonal ? createSeasonal(arena.data, base + p.windowBuckets) : null;
+  joinArena(arena, window);
+  if (seasonal) joinArena(arena, seasonal);
+  return { window, seasonal };
 }
 
 /**
@@ -32,7 +42,7 @@ export function createBaselines(p: SeriesParams): { window: RollingWindow; seaso
  */
 export function materialise(st: SeriesState, p: SeriesParams, zone: TimeZone): void {
   if (st.window !== null) return;
-  const { window, seasonal: profile } = createBaselines(p);
+  const { window, seasonal: profile } = createBaselines(p, st.arena);
   for (let k = Math.min(st.closedBuckets, p.windowBuckets); k > 0; k--) pushWindow(window, 0);
   st.window = window;
   if (profile === null) return;

@@ -37,6 +37,7 @@ import { learnDormantZero, materialise, staysDormant } from './dormant.js';
 import { AS_EXPECTED, addBucket, createAccumulation, crewReading, judgeAccumulation, resetAccumulation, type AccumulationParams, type AccumulationTracker, type AccumulationVerdict } from './accumulation.js';
 import { pushWindow, windowMad, windowMean, windowMedian, windowSpread, windowStd, type RollingWindow } from './window.js';
 import { otherClassSlot, seasonSlot } from '../time.js';
+import type { BaselineArena } from './arena.js';
 import type { BaselineStats } from '../types.js';
 import type { TimeZone } from '../timeZone.js';
 
@@ -155,6 +156,11 @@ export interface SeriesState extends LearningGuard {
    * [openBucket - closedBuckets, openBucket), and are built (`materialise`) the first time they are needed.
    */
   window: RollingWindow | null;
+  /**
+   * Where the window and profile are built: a slice of the detector state's arena (arena.ts; one typed array for
+   * all of an agent's series of that detector), or null for an array of the series' own.
+   */
+  arena: BaselineArena | null;
   closedBuckets: number;
   /** Closed buckets with a non-zero value (capped at the warm-up): a non-count series is ready once it has shown its scale. */
   activeBuckets: number;
@@ -204,7 +210,7 @@ export interface DropVerdict {
   accumulation?: AccumulationVerdict;
 }
 
-export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
+export function createSeries(p: SeriesParams, startBucket = -1, arena: BaselineArena | null = null): SeriesState {
   return {
     openBucket: startBucket,
     openValue: 0,
@@ -221,6 +227,7 @@ export function createSeries(p: SeriesParams, startBucket = -1): SeriesState {
     source: SRC_NONE,
     firedBand: 0,
     window: null,
+    arena,
     closedBuckets: 0,
     activeBuckets: 0,
     seasonal: null,

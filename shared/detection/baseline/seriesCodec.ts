@@ -11,6 +11,7 @@ import { copyVariance, type VarianceTracker } from './variance.js';
 import { copyAccumulation, type AccumulationTracker } from './accumulation.js';
 import { createBaselines, type SeriesParams, type SeriesState } from './series.js';
 import type { Json } from '../types.js';
+import type { BaselineArena } from './arena.js';
 
 export const SERIES_CODEC_VERSION = 8;
 /**
@@ -67,7 +68,7 @@ export function snapshotSeries(st: SeriesState): Json {
   };
 }
 
-type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift' | 'noise' | 'variance' | 'accumulation' | 'openOrdinary'> & {
+type SeriesJson = Omit<SeriesState, 'arena' | 'window' | 'seasonal' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift' | 'noise' | 'variance' | 'accumulation' | 'openOrdinary'> & {
   openOrdinary?: number;
   variance?: VarianceTracker | null;
   accumulation?: AccumulationTracker | null;
@@ -81,10 +82,11 @@ type SeriesJson = Omit<SeriesState, 'window' | 'seasonal' | 'upperThreshold' | '
   seasonal: { means: number[]; variances: number[]; counts: number[] } | null;
 };
 
-export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
+/** Restore a series; its window and profile go into `arena` when one is given (arena.ts), as `createSeries` would put them. */
+export function restoreSeries(json: Json, p: SeriesParams, arena: BaselineArena | null = null): SeriesState {
   const o = json as unknown as SeriesJson;
   if (!o || typeof o !== 'object' || Array.isArray(o) || !MIGRATABLE_VERSIONS.has(o.version)) throw new SnapshotVersionError('series', Array.isArray(o) ? 'v1 (positional tuple)' : (o as { version?: unknown } | null)?.version, SERIES_CODEC_VERSION);
-  const baselines = o.window ? createBaselines(p) : null;
+  const baselines = o.window ? createBaselines(p, arena) : null;
   return {
     openBucket: o.openBucket,
     openValue: o.openValue,
@@ -101,6 +103,7 @@ export function restoreSeries(json: Json, p: SeriesParams): SeriesState {
     source: o.source,
     firedBand: o.firedBand,
     window: baselines ? fillWindow(baselines.window, o.window!) : null,
+    arena,
     closedBuckets: o.closedBuckets,
     activeBuckets: o.activeBuckets,
     seasonal: baselines?.seasonal && o.seasonal ? fillSeasonal(baselines.seasonal, o.seasonal) : null,

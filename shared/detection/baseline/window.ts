@@ -12,8 +12,9 @@
  * per bucket (bench/memory.ts).
  *
  * The ring is float32, and may live inside a larger array (a series keeps its
- * window and its seasonal profile in one: each typed array costs ~190 bytes of
- * bookkeeping besides its values). Values are learned rounded to 4 decimals
+ * window and its seasonal profile in one, and the series of one detector state
+ * share one, arena.ts: each typed array costs ~190 bytes of bookkeeping besides
+ * its values). Values are learned rounded to 4 decimals
  * (robust.ts roundSig) and read back through roundSig, which returns the
  * exact value learned for every |value| < 1,024 (float32's step there is
  * 6.1e-5, under half the 1e-4 rounding; the first miss is 1024.0003) and

@@ -8,6 +8,7 @@
 import { createSeries, crossed, advance, touch, type SeriesState } from '../baseline/series.js';
 import { restoreSeries, snapshotSeries } from '../baseline/seriesCodec.js';
 import type { PeerSeries } from '../baseline/peers.js';
+import { createArena, type BaselineArena } from '../baseline/arena.js';
 import type { Rules } from '../rules/schema.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { SpikeThresholds, spikeDefaults } from '../rules/thresholds.js';
@@ -17,6 +18,8 @@ import { defineDetector, rule } from './define.js';
 export interface RateState {
   agent: SeriesState;
   actions: Map<string, SeriesState>;
+  /** Holds the windows and profiles of all of them (one typed array, not one per series). */
+  arena: BaselineArena;
 }
 
 const OTHER = '(other)';
@@ -55,7 +58,8 @@ export function createRateSpikeDetector(rules: Rules): Detector<RateState> {
     ...rateSpike.identity,
 
     createState(ctx): RateState {
-      return { agent: createSeries(pAgent, ctx.bucket), actions: new Map() };
+      const arena = createArena();
+      return { agent: createSeries(pAgent, ctx.bucket, arena), actions: new Map(), arena };
     },
 
     update(event: DetectionEvent, ctx: DetectionContext<RateState>): Finding[] {
@@ -83,7 +87,7 @@ export function createRateSpikeDetector(rules: Rules): Detector<RateState> {
         }
         if (a === undefined) {
           // A new action's series starts with the agent: the quiet past counts as zeros.
-          a = createSeries(pAction, Math.floor(ctx.agentFirstSeen / pAction.bucketMs));
+          a = createSeries(pAction, Math.floor(ctx.agentFirstSeen / pAction.bucketMs), st.arena);
           st.actions.set(key, a);
         }
       }
@@ -126,7 +130,8 @@ export function createRateSpikeDetector(rules: Rules): Detector<RateState> {
 
     restore(json: Json): RateState {
       const o = json as { agent: Json; actions: [string, Json][] };
-      return { agent: restoreSeries(o.agent, pAgent), actions: new Map(o.actions.map(([k, v]) => [k, restoreSeries(v, pAction)])) };
+      const arena = createArena();
+      return { agent: restoreSeries(o.agent, pAgent, arena), actions: new Map(o.actions.map(([k, v]) => [k, restoreSeries(v, pAction, arena)])), arena };
     },
   };
 }

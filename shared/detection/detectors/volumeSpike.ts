@@ -8,6 +8,7 @@
  */
 import { addValue, advance, createSeries, crossed, touch, type SeriesParams, type SeriesState } from '../baseline/series.js';
 import { restoreSeries, snapshotSeries } from '../baseline/seriesCodec.js';
+import { createArena } from '../baseline/arena.js';
 import { MAD_TO_STD, insertSorted, madSorted, medianSorted, removeSorted, roundSig, scoreAgainst } from '../baseline/robust.js';
 import type { Rules } from '../rules/schema.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
@@ -251,7 +252,9 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
 
     createState(ctx): VolumeState {
       const b = ctx.bucket;
-      return { bytesOut: createSeries(bytesSpec.p, b), records: createSeries(recordsSpec.p, b), tokens: createSeries(tokensSpec.p, b), pay: [], payHead: 0, paySorted: [], payRun: null };
+      // The three series' windows and profiles in one typed array (arena.ts).
+      const arena = createArena();
+      return { bytesOut: createSeries(bytesSpec.p, b, arena), records: createSeries(recordsSpec.p, b, arena), tokens: createSeries(tokensSpec.p, b, arena), pay: [], payHead: 0, paySorted: [], payRun: null };
     },
 
     update(event: DetectionEvent, ctx: DetectionContext<VolumeState>): Finding[] {
@@ -295,7 +298,8 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
       // Snapshots from before payment runs have none: the agent starts with no run going on. Payments without the
       // held flag were learned when they came (snapshots from before runs held any).
       const payRun = o.payRun ? { payments: o.payRun.payments.map(([at, amount, weight, excess, eventId, payee, held]) => ({ at, amount, weight, excess, eventId, payee, held: held === 1 })), restUntil: o.payRun.restUntil } : null;
-      return { bytesOut: restoreSeries(o.bytesOut, bytesSpec.p), records: restoreSeries(o.records, recordsSpec.p), tokens: restoreSeries(o.tokens, tokensSpec.p), pay: payRing, payHead: o.payHead, paySorted: payRing.slice().sort((a, b) => a - b), payRun };
+      const arena = createArena();
+      return { bytesOut: restoreSeries(o.bytesOut, bytesSpec.p, arena), records: restoreSeries(o.records, recordsSpec.p, arena), tokens: restoreSeries(o.tokens, tokensSpec.p, arena), pay: payRing, payHead: o.payHead, paySorted: payRing.slice().sort((a, b) => a - b), payRun };
     },
   };
 }
