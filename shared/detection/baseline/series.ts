@@ -119,23 +119,18 @@ const SIZE_MODEL_MIN_SAMPLES = 20;
 
 /**
  * The state is one flat object: the guard's two counters are its own fields (it is the LearningGuard), the
- * window and profile share one float32 array, and the parts a series may never need (window and profile while
+ * window and profile share one float32 array (the detector state's arena, arena.ts), the single-event numbers
+ * are an object that only volumes have (`single`), and the parts a series may never need (window and profile while
  * dormant, tails and shift tracker until it is first judged on its own baseline) are null until then: a
  * series costs ~0.4 KB dormant, ~1.3 KB learning, ~2 KB judged (a one-detector engine probe, 2026-12-02; it
  * was ~2.8 KB in each case before).
  */
 export interface SeriesState extends LearningGuard {
-  /** Open bucket index (-1: none yet), its value so far, its largest single value. */
+  /** Open bucket index (-1: none yet), its value so far. */
   openBucket: number;
   openValue: number;
-  openLargest: number;
-  /** Volumes: the open bucket's value with each event capped at an ordinary size (the accumulation's currency). */
-  openOrdinary: number;
-  /**
-   * Volumes: the largest single value that is still ordinary, times SINGLE_EVENT_FACTOR (set when the bucket is
-   * armed): a bucket's largest event up to this size is excused when the bucket is judged.
-   */
-  excusableSingle: number;
+  /** Volumes (`singleEventGuard`): the sizes of single events; null for every other series (counts pay nothing for it). */
+  single: SingleEventState | null;
   /**
    * Open bucket's verdict: upper threshold (-1 not computed, 0 disarmed), lower threshold (-1 none),
    * expectations, model spread, the z each side alerts at after calibration, source, highest band fired.
@@ -185,11 +180,32 @@ export interface SeriesState extends LearningGuard {
   variance: VarianceTracker | null;
   /** Totals over hours (accumulation.ts), when the params ask for it; null until first judged. */
   accumulation: AccumulationTracker | null;
-  /** Volumes: the decayed recent largest single value and the log-size model of one event. */
+}
+
+/**
+ * The single-event guard's state (volumes): its own object because only volume series have it. In the flat series
+ * state these seven numbers cost each of an agent's nine count series ~150 B (V8 keeps a double field in a box of its
+ * own, and the fields were doubles for every series since the volumes' were): ~1.3 KB per agent.
+ */
+export interface SingleEventState {
+  /** The open bucket's largest single value. */
+  openLargest: number;
+  /** The open bucket's value with each event capped at an ordinary size (the accumulation's currency). */
+  openOrdinary: number;
+  /**
+   * The largest single value that is still ordinary, times SINGLE_EVENT_FACTOR (set when the bucket is armed): a
+   * bucket's largest event up to this size is excused when the bucket is judged.
+   */
+  excusableSingle: number;
+  /** The decayed recent largest single value and the log-size model of one event. */
   recentLargest: number;
   sizeLogMean: number;
   sizeLogVariance: number;
   sizeSamples: number;
+}
+
+export function createSingleEvent(): SingleEventState {
+  return { openLargest: 0, openOrdinary: 0, excusableSingle: 0, recentLargest: 0, sizeLogMean: 0, sizeLogVariance: 0, sizeSamples: 0 };
 }
 
 /**
@@ -214,9 +230,7 @@ export function createSeries(p: SeriesParams, startBucket = -1, arena: BaselineA
   return {
     openBucket: startBucket,
     openValue: 0,
-    openLargest: 0,
-    openOrdinary: 0,
-    excusableSingle: 0,
+    single: p.singleEventGuard ? createSingleEvent() : null,
     upperThreshold: -1,
     lowerThreshold: -1,
     expectedHigh: 0,
@@ -240,10 +254,6 @@ export function createSeries(p: SeriesParams, startBucket = -1, arena: BaselineA
     shift: null,
     variance: null,
     accumulation: null,
-    recentLargest: 0,
-    sizeLogMean: 0,
-    sizeLogVariance: 0,
-    sizeSamples: 0,
   };
 }
 
@@ -376,7 +386,7 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
         const acc = (st.accumulation ??= createAccumulation(p.accumulation));
         const expected = expectedMeanAt(st, p, st.openBucket, zone);
         // A bucket the spike rule alerted on was reported already: it counts as expected, not as an accumulation.
-        const ordinary = st.firedBand > 0 ? AS_EXPECTED : p.singleEventGuard ? st.openOrdinary : v;
+        const ordinary = st.firedBand > 0 ? AS_EXPECTED : st.single ? st.single.openOrdinary : v;
         addBucket(acc, p.accumulation, st.openBucket, v, ordinary, expected);
         const total = judgeAccumulation(acc, p.accumulation, st.scale);
         if (p.accumulation.crew) crewReading(acc, p.accumulation, st.openBucket, st.scale);
@@ -406,17 +416,20 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
       if (acc) addBucket(acc, p.accumulation!, k, 0, 0, expectedMeanAt(st, p, k, zone));
       learn(st, p, k, 0, peer, zone);
     }
-    if (p.singleEventGuard) {
+    const single = st.single;
+    if (single) {
       // A bucket that alerted does not teach what a large single value is.
-      const m = st.firedBand ? Math.min(st.openLargest, st.recentLargest) : st.openLargest;
-      st.recentLargest = roundSig(Math.max(m, st.recentLargest * p.eventMaxDecay ** (gap + 1)));
+      const m = st.firedBand ? Math.min(single.openLargest, single.recentLargest) : single.openLargest;
+      single.recentLargest = roundSig(Math.max(m, single.recentLargest * p.eventMaxDecay ** (gap + 1)));
     }
   }
   st.openBucket = bucket;
   st.openValue = 0;
-  st.openLargest = 0;
-  st.openOrdinary = 0;
-  st.excusableSingle = 0;
+  if (st.single) {
+    st.single.openLargest = 0;
+    st.single.openOrdinary = 0;
+    st.single.excusableSingle = 0;
+  }
   st.upperThreshold = -1;
   st.lowerThreshold = -1;
   st.expectedHigh = 0;
@@ -488,9 +501,9 @@ function expectedMeanAt(st: SeriesState, p: SeriesParams, bucket: number, zone: 
 }
 
 /** The largest single value that is still ordinary: the decayed recent maximum or the p99.99 of the size model. */
-function ordinaryMax(st: SeriesState): number {
-  const tail = st.sizeSamples >= SIZE_MODEL_MIN_SAMPLES ? Math.exp(st.sizeLogMean + SIZE_TAIL_Z * Math.sqrt(st.sizeLogVariance)) : 0;
-  return Math.max(st.recentLargest, tail);
+function ordinaryMax(single: SingleEventState): number {
+  const tail = single.sizeSamples >= SIZE_MODEL_MIN_SAMPLES ? Math.exp(single.sizeLogMean + SIZE_TAIL_Z * Math.sqrt(single.sizeLogVariance)) : 0;
+  return Math.max(single.recentLargest, tail);
 }
 
 /**
@@ -508,7 +521,7 @@ export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, z
     st.lowerZ = lowerZFor(st, p);
     const minRatio = ratioFloor(st, p);
     st.upperThreshold = p.direction === 'down' ? Infinity : Math.max(own.expectedHigh + st.upperZ * own.spread, minRatio * own.expectedHigh, p.minValue);
-    st.excusableSingle = excusableSingle(st, p);
+    if (st.single) st.single.excusableSingle = excusableSingle(st.single);
     st.lowerThreshold = lowerFor(p, own.expectedLow, own.spread, st.lowerZ, minRatio);
     st.source = SRC_AGENT;
     return;
@@ -526,7 +539,7 @@ export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, z
     st.upperZ = p.peerZ;
     st.lowerZ = p.peerZ;
     st.upperThreshold = Math.max(expected + p.peerZ * spread, p.minRatio * expected, p.minValue);
-    st.excusableSingle = excusableSingle(st, p);
+    if (st.single) st.single.excusableSingle = excusableSingle(st.single);
     st.source = SRC_PEER;
     return;
   }
@@ -583,17 +596,19 @@ export function touch(st: SeriesState, p: SeriesParams, bucket: number, peer: Pe
 }
 
 /** Add one value to the open bucket (after `touch`). Volumes also learn the size of one event. */
-export function addValue(st: SeriesState, value: number, p: SeriesParams): void {
+export function addValue(st: SeriesState, value: number): void {
   st.openValue += value;
-  if (value > st.openLargest) st.openLargest = value;
-  if (p.singleEventGuard) st.openOrdinary += Math.min(value, ordinarySize(st));
-  if (p.singleEventGuard && value > 0 && st.firedBand === 0) {
+  const single = st.single;
+  if (single === null) return;
+  if (value > single.openLargest) single.openLargest = value;
+  single.openOrdinary += Math.min(value, ordinarySize(single));
+  if (value > 0 && st.firedBand === 0) {
     const l = Math.log(value);
-    const a = Math.max(SIZE_ALPHA, 1 / (st.sizeSamples + 1));
-    const d = l - st.sizeLogMean;
-    st.sizeLogMean = roundSig(st.sizeLogMean + a * d);
-    st.sizeLogVariance = roundSig((1 - a) * (st.sizeLogVariance + a * d * d));
-    if (st.sizeSamples < 1 / SIZE_ALPHA) st.sizeSamples++;
+    const a = Math.max(SIZE_ALPHA, 1 / (single.sizeSamples + 1));
+    const d = l - single.sizeLogMean;
+    single.sizeLogMean = roundSig(single.sizeLogMean + a * d);
+    single.sizeLogVariance = roundSig((1 - a) * (single.sizeLogVariance + a * d * d));
+    if (single.sizeSamples < 1 / SIZE_ALPHA) single.sizeSamples++;
   }
 }
 
@@ -608,8 +623,8 @@ export function addValue(st: SeriesState, value: number, p: SeriesParams): void 
 const ORDINARY_SIZE_Z = 0.5;
 
 /** The largest size that one event counts for in an accumulation (Infinity until the size model is trusted). */
-function ordinarySize(st: SeriesState): number {
-  return st.sizeSamples >= SIZE_MODEL_MIN_SAMPLES ? Math.exp(st.sizeLogMean + ORDINARY_SIZE_Z * Math.sqrt(st.sizeLogVariance)) : Infinity;
+function ordinarySize(single: SingleEventState): number {
+  return single.sizeSamples >= SIZE_MODEL_MIN_SAMPLES ? Math.exp(single.sizeLogMean + ORDINARY_SIZE_Z * Math.sqrt(single.sizeLogVariance)) : Infinity;
 }
 
 const SINGLE_EVENT_FACTOR = 1.5;
@@ -627,10 +642,9 @@ const HEAVY_TAILED_LOG_SD = 0.25;
  * allowance (1.5 x the largest recent value, added to the threshold) would only hide every change of the metric:
  * with one event per bucket, no bucket could exceed it.
  */
-function excusableSingle(st: SeriesState, p: SeriesParams): number {
-  if (!p.singleEventGuard) return 0;
-  const lightTailed = st.sizeSamples >= SIZE_MODEL_MIN_SAMPLES && st.sizeLogVariance < HEAVY_TAILED_LOG_SD * HEAVY_TAILED_LOG_SD;
-  return lightTailed ? 0 : SINGLE_EVENT_FACTOR * ordinaryMax(st);
+function excusableSingle(single: SingleEventState): number {
+  const lightTailed = single.sizeSamples >= SIZE_MODEL_MIN_SAMPLES && single.sizeLogVariance < HEAVY_TAILED_LOG_SD * HEAVY_TAILED_LOG_SD;
+  return lightTailed ? 0 : SINGLE_EVENT_FACTOR * ordinaryMax(single);
 }
 
 /**
@@ -640,9 +654,10 @@ function excusableSingle(st: SeriesState, p: SeriesParams): number {
  * one (a bulk read split into pages) still do, and so does one event larger than any ordinary one.
  */
 export function thresholdNow(st: SeriesState): number {
-  if (st.excusableSingle <= 0 || st.source === SRC_NONE) return st.upperThreshold;
-  const excused = st.openLargest <= st.excusableSingle ? st.openLargest : 0;
-  return Math.max(st.upperThreshold, Math.min(st.expectedHigh + st.excusableSingle, st.upperThreshold + excused));
+  const single = st.single;
+  if (single === null || single.excusableSingle <= 0 || st.source === SRC_NONE) return st.upperThreshold;
+  const excused = single.openLargest <= single.excusableSingle ? single.openLargest : 0;
+  return Math.max(st.upperThreshold, Math.min(st.expectedHigh + single.excusableSingle, st.upperThreshold + excused));
 }
 
 /**

@@ -9,7 +9,7 @@ import { fillSeasonal, seasonalParts } from './seasonal.js';
 import { copyShift, type ShiftTracker } from './shift.js';
 import { copyVariance, type VarianceTracker } from './variance.js';
 import { copyAccumulation, type AccumulationTracker } from './accumulation.js';
-import { createBaselines, type SeriesParams, type SeriesState } from './series.js';
+import { createBaselines, createSingleEvent, type SeriesParams, type SeriesState, type SingleEventState } from './series.js';
 import type { Json } from '../types.js';
 import type { BaselineArena } from './arena.js';
 
@@ -31,14 +31,18 @@ export class SnapshotVersionError extends Error {
   }
 }
 
+/** What a series without the single-event guard writes for its fields (what it wrote when it kept them, unused, as zeros). */
+const NO_SINGLE_EVENT = createSingleEvent();
+
 export function snapshotSeries(st: SeriesState): Json {
+  const single = st.single ?? NO_SINGLE_EVENT;
   return {
     version: SERIES_CODEC_VERSION,
     openBucket: st.openBucket,
     openValue: st.openValue,
-    openLargest: st.openLargest,
-    openOrdinary: st.openOrdinary,
-    excusableSingle: st.excusableSingle,
+    openLargest: single.openLargest,
+    openOrdinary: single.openOrdinary,
+    excusableSingle: single.excusableSingle,
     upperThreshold: Number.isFinite(st.upperThreshold) ? st.upperThreshold : 'inf',
     lowerThreshold: st.lowerThreshold,
     expectedHigh: st.expectedHigh,
@@ -61,14 +65,14 @@ export function snapshotSeries(st: SeriesState): Json {
     shift: st.shift ? (copyShift(st.shift) as unknown as Json) : null,
     variance: st.variance ? (copyVariance(st.variance) as unknown as Json) : null,
     accumulation: st.accumulation ? (copyAccumulation(st.accumulation) as unknown as Json) : null,
-    recentLargest: st.recentLargest,
-    sizeLogMean: st.sizeLogMean,
-    sizeLogVariance: st.sizeLogVariance,
-    sizeSamples: st.sizeSamples,
+    recentLargest: single.recentLargest,
+    sizeLogMean: single.sizeLogMean,
+    sizeLogVariance: single.sizeLogVariance,
+    sizeSamples: single.sizeSamples,
   };
 }
 
-type SeriesJson = Omit<SeriesState, 'arena' | 'window' | 'seasonal' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift' | 'noise' | 'variance' | 'accumulation' | 'openOrdinary'> & {
+type SeriesJson = Omit<SeriesState & SingleEventState, 'single' | 'arena' | 'window' | 'seasonal' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift' | 'noise' | 'variance' | 'accumulation' | 'openOrdinary'> & {
   openOrdinary?: number;
   variance?: VarianceTracker | null;
   accumulation?: AccumulationTracker | null;
@@ -90,9 +94,8 @@ export function restoreSeries(json: Json, p: SeriesParams, arena: BaselineArena 
   return {
     openBucket: o.openBucket,
     openValue: o.openValue,
-    openLargest: o.openLargest,
-    openOrdinary: o.openOrdinary ?? o.openValue,
-    excusableSingle: o.excusableSingle ?? 0,
+    // Only volumes read these; every other series wrote zeros (or an unread open largest value).
+    single: p.singleEventGuard ? { openLargest: o.openLargest, openOrdinary: o.openOrdinary ?? o.openValue, excusableSingle: o.excusableSingle ?? 0, recentLargest: o.recentLargest, sizeLogMean: o.sizeLogMean, sizeLogVariance: o.sizeLogVariance, sizeSamples: o.sizeSamples } : null,
     upperThreshold: o.upperThreshold === 'inf' ? Infinity : o.upperThreshold,
     lowerThreshold: o.lowerThreshold,
     expectedHigh: o.expectedHigh,
@@ -117,9 +120,5 @@ export function restoreSeries(json: Json, p: SeriesParams, arena: BaselineArena 
     shift: o.shift ? copyShift(o.shift) : null,
     variance: o.variance ? copyVariance(o.variance) : null,
     accumulation: o.accumulation ? copyAccumulation(o.accumulation) : null,
-    recentLargest: o.recentLargest,
-    sizeLogMean: o.sizeLogMean,
-    sizeLogVariance: o.sizeLogVariance,
-    sizeSamples: o.sizeSamples,
   };
 }

@@ -140,7 +140,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
       const crew = crewRule && spec.crew ? reportCrew(st.accumulation, closing, p.bucketMs, crewRule.thresholds, spec, ctx) : null;
       if (crew) out = out === NO_FINDINGS ? [crew] : [...out, crew];
     }
-    addValue(st, value, p);
+    addValue(st, value);
     if (spec.rule && crossed(st, p)) {
       const peer = st.source === 2 ? ctx.peers.series(ctx.agentRole, spec.peerKey) : null;
       const f = spikeFinding(st, p, peer, ctx, textOf(spec));

@@ -31,7 +31,7 @@ function feed(series: SeriesState[], buckets: readonly number[][], from: number)
       }
       seen.push(touch(st, rateParams, bucket, null, UTC));
       for (let n = 0; n < values[i]!; n++) {
-        addValue(st, 1, rateParams);
+        addValue(st, 1);
         seen.push(crossed(st, rateParams));
       }
       seen.push(st.upperThreshold, st.lowerThreshold, st.expectedHigh, st.spread);
@@ -66,7 +66,7 @@ describe('baseline arena', () => {
     const series = Array.from({ length: 3 }, () => createSeries(rateParams, 0, arena));
     for (const st of series) {
       touch(st, rateParams, 1, null, UTC);
-      addValue(st, 5, rateParams);
+      addValue(st, 5);
       touch(st, rateParams, 2, null, UTC);
     }
     const perSeries = series[0]!.window!.capacity + 3 * 48;
