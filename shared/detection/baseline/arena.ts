@@ -15,7 +15,7 @@
  * happens once per series, when its baselines are built.
  */
 
-/** What holds a slice of the arena: a RollingWindow or a SeasonalProfile (both keep `data` + `base`). */
+/** What holds a slice of the arena: a RollingWindow (`data` + `base`; a series' profile follows its window). */
 export interface ArenaMember {
   data: Float32Array;
 }

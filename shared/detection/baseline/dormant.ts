@@ -7,7 +7,7 @@
  */
 import { roundSig } from './robust.js';
 import { learnPeer, type PeerSeries } from './peers.js';
-import { SEASONAL_LENGTH, SEASON_SLOTS, createSeasonal, learnSeasonal, slotSettled, type SeasonalProfile } from './seasonal.js';
+import { SEASONAL_LENGTH, SEASON_SLOTS, learnSeasonal, slotSettled } from './seasonal.js';
 import { createWindow, pushWindow, type RollingWindow } from './window.js';
 import { joinArena, reserveArena, type BaselineArena } from './arena.js';
 import { seasonSlot } from '../time.js';
@@ -20,19 +20,20 @@ export function learnDormantZero(st: SeriesState, p: SeriesParams, bucket: numbe
   if (peer && st.closedBuckets > p.warmupBuckets) learnPeer(peer, seasonSlot(bucket * p.bucketMs, zone), 0, p.peerAlpha);
 }
 
-/** The window and profile of a series, in one array (window first): its own, or a slice of `arena` (arena.ts). */
-export function createBaselines(p: SeriesParams, arena: BaselineArena | null = null): { window: RollingWindow; seasonal: SeasonalProfile | null } {
+/**
+ * The window and profile of a series, in one array (the profile right after the window): its own, or a slice of
+ * `arena` (arena.ts). `profileBase` is where the profile starts (-1: the rule has none).
+ */
+export function createBaselines(p: SeriesParams, arena: BaselineArena | null = null): { window: RollingWindow; profileBase: number } {
   const length = p.windowBuckets + (p.seasonal ? SEASONAL_LENGTH : 0);
-  if (arena === null) {
-    const data = new Float32Array(length);
-    return { window: createWindow(p.windowBuckets, data, 0), seasonal: p.seasonal ? createSeasonal(data, p.windowBuckets) : null };
+  let window: RollingWindow;
+  if (arena === null) window = createWindow(p.windowBuckets, new Float32Array(length), 0);
+  else {
+    const base = reserveArena(arena, length);
+    window = createWindow(p.windowBuckets, arena.data, base);
+    joinArena(arena, window);
   }
-  const base = reserveArena(arena, length);
-  const window = createWindow(p.windowBuckets, arena.data, base);
-  const seasonal = p.seasonal ? createSeasonal(arena.data, base + p.windowBuckets) : null;
-  joinArena(arena, window);
-  if (seasonal) joinArena(arena, seasonal);
-  return { window, seasonal };
+  return { window, profileBase: p.seasonal ? window.base + p.windowBuckets : -1 };
 }
 
 /**
@@ -42,19 +43,20 @@ export function createBaselines(p: SeriesParams, arena: BaselineArena | null = n
  */
 export function materialise(st: SeriesState, p: SeriesParams, zone: TimeZone): void {
   if (st.window !== null) return;
-  const { window, seasonal: profile } = createBaselines(p, st.arena);
+  const { window, profileBase } = createBaselines(p, st.arena);
   for (let k = Math.min(st.closedBuckets, p.windowBuckets); k > 0; k--) pushWindow(window, 0);
   st.window = window;
-  if (profile === null) return;
+  if (profileBase < 0) return;
+  const data = window.data;
   let settled = 0;
   const first = st.openBucket - st.closedBuckets;
   for (let bucket = st.openBucket - 1; bucket >= first && settled < SEASON_SLOTS; bucket--) {
     const slot = seasonSlot(bucket * p.bucketMs, zone);
-    if (slotSettled(profile, slot, p.seasonalAlpha, p.seasonalMinSamples)) continue;
-    learnSeasonal(profile, slot, 0, p.seasonalAlpha, p.seasonalMinSamples);
-    if (slotSettled(profile, slot, p.seasonalAlpha, p.seasonalMinSamples)) settled++;
+    if (slotSettled(data, profileBase, slot, p.seasonalAlpha, p.seasonalMinSamples)) continue;
+    learnSeasonal(data, profileBase, slot, 0, p.seasonalAlpha, p.seasonalMinSamples);
+    if (slotSettled(data, profileBase, slot, p.seasonalAlpha, p.seasonalMinSamples)) settled++;
   }
-  st.seasonal = profile;
+  st.profileBase = profileBase;
 }
 
 /**

@@ -5,9 +5,11 @@
  * routine that starts a little early or late is still expected) is written
  * here once: `envelopeHigh` for the upper side, `envelopeLow` for the lower.
  *
- * A profile is float32 and may live inside a larger array (a series keeps its
- * window and profile in one), read back through roundSig like the window
- * (window.ts: exact for what the baselines learn, within 6e-8 beyond).
+ * A profile is SEASONAL_LENGTH float32 entries from `base` in a larger array
+ * (a series keeps its window and profile in one, right after the window; no
+ * object of its own: ~50 B each, ten per agent), read back through roundSig
+ * like the window (window.ts: exact for what the baselines learn, within 6e-8
+ * beyond).
  */
 import { ewmaMean, ewmaVariance, ewmaWeight } from './ewma.js';
 import { roundSig } from './robust.js';
@@ -22,21 +24,14 @@ export const COUNTS = 2 * SEASON_SLOTS;
 /** The entries a profile takes in its array. */
 export const SEASONAL_LENGTH = 3 * SEASON_SLOTS;
 
-export interface SeasonalProfile {
-  /** From `base`: [MEANS, +48) EWMA means per slot; [VARIANCES, +48) EWMA variances; [COUNTS, +48) samples (capped). */
-  data: Float32Array;
-  base: number;
-}
-
-/** A profile in its own array, or in `data` from `base` on (SEASONAL_LENGTH entries of it). */
-export function createSeasonal(data = new Float32Array(SEASONAL_LENGTH), base = 0): SeasonalProfile {
-  return { data, base };
-}
+/*
+ * Every profile function takes the array and the profile's base: from it, [MEANS, +48) EWMA means per slot,
+ * [VARIANCES, +48) EWMA variances, [COUNTS, +48) samples (capped).
+ */
 
 /** Learn one value into a slot. Counting stops once the EWMA has taken over (it then no longer matters). */
-export function learnSeasonal(p: SeasonalProfile, slot: number, value: number, alpha: number, minSamples: number): void {
-  const d = p.data;
-  const at = p.base + slot;
+export function learnSeasonal(d: Float32Array, base: number, slot: number, value: number, alpha: number, minSamples: number): void {
+  const at = base + slot;
   const c = d[at + COUNTS]!;
   const w = ewmaWeight(alpha, c);
   const m = roundSig(d[at + MEANS]!);
@@ -50,8 +45,8 @@ function countSettled(count: number, alpha: number, minSamples: number): boolean
 }
 
 /** Whether a slot has stopped counting (learning more changes only its mean and variance). */
-export function slotSettled(p: SeasonalProfile, slot: number, alpha: number, minSamples: number): boolean {
-  return countSettled(p.data[p.base + COUNTS + slot]!, alpha, minSamples);
+export function slotSettled(data: Float32Array, base: number, slot: number, alpha: number, minSamples: number): boolean {
+  return countSettled(data[base + COUNTS + slot]!, alpha, minSamples);
 }
 
 /** The slot that answers for `slot`: itself when it has `minSamples`, else the other day class's, else -1. */
@@ -86,7 +81,7 @@ function envelope(values: ArrayLike<number>, counts: ArrayLike<number>, minSampl
 
 /**
  * Highest expectation of the slot and its neighbours (-1: no history for this hour yet). `means` and `counts`
- * are per-slot arrays (slow-ramp's), or one array with the parts at `meanBase` and `countBase` (a SeasonalProfile).
+ * are per-slot arrays (slow-ramp's), or one array with the parts at `meanBase` and `countBase` (a profile).
  */
 export function envelopeHigh(means: ArrayLike<number>, counts: ArrayLike<number>, minSamples: number, slot: number, meanBase = 0, countBase = 0): number {
   return envelope(means, counts, minSamples, slot, true, meanBase, countBase);
@@ -98,35 +93,34 @@ export function envelopeLow(means: ArrayLike<number>, counts: ArrayLike<number>,
 }
 
 /** A profile's envelopes (roundSig is monotonic: rounding the chosen slot is choosing among rounded slots). */
-export function profileHigh(p: SeasonalProfile, minSamples: number, slot: number): number {
-  return roundSig(envelope(p.data, p.data, minSamples, slot, true, p.base + MEANS, p.base + COUNTS));
+export function profileHigh(data: Float32Array, base: number, minSamples: number, slot: number): number {
+  return roundSig(envelope(data, data, minSamples, slot, true, base + MEANS, base + COUNTS));
 }
-export function profileLow(p: SeasonalProfile, minSamples: number, slot: number): number {
-  return roundSig(envelope(p.data, p.data, minSamples, slot, false, p.base + MEANS, p.base + COUNTS));
+export function profileLow(data: Float32Array, base: number, minSamples: number, slot: number): number {
+  return roundSig(envelope(data, data, minSamples, slot, false, base + MEANS, base + COUNTS));
 }
 
 /** The slot's own mean (or the other day class's when it has too little history); -1: no history for this hour yet. */
-export function profileMean(p: SeasonalProfile, minSamples: number, slot: number): number {
-  const here = answeringSlot(p.data, minSamples, slot, p.base + COUNTS);
-  return here < 0 ? -1 : roundSig(p.data[p.base + MEANS + here]!);
+export function profileMean(data: Float32Array, base: number, minSamples: number, slot: number): number {
+  const here = answeringSlot(data, minSamples, slot, base + COUNTS);
+  return here < 0 ? -1 : roundSig(data[base + MEANS + here]!);
 }
 
 /** Standard deviation matching the envelope: the largest of the three slots (a bursty hour keeps its spread). */
-export function envelopeSd(p: SeasonalProfile, minSamples: number, slot: number): number {
-  const v = roundSig(envelope(p.data, p.data, minSamples, slot, true, p.base + VARIANCES, p.base + COUNTS));
+export function envelopeSd(data: Float32Array, base: number, minSamples: number, slot: number): number {
+  const v = roundSig(envelope(data, data, minSamples, slot, true, base + VARIANCES, base + COUNTS));
   return v > 0 ? Math.sqrt(v) : 0;
 }
 
 /** The profile's parts as plain arrays (for the codec). */
-export function seasonalParts(p: SeasonalProfile): { means: number[]; variances: number[]; counts: number[] } {
-  const part = (offset: number) => Array.from(p.data.subarray(p.base + offset, p.base + offset + SEASON_SLOTS), roundSig);
+export function seasonalParts(data: Float32Array, base: number): { means: number[]; variances: number[]; counts: number[] } {
+  const part = (offset: number) => Array.from(data.subarray(base + offset, base + offset + SEASON_SLOTS), roundSig);
   return { means: part(MEANS), variances: part(VARIANCES), counts: part(COUNTS) };
 }
 
 /** Refill an empty profile from its parts (the inverse of `seasonalParts`). */
-export function fillSeasonal(p: SeasonalProfile, parts: { means: readonly number[]; variances: readonly number[]; counts: readonly number[] }): SeasonalProfile {
-  p.data.set(parts.means, p.base + MEANS);
-  p.data.set(parts.variances, p.base + VARIANCES);
-  p.data.set(parts.counts, p.base + COUNTS);
-  return p;
+export function fillSeasonal(data: Float32Array, base: number, parts: { means: readonly number[]; variances: readonly number[]; counts: readonly number[] }): void {
+  data.set(parts.means, base + MEANS);
+  data.set(parts.variances, base + VARIANCES);
+  data.set(parts.counts, base + COUNTS);
 }

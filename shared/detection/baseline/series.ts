@@ -30,7 +30,7 @@ import { MAD_TO_STD, roundSig, scoreAgainst } from './robust.js';
 import { learnPeer, type PeerSeries } from './peers.js';
 import { guardedValue, type LearningGuard } from './guard.js';
 import { createTail, learnTail, tailThreshold, type TailModel } from './tail.js';
-import { envelopeSd, learnSeasonal, profileHigh, profileLow, profileMean, type SeasonalProfile } from './seasonal.js';
+import { envelopeSd, learnSeasonal, profileHigh, profileLow, profileMean } from './seasonal.js';
 import { createShift, observeShift, resetShift, shiftLearningCap, type ShiftTracker, type ShiftVerdict } from './shift.js';
 import { createVariance, observeVariance, resetVariance, type VarianceTracker, type VarianceVerdict } from './variance.js';
 import { learnDormantZero, materialise, staysDormant } from './dormant.js';
@@ -159,8 +159,11 @@ export interface SeriesState extends LearningGuard {
   closedBuckets: number;
   /** Closed buckets with a non-zero value (capped at the warm-up): a non-count series is ready once it has shown its scale. */
   activeBuckets: number;
-  /** The hour-of-day profile (null: the rule has none, or the series is dormant). */
-  seasonal: SeasonalProfile | null;
+  /**
+   * Where the hour-of-day profile starts in the window's array (seasonal.ts; right after the window), -1: none (the
+   * rule has none, or the series is dormant).
+   */
+  profileBase: number;
   /** Slow EWMA of learned values: the series' own scale. */
   scale: number;
   /**
@@ -244,7 +247,7 @@ export function createSeries(p: SeriesParams, startBucket = -1, arena: BaselineA
     arena,
     closedBuckets: 0,
     activeBuckets: 0,
-    seasonal: null,
+    profileBase: -1,
     scale: 0,
     noise: 0,
     upperTail: null,
@@ -312,8 +315,8 @@ function learn(st: SeriesState, p: SeriesParams, bucket: number, value: number, 
   st.closedBuckets++;
   if (v !== 0 && st.activeBuckets < p.warmupBuckets) st.activeBuckets++;
   st.scale = roundSig(st.scale + scaleAlpha(p) * (Math.abs(v) - st.scale));
-  const slot = st.seasonal || peer ? seasonSlot(bucket * p.bucketMs, zone) : 0;
-  if (st.seasonal) learnSeasonal(st.seasonal, slot, v, p.seasonalAlpha, p.seasonalMinSamples);
+  const slot = st.profileBase >= 0 || peer ? seasonSlot(bucket * p.bucketMs, zone) : 0;
+  if (st.profileBase >= 0) learnSeasonal(st.window!.data, st.profileBase, slot, v, p.seasonalAlpha, p.seasonalMinSamples);
   // Only agents with their own history teach the role what normal looks like.
   if (peer && st.closedBuckets > p.warmupBuckets) learnPeer(peer, slot, v, p.peerAlpha);
 }
@@ -475,16 +478,16 @@ function baselineAt(st: SeriesState, p: SeriesParams, bucket: number, zone: Time
   let high = median;
   let low = median;
   let seasonalSd = 0;
-  if (st.seasonal) {
+  if (st.profileBase >= 0) {
     const slot = seasonSlot(bucket * p.bucketMs, zone);
-    const eh = profileHigh(st.seasonal, p.seasonalMinSamples, slot);
+    const eh = profileHigh(window.data, st.profileBase, p.seasonalMinSamples, slot);
     if (eh < 0) return null;
-    const el = profileLow(st.seasonal, p.seasonalMinSamples, slot);
+    const el = profileLow(window.data, st.profileBase, p.seasonalMinSamples, slot);
     if (eh > high) high = eh;
     if (el < low) low = el;
     // Fades with the level-bound floors: on a stable series the profile's sd is mostly how its level moved from day
     // to day at this hour (a shift, a drift, which the window median follows), while its noise is measured directly.
-    seasonalSd = envelopeSd(st.seasonal, p.seasonalMinSamples, slot) * dispersionShare(st, p);
+    seasonalSd = envelopeSd(window.data, st.profileBase, p.seasonalMinSamples, slot) * dispersionShare(st, p);
   }
   const scale = Math.max(high, st.scale);
   const spread = Math.max(windowSpread(window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * Math.max(dispersionShare(st, p), MIN_REL_SPREAD_SHARE) * scale, p.noiseFloorShare * st.noise, p.absSpreadFloor);
@@ -493,8 +496,8 @@ function baselineAt(st: SeriesState, p: SeriesParams, bucket: number, zone: Time
 
 /** The mean a bucket is expected to add to a total: its hour's profile mean, else the window mean (0: none yet). */
 function expectedMeanAt(st: SeriesState, p: SeriesParams, bucket: number, zone: TimeZone): number {
-  if (st.seasonal) {
-    const m = profileMean(st.seasonal, p.seasonalMinSamples, seasonSlot(bucket * p.bucketMs, zone));
+  if (st.profileBase >= 0) {
+    const m = profileMean(st.window!.data, st.profileBase, p.seasonalMinSamples, seasonSlot(bucket * p.bucketMs, zone));
     if (m >= 0) return m;
   }
   return st.window ? windowMean(st.window) : 0;

@@ -55,7 +55,7 @@ export function snapshotSeries(st: SeriesState): Json {
     window: st.window ? windowValues(st.window) : null,
     closedBuckets: st.closedBuckets,
     activeBuckets: st.activeBuckets,
-    seasonal: st.seasonal ? seasonalParts(st.seasonal) : null,
+    seasonal: st.profileBase >= 0 ? seasonalParts(st.window!.data, st.profileBase) : null,
     scale: st.scale,
     noise: st.noise,
     upperTail: st.upperTail ? { ...st.upperTail } : null,
@@ -72,7 +72,7 @@ export function snapshotSeries(st: SeriesState): Json {
   };
 }
 
-type SeriesJson = Omit<SeriesState & SingleEventState, 'single' | 'arena' | 'window' | 'seasonal' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift' | 'noise' | 'variance' | 'accumulation' | 'openOrdinary'> & {
+type SeriesJson = Omit<SeriesState & SingleEventState, 'single' | 'arena' | 'window' | 'profileBase' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift' | 'noise' | 'variance' | 'accumulation' | 'openOrdinary'> & {
   openOrdinary?: number;
   variance?: VarianceTracker | null;
   accumulation?: AccumulationTracker | null;
@@ -87,6 +87,12 @@ type SeriesJson = Omit<SeriesState & SingleEventState, 'single' | 'arena' | 'win
 };
 
 /** Restore a series; its window and profile go into `arena` when one is given (arena.ts), as `createSeries` would put them. */
+/** Fill the profile at `base` from its snapshot parts; returns `base`. */
+function filledProfile(data: Float32Array, base: number, parts: NonNullable<SeriesJson['seasonal']>): number {
+  fillSeasonal(data, base, parts);
+  return base;
+}
+
 export function restoreSeries(json: Json, p: SeriesParams, arena: BaselineArena | null = null): SeriesState {
   const o = json as unknown as SeriesJson;
   if (!o || typeof o !== 'object' || Array.isArray(o) || !MIGRATABLE_VERSIONS.has(o.version)) throw new SnapshotVersionError('series', Array.isArray(o) ? 'v1 (positional tuple)' : (o as { version?: unknown } | null)?.version, SERIES_CODEC_VERSION);
@@ -109,7 +115,7 @@ export function restoreSeries(json: Json, p: SeriesParams, arena: BaselineArena 
     arena,
     closedBuckets: o.closedBuckets,
     activeBuckets: o.activeBuckets,
-    seasonal: baselines?.seasonal && o.seasonal ? fillSeasonal(baselines.seasonal, o.seasonal) : null,
+    profileBase: baselines && baselines.profileBase >= 0 && o.seasonal ? filledProfile(baselines.window.data, baselines.profileBase, o.seasonal) : -1,
     scale: o.scale,
     noise: o.noise ?? 0,
     // Versions 2 and 3 always wrote the tails and (3) the tracker; a fresh one and none behave alike.

@@ -71,7 +71,8 @@ describe('baseline arena', () => {
     }
     const perSeries = series[0]!.window!.capacity + 3 * 48;
     expect(arena.data.length).toBe(3 * perSeries);
-    expect(new Set(series.flatMap((st) => [st.window!.data, st.seasonal!.data])).size).toBe(1);
+    expect(new Set(series.map((st) => st.window!.data)).size).toBe(1);
     expect(series.map((st) => st.window!.base)).toEqual([0, perSeries, 2 * perSeries]);
+    expect(series.map((st) => st.profileBase)).toEqual([0, perSeries, 2 * perSeries].map((base) => base + series[0]!.window!.capacity));
   });
 });

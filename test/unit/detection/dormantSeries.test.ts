@@ -101,7 +101,7 @@ describe('dormant series', () => {
       advance(eager, errorParams, b, null, UTC);
     }
     expect(lazy.window).toBeNull();
-    expect(lazy.seasonal).toBeNull();
+    expect(lazy.profileBase).toBe(-1);
     expect(lazy.closedBuckets).toBe(weeks3);
     const snapshot = snapshotSeries(lazy) as { window: unknown; seasonal: unknown };
     expect(snapshot.window).toBeNull();
