@@ -476,6 +476,19 @@ const ms = (xs: number[], q: number) => (xs.length ? `${fmt(quantile(xs, q))} ms
 const measured = results.filter((r) => r.measured);
 const main = measured[0]!;
 const mainLat = latencies(main);
+// Alerts on background agents (ordinary, regular traffic: each is a false alert), per phase: which agents (those
+// sending since an earlier phase, or added by this one) and what they said, so an artifact can be told from a finding.
+const firstAgents = bgAgentsFor(phases[0]!.rate);
+const backgroundIndex = new Map(background.map((a, i) => [a, i]));
+for (const r of measured) {
+  const onBackground = [...alerts.values()].filter((a) => a.alert.firstSeen >= r.startWall && a.alert.firstSeen < r.endWall && backgroundIndex.has(a.alert.agentId));
+  if (onBackground.length === 0) continue;
+  const added = onBackground.filter((a) => backgroundIndex.get(a.alert.agentId)! >= firstAgents).length;
+  const byRule = new Map<string, number>();
+  for (const a of onBackground) byRule.set(a.alert.ruleId, (byRule.get(a.alert.ruleId) ?? 0) + 1);
+  const samples = onBackground.slice(0, 3).map((a) => `${a.alert.agentId} +${((a.alert.firstSeen - r.startWall) / 1000).toFixed(1)} s: ${a.alert.title}`);
+  log(`${r.name}: ${onBackground.length} alerts on background agents (${added} on agents added after the first phase); ${[...byRule].map(([k, v]) => `${k} ${v}`).join(', ')}; e.g. ${samples.join(' | ')}`);
+}
 const rows = measured.map((r) => {
   const l = latencies(r);
   return `| ${fmt(r.rate)} | ${fmt(r.agents)} + ${r.spikesStarted} spiking | ${fmt(r.achieved)} | ${fmt(r.processedRate)} | ${fmt(r.lagSlope)} | ${fmt(r.lagEnd)} | ${r.drainSeconds === null ? '> 120 s' : `${r.drainSeconds.toFixed(1)} s`} | ${l.alerts.length} | ${ms(l.alerts, 0.5)} / ${ms(l.alerts, 0.99)} | ${l.commands.length} | ${ms(l.commands, 0.5)} / ${ms(l.commands, 0.99)} | ${r.holds ? 'yes' : `**no**: ${whyNot(r)}`} |`;
