@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCrew, reportToCrew, restoreCrew, snapshotCrew } from '../../../shared/detection/baseline/crew.js';
 import type { CrewReading } from '../../../shared/detection/baseline/accumulation.js';
+import { DEFAULT_RULES, createEngine } from '../../../shared/detection/index.js';
 import { DAY_MS, HOUR_MS, T0, merge, renumber, run, stream } from './helpers.js';
 
 const P = { z: 3, minAgents: 3, freshBuckets: 3, maxShare: 1 };
@@ -98,5 +99,21 @@ describe('volume-spike.role-accumulation (engine)', () => {
   it('the same three pulls at different times are no crew', { timeout: 60_000 }, () => {
     const { alerts } = run(renumber(merge(...pulling({ 'support-2': crewFrom - 12 * HOUR_MS, 'support-5': crewFrom - DAY_MS, 'support-7': crewFrom }))));
     expect(roleAlerts(alerts)).toEqual([]);
+  });
+  it('a restart mid-crew (agents and role state through JSON) raises the same crew alert', { timeout: 60_000 }, () => {
+    const events = renumber(merge(...pulling({ 'support-2': crewFrom, 'support-5': crewFrom, 'support-7': crewFrom })));
+    const full = run(events);
+    const whole = roleAlerts(full.alerts).map((a) => a.alertId);
+    expect(whole.length).toBe(1);
+    // Stop 15 minutes after the alarm: its members are still elevated, and a crew that forgot it had alarmed (or
+    // who its members are) alarms again after the restart.
+    const alarmedAt = full.at[full.alerts.findIndex((a) => a.alertId === whole[0])]!;
+    const cut = events.findIndex((e) => e.timestamp >= alarmedAt + 15 * 60_000);
+    const first = run(events.slice(0, cut));
+    const restarted = createEngine(DEFAULT_RULES);
+    restarted.restorePeers(JSON.parse(JSON.stringify(first.engine.snapshotPeers())));
+    for (const id of agents) restarted.restoreAgent(id, JSON.parse(JSON.stringify(first.engine.snapshotAgent(id))));
+    const rest = run(events.slice(cut), restarted);
+    expect([...roleAlerts(first.alerts), ...roleAlerts(rest.alerts)].map((a) => a.alertId)).toEqual(whole);
   });
 });
