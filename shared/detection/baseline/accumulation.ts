@@ -66,7 +66,7 @@ export interface AccumulationParams {
    * a horizon is judged against PRIOR_SD. Volumes (bytes, records) have no natural unit: only their history.
    */
   poissonPrior: boolean;
-  /** Also give the role's crew test a reading after every bucket (crewReading; records and bytes out). */
+  /** Also give the role's crew test a reading after every bucket (crewReading; the records series, volumeSpike.ts). */
   crew: boolean;
 }
 
