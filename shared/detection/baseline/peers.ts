@@ -10,6 +10,7 @@ import { roundSig } from './robust.js';
 import type { Json } from '../types.js';
 
 import { SEASON_SLOTS } from './seasonal.js';
+import { actionSizesParts, copyActionSizes, createActionSizes, type ActionSizes } from './actionSizes.js';
 import { createCrew, restoreCrew, snapshotCrew, type CrewState } from './crew.js';
 
 export { SEASON_SLOTS };
@@ -44,6 +45,8 @@ export interface RolePeers {
   seen: Map<string, Map<string, PeerItem>>;
   /** metric -> the agents of the role currently accumulating on it (crew.ts). */
   crews: Map<string, CrewState>;
+  /** metric -> the size of one event per action over the role's agents past their learning period (actionSizes.ts). */
+  sizes: Map<string, ActionSizes>;
 }
 
 const COUNT_CAP = 1_000_000;
@@ -65,7 +68,7 @@ export function learnPeer(series: PeerSeries, slot: number, value: number, alpha
 }
 
 // Factories at module level: the getters run per event, and an arrow written inside them is a closure per call.
-const newRolePeers = (): RolePeers => ({ agents: new Set(), since: Infinity, series: new Map(), seen: new Map(), crews: new Map() });
+const newRolePeers = (): RolePeers => ({ agents: new Set(), since: Infinity, series: new Map(), seen: new Map(), crews: new Map(), sizes: new Map() });
 const newSeenMap = (): Map<string, PeerItem> => new Map();
 
 /** The map's entry for `key`, created by `make` when missing. */
@@ -91,6 +94,10 @@ export class PeerGroups {
 
   crew(role: string, metric: string): CrewState {
     return entry(this.role(role).crews, metric, createCrew);
+  }
+
+  actionSizes(role: string, metric: string): ActionSizes {
+    return entry(this.role(role).sizes, metric, createActionSizes);
   }
 
   seenMap(role: string, kind: string): Map<string, PeerItem> {
@@ -125,7 +132,11 @@ export class PeerGroups {
       const seen: Json[] = [];
       for (const [kind, items] of r.seen) seen.push([kind, [...items].map(([item, u]) => (u.firstJudgedUse === undefined ? [item, u.agents, u.lastSeen] : [item, u.agents, u.lastSeen, u.firstJudgedUse]))]);
       const crews: Json[] = [...r.crews].map(([metric, crew]) => [metric, snapshotCrew(crew)]);
-      out.push([name, [...r.agents], series, seen, Number.isFinite(r.since) ? r.since : null, crews]);
+      const sizes: Json[] = [...r.sizes].map(([metric, fits]) => {
+        const parts = actionSizesParts(fits);
+        return [metric, parts.actions, parts.fits];
+      });
+      out.push([name, [...r.agents], series, seen, Number.isFinite(r.since) ? r.since : null, crews, sizes]);
     }
     return out;
   }
@@ -133,14 +144,15 @@ export class PeerGroups {
   static restore(json: Json): PeerGroups {
     const groups = new PeerGroups();
     if (!Array.isArray(json)) return groups;
-    for (const raw of json as unknown as [string, string[], [string, number[], number[], number[]][], [string, [string, number, number, number?][]][], (number | null)?, [string, unknown][]?][]) {
-      const [name, agents, series, seen, since, crews] = raw;
+    for (const raw of json as unknown as [string, string[], [string, number[], number[], number[]][], [string, [string, number, number, number?][]][], (number | null)?, [string, unknown][]?, [string, string[], number[]][]?][]) {
+      const [name, agents, series, seen, since, crews, sizes] = raw;
       const r = groups.role(name);
       // Snapshots from before `since` existed: a role with agents has history of unknown age, taken as old enough.
       r.since = typeof since === 'number' ? since : agents.length > 0 ? Number.MIN_SAFE_INTEGER : Infinity;
       for (const a of agents) r.agents.add(a);
       for (const [k, m, v, c] of series) r.series.set(k, { m: [...m], v: [...v], c: [...c] });
       for (const [metric, crew] of crews ?? []) r.crews.set(metric, restoreCrew(crew));
+      for (const [metric, actions, fits] of sizes ?? []) r.sizes.set(metric, copyActionSizes({ actions, fits }));
       for (const [kind, items] of seen) r.seen.set(kind, new Map(items.map(([item, n, lastSeen, firstJudgedUse]) => [item, typeof firstJudgedUse === 'number' ? { agents: n, lastSeen, firstJudgedUse } : { agents: n, lastSeen }])));
     }
     return groups;

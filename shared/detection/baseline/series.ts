@@ -26,6 +26,7 @@
  *   closes (a drop is only known when the bucket is over), `both` does both.
  * - Learning goes through the one poisoning guard (guard.ts).
  */
+import { NO_FIT, createActionSizes, noteActionSize, ordinaryActionMax, settleActionSizes, type ActionSizes } from './actionSizes.js';
 import { MAD_TO_STD, roundSig, scoreAgainst } from './robust.js';
 import { learnPeer, type PeerSeries } from './peers.js';
 import { guardedValue, type LearningGuard } from './guard.js';
@@ -205,10 +206,23 @@ export interface SingleEventState {
   sizeLogMean: number;
   sizeLogVariance: number;
   sizeSamples: number;
+  /** The log-size fit of each action (actionSizes.ts): an event ordinary for its own action is excused too. */
+  actionSizes: ActionSizes;
+  /** The open bucket's largest event that is ordinary for its action, and that action's allowance (0: none). */
+  openActionExcused: number;
+  openActionAllowance: number;
+  /** Where the sizes held in `actionSizes` stand (HELD_*): they are taught once their bucket has closed without an alert. */
+  actionHeld: number;
 }
 
+/** No sizes held; held from the open bucket; from a closed bucket that raised no alert (to teach); from one that did. */
+export const HELD_NONE = 0;
+const HELD_OPEN = 1;
+const HELD_CLEAN = 2;
+const HELD_ALERTED = 3;
+
 export function createSingleEvent(): SingleEventState {
-  return { openLargest: 0, openOrdinary: 0, excusableSingle: 0, recentLargest: 0, sizeLogMean: 0, sizeLogVariance: 0, sizeSamples: 0 };
+  return { openLargest: 0, openOrdinary: 0, excusableSingle: 0, recentLargest: 0, sizeLogMean: 0, sizeLogVariance: 0, sizeSamples: 0, actionSizes: createActionSizes(), openActionExcused: 0, openActionAllowance: 0, actionHeld: HELD_NONE };
 }
 
 /**
@@ -424,6 +438,7 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
       // A bucket that alerted does not teach what a large single value is.
       const m = st.firedBand ? Math.min(single.openLargest, single.recentLargest) : single.openLargest;
       single.recentLargest = roundSig(Math.max(m, single.recentLargest * p.eventMaxDecay ** (gap + 1)));
+      if (single.actionHeld === HELD_OPEN) single.actionHeld = st.firedBand ? HELD_ALERTED : HELD_CLEAN;
     }
   }
   st.openBucket = bucket;
@@ -432,6 +447,8 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
     st.single.openLargest = 0;
     st.single.openOrdinary = 0;
     st.single.excusableSingle = 0;
+    st.single.openActionExcused = 0;
+    st.single.openActionAllowance = 0;
   }
   st.upperThreshold = -1;
   st.lowerThreshold = -1;
@@ -598,12 +615,31 @@ export function touch(st: SeriesState, p: SeriesParams, bucket: number, peer: Pe
   return drop;
 }
 
-/** Add one value to the open bucket (after `touch`). Volumes also learn the size of one event. */
-export function addValue(st: SeriesState, value: number): void {
+/**
+ * Add one value to the open bucket (after `touch`). Volumes also learn the size of one event: of every event, and,
+ * given its action, of that action's events: the agent's own fit, and its role's (`roleSizes`), which stands in while
+ * the agent's own fit for the action is untrusted (a first attachment is judged against the role's attachments).
+ * Only agents past their learning period teach the role (`teachRole`), like every peer baseline. A bucket's sizes
+ * teach when it has closed without an alert (actionSizes.ts).
+ */
+export function addValue(st: SeriesState, value: number, action: string | null = null, roleSizes: ActionSizes | null = null, teachRole = false): void {
   st.openValue += value;
   const single = st.single;
   if (single === null) return;
   if (value > single.openLargest) single.openLargest = value;
+  if (action !== null && value > 0) {
+    // A closed bucket's sizes are taught (or dropped) first; then the event is judged on the fits and held.
+    if (single.actionHeld >= HELD_CLEAN) settleActionSizes(single.actionSizes, single.actionHeld === HELD_CLEAN, teachRole ? roleSizes : null);
+    let ordinary = ordinaryActionMax(single.actionSizes, action);
+    if (ordinary === NO_FIT && roleSizes) ordinary = ordinaryActionMax(roleSizes, action);
+    const allowance = SINGLE_EVENT_FACTOR * ordinary;
+    if (value <= allowance && value > single.openActionExcused) {
+      single.openActionExcused = value;
+      single.openActionAllowance = allowance;
+    }
+    noteActionSize(single.actionSizes, action, value);
+    single.actionHeld = HELD_OPEN;
+  }
   single.openOrdinary += Math.min(value, ordinarySize(single));
   if (value > 0 && st.firedBand === 0) {
     const l = Math.log(value);
@@ -658,9 +694,14 @@ function excusableSingle(single: SingleEventState): number {
  */
 export function thresholdNow(st: SeriesState): number {
   const single = st.single;
-  if (single === null || single.excusableSingle <= 0 || st.source === SRC_NONE) return st.upperThreshold;
-  const excused = single.openLargest <= single.excusableSingle ? single.openLargest : 0;
-  return Math.max(st.upperThreshold, Math.min(st.expectedHigh + single.excusableSingle, st.upperThreshold + excused));
+  if (single === null || st.source === SRC_NONE) return st.upperThreshold;
+  let threshold = st.upperThreshold;
+  if (single.excusableSingle > 0) {
+    const excused = single.openLargest <= single.excusableSingle ? single.openLargest : 0;
+    threshold = Math.max(threshold, Math.min(st.expectedHigh + single.excusableSingle, st.upperThreshold + excused));
+  }
+  if (single.openActionExcused > 0) threshold = Math.max(threshold, Math.min(st.expectedHigh + single.openActionAllowance, st.upperThreshold + single.openActionExcused));
+  return threshold;
 }
 
 /**

@@ -1,0 +1,158 @@
+/**
+ * The size of one event, per action: a log-normal fit (EWMA of the log size and of its variance) for each action
+ * that an agent (or a role) sends a metric with.
+ *
+ * Why: the single-event guard (series.ts) excuses a bucket's largest event when that event is of an ordinary size.
+ * Judged against one fit of every action mixed, a rare heavy-tailed action (a 30 KB attachment on an agent whose
+ * bytes out are mostly 800-byte tool calls) lies beyond the mixture's tail although it is ordinary for its own
+ * action, and such buckets were the largest source of false volume alerts (issue 11: "heavy-tailed attachments
+ * keep alerting"). Per action, an email is compared with emails. An action seen fewer than MIN_SAMPLES times has
+ * no fit of its own: the role's fit stands in, else the mixture decides as before. Past MAX_ACTIONS, new actions
+ * get no fit (bounded state under an agent that invents action names).
+ *
+ * Poisoning: a bucket's sizes are held (`noteActionSize`) and taught when the bucket has closed without an alert
+ * (`settleActionSizes`): the first pages of a bulk read, which come before its bucket alerts, do not widen the fit
+ * that judges the next one. Only one event per bucket is ever excused (the largest), so many ordinary-sized events
+ * still add up to a spike.
+ */
+import { roundSig } from './robust.js';
+
+export const MAX_ACTIONS = 12;
+/** Samples before an action's fit is trusted. */
+const MIN_SAMPLES = 20;
+/** EWMA weight once the fit has 1 / ALPHA samples (before that, the plain running mean). */
+const ALPHA = 0.01;
+/** The largest ordinary event is the fit's p99.99 (z 3.72 of a normal in log space). */
+const TAIL_Z = 3.72;
+/** Below this log sd an action's sizes are light-tailed: one of them excuses nothing (series.ts says why). */
+const HEAVY_TAILED_LOG_SD = 0.25;
+/**
+ * Per action in `fits`: log mean, log variance, samples (capped at 1 / ALPHA); then the open bucket's held sizes:
+ * their count, sum of logs and sum of squared logs.
+ */
+const FIT_LENGTH = 6;
+
+export interface ActionSizes {
+  actions: string[];
+  /**
+   * FIT_LENGTH numbers per action, at FIT_LENGTH x its index; grown as actions come. Float32 (memory, issue 10):
+   * learned values are written through roundSig and read back through it (`learned`), which gives them back
+   * exactly; counts are small integers; the held sums need no more than float32's 7 digits.
+   */
+  fits: Float32Array;
+}
+
+/** An action with no trusted fit (ordinaryActionMax). */
+export const NO_FIT = -1;
+
+export function createActionSizes(): ActionSizes {
+  return { actions: [], fits: new Float32Array(0) };
+}
+
+/** Room for `actions` actions: 4, 8 or MAX_ACTIONS of them (most agents use a handful), so a copy has what the original had. */
+function capacityFor(actions: number): number {
+  return FIT_LENGTH * (actions <= 4 ? 4 : actions <= 8 ? 8 : MAX_ACTIONS);
+}
+
+export function copyActionSizes(sizes: { actions: readonly string[]; fits: ArrayLike<number> }): ActionSizes {
+  const fits = new Float32Array(sizes.actions.length === 0 ? 0 : capacityFor(sizes.actions.length));
+  fits.set(Array.from(sizes.fits).slice(0, FIT_LENGTH * sizes.actions.length));
+  return { actions: [...sizes.actions], fits };
+}
+
+/** For a snapshot: the fits as plain numbers (learned values as learned; the free capacity is not written). */
+export function actionSizesParts(sizes: ActionSizes): { actions: string[]; fits: number[] } {
+  const fits: number[] = [];
+  for (let i = 0; i < FIT_LENGTH * sizes.actions.length; i++) fits.push(i % FIT_LENGTH < 2 ? learned(sizes.fits, i) : sizes.fits[i]!);
+  return { actions: [...sizes.actions], fits };
+}
+
+/** A learned value (log mean or variance) as it was learned (see `fits`). */
+function learned(fits: Float32Array, at: number): number {
+  return roundSig(fits[at]!);
+}
+
+function indexOf(sizes: ActionSizes, action: string): number {
+  const actions = sizes.actions;
+  for (let i = 0; i < actions.length; i++) if (actions[i] === action) return i;
+  return -1;
+}
+
+/** Hold one event's size (value > 0) until its bucket closes. */
+export function noteActionSize(sizes: ActionSizes, action: string, value: number): void {
+  const i = slotFor(sizes, action);
+  if (i < 0) return;
+  const at = FIT_LENGTH * i;
+  const log = Math.log(value);
+  sizes.fits[at + 3]! += 1;
+  sizes.fits[at + 4]! += log;
+  sizes.fits[at + 5]! += log * log;
+}
+
+/**
+ * The held sizes of a closed bucket: taught to `into` (the same fits, and the role's when given) when `learn` (the
+ * bucket raised no alert), then dropped. n held values teach as n EWMA steps would: weight 1 - (1 - a)^n towards
+ * their mean, plus their own spread.
+ */
+export function settleActionSizes(sizes: ActionSizes, learn: boolean, role: ActionSizes | null): void {
+  const fits = sizes.fits;
+  for (let i = 0; i < sizes.actions.length; i++) {
+    const at = FIT_LENGTH * i;
+    const held = fits[at + 3]!;
+    if (held === 0) continue;
+    if (learn) {
+      const mean = fits[at + 4]! / held;
+      const variance = Math.max(0, fits[at + 5]! / held - mean * mean);
+      teach(sizes, i, held, mean, variance);
+      if (role) {
+        const r = slotFor(role, sizes.actions[i]!);
+        if (r >= 0) teach(role, r, held, mean, variance);
+      }
+    }
+    fits[at + 3] = 0;
+    fits[at + 4] = 0;
+    fits[at + 5] = 0;
+  }
+}
+
+/** The action's index in `sizes`, added when missing (-1 past MAX_ACTIONS). */
+function slotFor(sizes: ActionSizes, action: string): number {
+  const i = indexOf(sizes, action);
+  if (i >= 0 || sizes.actions.length >= MAX_ACTIONS) return i;
+  const added = sizes.actions.push(action) - 1;
+  if (sizes.fits.length < FIT_LENGTH * sizes.actions.length) {
+    const grown = new Float32Array(capacityFor(sizes.actions.length));
+    grown.set(sizes.fits);
+    sizes.fits = grown;
+  }
+  return added;
+}
+
+function teach(sizes: ActionSizes, i: number, held: number, mean: number, variance: number): void {
+  const at = FIT_LENGTH * i;
+  const fits = sizes.fits;
+  const samples = fits[at + 2]!;
+  // The first samples are averaged plainly (weight 1 / (n + 1) each), later ones with ALPHA.
+  const plain = Math.max(0, Math.min(held, 1 / ALPHA - samples));
+  const keep = (samples / (samples + plain)) * (1 - ALPHA) ** (held - plain);
+  const weight = samples + plain === 0 ? 1 : 1 - keep;
+  const oldMean = learned(fits, at);
+  const delta = mean - oldMean;
+  fits[at] = roundSig(oldMean + weight * delta);
+  fits[at + 1] = roundSig((1 - weight) * (learned(fits, at + 1) + weight * delta * delta) + weight * variance);
+  fits[at + 2] = Math.min(1 / ALPHA, samples + held);
+}
+
+/**
+ * The largest ordinary size of one event of `action`: NO_FIT when the action has no trusted fit, 0 when its sizes
+ * are light-tailed (one of them excuses nothing).
+ */
+export function ordinaryActionMax(sizes: ActionSizes, action: string): number {
+  const i = indexOf(sizes, action);
+  if (i < 0) return NO_FIT;
+  const at = FIT_LENGTH * i;
+  const fits = sizes.fits;
+  if (fits[at + 2]! < MIN_SAMPLES) return NO_FIT;
+  const sd = Math.sqrt(learned(fits, at + 1));
+  return sd < HEAVY_TAILED_LOG_SD ? 0 : Math.exp(learned(fits, at) + TAIL_Z * sd);
+}
