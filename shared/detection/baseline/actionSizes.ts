@@ -1,6 +1,7 @@
 /**
- * The size of one event, per action: a log-normal fit (EWMA of the log size and of its variance) for each action
- * that an agent (or a role) sends a metric with.
+ * The size of one event, per action and metric: a log-normal fit (EWMA of the log size and of its variance) for
+ * each action that an agent (or a role) sends a metric (bytes out, records, tokens) with. One object holds an
+ * agent's (or a role's) fits for all its metrics: one action list and one float32 array (memory, issue 10).
  *
  * Why: the single-event guard (series.ts) excuses a bucket's largest event when that event is of an ordinary size.
  * Judged against one fit of every action mixed, a rare heavy-tailed action (a 30 KB attachment on an agent whose
@@ -27,17 +28,20 @@ const TAIL_Z = 3.72;
 /** Below this log sd an action's sizes are light-tailed: one of them excuses nothing (series.ts says why). */
 const HEAVY_TAILED_LOG_SD = 0.25;
 /**
- * Per action in `fits`: log mean, log variance, samples (capped at 1 / ALPHA); then the open bucket's held sizes:
- * their count, sum of logs and sum of squared logs.
+ * Per action and metric in `fits`: log mean, log variance, samples (capped at 1 / ALPHA); then the open bucket's
+ * held sizes: their count, sum of logs and sum of squared logs.
  */
 const FIT_LENGTH = 6;
 
 export interface ActionSizes {
   actions: string[];
+  /** Metrics per action. */
+  metrics: number;
   /**
-   * FIT_LENGTH numbers per action, at FIT_LENGTH x its index; grown as actions come. Float32 (memory, issue 10):
-   * learned values are written through roundSig and read back through it (`learned`), which gives them back
-   * exactly; counts are small integers; the held sums need no more than float32's 7 digits.
+   * FIT_LENGTH numbers per action and metric, at (action x metrics + metric) x FIT_LENGTH; grown by one action at
+   * a time (an agent has a handful). Float32: learned values are written through roundSig and read back through
+   * it (`learned`), which gives them back exactly; counts are small integers; the held sums need no more than
+   * float32's 7 digits.
    */
   fits: Float32Array;
 }
@@ -45,26 +49,19 @@ export interface ActionSizes {
 /** An action with no trusted fit (ordinaryActionMax). */
 export const NO_FIT = -1;
 
-export function createActionSizes(): ActionSizes {
-  return { actions: [], fits: new Float32Array(0) };
+export function createActionSizes(metrics: number): ActionSizes {
+  return { actions: [], metrics, fits: new Float32Array(0) };
 }
 
-/** Room for `actions` actions: 4, 8 or MAX_ACTIONS of them (most agents use a handful), so a copy has what the original had. */
-function capacityFor(actions: number): number {
-  return FIT_LENGTH * (actions <= 4 ? 4 : actions <= 8 ? 8 : MAX_ACTIONS);
+export function copyActionSizes(sizes: { actions: readonly string[]; metrics: number; fits: ArrayLike<number> }): ActionSizes {
+  return { actions: [...sizes.actions], metrics: sizes.metrics, fits: Float32Array.from(sizes.fits) };
 }
 
-export function copyActionSizes(sizes: { actions: readonly string[]; fits: ArrayLike<number> }): ActionSizes {
-  const fits = new Float32Array(sizes.actions.length === 0 ? 0 : capacityFor(sizes.actions.length));
-  fits.set(Array.from(sizes.fits).slice(0, FIT_LENGTH * sizes.actions.length));
-  return { actions: [...sizes.actions], fits };
-}
-
-/** For a snapshot: the fits as plain numbers (learned values as learned; the free capacity is not written). */
-export function actionSizesParts(sizes: ActionSizes): { actions: string[]; fits: number[] } {
+/** For a snapshot: the fits as plain numbers (learned values as learned). */
+export function actionSizesParts(sizes: ActionSizes): { actions: string[]; metrics: number; fits: number[] } {
   const fits: number[] = [];
-  for (let i = 0; i < FIT_LENGTH * sizes.actions.length; i++) fits.push(i % FIT_LENGTH < 2 ? learned(sizes.fits, i) : sizes.fits[i]!);
-  return { actions: [...sizes.actions], fits };
+  for (let i = 0; i < sizes.fits.length; i++) fits.push(i % FIT_LENGTH < 2 ? learned(sizes.fits, i) : sizes.fits[i]!);
+  return { actions: [...sizes.actions], metrics: sizes.metrics, fits };
 }
 
 /** A learned value (log mean or variance) as it was learned (see `fits`). */
@@ -78,11 +75,24 @@ function indexOf(sizes: ActionSizes, action: string): number {
   return -1;
 }
 
-/** Hold one event's size (value > 0) until its bucket closes. */
-export function noteActionSize(sizes: ActionSizes, action: string, value: number): void {
+/** The action's index in `sizes`, added when missing (-1 past MAX_ACTIONS). */
+function slotFor(sizes: ActionSizes, action: string): number {
+  const i = indexOf(sizes, action);
+  if (i >= 0 || sizes.actions.length >= MAX_ACTIONS) return i;
+  const added = sizes.actions.push(action) - 1;
+  const grown = new Float32Array(sizes.actions.length * sizes.metrics * FIT_LENGTH);
+  grown.set(sizes.fits);
+  sizes.fits = grown;
+  return added;
+}
+
+const fitAt = (sizes: ActionSizes, action: number, metric: number) => (action * sizes.metrics + metric) * FIT_LENGTH;
+
+/** Hold one event's size (value > 0) of `metric` until its bucket closes. */
+export function noteActionSize(sizes: ActionSizes, metric: number, action: string, value: number): void {
   const i = slotFor(sizes, action);
   if (i < 0) return;
-  const at = FIT_LENGTH * i;
+  const at = fitAt(sizes, i, metric);
   const log = Math.log(value);
   sizes.fits[at + 3]! += 1;
   sizes.fits[at + 4]! += log;
@@ -90,23 +100,23 @@ export function noteActionSize(sizes: ActionSizes, action: string, value: number
 }
 
 /**
- * The held sizes of a closed bucket: taught to `into` (the same fits, and the role's when given) when `learn` (the
- * bucket raised no alert), then dropped. n held values teach as n EWMA steps would: weight 1 - (1 - a)^n towards
- * their mean, plus their own spread.
+ * The held sizes of `metric` from a closed bucket: taught to these fits (and to the role's when given) when `learn`
+ * (the bucket raised no alert), then dropped. n held values teach as n EWMA steps would: weight 1 - (1 - a)^n
+ * towards their mean, plus their own spread.
  */
-export function settleActionSizes(sizes: ActionSizes, learn: boolean, role: ActionSizes | null): void {
+export function settleActionSizes(sizes: ActionSizes, metric: number, learn: boolean, role: ActionSizes | null): void {
   const fits = sizes.fits;
   for (let i = 0; i < sizes.actions.length; i++) {
-    const at = FIT_LENGTH * i;
+    const at = fitAt(sizes, i, metric);
     const held = fits[at + 3]!;
     if (held === 0) continue;
     if (learn) {
       const mean = fits[at + 4]! / held;
       const variance = Math.max(0, fits[at + 5]! / held - mean * mean);
-      teach(sizes, i, held, mean, variance);
+      teach(sizes, at, held, mean, variance);
       if (role) {
         const r = slotFor(role, sizes.actions[i]!);
-        if (r >= 0) teach(role, r, held, mean, variance);
+        if (r >= 0) teach(role, fitAt(role, r, metric), held, mean, variance);
       }
     }
     fits[at + 3] = 0;
@@ -115,27 +125,13 @@ export function settleActionSizes(sizes: ActionSizes, learn: boolean, role: Acti
   }
 }
 
-/** The action's index in `sizes`, added when missing (-1 past MAX_ACTIONS). */
-function slotFor(sizes: ActionSizes, action: string): number {
-  const i = indexOf(sizes, action);
-  if (i >= 0 || sizes.actions.length >= MAX_ACTIONS) return i;
-  const added = sizes.actions.push(action) - 1;
-  if (sizes.fits.length < FIT_LENGTH * sizes.actions.length) {
-    const grown = new Float32Array(capacityFor(sizes.actions.length));
-    grown.set(sizes.fits);
-    sizes.fits = grown;
-  }
-  return added;
-}
-
-function teach(sizes: ActionSizes, i: number, held: number, mean: number, variance: number): void {
-  const at = FIT_LENGTH * i;
+function teach(sizes: ActionSizes, at: number, held: number, mean: number, variance: number): void {
   const fits = sizes.fits;
   const samples = fits[at + 2]!;
   // The first samples are averaged plainly (weight 1 / (n + 1) each), later ones with ALPHA.
   const plain = Math.max(0, Math.min(held, 1 / ALPHA - samples));
   const keep = (samples / (samples + plain)) * (1 - ALPHA) ** (held - plain);
-  const weight = samples + plain === 0 ? 1 : 1 - keep;
+  const weight = 1 - keep;
   const oldMean = learned(fits, at);
   const delta = mean - oldMean;
   fits[at] = roundSig(oldMean + weight * delta);
@@ -144,13 +140,13 @@ function teach(sizes: ActionSizes, i: number, held: number, mean: number, varian
 }
 
 /**
- * The largest ordinary size of one event of `action`: NO_FIT when the action has no trusted fit, 0 when its sizes
- * are light-tailed (one of them excuses nothing).
+ * The largest ordinary size of one event of `action` on `metric`: NO_FIT when it has no trusted fit, 0 when its
+ * sizes are light-tailed (one of them excuses nothing).
  */
-export function ordinaryActionMax(sizes: ActionSizes, action: string): number {
+export function ordinaryActionMax(sizes: ActionSizes, metric: number, action: string): number {
   const i = indexOf(sizes, action);
   if (i < 0) return NO_FIT;
-  const at = FIT_LENGTH * i;
+  const at = fitAt(sizes, i, metric);
   const fits = sizes.fits;
   if (fits[at + 2]! < MIN_SAMPLES) return NO_FIT;
   const sd = Math.sqrt(learned(fits, at + 1));

@@ -45,7 +45,7 @@ export interface RolePeers {
   seen: Map<string, Map<string, PeerItem>>;
   /** metric -> the agents of the role currently accumulating on it (crew.ts). */
   crews: Map<string, CrewState>;
-  /** metric -> the size of one event per action over the role's agents past their learning period (actionSizes.ts). */
+  /** key -> the size of one event per action and metric over the role's agents past their learning period (actionSizes.ts). */
   sizes: Map<string, ActionSizes>;
 }
 
@@ -96,8 +96,14 @@ export class PeerGroups {
     return entry(this.role(role).crews, metric, createCrew);
   }
 
-  actionSizes(role: string, metric: string): ActionSizes {
-    return entry(this.role(role).sizes, metric, createActionSizes);
+  actionSizes(role: string, key: string, metrics: number): ActionSizes {
+    const sizes = this.role(role).sizes;
+    let found = sizes.get(key);
+    if (found === undefined) {
+      found = createActionSizes(metrics);
+      sizes.set(key, found);
+    }
+    return found;
   }
 
   seenMap(role: string, kind: string): Map<string, PeerItem> {
@@ -132,9 +138,9 @@ export class PeerGroups {
       const seen: Json[] = [];
       for (const [kind, items] of r.seen) seen.push([kind, [...items].map(([item, u]) => (u.firstJudgedUse === undefined ? [item, u.agents, u.lastSeen] : [item, u.agents, u.lastSeen, u.firstJudgedUse]))]);
       const crews: Json[] = [...r.crews].map(([metric, crew]) => [metric, snapshotCrew(crew)]);
-      const sizes: Json[] = [...r.sizes].map(([metric, fits]) => {
+      const sizes: Json[] = [...r.sizes].map(([key, fits]) => {
         const parts = actionSizesParts(fits);
-        return [metric, parts.actions, parts.fits];
+        return [key, parts.actions, parts.metrics, parts.fits];
       });
       out.push([name, [...r.agents], series, seen, Number.isFinite(r.since) ? r.since : null, crews, sizes]);
     }
@@ -144,7 +150,7 @@ export class PeerGroups {
   static restore(json: Json): PeerGroups {
     const groups = new PeerGroups();
     if (!Array.isArray(json)) return groups;
-    for (const raw of json as unknown as [string, string[], [string, number[], number[], number[]][], [string, [string, number, number, number?][]][], (number | null)?, [string, unknown][]?, [string, string[], number[]][]?][]) {
+    for (const raw of json as unknown as [string, string[], [string, number[], number[], number[]][], [string, [string, number, number, number?][]][], (number | null)?, [string, unknown][]?, [string, string[], number, number[]][]?][]) {
       const [name, agents, series, seen, since, crews, sizes] = raw;
       const r = groups.role(name);
       // Snapshots from before `since` existed: a role with agents has history of unknown age, taken as old enough.
@@ -152,7 +158,7 @@ export class PeerGroups {
       for (const a of agents) r.agents.add(a);
       for (const [k, m, v, c] of series) r.series.set(k, { m: [...m], v: [...v], c: [...c] });
       for (const [metric, crew] of crews ?? []) r.crews.set(metric, restoreCrew(crew));
-      for (const [metric, actions, fits] of sizes ?? []) r.sizes.set(metric, copyActionSizes({ actions, fits }));
+      for (const [key, actions, metrics, fits] of sizes ?? []) r.sizes.set(key, copyActionSizes({ actions, metrics, fits }));
       for (const [kind, items] of seen) r.seen.set(kind, new Map(items.map(([item, n, lastSeen, firstJudgedUse]) => [item, typeof firstJudgedUse === 'number' ? { agents: n, lastSeen, firstJudgedUse } : { agents: n, lastSeen }])));
     }
     return groups;

@@ -26,7 +26,7 @@
  *   closes (a drop is only known when the bucket is over), `both` does both.
  * - Learning goes through the one poisoning guard (guard.ts).
  */
-import { NO_FIT, createActionSizes, noteActionSize, ordinaryActionMax, settleActionSizes, type ActionSizes } from './actionSizes.js';
+import { NO_FIT, noteActionSize, ordinaryActionMax, settleActionSizes, type ActionSizes } from './actionSizes.js';
 import { MAD_TO_STD, roundSig, scoreAgainst } from './robust.js';
 import { learnPeer, type PeerSeries } from './peers.js';
 import { guardedValue, type LearningGuard } from './guard.js';
@@ -206,12 +206,17 @@ export interface SingleEventState {
   sizeLogMean: number;
   sizeLogVariance: number;
   sizeSamples: number;
-  /** The log-size fit of each action (actionSizes.ts): an event ordinary for its own action is excused too. */
-  actionSizes: ActionSizes;
+  /**
+   * The log-size fits per action (actionSizes.ts), shared by the owner's volume series (`sizesMetric` is this
+   * series' metric in them; null: none, the mixture alone decides): an event ordinary for its own action is excused
+   * too. The owner snapshots them once.
+   */
+  sizes: ActionSizes | null;
+  sizesMetric: number;
   /** The open bucket's largest event that is ordinary for its action, and that action's allowance (0: none). */
   openActionExcused: number;
   openActionAllowance: number;
-  /** Where the sizes held in `actionSizes` stand (HELD_*): they are taught once their bucket has closed without an alert. */
+  /** Where this series' sizes held in `sizes` stand (HELD_*): they are taught once their bucket has closed without an alert. */
   actionHeld: number;
 }
 
@@ -222,7 +227,7 @@ const HELD_CLEAN = 2;
 const HELD_ALERTED = 3;
 
 export function createSingleEvent(): SingleEventState {
-  return { openLargest: 0, openOrdinary: 0, excusableSingle: 0, recentLargest: 0, sizeLogMean: 0, sizeLogVariance: 0, sizeSamples: 0, actionSizes: createActionSizes(), openActionExcused: 0, openActionAllowance: 0, actionHeld: HELD_NONE };
+  return { openLargest: 0, openOrdinary: 0, excusableSingle: 0, recentLargest: 0, sizeLogMean: 0, sizeLogVariance: 0, sizeSamples: 0, sizes: null, sizesMetric: 0, openActionExcused: 0, openActionAllowance: 0, actionHeld: HELD_NONE };
 }
 
 /**
@@ -627,17 +632,19 @@ export function addValue(st: SeriesState, value: number, action: string | null =
   const single = st.single;
   if (single === null) return;
   if (value > single.openLargest) single.openLargest = value;
-  if (action !== null && value > 0) {
+  const sizes = single.sizes;
+  if (action !== null && value > 0 && sizes !== null) {
+    const metric = single.sizesMetric;
     // A closed bucket's sizes are taught (or dropped) first; then the event is judged on the fits and held.
-    if (single.actionHeld >= HELD_CLEAN) settleActionSizes(single.actionSizes, single.actionHeld === HELD_CLEAN, teachRole ? roleSizes : null);
-    let ordinary = ordinaryActionMax(single.actionSizes, action);
-    if (ordinary === NO_FIT && roleSizes) ordinary = ordinaryActionMax(roleSizes, action);
+    if (single.actionHeld >= HELD_CLEAN) settleActionSizes(sizes, metric, single.actionHeld === HELD_CLEAN, teachRole ? roleSizes : null);
+    let ordinary = ordinaryActionMax(sizes, metric, action);
+    if (ordinary === NO_FIT && roleSizes) ordinary = ordinaryActionMax(roleSizes, metric, action);
     const allowance = SINGLE_EVENT_FACTOR * ordinary;
     if (value <= allowance && value > single.openActionExcused) {
       single.openActionExcused = value;
       single.openActionAllowance = allowance;
     }
-    noteActionSize(single.actionSizes, action, value);
+    noteActionSize(sizes, metric, action, value);
     single.actionHeld = HELD_OPEN;
   }
   single.openOrdinary += Math.min(value, ordinarySize(single));

@@ -9,7 +9,6 @@ import { fillSeasonal, seasonalParts } from './seasonal.js';
 import { copyShift, type ShiftTracker } from './shift.js';
 import { copyVariance, type VarianceTracker } from './variance.js';
 import { copyAccumulation, type AccumulationTracker } from './accumulation.js';
-import { actionSizesParts, copyActionSizes, createActionSizes } from './actionSizes.js';
 import { HELD_NONE, createBaselines, createSingleEvent, type SeriesParams, type SeriesState, type SingleEventState } from './series.js';
 import type { Json } from '../types.js';
 import type { BaselineArena } from './arena.js';
@@ -21,8 +20,9 @@ export const SERIES_CODEC_VERSION = 9;
  * a dormant series but always the tails and tracker. 5 writes null for tails and a tracker never used; 6 adds the long-run noise (migrated as 0: the floor then
  * rebuilds it over a few windows); 7 the variance tracker (migrated with none: nothing was building up); 8 the accumulation tracker and the open
  * bucket's ordinary part (migrated with no tracker, the open value as ordinary: its blocks start again); 9 the
- * per-action size fits of one event (actionSizes.ts; migrated with none: each action's fit starts again, the mixture
- * decides until it has MIN_SAMPLES events).
+ * open bucket's per-action excuse and held sizes (actionSizes.ts; the fits themselves are the owner's, written once
+ * per detector state; migrated with none: each action's fit starts again, the mixture decides until it has
+ * MIN_SAMPLES events). The shared fits are linked by the owner after restore (`sizes` is null here).
  */
 const MIGRATABLE_VERSIONS = new Set([2, 3, 4, 5, 6, 7, 8, SERIES_CODEC_VERSION]);
 
@@ -73,12 +73,11 @@ export function snapshotSeries(st: SeriesState): Json {
     sizeLogVariance: single.sizeLogVariance,
     sizeSamples: single.sizeSamples,
     // Newer single-event fields only where they mean something (a count series would carry them empty).
-    ...(st.single ? { actionSizes: actionSizesParts(single.actionSizes), openActionExcused: single.openActionExcused, openActionAllowance: single.openActionAllowance, actionHeld: single.actionHeld } : {}),
+    ...(st.single ? { openActionExcused: single.openActionExcused, openActionAllowance: single.openActionAllowance, actionHeld: single.actionHeld } : {}),
   };
 }
 
-type SeriesJson = Omit<SeriesState & SingleEventState, 'single' | 'arena' | 'window' | 'profileBase' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift' | 'noise' | 'variance' | 'accumulation' | 'openOrdinary' | 'actionSizes' | 'openActionExcused' | 'openActionAllowance' | 'actionHeld'> & {
-  actionSizes?: { actions: string[]; fits: number[] };
+type SeriesJson = Omit<SeriesState & SingleEventState, 'single' | 'arena' | 'window' | 'profileBase' | 'upperThreshold' | 'upperTail' | 'lowerTail' | 'shift' | 'noise' | 'variance' | 'accumulation' | 'openOrdinary' | 'sizes' | 'sizesMetric' | 'openActionExcused' | 'openActionAllowance' | 'actionHeld'> & {
   openActionExcused?: number;
   openActionAllowance?: number;
   actionHeld?: number;
@@ -110,7 +109,7 @@ export function restoreSeries(json: Json, p: SeriesParams, arena: BaselineArena 
     openBucket: o.openBucket,
     openValue: o.openValue,
     // Only volumes read these; every other series wrote zeros (or an unread open largest value).
-    single: p.singleEventGuard ? { openLargest: o.openLargest, openOrdinary: o.openOrdinary ?? o.openValue, excusableSingle: o.excusableSingle ?? 0, recentLargest: o.recentLargest, sizeLogMean: o.sizeLogMean, sizeLogVariance: o.sizeLogVariance, sizeSamples: o.sizeSamples, actionSizes: o.actionSizes ? copyActionSizes(o.actionSizes) : createActionSizes(), openActionExcused: o.openActionExcused ?? 0, openActionAllowance: o.openActionAllowance ?? 0, actionHeld: o.actionHeld ?? HELD_NONE } : null,
+    single: p.singleEventGuard ? { openLargest: o.openLargest, openOrdinary: o.openOrdinary ?? o.openValue, excusableSingle: o.excusableSingle ?? 0, recentLargest: o.recentLargest, sizeLogMean: o.sizeLogMean, sizeLogVariance: o.sizeLogVariance, sizeSamples: o.sizeSamples, sizes: null, sizesMetric: 0, openActionExcused: o.openActionExcused ?? 0, openActionAllowance: o.openActionAllowance ?? 0, actionHeld: o.actionHeld ?? HELD_NONE } : null,
     upperThreshold: o.upperThreshold === 'inf' ? Infinity : o.upperThreshold,
     lowerThreshold: o.lowerThreshold,
     expectedHigh: o.expectedHigh,

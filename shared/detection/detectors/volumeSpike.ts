@@ -9,6 +9,7 @@
 import { addValue, advance, createSeries, crossed, touch, type SeriesParams, type SeriesState } from '../baseline/series.js';
 import { restoreSeries, snapshotSeries } from '../baseline/seriesCodec.js';
 import { createArena } from '../baseline/arena.js';
+import { actionSizesParts, copyActionSizes, createActionSizes, type ActionSizes } from '../baseline/actionSizes.js';
 import { MAD_TO_STD, insertSorted, madSorted, medianSorted, removeSorted, roundSig, scoreAgainst } from '../baseline/robust.js';
 import type { Rules } from '../rules/schema.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
@@ -30,6 +31,8 @@ export interface VolumeState {
   paySorted: number[];
   /** Payments above the usual size in the last hours (paymentRun.ts); null until the agent's first one. */
   payRun: PaymentRunState | null;
+  /** The size of one event per action, for the three series' single-event guards (actionSizes.ts; metric = METRICS index). */
+  actionSizes: ActionSizes;
 }
 
 type Metric = 'bytesOut' | 'records' | 'tokens';
@@ -52,6 +55,19 @@ const METRICS: MetricSpec[] = [
   { metric: 'records', ruleId: 'volume-spike.records', what: 'records', floor: 1, crew: true },
   { metric: 'tokens', ruleId: 'volume-spike.tokens', what: 'tokens', floor: 100, crew: false },
 ];
+
+/** The role's per-action sizes (PeerGroups.actionSizes), one entry for the three metrics. */
+const ROLE_SIZES_KEY = 'volume';
+
+/** Point each series' single-event guard at the state's shared per-action sizes, as its metric. */
+function linkSizes(st: VolumeState): VolumeState {
+  METRICS.forEach((m, metric) => {
+    const single = st[m.metric].single!;
+    single.sizes = st.actionSizes;
+    single.sizesMetric = metric;
+  });
+  return st;
+}
 
 /** Spread floor in ln(amount): a payment within ~30% of the usual is never unusual by size alone. */
 const LOG_SPREAD_FLOOR = 0.25;
@@ -140,7 +156,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
       const crew = crewRule && spec.crew ? reportCrew(st.accumulation, closing, p.bucketMs, crewRule.thresholds, spec, ctx) : null;
       if (crew) out = out === NO_FINDINGS ? [crew] : [...out, crew];
     }
-    addValue(st, value, action, ctx.peers.actionSizes(ctx.agentRole, spec.metric), !ctx.learning);
+    addValue(st, value, action, ctx.peers.actionSizes(ctx.agentRole, ROLE_SIZES_KEY, METRICS.length), !ctx.learning);
     if (spec.rule && crossed(st, p)) {
       const peer = st.source === 2 ? ctx.peers.series(ctx.agentRole, spec.peerKey) : null;
       const f = spikeFinding(st, p, peer, ctx, textOf(spec));
@@ -254,7 +270,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
       const b = ctx.bucket;
       // The three series' windows and profiles in one typed array (arena.ts).
       const arena = createArena();
-      return { bytesOut: createSeries(bytesSpec.p, b, arena), records: createSeries(recordsSpec.p, b, arena), tokens: createSeries(tokensSpec.p, b, arena), pay: [], payHead: 0, paySorted: [], payRun: null };
+      return linkSizes({ bytesOut: createSeries(bytesSpec.p, b, arena), records: createSeries(recordsSpec.p, b, arena), tokens: createSeries(tokensSpec.p, b, arena), pay: [], payHead: 0, paySorted: [], payRun: null, actionSizes: createActionSizes(METRICS.length) });
     },
 
     update(event: DetectionEvent, ctx: DetectionContext<VolumeState>): Finding[] {
@@ -289,17 +305,19 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
 
     snapshot(st: VolumeState): Json {
       const run = st.payRun && (st.payRun.payments.length > 0 || st.payRun.restUntil > 0) ? { payments: st.payRun.payments.map((p) => (p.held ? [p.at, p.amount, p.weight, p.excess, p.eventId, p.payee, 1] : [p.at, p.amount, p.weight, p.excess, p.eventId, p.payee])), restUntil: st.payRun.restUntil } : null;
-      return { bytesOut: snapshotSeries(st.bytesOut), records: snapshotSeries(st.records), tokens: snapshotSeries(st.tokens), pay: st.pay, payHead: st.payHead, ...(run ? { payRun: run } : {}) };
+      return { bytesOut: snapshotSeries(st.bytesOut), records: snapshotSeries(st.records), tokens: snapshotSeries(st.tokens), pay: st.pay, payHead: st.payHead, ...(run ? { payRun: run } : {}), actionSizes: actionSizesParts(st.actionSizes) };
     },
 
     restore(json: Json): VolumeState {
-      const o = json as { bytesOut: Json; records: Json; tokens: Json; pay: number[]; payHead: number; payRun?: { payments: [number, number, number, number, string, string, number?][]; restUntil: number } };
+      const o = json as { bytesOut: Json; records: Json; tokens: Json; pay: number[]; payHead: number; payRun?: { payments: [number, number, number, number, string, string, number?][]; restUntil: number }; actionSizes?: { actions: string[]; metrics: number; fits: number[] } };
       const payRing = [...o.pay];
       // Snapshots from before payment runs have none: the agent starts with no run going on. Payments without the
       // held flag were learned when they came (snapshots from before runs held any).
       const payRun = o.payRun ? { payments: o.payRun.payments.map(([at, amount, weight, excess, eventId, payee, held]) => ({ at, amount, weight, excess, eventId, payee, held: held === 1 })), restUntil: o.payRun.restUntil } : null;
       const arena = createArena();
-      return { bytesOut: restoreSeries(o.bytesOut, bytesSpec.p, arena), records: restoreSeries(o.records, recordsSpec.p, arena), tokens: restoreSeries(o.tokens, tokensSpec.p, arena), pay: payRing, payHead: o.payHead, paySorted: payRing.slice().sort((a, b) => a - b), payRun };
+      // Snapshots from before the per-action sizes have none: each action's fit starts again.
+      const actionSizes = o.actionSizes ? copyActionSizes(o.actionSizes) : createActionSizes(METRICS.length);
+      return linkSizes({ bytesOut: restoreSeries(o.bytesOut, bytesSpec.p, arena), records: restoreSeries(o.records, recordsSpec.p, arena), tokens: restoreSeries(o.tokens, tokensSpec.p, arena), pay: payRing, payHead: o.payHead, paySorted: payRing.slice().sort((a, b) => a - b), payRun, actionSizes });
     },
   };
 }

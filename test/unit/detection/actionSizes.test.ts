@@ -8,12 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, T0, event, merge, only, renumber, run, stream } from './helpers.js';
 import { MAX_ACTIONS, NO_FIT, createActionSizes, noteActionSize, ordinaryActionMax, settleActionSizes, type ActionSizes } from '../../../shared/detection/baseline/actionSizes.js';
-import { PeerGroups } from '../../../shared/detection/baseline/peers.js';
-import { addValue, createSeries, touch } from '../../../shared/detection/baseline/series.js';
-import { restoreSeries, snapshotSeries } from '../../../shared/detection/baseline/seriesCodec.js';
-import { spikeParams } from '../../../shared/detection/detectors/common.js';
-import { DEFAULT_RULES } from '../../../shared/detection/index.js';
-import { UTC } from '../../../shared/detection/timeZone.js';
+import { DEFAULT_RULES, createEngine, type AgentSnapshot } from '../../../shared/detection/index.js';
 import type { DetectionEvent, Json } from '../../../shared/detection/types.js';
 import { Rng } from '../../../cli/simulate/scenario/prng.js';
 
@@ -40,10 +35,10 @@ function largeEmail(agentId: string, agentRole: string, at: number, bytesOut = L
   return event({ agentId, agentRole, timestamp: at, action: 'email.send', target: 'customer@example.com', bytesOut, records: 0, tokens: 0, seq: 0 });
 }
 
-/** One event in a bucket of its own that closed without an alert. */
+/** One event of metric 0 in a bucket of its own that closed without an alert. */
 function learnActionSize(sizes: ActionSizes, action: string, value: number): void {
-  noteActionSize(sizes, action, value);
-  settleActionSizes(sizes, true, null);
+  noteActionSize(sizes, 0, action, value);
+  settleActionSizes(sizes, 0, true, null);
 }
 
 const largestEmail = (events: DetectionEvent[]) => Math.max(...events.filter((e) => e.action === 'email.send').map((e) => e.bytesOut));
@@ -77,54 +72,56 @@ describe('per-action event sizes in the single-event guard', () => {
   });
 
   it('a fit is trusted after 20 events, excuses nothing when light-tailed, and the number of actions is bounded', () => {
-    const sizes = createActionSizes();
+    const sizes = createActionSizes(1);
     const rng = new Rng(5);
     for (let i = 0; i < 19; i++) learnActionSize(sizes, 'email.send', rng.lognormal(EMAIL_MEDIAN, EMAIL_LOG_SD));
-    expect(ordinaryActionMax(sizes, 'email.send')).toBe(NO_FIT);
+    expect(ordinaryActionMax(sizes, 0, 'email.send')).toBe(NO_FIT);
     learnActionSize(sizes, 'email.send', EMAIL_MEDIAN);
-    const ordinary = ordinaryActionMax(sizes, 'email.send');
+    const ordinary = ordinaryActionMax(sizes, 0, 'email.send');
     expect(ordinary).toBeGreaterThan(EMAIL_MEDIAN * Math.exp(2.5 * EMAIL_LOG_SD));
     expect(ordinary).toBeLessThan(EMAIL_MEDIAN * Math.exp(5 * EMAIL_LOG_SD));
     // A metric sent at much the same size every time (log sd 0.05): one event of it cannot hide a spike.
     for (let i = 0; i < 30; i++) learnActionSize(sizes, 'metrics.push', rng.lognormal(80, 0.05));
-    expect(ordinaryActionMax(sizes, 'metrics.push')).toBe(0);
+    expect(ordinaryActionMax(sizes, 0, 'metrics.push')).toBe(0);
     for (let i = 0; i < 3 * MAX_ACTIONS; i++) learnActionSize(sizes, `invented-${i}`, 100);
     expect(sizes.actions).toHaveLength(MAX_ACTIONS);
-    expect(sizes.fits.length).toBeLessThanOrEqual(6 * MAX_ACTIONS);
+    expect(sizes.fits.length).toBe(6 * MAX_ACTIONS);
   });
 
   it("a bucket's sizes teach only once it has closed without an alert (the first pages of a bulk read widen nothing)", () => {
-    const sizes = createActionSizes();
+    // Two metrics: what one holds leaves the other alone.
+    const sizes = createActionSizes(2);
     const rng = new Rng(7);
     for (let i = 0; i < 40; i++) learnActionSize(sizes, 'data.read', rng.lognormal(25, 1));
-    const before = ordinaryActionMax(sizes, 'data.read');
-    for (let i = 0; i < 5; i++) noteActionSize(sizes, 'data.read', 1_000);
-    expect(ordinaryActionMax(sizes, 'data.read')).toBe(before);
-    settleActionSizes(sizes, false, null);
-    expect(ordinaryActionMax(sizes, 'data.read')).toBe(before);
+    const before = ordinaryActionMax(sizes, 0, 'data.read');
+    for (let i = 0; i < 5; i++) noteActionSize(sizes, 0, 'data.read', 1_000);
+    expect(ordinaryActionMax(sizes, 0, 'data.read')).toBe(before);
+    settleActionSizes(sizes, 0, false, null);
+    expect(ordinaryActionMax(sizes, 0, 'data.read')).toBe(before);
     // The same five in a bucket that raised nothing do teach, the agent's fit and its role's.
-    const role = createActionSizes();
-    for (let i = 0; i < 5; i++) noteActionSize(sizes, 'data.read', 1_000);
-    settleActionSizes(sizes, true, role);
-    expect(ordinaryActionMax(sizes, 'data.read')).toBeGreaterThan(before);
+    const role = createActionSizes(2);
+    for (let i = 0; i < 5; i++) noteActionSize(sizes, 0, 'data.read', 1_000);
+    settleActionSizes(sizes, 1, true, role);
+    expect(ordinaryActionMax(sizes, 0, 'data.read')).toBe(before);
+    settleActionSizes(sizes, 0, true, role);
+    expect(ordinaryActionMax(sizes, 0, 'data.read')).toBeGreaterThan(before);
+    expect(ordinaryActionMax(sizes, 1, 'data.read')).toBe(NO_FIT);
     expect(role.actions).toEqual(['data.read']);
   });
 
-  it("the agent's and the role's fits survive their snapshots, as JSON", () => {
-    const p = spikeParams(DEFAULT_RULES, 'volume-spike.bytes-out', { poisson: false, absSpreadFloor: 1024, singleEventGuard: true });
-    const st = createSeries(p, 0);
-    const roleSizes = new PeerGroups();
-    const rng = new Rng(9);
-    for (let i = 0; i < 40; i++) {
-      // One email a bucket; the last is still held when the snapshot is taken.
-      touch(st, p, 1 + i, null, UTC);
-      addValue(st, Math.round(rng.lognormal(EMAIL_MEDIAN, EMAIL_LOG_SD)), 'email.send', roleSizes.actionSizes('support', 'bytesOut'), true);
-    }
-    expect(ordinaryActionMax(st.single!.actionSizes, 'email.send')).toBeGreaterThan(0);
-    const restored = restoreSeries(JSON.parse(JSON.stringify(snapshotSeries(st))) as Json, p);
-    expect(restored.single).toEqual(st.single);
-    const groups = PeerGroups.restore(JSON.parse(JSON.stringify(roleSizes.snapshot())) as Json);
-    expect(groups.actionSizes('support', 'bytesOut')).toEqual(roleSizes.actionSizes('support', 'bytesOut'));
-    expect(ordinaryActionMax(groups.actionSizes('support', 'bytesOut'), 'email.send')).toBe(ordinaryActionMax(st.single!.actionSizes, 'email.send'));
+  it("the agent's and the role's fits survive their snapshots, as JSON, and restored series judge with them", () => {
+    const engine = createEngine(DEFAULT_RULES);
+    const history = renumber(merge(traffic('mailer-1', 'support', 0.05, 65, 200), traffic('quiet-1', 'support', 0, 71, 200)));
+    for (const e of history) engine.process(e);
+    const restored = createEngine(DEFAULT_RULES);
+    for (const id of engine.agentIds()) restored.restoreAgent(id, JSON.parse(JSON.stringify(engine.snapshotAgent(id))) as AgentSnapshot);
+    restored.restorePeers(JSON.parse(JSON.stringify(engine.snapshotPeers())) as Json);
+    const volume = (e: typeof engine, id: string) => (e.snapshotAgent(id) as unknown as { detectors: Record<string, { actionSizes: unknown }> }).detectors['volume-spike']!.actionSizes;
+    expect(volume(restored, 'mailer-1')).toEqual(volume(engine, 'mailer-1'));
+    expect(restored.snapshotPeers()).toEqual(engine.snapshotPeers());
+    // The same first email is judged alike by both: ordinary for the role (its fit came back), no alert.
+    const first = { ...largeEmail('quiet-1', 'support', START + 60_000), seq: Math.max(...history.filter((e) => e.agentId === 'quiet-1').map((e) => e.seq)) + 1 };
+    expect(only(engine.process(first), 'volume-spike.bytes-out')).toEqual([]);
+    expect(only(restored.process(first), 'volume-spike.bytes-out')).toEqual([]);
   });
 });
