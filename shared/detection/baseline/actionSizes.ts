@@ -35,6 +35,9 @@ const FIT_LENGTH = 6;
 
 export interface ActionSizes {
   actions: string[];
+  /** The action last looked up and its index (an event's metrics look up the same action one after another). */
+  lastAction: string | null;
+  lastIndex: number;
   /** Metrics per action. */
   metrics: number;
   /**
@@ -50,11 +53,11 @@ export interface ActionSizes {
 export const NO_FIT = -1;
 
 export function createActionSizes(metrics: number): ActionSizes {
-  return { actions: [], metrics, fits: new Float32Array(0) };
+  return { actions: [], lastAction: null, lastIndex: -1, metrics, fits: new Float32Array(0) };
 }
 
 export function copyActionSizes(sizes: { actions: readonly string[]; metrics: number; fits: ArrayLike<number> }): ActionSizes {
-  return { actions: [...sizes.actions], metrics: sizes.metrics, fits: Float32Array.from(sizes.fits) };
+  return { actions: [...sizes.actions], lastAction: null, lastIndex: -1, metrics: sizes.metrics, fits: Float32Array.from(sizes.fits) };
 }
 
 /** For a snapshot: the fits as plain numbers (learned values as learned). */
@@ -70,9 +73,21 @@ function learned(fits: Float32Array, at: number): number {
 }
 
 function indexOf(sizes: ActionSizes, action: string): number {
+  if (action === sizes.lastAction) return sizes.lastIndex;
   const actions = sizes.actions;
-  for (let i = 0; i < actions.length; i++) if (actions[i] === action) return i;
-  return -1;
+  let found = -1;
+  for (let i = 0; i < actions.length; i++) {
+    if (actions[i] === action) {
+      found = i;
+      break;
+    }
+  }
+  // Only hits are remembered: a miss may be added a moment later (slotFor).
+  if (found >= 0) {
+    sizes.lastAction = action;
+    sizes.lastIndex = found;
+  }
+  return found;
 }
 
 /** The action's index in `sizes`, added when missing (-1 past MAX_ACTIONS). */

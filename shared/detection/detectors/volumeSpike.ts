@@ -147,7 +147,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
 
   const textOf = (spec: (typeof specs)[number]) => ({ detector: 'volume-spike', ruleId: spec.ruleId, metric: `${spec.metric} per bucket`, what: spec.what });
 
-  function checkSeries(st: SeriesState, p: SeriesParams, spec: (typeof specs)[number], value: number, action: string, ctx: DetectionContext<VolumeState>, out: Finding[]): Finding[] {
+  function checkSeries(st: SeriesState, p: SeriesParams, spec: (typeof specs)[number], value: number, action: string, roleSizes: ActionSizes, ctx: DetectionContext<VolumeState>, out: Finding[]): Finding[] {
     const b = ctx.bucket;
     if (st.openBucket !== b || st.upperThreshold === -1) {
       const closing = st.openBucket;
@@ -156,7 +156,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
       const crew = crewRule && spec.crew ? reportCrew(st.accumulation, closing, p.bucketMs, crewRule.thresholds, spec, ctx) : null;
       if (crew) out = out === NO_FINDINGS ? [crew] : [...out, crew];
     }
-    addValue(st, value, action, ctx.peers.actionSizes(ctx.agentRole, ROLE_SIZES_KEY, METRICS.length), !ctx.learning);
+    addValue(st, value, action, roleSizes, !ctx.learning);
     if (spec.rule && crossed(st, p)) {
       const peer = st.source === 2 ? ctx.peers.series(ctx.agentRole, spec.peerKey) : null;
       const f = spikeFinding(st, p, peer, ctx, textOf(spec));
@@ -277,9 +277,12 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
       const st = ctx.state;
       let out: Finding[] = NO_FINDINGS;
       // Zero values need no touch: empty buckets close as zeros when the series is next touched.
-      if (event.bytesOut > 0) out = checkSeries(st.bytesOut, bytesSpec.p, bytesSpec, event.bytesOut, event.action, ctx, out);
-      if (event.records > 0) out = checkSeries(st.records, recordsSpec.p, recordsSpec, event.records, event.action, ctx, out);
-      if (event.tokens > 0) out = checkSeries(st.tokens, tokensSpec.p, tokensSpec, event.tokens, event.action, ctx, out);
+      if (event.bytesOut > 0 || event.records > 0 || event.tokens > 0) {
+        const roleSizes = ctx.peers.actionSizes(ctx.agentRole, ROLE_SIZES_KEY, METRICS.length);
+        if (event.bytesOut > 0) out = checkSeries(st.bytesOut, bytesSpec.p, bytesSpec, event.bytesOut, event.action, roleSizes, ctx, out);
+        if (event.records > 0) out = checkSeries(st.records, recordsSpec.p, recordsSpec, event.records, event.action, roleSizes, ctx, out);
+        if (event.tokens > 0) out = checkSeries(st.tokens, tokensSpec.p, tokensSpec, event.tokens, event.action, roleSizes, ctx, out);
+      }
       const amount = event.amount;
       if (amount !== null && amount !== undefined && amount > 0 && event.outcome === 'SUCCESS') {
         const f = checkPayment(st, event, amount, ctx);
