@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { Kafka, logLevel } from 'kafkajs';
 import { FleetPublisher } from '../cli/simulate/publisher.js';
 import { createDetectionEngine } from '../services/detector/engine.js';
@@ -25,26 +25,33 @@ import { deleteKeysWithPrefix } from './lib/cleanup.js';
 import { benchKeyring, steadyFleet } from './lib/fleet.js';
 import { barePlatformatic, loadPlatformatic, type LoadedPlatformatic } from './lib/platformatic.js';
 import { fmt, median, writeSection } from './lib/results.js';
+import { wholeNumber, wholeNumbers } from './lib/options.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, agents: { type: 'string', default: '10000' }, partitions: { type: 'string', default: '12' }, rounds: { type: 'string', default: '1' }, 'verify-workers': { type: 'string' }, client: { type: 'string', default: 'kafkajs' }, 'platformatic-from': { type: 'string' }, help: { type: 'boolean', default: false } } });
-if (values.help) {
-  console.log('npx tsx bench/detector-throughput.ts [--events 1000000] [--agents 10000] [--partitions 12] [--rounds 1] [--verify-workers 0,1,2] [--client kafkajs,platformatic --platformatic-from DIR]\n  --verify-workers: measure the detector at each count of signature verification threads (default: the config\'s detector.verifyWorkers)\n  --client: bare-consumer ceilings to measure (kafkajs always; platformatic: @platformatic/kafka installed by hand in DIR/node_modules, also WARDEN_BENCH_PLATFORMATIC_FROM)');
-  process.exit(0);
-}
-const N = Number(values.events);
-const AGENTS = Number(values.agents);
-const PARTITIONS = Number(values.partitions);
-const ROUNDS = Number(values.rounds);
+const values = new Command()
+  .name('npx tsx bench/detector-throughput.ts')
+  .description('The detector service beside a bare consumer of the same pre-produced topic (needs the local stack; writes its section of bench/RESULTS.md)')
+  .option('--events <n>', 'signed events to pre-produce', wholeNumber(), 1_000_000)
+  .option('--agents <n>', 'agents sending them', wholeNumber(), 10_000)
+  .option('--partitions <n>', 'partitions of the topic', wholeNumber(), 12)
+  .option('--rounds <n>', 'rounds (median); each runs the bare consumer, then the detector at each worker count', wholeNumber(), 1)
+  .option('--verify-workers <list>', "measure the detector at each count of signature verification threads, comma-separated (default: the config's detector.verifyWorkers)", wholeNumbers(0))
+  .option('--client <list>', 'bare-consumer ceilings to measure, comma-separated: kafkajs (always), platformatic (@platformatic/kafka installed by hand, see --platformatic-from)', 'kafkajs')
+  .option('--platformatic-from <dir>', 'a directory whose node_modules holds @platformatic/kafka (also WARDEN_BENCH_PLATFORMATIC_FROM)')
+  .parse()
+  .opts<{ events: number; agents: number; partitions: number; rounds: number; verifyWorkers?: number[]; client: string; platformaticFrom?: string }>();
+const N = values.events;
+const AGENTS = values.agents;
+const PARTITIONS = values.partitions;
+const ROUNDS = values.rounds;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const base = loadConfig();
-const WORKER_COUNTS = values['verify-workers'] === undefined ? [base.detector.verifyWorkers] : values['verify-workers'].split(',').map((w) => Number(w.trim()));
-if (WORKER_COUNTS.some((w) => !Number.isInteger(w) || w < 0)) throw new Error(`--verify-workers: expected whole numbers >= 0 separated by commas, got ${values['verify-workers']}`);
+const WORKER_COUNTS = values.verifyWorkers ?? [base.detector.verifyWorkers];
 const CLIENTS = [...new Set(['kafkajs', ...values.client.split(',').map((c) => c.trim()).filter(Boolean)])];
 const unknownClient = CLIENTS.find((c) => c !== 'kafkajs' && c !== 'platformatic');
 if (unknownClient) throw new Error(`--client: expected kafkajs or platformatic, got ${unknownClient}`);
 // Loaded before anything is produced: a missing install fails in a second, with how to install it.
-const platformatic: LoadedPlatformatic | null = CLIENTS.includes('platformatic') ? await loadPlatformatic(values['platformatic-from'] ?? process.env.WARDEN_BENCH_PLATFORMATIC_FROM) : null;
+const platformatic: LoadedPlatformatic | null = CLIENTS.includes('platformatic') ? await loadPlatformatic(values.platformaticFrom ?? process.env.WARDEN_BENCH_PLATFORMATIC_FROM) : null;
 const id = randomUUID().slice(0, 6);
 const topics = Object.fromEntries(Object.entries(base.topics).map(([k, t]) => [k, { ...t, name: `bench.${t.name}.${id}`, partitions: k === 'events' ? PARTITIONS : 3 }])) as typeof base.topics;
 const config = { ...base, topics, redis: { ...base.redis, keyPrefix: `warden-bench:throughput-${id}:` } };
@@ -167,7 +174,7 @@ log(`deleted ${await deleteKeysWithPrefix(config, config.redis.keyPrefix)} Redis
 const bareMedian = median(bareRates);
 const ratios = WORKER_COUNTS.map((w) => median(detRates.get(w)!) / bareMedian);
 const best = Math.max(...ratios);
-const workerArg = `${values['verify-workers'] === undefined ? '' : ` --verify-workers ${WORKER_COUNTS.join(',')}`}${platformatic ? ` --client ${CLIENTS.join(',')} --platformatic-from <dir>` : ''}`;
+const workerArg = `${values.verifyWorkers === undefined ? '' : ` --verify-workers ${WORKER_COUNTS.join(',')}`}${platformatic ? ` --client ${CLIENTS.join(',')} --platformatic-from <dir>` : ''}`;
 const pkRow = platformatic
   ? `\n| ceiling: bare @platformatic/kafka ${platformatic.version} consumer, read and count only (records as Buffers)${platformatic.polyfilled ? ', with Promise.withResolvers added (Node 20 lacks it)' : ''} | ${fmt(median(pkRates))} | ${(median(pkRates) / median(bareRates)).toFixed(2)} |`
   : '';

@@ -12,23 +12,32 @@
  *   npx tsx bench/engine.ts [--events 1000000] [--agents 1000] [--rounds 5] [--seed 42]
  *   npm run bench:engine:compiled -- [same options]   (bundled by esbuild and run by plain node: no tsx in the loop)
  */
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { createEngine, loadRules } from '../shared/detection/index.js';
 import type { DetectionEvent } from '../shared/detection/index.js';
 import { generateScenario } from '../cli/simulate/scenario/generator.js';
 import { steadyFleet } from './lib/fleet.js';
 import { fmt, median, writeSection } from './lib/results.js';
+import { wholeNumber } from './lib/options.js';
 
 /** How this run was started, for the results: under tsx, or compiled (bundled) and run by node. */
 const RUN_COMMAND = process.argv[1]?.endsWith('.mjs') ? 'npm run bench:engine:compiled --' : 'npx tsx bench/engine.ts';
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, agents: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '5' }, seed: { type: 'string', default: '42' } } });
-const N = Number(values.events);
-const AGENTS = Number(values.agents);
-const ROUNDS = Number(values.rounds);
+const values = new Command()
+  .name(RUN_COMMAND)
+  .description('The pure detection engine alone, events/s on one core, beside a loop that only reads each event (writes its section of bench/RESULTS.md)')
+  .option('--events <n>', 'events of the fleet workload', wholeNumber(), 1_000_000)
+  .option('--agents <n>', 'agents of the fleet workload', wholeNumber(), 1_000)
+  .option('--rounds <n>', 'measured rounds (median), after one warm-up round', wholeNumber(), 5)
+  .option('--seed <n>', 'seed of the week workload (the labelled scenario)', wholeNumber(0), 42)
+  .parse()
+  .opts<{ events: number; agents: number; rounds: number; seed: number }>();
+const N = values.events;
+const AGENTS = values.agents;
+const ROUNDS = values.rounds;
 
 const fleet: DetectionEvent[] = [];
 for (const o of steadyFleet(AGENTS, N, Date.UTC(2026, 10, 20))) fleet.push({ ...o.event, verification: 'valid' });
-const week = generateScenario({ seed: Number(values.seed) }).events;
+const week = generateScenario({ seed: values.seed }).events;
 const rules = loadRules();
 
 function ceiling(events: DetectionEvent[]): number {

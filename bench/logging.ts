@@ -10,14 +10,21 @@
  *   npx tsx bench/logging.ts [--lines 200000] [--rounds 5]
  */
 import { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { pino, type Logger } from 'pino';
 import { createLogger, registerSecrets, secretCount } from '../shared/logging/index.js';
 import { fmt, median, writeSection } from './lib/results.js';
+import { wholeNumber } from './lib/options.js';
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '5' } } });
-const LINES = Number(values.lines);
-const ROUNDS = Number(values.rounds);
+const values = new Command()
+  .name('npx tsx bench/logging.ts')
+  .description("The logger's redaction cost per line, beside bare pino (writes its section of bench/RESULTS.md)")
+  .option('--lines <n>', 'log lines per round', wholeNumber(), 200_000)
+  .option('--rounds <n>', 'rounds (median)', wholeNumber(), 5)
+  .parse()
+  .opts<{ lines: number; rounds: number }>();
+const LINES = values.lines;
+const ROUNDS = values.rounds;
 
 const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
 const OLD_KEYS = ['password', 'secret', 'secrets', 'token', 'tokens', 'authorization', 'apiKey', 'key', 'keys', 'sasl', 'signature'];

@@ -28,7 +28,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command, Option } from 'commander';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -39,26 +39,22 @@ import { createLogger } from '../shared/logging/index.js';
 import { filesystemServerCommand, startFilesystemHttp } from '../test/support/mcpFilesystem.js';
 import { ownSignalFetch } from './lib/ownSignalFetch.js';
 import { fmt, median, quantile, writeSection } from './lib/results.js';
+import { wholeNumber } from './lib/options.js';
 
-const { values } = parseArgs({
-  options: {
-    calls: { type: 'string', default: '500' },
-    rounds: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '3000' },
-    only: { type: 'string' },
-    'gateway-cpu-prof': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
-if (values.help) {
-  process.stdout.write('npx tsx bench/mcp-latency.ts [--calls 500] [--rounds 5] [--warmup 3000] [--only stdio|http] [--gateway-cpu-prof DIR]\n');
-  process.exit(0);
-}
-if (values.only !== undefined && values.only !== 'stdio' && values.only !== 'http') throw new Error(`--only takes stdio or http, not ${values.only}`);
-const TRANSPORTS = values.only ? [values.only as 'stdio' | 'http'] : (['stdio', 'http'] as const);
-const CALLS = Number(values.calls);
-const ROUNDS = Number(values.rounds);
-const WARMUP = Number(values.warmup);
+const values = new Command()
+  .name('npx tsx bench/mcp-latency.ts')
+  .description('Latency the MCP gateway adds to a tools/call, beside calling the MCP server directly (needs the local stack; writes its section of bench/RESULTS.md unless --only or --gateway-cpu-prof)')
+  .option('--calls <n>', 'measured calls per round and transport', wholeNumber(), 500)
+  .option('--rounds <n>', 'rounds (median)', wholeNumber(), 5)
+  .option('--warmup <n>', 'unmeasured calls first', wholeNumber(0), 3000)
+  .addOption(new Option('--only <transport>', 'one transport only').choices(['stdio', 'http']))
+  .option('--gateway-cpu-prof <dir>', 'run the gateway processes under node --cpu-prof into DIR')
+  .parse()
+  .opts<{ calls: number; rounds: number; warmup: number; only?: 'stdio' | 'http'; gatewayCpuProf?: string }>();
+const TRANSPORTS = values.only ? [values.only] : (['stdio', 'http'] as const);
+const CALLS = values.calls;
+const ROUNDS = values.rounds;
+const WARMUP = values.warmup;
 const TARGET_P99_ADDED_MS = 2;
 
 // The machine is shared: its load says how much of a p99 is other work's scheduling rather than the gateway.
@@ -90,7 +86,7 @@ const gatewayEnv = {
   WARDEN_MCP_TOKENS_FILE: tokensFile,
   WARDEN_LOG_LEVEL: 'warn',
 };
-const profileArgs = values['gateway-cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['gateway-cpu-prof']] : [];
+const profileArgs = values.gatewayCpuProf ? ['--cpu-prof', '--cpu-prof-dir', values.gatewayCpuProf] : [];
 const gatewayCli = [process.execPath, ...profileArgs, '--import', 'tsx', 'cli/warden.ts', 'mcp-gateway'];
 
 const TOOLS = {
@@ -265,6 +261,6 @@ ${rows.join('\n')}
 
 Worst p99 added: ${ms(worstAdded99)} ms (${worstAdded99 <= TARGET_P99_ADDED_MS ? 'target met' : 'target missed'}). Load average (1 min) at start / end: ${loadAtStart.toFixed(2)} / ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores. "Gateway CPU per call" is the gateway process's user + system time over a measured run divided by its calls (Kafka sends and the kill switch's polling included), from /proc in 10 ms ticks.`;
 // A partial run (--only) or a profiled one is not the measurement the section reports.
-if (!values.only && !values['gateway-cpu-prof']) writeSection('mcp-latency', table);
+if (!values.only && !values.gatewayCpuProf) writeSection('mcp-latency', table);
 console.log(table);
 process.exit(0);

@@ -14,6 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { Command } from 'commander';
+import { wholeNumber } from './lib/options.js';
 import { createDetectors, createEngine, loadRules, type DetectionEvent, type Json } from '../shared/detection/index.js';
 import { encodeSnapshot } from '../shared/detection/engine/snapshotBytes.js';
 import { BUCKET_MS, bucketedFleet } from './lib/fleet.js';
@@ -23,10 +24,17 @@ if (!gc) {
   const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', ...process.argv.slice(1)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
-const o = new Command().option('--agents <n>', 'agents', '2000').option('--buckets <n>', 'buckets', '48').option('--per-bucket <n>', 'events per bucket', '3').parse().opts<{ agents: string; buckets: string; perBucket: string }>();
-const N = Number(o.agents);
-const BUCKETS = Number(o.buckets);
-const PER_BUCKET = Number(o.perBucket);
+const o = new Command()
+  .name('bench/memory-breakdown.ts')
+  .description('Memory and snapshot bytes per agent, detector by detector, and the state structure behind them (run node with --expose-gc)')
+  .option('--agents <n>', 'agents in the fleet', wholeNumber(), 2_000)
+  .option('--buckets <n>', 'five-minute buckets of history fed per agent', wholeNumber(), 48)
+  .option('--per-bucket <n>', 'events per agent per bucket', wholeNumber(), 3)
+  .parse()
+  .opts<{ agents: number; buckets: number; perBucket: number }>();
+const N = o.agents;
+const BUCKETS = o.buckets;
+const PER_BUCKET = o.perBucket;
 const END = Math.floor(Date.UTC(2026, 10, 18, 12) / BUCKET_MS) * BUCKET_MS;
 const ROLES = ['support', 'finance', 'research'];
 const rules = loadRules();

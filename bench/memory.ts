@@ -15,6 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
+import { wholeNumber, wholeNumbers } from './lib/options.js';
 import { agentStateKey, encodeStoredState, StateStore, type StoredState } from '../services/detector/stateStore.js';
 import { loadConfig } from '../shared/config/index.js';
 import { createEngine, loadRules, type DetectionEvent, type Engine } from '../shared/detection/index.js';
@@ -33,20 +34,20 @@ if (!gc) {
 const program = new Command()
   .name('bench/memory.ts')
   .description('Heap and Redis bytes per tracked agent, pure engine with warm baselines (needs Redis; run node with --expose-gc)')
-  .option('--agents <list>', 'fleet sizes, comma-separated', '10000,100000')
-  .option('--buckets <n>', 'five-minute buckets of history fed per agent (48 = 4 h: every rolling window full)', '48')
-  .option('--per-bucket <n>', 'events per agent per bucket', '3')
-  .option('--redis-sample <n>', 'agents whose snapshots are written to Redis per fleet size (all if the fleet is smaller)', '10000')
-  .option('--reference-agents <n>', 'a small fleet fed a longer history, to show how much state grows past --buckets (0: skip)', '1000')
-  .option('--reference-buckets <n>', 'buckets of history for the reference fleet (312 = 26 h, past the one-day learning period)', '312')
+  .option('--agents <list>', 'fleet sizes, comma-separated', wholeNumbers(1), [10_000, 100_000])
+  .option('--buckets <n>', 'five-minute buckets of history fed per agent (48 = 4 h: every rolling window full)', wholeNumber(), 48)
+  .option('--per-bucket <n>', 'events per agent per bucket', wholeNumber(), 3)
+  .option('--redis-sample <n>', 'agents whose snapshots are written to Redis per fleet size (all if the fleet is smaller)', wholeNumber(), 10_000)
+  .option('--reference-agents <n>', 'a small fleet fed a longer history, to show how much state grows past --buckets (0: skip)', wholeNumber(0), 1_000)
+  .option('--reference-buckets <n>', 'buckets of history for the reference fleet (312 = 26 h, past the one-day learning period)', wholeNumber(), 312)
   .parse();
-const o = program.opts<{ agents: string; buckets: string; perBucket: string; redisSample: string; referenceAgents: string; referenceBuckets: string }>();
-const SIZES = o.agents.split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
-const BUCKETS = Number(o.buckets);
-const PER_BUCKET = Number(o.perBucket);
-const SAMPLE = Number(o.redisSample);
-const REF_AGENTS = Number(o.referenceAgents);
-const REF_BUCKETS = Number(o.referenceBuckets);
+const o = program.opts<{ agents: number[]; buckets: number; perBucket: number; redisSample: number; referenceAgents: number; referenceBuckets: number }>();
+const SIZES = o.agents;
+const BUCKETS = o.buckets;
+const PER_BUCKET = o.perBucket;
+const SAMPLE = o.redisSample;
+const REF_AGENTS = o.referenceAgents;
+const REF_BUCKETS = o.referenceBuckets;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const TTL_SECONDS = 30 * 24 * 3600; // the detector's default state TTL
 

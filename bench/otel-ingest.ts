@@ -9,7 +9,7 @@
  *
  *   npx tsx bench/otel-ingest.ts [--spans 100000] [--rounds 3]
  */
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -21,10 +21,17 @@ import { Keyring } from '../shared/signing/index.js';
 import { createAgentTelemetry } from '../shared/telemetry/index.js';
 import { OtelIngestService } from '../services/otel-ingest/service.js';
 import { fmt, median, writeSection } from './lib/results.js';
+import { wholeNumber } from './lib/options.js';
 
-const { values } = parseArgs({ options: { spans: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '3' } } });
-const N = Number(values.spans);
-const ROUNDS = Number(values.rounds);
+const values = new Command()
+  .name('npx tsx bench/otel-ingest.ts')
+  .description('otel-ingest: GenAI spans in (OTLP JSON and protobuf) to signed events on Kafka, beside the ceiling (needs the local stack; writes its section of bench/RESULTS.md)')
+  .option('--spans <n>', 'spans per round', wholeNumber(), 100_000)
+  .option('--rounds <n>', 'rounds (median)', wholeNumber(), 3)
+  .parse()
+  .opts<{ spans: number; rounds: number }>();
+const N = values.spans;
+const ROUNDS = values.rounds;
 const PER_REQUEST = 512;
 const CLIENTS = 2;
 const BODIES = 8;

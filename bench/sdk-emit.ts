@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/sdk-emit.ts [--events 100000] [--rounds 3]
  */
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { loadConfig } from '../shared/config/index.js';
 import { createKafka, createProducer, ensureTopics } from '../shared/kafka/index.js';
 import { createLogger } from '../shared/logging/index.js';
@@ -14,10 +14,17 @@ import { createRegistry, registerSchemas } from '../shared/registry/index.js';
 import { Keyring, signHeaders } from '../shared/signing/index.js';
 import { buildEvent, createAgentTelemetry } from '../shared/telemetry/index.js';
 import { fmt, median, quantile, writeSection } from './lib/results.js';
+import { wholeNumber } from './lib/options.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '3' } } });
-const N = Number(values.events);
-const ROUNDS = Number(values.rounds);
+const values = new Command()
+  .name('npx tsx bench/sdk-emit.ts')
+  .description("The agent SDK's emit() beside a bare kafkajs producer of pre-signed messages (needs the local stack; writes its section of bench/RESULTS.md)")
+  .option('--events <n>', 'events per round', wholeNumber(), 100_000)
+  .option('--rounds <n>', 'rounds (median)', wholeNumber(), 3)
+  .parse()
+  .opts<{ events: number; rounds: number }>();
+const N = values.events;
+const ROUNDS = values.rounds;
 const BATCH = 500;
 
 const base = loadConfig();
