@@ -10,7 +10,7 @@ import { roundSig } from './robust.js';
 import type { Json } from '../types.js';
 
 import { SEASON_SLOTS } from './seasonal.js';
-import { actionSizesParts, copyActionSizes, createActionSizes, type ActionSizes } from './actionSizes.js';
+import { actionSizesParts, copyActionSizes, type ActionSizes } from './actionSizes.js';
 import { createCrew, restoreCrew, snapshotCrew, type CrewState } from './crew.js';
 
 export { SEASON_SLOTS };
@@ -96,14 +96,9 @@ export class PeerGroups {
     return entry(this.role(role).crews, metric, createCrew);
   }
 
-  actionSizes(role: string, key: string, metrics: number): ActionSizes {
-    const sizes = this.role(role).sizes;
-    let found = sizes.get(key);
-    if (found === undefined) {
-      found = createActionSizes(metrics);
-      sizes.set(key, found);
-    }
-    return found;
+  /** `make` creates the entry when missing: a function of the caller's module (no closure per call on this per-event path). */
+  actionSizes(role: string, key: string, make: () => ActionSizes): ActionSizes {
+    return entry(this.role(role).sizes, key, make);
   }
 
   seenMap(role: string, kind: string): Map<string, PeerItem> {

@@ -58,6 +58,7 @@ const METRICS: MetricSpec[] = [
 
 /** The role's per-action sizes (PeerGroups.actionSizes), one entry for the three metrics. */
 const ROLE_SIZES_KEY = 'volume';
+const newVolumeSizes = (): ActionSizes => createActionSizes(METRICS.length);
 
 /** Point each series' single-event guard at the state's shared per-action sizes, as its metric. */
 function linkSizes(st: VolumeState): VolumeState {
@@ -270,7 +271,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
       const b = ctx.bucket;
       // The three series' windows and profiles in one typed array (arena.ts).
       const arena = createArena();
-      return linkSizes({ bytesOut: createSeries(bytesSpec.p, b, arena), records: createSeries(recordsSpec.p, b, arena), tokens: createSeries(tokensSpec.p, b, arena), pay: [], payHead: 0, paySorted: [], payRun: null, actionSizes: createActionSizes(METRICS.length) });
+      return linkSizes({ bytesOut: createSeries(bytesSpec.p, b, arena), records: createSeries(recordsSpec.p, b, arena), tokens: createSeries(tokensSpec.p, b, arena), pay: [], payHead: 0, paySorted: [], payRun: null, actionSizes: newVolumeSizes() });
     },
 
     update(event: DetectionEvent, ctx: DetectionContext<VolumeState>): Finding[] {
@@ -278,7 +279,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
       let out: Finding[] = NO_FINDINGS;
       // Zero values need no touch: empty buckets close as zeros when the series is next touched.
       if (event.bytesOut > 0 || event.records > 0 || event.tokens > 0) {
-        const roleSizes = ctx.peers.actionSizes(ctx.agentRole, ROLE_SIZES_KEY, METRICS.length);
+        const roleSizes = ctx.peers.actionSizes(ctx.agentRole, ROLE_SIZES_KEY, newVolumeSizes);
         if (event.bytesOut > 0) out = checkSeries(st.bytesOut, bytesSpec.p, bytesSpec, event.bytesOut, event.action, roleSizes, ctx, out);
         if (event.records > 0) out = checkSeries(st.records, recordsSpec.p, recordsSpec, event.records, event.action, roleSizes, ctx, out);
         if (event.tokens > 0) out = checkSeries(st.tokens, tokensSpec.p, tokensSpec, event.tokens, event.action, roleSizes, ctx, out);
@@ -319,7 +320,7 @@ export function createVolumeSpikeDetector(rules: Rules): Detector<VolumeState> {
       const payRun = o.payRun ? { payments: o.payRun.payments.map(([at, amount, weight, excess, eventId, payee, held]) => ({ at, amount, weight, excess, eventId, payee, held: held === 1 })), restUntil: o.payRun.restUntil } : null;
       const arena = createArena();
       // Snapshots from before the per-action sizes have none: each action's fit starts again.
-      const actionSizes = o.actionSizes ? copyActionSizes(o.actionSizes) : createActionSizes(METRICS.length);
+      const actionSizes = o.actionSizes ? copyActionSizes(o.actionSizes) : newVolumeSizes();
       return linkSizes({ bytesOut: restoreSeries(o.bytesOut, bytesSpec.p, arena), records: restoreSeries(o.records, recordsSpec.p, arena), tokens: restoreSeries(o.tokens, tokensSpec.p, arena), pay: payRing, payHead: o.payHead, paySorted: payRing.slice().sort((a, b) => a - b), payRun, actionSizes });
     },
   };
