@@ -720,7 +720,7 @@ export function thresholdNow(st: SeriesState): number {
 export function crossed(st: SeriesState, p: SeriesParams): boolean {
   if (st.firedBand >= 3) return false;
   const x = st.openValue;
-  if (!((st.upperThreshold > 0 && x >= thresholdNow(st)) || x >= p.alwaysAt)) return false;
+  if (!((st.upperThreshold > 0 && x >= thresholdNow(st)) || ceilingBinds(st, p))) return false;
   const score = seriesScore(st, p);
   if (score < 0.5) return false;
   const band = 3 - stepsBelowRule(score);
@@ -734,8 +734,22 @@ export function seriesScore(st: SeriesState, p: SeriesParams): number {
   const x = st.openValue;
   let s = 0;
   if (st.source !== SRC_NONE && st.upperThreshold > 0 && Number.isFinite(st.upperThreshold)) s = scoreAgainst(x, st.expectedHigh, thresholdNow(st));
-  if (st.openValue >= p.alwaysAt) s = Math.max(s, Math.min(1, 0.5 + 0.25 * (st.openValue / p.alwaysAt)));
+  if (ceilingBinds(st, p)) s = Math.max(s, Math.min(1, 0.5 + 0.25 * (st.openValue / p.alwaysAt)));
   return s;
+}
+
+/**
+ * Share of the absolute ceiling (`alwaysAt`) at which a series' own expectation makes the ceiling ordinary for it.
+ * The ceiling is for what no history judges (warm-up, the first agent of a new role) and for series far below it.
+ * A series whose own verified baseline expects half the ceiling or more (a bulk agent; a metric at 100,000 a row)
+ * is judged by that baseline alone: with the ceiling binding, every ordinary bucket of it alerted (on the
+ * univariate evaluation's event interface, one incident re-emitted every hour for a day after a level shift).
+ */
+const CEILING_ORDINARY_SHARE = 0.5;
+
+/** Whether the open bucket is at or above the absolute ceiling, and the ceiling binds this series (see above). */
+function ceilingBinds(st: SeriesState, p: SeriesParams): boolean {
+  return st.openValue >= p.alwaysAt && !(st.source === SRC_AGENT && st.expectedHigh >= CEILING_ORDINARY_SHARE * p.alwaysAt);
 }
 
 /** The baseline behind the open bucket's threshold, for an alert's evidence. */

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../cli/simulate/scenario/prng.js';
-import { BUCKET_MS, DAY_MS, T0, event, only, renumber, run } from './helpers.js';
+import { BUCKET_MS, DAY_MS, HOUR_MS, T0, emissions, event, only, renumber, run } from './helpers.js';
 
 /** One event per bucket carrying `value(i)` records from T0 (bucket i), nothing else moving. */
 function metric(buckets: number, value: (i: number, rng: Rng) => number, seed: number) {
@@ -39,6 +39,22 @@ describe('volume floors by dispersion', () => {
     const at = (dip: number) => metric(TWO_DAYS + 2, (i) => (i === TWO_DAYS ? dip : 1875), 64);
     expect(only(run(at(1845)).alerts, 'volume-spike.records')).toHaveLength(0);
     expect(only(run(at(1690)).alerts, 'volume-spike.records')).toHaveLength(1);
+  });
+
+  it('a metric whose own level is above the records ceiling (100,000 +- 1,000 a bucket) is judged by its baseline once it has one: no alert at that level, one at a jump to 130,000', () => {
+    // The absolute ceiling (alwaysAt, 60,000 records) is for what no history judges: the learning day's first bucket
+    // alerts (cold start). With the ceiling binding for good, every bucket of the second day was a finding too, and
+    // the incident was re-emitted every hour.
+    const level = (i: number, rng: Rng) => 100_000 + rng.normal(0, 1_000);
+    const emitted = (events: ReturnType<typeof metric>) => {
+      const { alerts, at } = run(events);
+      return emissions(alerts, 'volume-spike.records').map((a) => ({ at: at[alerts.indexOf(a)]!, opened: a.firstSeen }));
+    };
+    // The learning day's incident closes an hour after it (its final update); nothing is emitted after that.
+    expect(emitted(metric(TWO_DAYS + 1, level, 65)).filter((e) => e.at > T0 + DAY_MS + 2 * HOUR_MS)).toEqual([]);
+    const jumped = metric(TWO_DAYS + 1, (i, rng) => (i === TWO_DAYS ? 130_000 : level(i, rng)), 65);
+    const jump = jumped[TWO_DAYS]!.timestamp;
+    expect(emitted(jumped).filter((e) => e.at > T0 + DAY_MS + 2 * HOUR_MS)).toEqual([{ at: jump, opened: jump }]);
   });
 
   it('the same metric raises nothing without the jump', () => {
