@@ -8,6 +8,7 @@ import type { SpikeThresholds } from '../rules/thresholds.js';
 import { NOISE_FLOOR_SHARE, seriesEvidence, seriesScore, type DropVerdict, type SeriesParams, type SeriesState } from '../baseline/series.js';
 import type { ShiftVerdict } from '../baseline/shift.js';
 import type { AccumulationVerdict } from '../baseline/accumulation.js';
+import type { VarianceVerdict } from '../baseline/variance.js';
 import type { PeerSeries } from '../baseline/peers.js';
 import type { DetectionContext, Finding } from '../types.js';
 
@@ -95,6 +96,7 @@ export interface SpikeFindingText {
 export function dropFinding(drop: DropVerdict, p: SeriesParams, st: SeriesState, ctx: DetectionContext<unknown>, text: SpikeFindingText): Finding {
   if (drop.shift) return shiftFinding(drop, drop.shift, p, st, ctx, text);
   if (drop.accumulation) return accumulationFinding(drop, drop.accumulation, p, st, ctx, text);
+  if (drop.variance) return varianceFinding(drop, drop.variance, p, st, ctx, text);
   const bucketMin = Math.round(p.bucketMs / 60_000);
   return {
     detector: text.detector,
@@ -130,6 +132,26 @@ function shiftFinding(drop: DropVerdict, shift: ShiftVerdict, p: SeriesParams, s
     windowEnd: (drop.bucket + 1) * p.bucketMs,
     relatedEventIds: ctx.recentEventIds(),
     details: { direction: shift.side, horizonBuckets: String(shift.horizonBuckets), horizonMinutes: String(minutes), excess: fmt(shift.excess), cusumSpreads: fmt(shift.sum), bucketMs: String(p.bucketMs), ...text.details },
+  };
+}
+
+/** The noise of a stable series grew far beyond its own at the same level: the evidence is the horizon and the sum. */
+function varianceFinding(drop: DropVerdict, rise: VarianceVerdict, p: SeriesParams, st: SeriesState, ctx: DetectionContext<unknown>, text: SpikeFindingText): Finding {
+  const start = (drop.bucket - rise.horizonBuckets + 1) * p.bucketMs;
+  const minutes = Math.round((rise.horizonBuckets * p.bucketMs) / 60_000);
+  return {
+    detector: text.detector,
+    ruleId: text.ruleId,
+    score: drop.score,
+    title: `${text.what} vary far more than usual over ${minutes} min (last bucket ${fmt(drop.observed)}, expected up to ~${fmt(drop.expected)})`,
+    description: `Agent ${ctx.agentId}'s ${text.what} swung far beyond their usual noise around their usual level over the ${rise.horizonBuckets} buckets from ${new Date(start).toISOString()} (last bucket ${fmt(drop.observed)}, expected up to ~${fmt(drop.expected)}), with no single bucket a spike: a stable series that turns erratic, as a failing dependency or a flapping job makes it.`,
+    metric: `${text.metric}, squared deviations over ${rise.horizonBuckets} buckets`,
+    observed: drop.observed,
+    baseline: seriesEvidence(st, p, null, ctx.zone),
+    windowStart: start,
+    windowEnd: (drop.bucket + 1) * p.bucketMs,
+    relatedEventIds: ctx.recentEventIds(),
+    details: { direction: 'both', horizonBuckets: String(rise.horizonBuckets), horizonMinutes: String(minutes), varianceSum: fmt(rise.sum), bucketMs: String(p.bucketMs), ...text.details },
   };
 }
 
