@@ -301,7 +301,7 @@ const DISPERSED_RELATIVE_NOISE = 0.5;
  * than an agent's heavy-tailed volume near zero. On a stable metric, noise that triples at the same level is the
  * change (a failing disk, a flapping link); on agent volumes, bursts are ordinary, and the test raised the labelled
  * fleet's false alerts from 74 to 266 on seed 42 (every volume series). Below this share it changed nothing there:
- * no agent volume of seeds 42 or 73313 is that stable. Measured in the detection README, "Variance on stable volumes".
+ * no agent volume of seeds 42 or 73313 is that stable. Measured in the detection README, "Variance on stable volumes (2026-12-03)".
  */
 const VARIANCE_TEST_BELOW_SHARE = 0.5;
 
