@@ -413,6 +413,9 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
         const calibrated = st.noise > 0 ? st.noise * calibration : Math.max(shiftInput.upperSpread, shiftInput.lowerSpread);
         const rise = calibrated > 0 ? observeVariance((st.variance ??= createVariance()), excess, calibrated, p.windowBuckets) : null;
         if (drop === null && rise !== null) drop = { kind: 'variance', bucket: st.openBucket, observed: v, expected: st.expectedHigh, threshold: 0, score: rise.score, shift: null, variance: rise };
+      } else if (st.variance) {
+        // The series turned dispersed: what built up while it was stable does not carry over to when it is again.
+        st.variance.sum = st.variance.buckets = 0;
       }
       if (p.accumulation) {
         const acc = (st.accumulation ??= createAccumulation(p.accumulation));
