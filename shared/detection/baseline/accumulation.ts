@@ -41,9 +41,10 @@
  *   bucket after bucket, where an ordinary busy spell is a few heavy buckets
  *   among normal ones (on the labelled fleet this halved the false alerts at
  *   the same recall).
- *   After firing, every horizon rests for a day (one alert per
- *   accumulation; a lasting new normal costs one alert a day at most while
- *   the profile learns it within the guard's band).
+ *   After firing, every horizon rests for three hours and then until its
+ *   total is back to ordinary (one alert per accumulation; a lasting new
+ *   normal costs one alert while the profile learns it within the guard's
+ *   band).
  * - Only buckets judged on the series' own baseline count; a series that is
  *   warming up, or judged on its peers, starts its blocks again.
  */
@@ -75,7 +76,7 @@ export interface HorizonStats {
   mean: number;
   variance: number;
   samples: number;
-  /** Judgements left before this horizon may fire again. */
+  /** Judgements left before this horizon may fire again (counting down), SUBSIDING (-1: until its total is ordinary again), or 0: armed. */
   rest: number;
 }
 
@@ -134,8 +135,16 @@ export interface AccumulationVerdict {
  * limit bucket after bucket), where an ordinary busy spell is a few heavy buckets among normal ones.
  */
 const SUSTAINED_SHARE = 0.6;
-/** Blocks (hours) every horizon rests after one fires. */
-const REST_BLOCKS = 24;
+/**
+ * Blocks (hours) every horizon rests after one fires; then it waits (`SUBSIDING`) until its standardised total is
+ * below REARM_Z, and is armed again. It rested a full day before (24 blocks): one accumulation that tripped it, a
+ * decoy or an ordinary busy morning, then left the series' totals unjudged until the next day, time enough to pace
+ * an exfiltration under every bucket's threshold. Waiting for the total to subside keeps one alert per accumulation.
+ */
+const REST_BLOCKS = 3;
+const SUBSIDING = -1;
+/** The standardised total (the horizon's z) below which a horizon that fired is back to ordinary. */
+const REARM_Z = 1;
 /** Weight of the ordinary-share levels, per bucket (about a week). */
 const LEVEL_ALPHA = 1 / 2016;
 /**
@@ -252,10 +261,12 @@ export function judgeAccumulation(t: AccumulationTracker, p: AccumulationParams,
     const z = (residual - (trusted ? stats.mean : 0)) / sd;
     const sustained = above >= SUSTAINED_SHARE * buckets;
     const fires = (trusted || p.poissonPrior) && stats.rest === 0 && sustained && z >= p.z && total >= p.minRatio * expectedTotal && total - expectedTotal >= damping;
-    if (stats.rest > 0) stats.rest--;
+    if (stats.rest > 1) stats.rest--;
+    else if (stats.rest === 1) stats.rest = SUBSIDING;
+    else if (stats.rest === SUBSIDING && z < REARM_Z) stats.rest = 0;
     if (fires) {
-      // Every horizon rests a day: one alert per accumulation, and a lasting new normal costs one alert a day at
-      // most while the profile learns it (not one per horizon per few hours).
+      // Every horizon rests, then waits until its total is back to ordinary: one alert per accumulation, and a
+      // lasting new normal costs one alert while the profile learns it (not one per horizon per few hours).
       for (const h of t.horizons) h.rest = REST_BLOCKS * p.blockBuckets;
       verdict = { horizonBlocks: blocks, buckets, total, expectedTotal, ratio: total / Math.max(expectedTotal, Number.MIN_VALUE), z, score: Math.min(0.9, 0.6 + (0.3 * (z - p.z)) / p.z) };
     }

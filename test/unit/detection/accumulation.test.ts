@@ -41,6 +41,33 @@ describe('accumulation over hours', () => {
     expect(found.evidence.windowEnd - found.evidence.windowStart).toBeGreaterThanOrEqual(3 * HOUR_MS);
   });
 
+  it('a second paced run the same day alerts again once the first has subsided (a decoy does not buy a day unjudged)', () => {
+    // The horizons rested a full day after firing: failures paced again 8 h after the first run ended went unseen.
+    const againFrom = attackTo + 8 * HOUR_MS;
+    const longer = stream({ to: againFrom + 6 * HOUR_MS, perBucket: 10 });
+    const quietRng = new Rng(13);
+    const quiet = failures(T0, againFrom + 6 * HOUR_MS, () => (quietRng.next() < 0.25 ? 1 : 0));
+    const again = failures(againFrom, againFrom + 5 * HOUR_MS, () => 5);
+    const { alerts, at } = run(renumber(merge(longer, quiet, paced, again)));
+    const raised = accumulated(only(alerts, 'error-burst.auth-failures')).map((a) => at[alerts.indexOf(a)]!);
+    expect(raised).toHaveLength(2);
+    expect(raised[0]!).toBeLessThan(attackTo);
+    expect(raised[1]!).toBeGreaterThanOrEqual(againFrom);
+    expect(raised[1]!).toBeLessThan(againFrom + 5 * HOUR_MS);
+    // The waiting state survives a restart: the agent moved through snapshot bytes between the runs alerts the same.
+    const events = renumber(merge(longer, quiet, paced, again));
+    // Cut just after the first run: its horizons have rested and wait for its total to subside.
+    const cut = events.findIndex((e) => e.timestamp >= attackTo + 15 * 60_000);
+    const first = createEngine(rulesWith({}));
+    const before = run(events.slice(0, cut), first);
+    const moved = createEngine(rulesWith({}));
+    for (const id of first.agentIds()) moved.restoreAgentBytes(id, first.snapshotAgentBytes(id)!);
+    moved.restorePeers(JSON.parse(JSON.stringify(first.snapshotPeers())));
+    const after = run(events.slice(cut), moved);
+    const alertIds = (list: typeof alerts) => accumulated(only(list, 'error-burst.auth-failures')).map((a) => a.alertId);
+    expect([...alertIds(before.alerts), ...alertIds(after.alerts)]).toEqual(alertIds(alerts));
+  });
+
   it('the same days without the paced failures raise nothing, and with accumulation off no total is judged', () => {
     expect(only(run(renumber(merge(base, everyday))).alerts, 'error-burst')).toEqual([]);
     expect(accumulated(run(renumber(merge(base, everyday))).alerts)).toEqual([]);
