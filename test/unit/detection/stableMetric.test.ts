@@ -65,7 +65,7 @@ describe('volume floors by dispersion', () => {
     expect(records).toHaveLength(1);
     expect(records[0]!.title).toMatch(/^records vary far more than usual over \d+ min/);
     expect(records[0]!.evidence.windowEnd).toBeLessThanOrEqual(noisy[TWO_DAYS + 23]!.timestamp);
-    // Heavy-tailed near zero (log-normal, relative noise ~100%) with the same tripling of its spread: its bursts are
+    // Heavy-tailed near zero (log-normal, log sd 0.5: relative noise ~50%), its log spread then tripled: its bursts are
     // ordinary for it, and the test stays off (on agent volumes it raised the labelled fleet's false alerts 3.6x).
     const bursty = metric(TWO_DAYS + 24, (i, rng) => Math.exp(3 + rng.normal(0, i >= TWO_DAYS ? 1.5 : 0.5)), 67);
     expect(run(bursty).alerts.filter((a) => /vary far more/.test(a.title))).toEqual([]);
