@@ -27,33 +27,37 @@
 import type { Rules } from '../rules/schema.js';
 import { poissonTail, roundSig } from '../baseline/robust.js';
 import { HOUR_MS, WEEK_HOURS, dayClassOfHourOfWeek, epochHour, hourOfWeekFromEpochHour } from '../time.js';
-import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
+import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding } from '../types.js';
 import { enabledRule } from './common.js';
+import { EVENTS, HOURS, createOffHoursState, restoreOffHours, slotValue, snapshotOffHours } from './offHoursCodec.js';
 import { defineDetector, rule } from './define.js';
 import { positiveInt, unit } from '../rules/thresholds.js';
 import { z } from 'zod';
 
 export interface OffHoursState {
-  /** Events per hour-of-week slot, and hours observed per slot. */
-  ev: number[];
-  hrs: number[];
-  /** Current local epoch hour: events in it, its expected count, whether it alerted. */
+  /**
+   * The hour-of-week profile: events learned per slot at [EVENTS, +168), hours observed per slot at [HOURS, +168).
+   * One float32 array (half the bytes of two arrays of doubles), values written through roundSig and read back
+   * through it (offHoursCodec.ts `slotValue`): exact below 1,024, within float32's 6e-8 beyond.
+   */
+  profile: Float32Array;
+  /** The current local epoch hour (-1: none yet): its events, its expected events, whether it alerted (0/1). */
   hour: number;
-  cnt: number;
-  he: number;
-  hf: number;
-  /** Current hour, computed once: expected count of the busiest neighbour (envelope, -1 not yet) and the average hour. */
-  hx: number;
-  ha: number;
-  /** Current bucket: index, events, threshold (-1 not computed, 0 not off), expected events, fired. */
-  b: number;
-  bc: number;
-  thr: number;
-  e: number;
-  f: number;
-  /** Previous bucket, when it was off and quiet: its events and expected events (else 0). */
-  pc: number;
-  pe: number;
+  hourEvents: number;
+  hourExpected: number;
+  hourFired: number;
+  /** The current hour's expectations, computed once: its busiest neighbour's (the envelope; -1 not yet) and the average hour's. */
+  hourEnvelope: number;
+  hourAverage: number;
+  /** The current bucket (-1: none yet): its events, its threshold (-1 not computed, 0 not off), its expected events, whether it alerted (0/1). */
+  bucket: number;
+  bucketEvents: number;
+  threshold: number;
+  bucketExpected: number;
+  bucketFired: number;
+  /** The previous bucket, when it was off and quiet: its events and expected events (else 0), pooled with the current one. */
+  previousEvents: number;
+  previousExpected: number;
   /** The agent's previous event (event time; -1 none) and its session (null: none), events in its current chain, and its usual chain length (EWMA, >= 1). */
   lastTs: number;
   lastSession: string | null;
@@ -118,136 +122,138 @@ export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
     const h = how % 24;
     const cls = dayClassOfHourOfWeek(how);
     let evC = 0, hrC = 0, evA = 0, hrA = 0, evT = 0, hrT = 0;
+    const profile = st.profile;
     for (let d = 0; d < 7; d++) {
       const s = d * 24 + h;
-      evA += st.ev[s]!;
-      hrA += st.hrs[s]!;
+      evA += slotValue(profile, EVENTS + s);
+      hrA += slotValue(profile, HOURS + s);
       if (dayClassOfHourOfWeek(s) === cls) {
-        evC += st.ev[s]!;
-        hrC += st.hrs[s]!;
+        evC += slotValue(profile, EVENTS + s);
+        hrC += slotValue(profile, HOURS + s);
       }
     }
     for (let s = 0; s < WEEK_HOURS; s++) {
-      evT += st.ev[s]!;
-      hrT += st.hrs[s]!;
+      evT += slotValue(profile, EVENTS + s);
+      hrT += slotValue(profile, HOURS + s);
     }
     const prior = hrC > 0 ? evC / hrC : hrA > 0 ? evA / hrA : 0;
-    const expected = (st.ev[how]! + PRIOR_HOURS * prior) / (st.hrs[how]! + PRIOR_HOURS);
+    const expected = (slotValue(profile, EVENTS + how) + PRIOR_HOURS * prior) / (slotValue(profile, HOURS + how) + PRIOR_HOURS);
     return { expected, average: hrT > 0 ? evT / hrT : 0 };
   }
 
   /** Learn the hour that ended. Local time goes back an hour when daylight saving ends: that hour is learned as one more of its slot. */
   function rollHour(st: OffHoursState, hour: number): void {
     if (st.hour >= 0 && hour !== st.hour) {
+      const profile = st.profile;
       const how = hourOfWeekFromEpochHour(st.hour);
-      st.ev[how] = roundSig(st.ev[how]! + (st.hf ? Math.min(st.cnt, st.he) : st.cnt));
-      st.hrs[how]! += 1;
+      // An hour that alerted teaches no more than it was expected to have.
+      profile[EVENTS + how] = roundSig(slotValue(profile, EVENTS + how) + (st.hourFired ? Math.min(st.hourEvents, st.hourExpected) : st.hourEvents));
+      profile[HOURS + how] = roundSig(slotValue(profile, HOURS + how) + 1);
+      // Hours with no event are observed too (as quiet ones).
       const gap = Math.max(0, Math.min(hour - st.hour - 1, WEEK_HOURS));
-      for (let k = hour - gap; k < hour; k++) st.hrs[hourOfWeekFromEpochHour(k)]! += 1;
-      if (st.hrs[how]! >= MAX_SLOT_HOURS) {
-        for (let s = 0; s < WEEK_HOURS; s++) {
-          st.ev[s] = roundSig(st.ev[s]! / 2);
-          st.hrs[s] = roundSig(st.hrs[s]! / 2);
-        }
+      for (let k = hour - gap; k < hour; k++) {
+        const quiet = HOURS + hourOfWeekFromEpochHour(k);
+        profile[quiet] = roundSig(slotValue(profile, quiet) + 1);
+      }
+      if (slotValue(profile, HOURS + how) >= MAX_SLOT_HOURS) {
+        for (let s = 0; s < 2 * WEEK_HOURS; s++) profile[s] = roundSig(slotValue(profile, s) / 2);
       }
     }
     st.hour = hour;
-    st.cnt = 0;
-    st.he = 0;
-    st.hf = 0;
-    st.hx = -1;
-    st.ha = 0;
+    st.hourEvents = 0;
+    st.hourExpected = 0;
+    st.hourFired = 0;
+    st.hourEnvelope = -1;
+    st.hourAverage = 0;
   }
 
   /** Follows the agent's chains of events; a chain that ends outside an alerted hour teaches the usual chain length. */
   function trackChain(st: OffHoursState, event: DetectionEvent, now: number): void {
     const session = event.sessionId ?? null;
     const chained = st.lastTs >= 0 && now - st.lastTs <= (th?.taskGapMs ?? 0) && (session === null || st.lastSession === null || session === st.lastSession);
-    if (!chained && st.chainEvents > 0 && !st.hf) st.chainMean = roundSig(st.chainMean + CHAIN_ALPHA * (Math.min(st.chainEvents, MAX_CHAIN_MEAN) - st.chainMean));
+    if (!chained && st.chainEvents > 0 && !st.hourFired) st.chainMean = roundSig(st.chainMean + CHAIN_ALPHA * (Math.min(st.chainEvents, MAX_CHAIN_MEAN) - st.chainMean));
     st.chainEvents = chained ? st.chainEvents + 1 : 1;
     st.lastTs = now;
     st.lastSession = session;
   }
 
   function rollBucket(st: OffHoursState, bucket: number): void {
-    const pooled = bucket === st.b + 1 && st.thr > 0 && !st.f;
-    st.pc = pooled ? st.bc : 0;
-    st.pe = pooled ? st.e : 0;
-    st.b = bucket;
-    st.bc = 0;
-    st.thr = -1;
-    st.e = 0;
-    st.f = 0;
+    const pooled = bucket === st.bucket + 1 && st.threshold > 0 && !st.bucketFired;
+    st.previousEvents = pooled ? st.bucketEvents : 0;
+    st.previousExpected = pooled ? st.bucketExpected : 0;
+    st.bucket = bucket;
+    st.bucketEvents = 0;
+    st.threshold = -1;
+    st.bucketExpected = 0;
+    st.bucketFired = 0;
   }
 
   function arm(st: OffHoursState, ctx: DetectionContext<OffHoursState>): void {
-    st.thr = 0;
-    if (st.hx < 0) {
+    st.threshold = 0;
+    if (st.hourEnvelope < 0) {
       // Once per hour: the profile only changes when an hour ends.
       const how = hourOfWeekFromEpochHour(st.hour);
       const { expected, average } = expectedFor(st, how);
       // A routine that starts a little early or ends late is not off-hours: judge by the busiest of this hour and its neighbours.
-      st.he = expected;
-      st.hx = Math.max(expected, expectedFor(st, (how + 1) % WEEK_HOURS).expected, expectedFor(st, (how + WEEK_HOURS - 1) % WEEK_HOURS).expected);
-      st.ha = average;
+      st.hourExpected = expected;
+      st.hourEnvelope = Math.max(expected, expectedFor(st, (how + 1) % WEEK_HOURS).expected, expectedFor(st, (how + WEEK_HOURS - 1) % WEEK_HOURS).expected);
+      st.hourAverage = average;
     }
-    const envelope = st.hx;
-    const average = st.ha;
-    st.e = envelope / bucketsPerHour;
+    const envelope = st.hourEnvelope;
+    const average = st.hourAverage;
+    st.bucketExpected = envelope / bucketsPerHour;
     if (!th || ctx.learning || !(average > 0) || envelope >= th.rareShare * average) return;
     // Judged in tasks (see the header): expected events / usual chain length, and the threshold back in events.
     const chain = taskSize(st);
-    const lambda = (INFLATE * (Math.max(st.e, (0.01 * average) / bucketsPerHour) + st.pe)) / chain;
+    const lambda = (INFLATE * (Math.max(st.bucketExpected, (0.01 * average) / bucketsPerHour) + st.previousExpected)) / chain;
     let k = Math.max(th.minEvents, Math.ceil(lambda));
     while (k < 100_000 && poissonTail(k, lambda) > th.maxTailProbability) k++;
-    st.thr = Math.ceil(k * chain);
+    st.threshold = Math.ceil(k * chain);
   }
 
   return {
     ...offHours.identity,
 
-    createState(): OffHoursState {
-      return { ev: new Array<number>(WEEK_HOURS).fill(0), hrs: new Array<number>(WEEK_HOURS).fill(0), hour: -1, cnt: 0, he: 0, hf: 0, hx: -1, ha: 0, b: -1, bc: 0, thr: -1, e: 0, f: 0, pc: 0, pe: 0, lastTs: -1, lastSession: null, chainEvents: 0, chainMean: 1 };
-    },
+    createState: createOffHoursState,
 
     update(event: DetectionEvent, ctx: DetectionContext<OffHoursState>): Finding[] {
       const st = ctx.state;
-      if (ctx.bucket !== st.b) {
+      if (ctx.bucket !== st.bucket) {
         const hour = epochHour(ctx.now, ctx.zone);
         if (hour !== st.hour) rollHour(st, hour);
         rollBucket(st, ctx.bucket);
       }
-      if (st.thr === -1) arm(st, ctx);
+      if (st.threshold === -1) arm(st, ctx);
       trackChain(st, event, ctx.now);
-      st.cnt++;
-      st.bc++;
-      if (st.thr <= 0 || st.f || !rule) return NO_FINDINGS;
-      const observed = st.bc + st.pc;
-      if (observed < st.thr) return NO_FINDINGS;
-      st.f = 1;
-      st.hf = 1;
+      st.hourEvents++;
+      st.bucketEvents++;
+      if (st.threshold <= 0 || st.bucketFired || !rule) return NO_FINDINGS;
+      const observed = st.bucketEvents + st.previousEvents;
+      if (observed < st.threshold) return NO_FINDINGS;
+      st.bucketFired = 1;
+      st.hourFired = 1;
       const how = hourOfWeekFromEpochHour(st.hour);
-      const lambda = st.e + st.pe;
+      const lambda = st.bucketExpected + st.previousExpected;
       const chain = taskSize(st);
       const tail = poissonTail(Math.floor(observed / chain), (INFLATE * Math.max(lambda, 1e-9)) / chain);
       const { average } = expectedFor(st, how);
       const when = `${DAY_NAMES[Math.floor(how / 24)]} ${String(how % 24).padStart(2, '0')}:00`;
       const bucketMs = rules.engine.bucketMs;
-      const minutes = Math.round(((st.pc > 0 ? 2 : 1) * bucketMs) / 60_000);
+      const minutes = Math.round(((st.previousEvents > 0 ? 2 : 1) * bucketMs) / 60_000);
       return [
         {
           detector: 'off-hours',
           ruleId: rule.id,
           score: Math.min(1, 0.5 + 0.05 * Math.max(0, Math.log10(th!.maxTailProbability / Math.max(tail, 1e-300)))),
           title: `Off-hours activity: ${observed} actions in ${minutes} min at ${when} (usually ~${lambda.toFixed(2)})`,
-          description: `Agent ${ctx.agentId} made ${observed} actions within ${minutes} minutes in the hour ${when} (local time, ${ctx.zone.name}), an hour in which it averages ${st.he.toFixed(2)} actions while its average hour has ${average.toFixed(1)}; its tasks usually chain ${chain.toFixed(1)} actions, so P(this many tasks | usual) = ${tail.toExponential(1)}.`,
+          description: `Agent ${ctx.agentId} made ${observed} actions within ${minutes} minutes in the hour ${when} (local time, ${ctx.zone.name}), an hour in which it averages ${st.hourExpected.toFixed(2)} actions while its average hour has ${average.toFixed(1)}; its tasks usually chain ${chain.toFixed(1)} actions, so P(this many tasks | usual) = ${tail.toExponential(1)}.`,
           metric: 'actions per bucket in an off hour of the week',
           observed,
-          baseline: { mean: lambda, std: Math.sqrt(lambda), median: null, mad: null, sampleSize: Math.round(st.hrs[how]! + PRIOR_HOURS), source: 'agent' },
-          windowStart: (st.b - (st.pc > 0 ? 1 : 0)) * bucketMs,
+          baseline: { mean: lambda, std: Math.sqrt(lambda), median: null, mad: null, sampleSize: Math.round(slotValue(st.profile, HOURS + how) + PRIOR_HOURS), source: 'agent' },
+          windowStart: (st.bucket - (st.previousEvents > 0 ? 1 : 0)) * bucketMs,
           windowEnd: ctx.now,
           relatedEventIds: ctx.recentEventIds(),
-          details: { hourOfWeek: String(how), localTime: when, timeZone: ctx.zone.name, expectedPerHour: st.he.toFixed(3), averagePerHour: average.toFixed(2), threshold: String(st.thr), tailProbability: tail.toExponential(2), usualChainLength: chain.toFixed(2), lastAction: event.action },
+          details: { hourOfWeek: String(how), localTime: when, timeZone: ctx.zone.name, expectedPerHour: st.hourExpected.toFixed(3), averagePerHour: average.toFixed(2), threshold: String(st.threshold), tailProbability: tail.toExponential(2), usualChainLength: chain.toFixed(2), lastAction: event.action },
         },
       ];
     },
@@ -256,14 +262,7 @@ export function createOffHoursDetector(rules: Rules): Detector<OffHoursState> {
       return NO_FINDINGS;
     },
 
-    snapshot(st: OffHoursState): Json {
-      return { ...st };
-    },
-
-    restore(json: Json): OffHoursState {
-      const o = json as unknown as OffHoursState;
-      // Snapshots from before chains were followed have none: the next event starts one, chains of 1 until learned.
-      return { ...o, ev: [...o.ev], hrs: [...o.hrs], lastTs: o.lastTs ?? -1, lastSession: o.lastSession ?? null, chainEvents: o.chainEvents ?? 0, chainMean: o.chainMean ?? 1 };
-    },
+    snapshot: snapshotOffHours,
+    restore: restoreOffHours,
   };
 }

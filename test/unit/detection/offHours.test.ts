@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, HOUR_MS, T0, event, merge, only, renumber, rulesWith, run, stream } from './helpers.js';
-import { createEngine, DEFAULT_RULES } from '../../../shared/detection/index.js';
+import { readFileSync } from 'node:fs';
+import { createEngine, DEFAULT_RULES, SnapshotVersionError, type AgentSnapshot, type DetectionEvent, type Json } from '../../../shared/detection/index.js';
+import type { Alert } from '../../../shared/schemas/generated.js';
+import { nightsCut, nightsStream } from './offHoursStream.js';
 
 const officeHours = (ts: number) => {
   const h = (ts % DAY_MS) / HOUR_MS;
@@ -58,5 +61,54 @@ describe('off-hours judges tasks, not chained events', () => {
     const alerts = offHoursAlerts(longChain);
     expect(alerts.length).toBeGreaterThanOrEqual(1);
     expect(Number(alerts[0]!.evidence.details.usualChainLength)).toBeGreaterThan(3);
+  });
+});
+
+describe('off-hours state codec', () => {
+  /** Feed the events before `cut`, swap the off-hours state for `state`, move the agent to a fresh engine and feed the rest. */
+  const resumeWith = (events: DetectionEvent[], cut: number, state: (own: Json) => Json) => {
+    const first = createEngine(DEFAULT_RULES);
+    for (const e of events.slice(0, cut)) first.process(e);
+    const snap = JSON.parse(JSON.stringify(first.snapshotAgent('agent-1'))) as AgentSnapshot;
+    snap.detectors['off-hours'] = state(snap.detectors['off-hours']!);
+    const second = createEngine(DEFAULT_RULES);
+    second.restorePeers(JSON.parse(JSON.stringify(first.snapshotPeers())));
+    second.restoreAgent('agent-1', snap);
+    const rest: Alert[] = [];
+    for (const e of events.slice(cut)) rest.push(...second.process(e));
+    return { rest, second };
+  };
+  const v1 = () => JSON.parse(readFileSync(new URL('./fixtures/offHoursV1.json', import.meta.url), 'utf8')) as Json;
+
+  it('a version-1 snapshot (two-letter fields, saved by the code before the rename) is migrated: the same alerts as never moving the agent', () => {
+    const events = nightsStream();
+    const cut = nightsCut(events);
+    const straight = only(run(events).alerts, 'off-hours');
+    expect(straight.length).toBeGreaterThan(0);
+    expect(straight[0]!.firstSeen).toBeGreaterThan(events[cut]!.timestamp);
+    const { rest, second } = resumeWith(events, cut, () => v1());
+    expect(only(rest, 'off-hours')).toEqual(straight);
+    // And the migrated state is the state the current code builds itself at the cut.
+    const own = createEngine(DEFAULT_RULES);
+    for (const e of events.slice(0, cut)) own.process(e);
+    const migrated = createEngine(DEFAULT_RULES);
+    const snap = own.snapshotAgent('agent-1')!;
+    migrated.restoreAgent('agent-1', { ...snap, detectors: { ...snap.detectors, 'off-hours': v1() } });
+    expect(migrated.snapshotAgent('agent-1')!.detectors['off-hours']).toEqual(snap.detectors['off-hours']);
+    expect(second.snapshotAgent('agent-1')!.detectors['off-hours']).toMatchObject({ version: 2 });
+  });
+
+  it('the snapshot names its fields; an unknown version or a malformed field fails loudly', () => {
+    const events = nightsStream();
+    const cut = nightsCut(events);
+    const { engine } = run(events.slice(0, cut));
+    const state = engine.snapshotAgent('agent-1')!.detectors['off-hours'] as Record<string, Json>;
+    expect(Object.keys(state).sort()).toEqual(['bucket', 'bucketEvents', 'bucketExpected', 'bucketFired', 'chainEvents', 'chainMean', 'hour', 'hourAverage', 'hourEnvelope', 'hourEvents', 'hourExpected', 'hourFired', 'lastSession', 'lastTs', 'previousEvents', 'previousExpected', 'profileEvents', 'profileHours', 'threshold', 'version']);
+    expect((state.profileEvents as number[]).length).toBe(168);
+    expect(() => resumeWith(events, cut, (own) => ({ ...(own as object), version: 99 }))).toThrow(SnapshotVersionError);
+    expect(() => resumeWith(events, cut, () => null)).toThrow(SnapshotVersionError);
+    expect(() => resumeWith(events, cut, (own) => ({ ...(own as object), profileHours: [1, 2, 3] }))).toThrow(/profileHours is not 168 numbers/);
+    expect(() => resumeWith(events, cut, (own) => ({ ...(own as object), threshold: 'x' }))).toThrow(/threshold is not a number/);
+    expect(() => resumeWith(events, cut, () => ({ ...(v1() as object), cnt: null }))).toThrow(/cnt is not a number/);
   });
 });
