@@ -24,28 +24,28 @@ export interface DriftState {
   /**
    * The ring, physical order: standardised residuals at [0, capacity), their weights at [capacity, 2 capacity),
    * where capacity = ring.length / 2 (null until the first push). `length` buckets are held (it fills, then
-   * turns); the next write goes to `h`.
+   * turns); the next write goes to `head`.
    */
   ring: Float32Array | null;
   length: number;
-  h: number;
-  /** Fired in this rise (cleared when the statistic falls below half the alarm level). */
-  f: number;
+  head: number;
+  /** Fired in this rise, 0/1 (cleared when the statistic falls below half the alarm level). */
+  fired: number;
   /** The last evaluation's best z over every run length (any slope): "is it rising at all". */
-  s: number;
+  anyZ: number;
 }
 
 export interface DriftResult {
   /** Best z among run lengths whose slope is at least minSlope, that run length and its slope (log units per bucket). */
-  s: number;
-  n: number;
+  z: number;
+  runBuckets: number;
   slope: number;
   /** Best z over every run length, whatever the slope. */
-  any: number;
+  anyZ: number;
 }
 
 export function newDrift(): DriftState {
-  return { ring: null, length: 0, h: 0, f: 0, s: 0 };
+  return { ring: null, length: 0, head: 0, fired: 0, anyZ: 0 };
 }
 
 /** Room for at least `capacity` buckets, keeping the ones held (in physical order). */
@@ -68,10 +68,10 @@ export function pushDrift(g: DriftState, z: number, w: number, size: number): vo
   if (g.length < size) {
     reserve(g, size);
     at = g.length++;
-    g.h = g.length % size;
+    g.head = g.length % size;
   } else {
-    at = g.h;
-    g.h = (g.h + 1) % size;
+    at = g.head;
+    g.head = (g.head + 1) % size;
   }
   const ring = g.ring!;
   ring[at] = roundSig(z);
@@ -93,7 +93,7 @@ export function evalDrift(g: DriftState, minRun: number, maxRun: number, minSlop
   let best2 = 0;
   let bestN = 0;
   let bestSlope = 0;
-  let idx = (g.h - 1 + len) % len;
+  let idx = (g.head - 1 + len) % len;
   const last = ring === null ? 0 : Math.min(len, maxRun);
   for (let i = 0; i < last; i++) {
     const w = roundSig(ring![cap + idx]!);
@@ -123,10 +123,10 @@ export function evalDrift(g: DriftState, minRun: number, maxRun: number, minSlop
     }
     idx = idx === 0 ? len - 1 : idx - 1;
   }
-  out.s = Math.sqrt(best2);
-  out.n = bestN;
+  out.z = Math.sqrt(best2);
+  out.runBuckets = bestN;
   out.slope = bestSlope;
-  out.any = Math.sqrt(any2);
+  out.anyZ = Math.sqrt(any2);
 }
 
 /** The residuals and the weights held, physical order (the same numbers as when they were plain arrays). */
@@ -138,8 +138,8 @@ export function driftParts(g: DriftState): { z: number[]; w: number[] } {
 }
 
 /** A ring holding `z` and `w` (physical order), with room for `capacity` buckets (at least as many as it holds). */
-export function driftFrom(z: readonly number[], w: readonly number[], h: number, f: number, s: number, capacity = z.length): DriftState {
-  const g: DriftState = { ring: null, length: 0, h, f, s };
+export function driftFrom(z: readonly number[], w: readonly number[], head: number, fired: number, anyZ: number, capacity = z.length): DriftState {
+  const g: DriftState = { ring: null, length: 0, head, fired, anyZ };
   const cap = Math.max(capacity, z.length);
   if (cap > 0) {
     const ring = reserve(g, cap);
@@ -152,10 +152,19 @@ export function driftFrom(z: readonly number[], w: readonly number[], h: number,
 
 export function snapshotDrift(g: DriftState): Json {
   const { z, w } = driftParts(g);
-  return [z, w, g.h, g.f, g.s];
+  return { residuals: z, weights: w, head: g.head, fired: g.fired, anyZ: g.anyZ };
 }
 
+const isNumbers = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+
+/**
+ * Named fields; or the positional tuple [residuals, weights, head, fired, anyZ] that slow-ramp snapshots held
+ * before 2026-12-04 (its codec versions 1 and 2), read the same way. Snapshots are input: a malformed one throws.
+ */
 export function restoreDrift(json: Json): DriftState {
-  const a = json as [number[], number[], number, number, number];
-  return driftFrom(a[0], a[1], a[2], a[3], a[4]);
+  const o = (Array.isArray(json) ? { residuals: json[0], weights: json[1], head: json[2], fired: json[3], anyZ: json[4] } : (json ?? {})) as Record<string, Json | undefined>;
+  const { residuals, weights, head, fired, anyZ } = o;
+  if (!isNumbers(residuals) || !isNumbers(weights) || weights.length < residuals.length) throw new Error('drift snapshot: residuals and weights are not numeric arrays of one length');
+  if (typeof head !== 'number' || typeof fired !== 'number' || typeof anyZ !== 'number') throw new Error('drift snapshot: head, fired or anyZ is not a number');
+  return driftFrom(residuals, weights, head, fired, anyZ);
 }

@@ -10,7 +10,7 @@ const bucketsIn = (alertAt: number, start: number) => Math.floor(alertAt / BUCKE
 const firstAt = (alerts: Alert[], at: number[], incident: Alert) => at[alerts.findIndex((a) => a.alertId === incident.alertId)]!;
 
 describe('drift test', () => {
-  const result = (): DriftResult => ({ s: 0, n: 0, slope: 0, any: 0 });
+  const result = (): DriftResult => ({ z: 0, runBuckets: 0, slope: 0, anyZ: 0 });
 
   it('a straight rise from the reference scores high and recovers its start and slope; a flat series does not', () => {
     const g = newDrift();
@@ -18,14 +18,14 @@ describe('drift test', () => {
     for (let j = 1; j <= 16; j++) pushDrift(g, 0.25 * j, 1, 30);
     const out = result();
     evalDrift(g, 8, 30, 0.02, out);
-    expect(out.s).toBeGreaterThan(8);
-    expect(out.n).toBe(16);
+    expect(out.z).toBeGreaterThan(8);
+    expect(out.runBuckets).toBe(16);
     expect(out.slope).toBeCloseTo(0.25, 5);
 
     const flat = newDrift();
     for (let i = 0; i < 30; i++) pushDrift(flat, i % 2 ? 0.5 : -0.5, 1, 30);
     evalDrift(flat, 8, 30, 0.02, out);
-    expect(out.any).toBeLessThan(1);
+    expect(out.anyZ).toBeLessThan(1);
   });
 
   it('a step that ended is weaker evidence than a ramp reaching the same height; empty buckets count for nothing', () => {
@@ -37,7 +37,7 @@ describe('drift test', () => {
     const b = result();
     evalDrift(ramp, 8, 30, 0.02, a);
     evalDrift(step, 8, 30, 0.02, b);
-    expect(a.s).toBeGreaterThan(b.s);
+    expect(a.z).toBeGreaterThan(b.z);
 
     const holes = newDrift();
     for (let j = 1; j <= 12; j++) {
@@ -56,6 +56,12 @@ describe('drift test', () => {
     evalDrift(restored, 8, 30, 0, d);
     evalDrift(holes, 8, 30, 0, c);
     expect(d).toEqual(c);
+    // The positional tuple that slow-ramp snapshot versions 1 and 2 held reads as the same ring; a malformed one throws.
+    const named = snapshotDrift(holes) as { residuals: number[]; weights: number[]; head: number; fired: number; anyZ: number };
+    expect(Object.keys(named)).toEqual(['residuals', 'weights', 'head', 'fired', 'anyZ']);
+    expect(snapshotDrift(restoreDrift([named.residuals, named.weights, named.head, named.fired, named.anyZ]))).toEqual(named);
+    expect(() => restoreDrift({ ...named, weights: [1] })).toThrow(/residuals and weights/);
+    expect(() => restoreDrift([named.residuals, named.weights, 'x', 0, 0])).toThrow(/head, fired or anyZ/);
   });
 
   it('minSlope keeps a level that sits a little high from passing as a ramp', () => {
@@ -64,9 +70,9 @@ describe('drift test', () => {
     const out = result();
     evalDrift(g, 12, 30, 0.1, out);
     // Through zero, a constant offset c over n buckets fits a slope of 3c / (2n + 1): only short runs reach minSlope.
-    expect(out.any).toBeGreaterThan(4);
-    expect(out.s).toBeLessThan(3.5);
-    expect(out.n).toBeLessThanOrEqual(14);
+    expect(out.anyZ).toBeGreaterThan(4);
+    expect(out.z).toBeLessThan(3.5);
+    expect(out.runBuckets).toBeLessThanOrEqual(14);
   });
 });
 
@@ -223,6 +229,23 @@ describe('slow-ramp', () => {
       expect(migrated.snapshotAgent('agent-1')!.detectors['slow-ramp']).toEqual(snap.detectors['slow-ramp']);
     });
 
+    it('a version-2 snapshot (drift rings as positional tuples) is read as the same state', () => {
+      const events = sizeRamp();
+      const cut = cutOf(events);
+      const straight = run(events).alerts;
+      const toV2 = (own: Json): Json => {
+        const tuple = (d: { residuals: number[]; weights: number[]; head: number; fired: number; anyZ: number }) => [d.residuals, d.weights, d.head, d.fired, d.anyZ];
+        const o = JSON.parse(JSON.stringify(own)) as { version: number; rate: { drift: never } | null; sizes: ({ drift: never } | null)[] };
+        expect(o.version).toBe(3);
+        o.version = 2;
+        if (o.rate) o.rate.drift = tuple(o.rate.drift) as never;
+        for (const size of o.sizes) if (size) size.drift = tuple(size.drift) as never;
+        return o as unknown as Json;
+      };
+      expect(only(resumeWith(events, cut, toV2), 'slow-ramp')).toEqual(only(straight, 'slow-ramp'));
+      expect(only(straight, 'slow-ramp').length).toBeGreaterThan(0);
+    });
+
     it('an unknown version, or no snapshot at all, fails loudly with SnapshotVersionError', () => {
       const events = sizeRamp();
       const cut = cutOf(events);
@@ -236,7 +259,7 @@ describe('slow-ramp', () => {
       const events = stream({ to: T0 + 2 * DAY_MS, perBucket: level, actions: ['data.read', 'tool.call'], with: (rng) => ({ records: rng.int(1, 20), bytesOut: 0, tokens: 0 }) });
       const { engine } = run(events);
       const state = engine.snapshotAgent('agent-1')!.detectors['slow-ramp'] as { version: number; actions: string[]; rate: { profileMeans: number[] }; sizes: ({ actionLogMeans: number[]; hourMeans: number[] } | null)[] };
-      expect(state.version).toBe(2);
+      expect(state.version).toBe(3);
       expect(state.actions).toEqual(['data.read', 'tool.call']);
       expect(state.rate.profileMeans).toHaveLength(48);
       expect(state.sizes[0]!.actionLogMeans).toHaveLength(2);

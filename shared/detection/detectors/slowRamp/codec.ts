@@ -1,7 +1,8 @@
 /**
- * The slow-ramp state's snapshot (version 2): named fields; each series' typed array as named
+ * The slow-ramp state's snapshot (version 3): named fields; each series' typed array as named
  * numeric arrays, one per part (engine/snapshotBytes.ts writes each as one varint block, so a
  * part of exact integers or 4-decimal values stays small even where another part is full floats).
+ * Version 2 differs only in its drift rings, a positional tuple there (restoreDrift reads both).
  * Version 1 (positional tuples, before the state had names) is migrated (codecV1.ts); any other
  * version fails loudly.
  */
@@ -18,7 +19,9 @@ import {
   NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, NO_PENDING_ACCEPT, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, SUM_FIELDS, UPPER_SEMIVARIANCES, actionSlots, type RampState, type RateSeries, type SizeSeries,
 } from './state.js';
 
-export const RAMP_CODEC_VERSION = 2;
+export const RAMP_CODEC_VERSION = 3;
+/** Version 2: drift rings as [residuals, weights, head, fired, anyZ] (read by restoreDrift). */
+const DRIFT_TUPLE_VERSION = 2;
 
 /** A size series' per-action parts: in `data` (float32, rounded) or in `sums` (float64), at their offsets inside an action's block. */
 const ACTION_PARTS = [
@@ -165,7 +168,7 @@ export function restoreRamp(json: Json, cfg: RampConfig): RampState {
   const o = json as Fields | null;
   if (!o || typeof o !== 'object' || Array.isArray(o)) throw new SnapshotVersionError('slow-ramp', Array.isArray(o) ? 'a bare array' : o, RAMP_CODEC_VERSION);
   if (o.version === undefined && Array.isArray(o.rate)) return migrateV1(o, cfg);
-  if (o.version !== RAMP_CODEC_VERSION) throw new SnapshotVersionError('slow-ramp', o.version, RAMP_CODEC_VERSION);
+  if (o.version !== RAMP_CODEC_VERSION && o.version !== DRIFT_TUPLE_VERSION) throw new SnapshotVersionError('slow-ramp', o.version, RAMP_CODEC_VERSION);
   const sizes = o.sizes as (Fields | null)[];
   if (!Array.isArray(sizes) || sizes.length !== 3) throw new Error('slow-ramp snapshot: sizes is not three series');
   // A series whose rule is now disabled is dropped (it would never be closed again); one whose rule was disabled starts afresh.

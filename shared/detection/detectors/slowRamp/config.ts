@@ -40,6 +40,6 @@ export function rampConfig(rules: Rules): RampConfig {
     maxFillBuckets: Math.ceil((2 * 86_400_000) / bucketMs),
     overDispersionFloor: (rate?.minDispersion ?? 0.1) ** 2,
     sizeVarianceFloor: (volume?.minDispersion ?? 0.25) ** 2,
-    trend: { s: 0, n: 0, slope: 0, any: 0 },
+    trend: { z: 0, runBuckets: 0, slope: 0, anyZ: 0 },
   };
 }

@@ -103,7 +103,7 @@ export function closeRate(cfg: RampConfig, th: RampThresholdValues, series: Rate
       finding = rateFinding(cfg, th, bucket, count, expected, sd, data[PROFILE_COUNTS + slot]!, ctx);
       acceptNewNormal(series, count, center);
     } else if (judged && accepting && ownSlot && expected <= FLAT_RATIO * center) acceptNewNormal(series, count, center);
-    if (series.drift.s < SUSPECT_Z && ownSlot) {
+    if (series.drift.anyZ < SUSPECT_Z && ownSlot) {
       const up = Math.min(UPPER_CLIP, Math.max(0, residual));
       const weight = ewmaWeight(UPPER_ALPHA, data[PROFILE_COUNTS + slot]!);
       data[UPPER_SEMIVARIANCES + slot] = roundSig(ewmaMean(learned(data, UPPER_SEMIVARIANCES + slot), up * up, weight));
@@ -185,7 +185,7 @@ function learnProfile(cfg: RampConfig, th: RampThresholdValues, series: RateSeri
     const answering = answeringSlot(data, minSamples, slot, PROFILE_COUNTS);
     if (answering >= 0) {
       const ref = envelopeOf(data, minSamples, slot);
-      if (series.drift.f || series.drift.s >= th.h || answering !== slot) value = Math.min(value, ref);
+      if (series.drift.fired || series.drift.anyZ >= th.h || answering !== slot) value = Math.min(value, ref);
       else value = Math.min(value, (ref + 1) * Math.exp(RAMP_CAP_Z * Math.sqrt(1 / (ref + 1) + Math.max(series.overDispersion, cfg.overDispersionFloor))) - 1);
     }
   }
@@ -196,7 +196,7 @@ function learnProfile(cfg: RampConfig, th: RampThresholdValues, series: RateSeri
 
 function rateFinding(cfg: RampConfig, th: RampThresholdValues, bucket: number, count: number, expected: number, sd: number, samples: number, ctx: DetectionContext<RampState>): Finding {
   const trend = cfg.trend;
-  const n = trend.n;
+  const n = trend.runBuckets;
   const pct = (Math.exp(trend.slope) - 1) * 100;
   const ratio = Math.exp(trend.slope * n);
   return {
@@ -204,14 +204,14 @@ function rateFinding(cfg: RampConfig, th: RampThresholdValues, bucket: number, c
     ruleId: 'slow-ramp.rate',
     score: trendScore(trend, th.h),
     title: `Slow ramp in actions per bucket: +${pct.toFixed(1)}%/bucket for ${n} buckets (now ~${ratio.toFixed(2)}x the usual level)`,
-    description: `Agent ${ctx.agentId}'s actions per bucket have been climbing steadily for ${n} buckets, about ${pct.toFixed(1)}% per bucket above its usual level for these hours (last bucket ${count.toFixed(0)} against ${expected.toFixed(1)} expected; trend z ${trend.s.toFixed(1)}). A steady rise like this is what a rolling baseline would learn as normal: possible baseline poisoning or a slowly escalating abuse.`,
+    description: `Agent ${ctx.agentId}'s actions per bucket have been climbing steadily for ${n} buckets, about ${pct.toFixed(1)}% per bucket above its usual level for these hours (last bucket ${count.toFixed(0)} against ${expected.toFixed(1)} expected; trend z ${trend.z.toFixed(1)}). A steady rise like this is what a rolling baseline would learn as normal: possible baseline poisoning or a slowly escalating abuse.`,
     metric: 'count(*) per bucket (ramp)',
     observed: count,
     baseline: { mean: roundSig(expected), std: roundSig(expected * (Math.exp(sd) - 1)), median: null, mad: null, sampleSize: samples, source: 'agent' },
     windowStart: (bucket - n + 1) * cfg.bucketMs,
     windowEnd: (bucket + 1) * cfg.bucketMs,
     relatedEventIds: ctx.recentEventIds(),
-    details: { series: 'count(*)', runBuckets: String(n), slopePerBucket: `${pct.toFixed(2)}%`, rampRatio: ratio.toFixed(3), trendZ: trend.s.toFixed(2), noiseSd: sd.toFixed(3), expected: expected.toFixed(2) },
+    details: { series: 'count(*)', runBuckets: String(n), slopePerBucket: `${pct.toFixed(2)}%`, rampRatio: ratio.toFixed(3), trendZ: trend.z.toFixed(2), noiseSd: sd.toFixed(3), expected: expected.toFixed(2) },
     // While the stretch that may accept the new level runs, the change's other sides join this alert.
     holdIncidentMs: ACCEPT_BUCKETS * cfg.bucketMs,
   };

@@ -125,7 +125,7 @@ export function closeSize(cfg: RampConfig, th: RampThresholdValues, st: RampStat
   if (ctx.learning) pushTrend(series.drift, 0, 0, th.windowBuckets);
   else if (judgeTrend(series.drift, (residual - usualResidual) / sd, 1 / sd, th, cfg.trend)) finding = sizeFinding(cfg, th, series, metric, bucket, total, residual - usualResidual, sd, ctx);
   learnActions(th, series);
-  if (series.drift.f) series.hourAlarmed = 1;
+  if (series.drift.fired) series.hourAlarmed = 1;
   const clipped = Math.max(-HOUR_CLIP, Math.min(HOUR_CLIP, residual));
   series.hourBuckets++;
   series.hourResidualSum += clipped;
@@ -162,7 +162,7 @@ function commitHour(series: SizeSeries, localHour: number): void {
 
 /** At bucket close: each action's usual size learns the bucket's events (EWMA, capped per bucket; not upwards while the series alarms). */
 function learnActions(th: RampThresholdValues, series: SizeSeries): void {
-  const alarmed = series.drift.s >= th.h;
+  const alarmed = series.drift.anyZ >= th.h;
   const data = series.data;
   const sums = series.sums;
   const slots = actionSlots(series);
@@ -188,7 +188,7 @@ function learnActions(th: RampThresholdValues, series: SizeSeries): void {
 function sizeFinding(cfg: RampConfig, th: RampThresholdValues, series: SizeSeries, metric: number, bucket: number, total: number, residual: number, sd: number, ctx: DetectionContext<RampState>): Finding {
   const trend = cfg.trend;
   const name = SIZE_METRICS[metric]!;
-  const n = trend.n;
+  const n = trend.runBuckets;
   const pct = (Math.exp(trend.slope) - 1) * 100;
   const ratio = Math.exp(trend.slope * n);
   const usual = total / Math.exp(residual);
@@ -199,13 +199,13 @@ function sizeFinding(cfg: RampConfig, th: RampThresholdValues, series: SizeSerie
     ruleId: 'slow-ramp.volume',
     score: trendScore(trend, th.h),
     title: `Slow ramp in ${name} per event: +${pct.toFixed(1)}%/bucket for ${n} buckets (now ~${ratio.toFixed(2)}x the usual size)`,
-    description: `Agent ${ctx.agentId}'s ${name} per event have been growing steadily for ${n} buckets, about ${pct.toFixed(1)}% per bucket above the usual size for the same actions (last bucket ${total.toFixed(0)} against ~${usual.toFixed(0)} at usual sizes; trend z ${trend.s.toFixed(1)}). A steady rise like this is what a rolling baseline would learn as normal: possible slow exfiltration or baseline poisoning.`,
+    description: `Agent ${ctx.agentId}'s ${name} per event have been growing steadily for ${n} buckets, about ${pct.toFixed(1)}% per bucket above the usual size for the same actions (last bucket ${total.toFixed(0)} against ~${usual.toFixed(0)} at usual sizes; trend z ${trend.z.toFixed(1)}). A steady rise like this is what a rolling baseline would learn as normal: possible slow exfiltration or baseline poisoning.`,
     metric: `${name} per event (ramp)`,
     observed: total,
     baseline: { mean: roundSig(usual), std: roundSig(usual * (Math.exp(sd) - 1)), median: null, mad: null, sampleSize: samples, source: 'agent' },
     windowStart: (bucket - n + 1) * cfg.bucketMs,
     windowEnd: (bucket + 1) * cfg.bucketMs,
     relatedEventIds: ctx.recentEventIds(),
-    details: { series: name, runBuckets: String(n), slopePerBucket: `${pct.toFixed(2)}%`, rampRatio: ratio.toFixed(3), trendZ: trend.s.toFixed(2), lastBucketSizeRatio: Math.exp(residual).toFixed(3), noiseSd: sd.toFixed(3) },
+    details: { series: name, runBuckets: String(n), slopePerBucket: `${pct.toFixed(2)}%`, rampRatio: ratio.toFixed(3), trendZ: trend.z.toFixed(2), lastBucketSizeRatio: Math.exp(residual).toFixed(3), noiseSd: sd.toFixed(3) },
   };
 }

@@ -25,14 +25,14 @@ export function emptyTrend(length: number, windowBuckets: number): DriftState {
 export function judgeTrend(drift: DriftState, residual: number, weight: number, th: RampThresholdValues, verdict: DriftResult, holdFired = false): boolean {
   pushTrend(drift, Math.max(-th.zCap, Math.min(th.zCap, residual)), weight, th.windowBuckets);
   evalDrift(drift, th.minRunBuckets, th.windowBuckets, th.minSlope, verdict);
-  drift.s = roundSig(verdict.any);
-  if (drift.f && !holdFired && verdict.any < th.h / 2) drift.f = 0;
-  if (drift.f || verdict.s < th.h) return false;
-  drift.f = 1;
+  drift.anyZ = roundSig(verdict.anyZ);
+  if (drift.fired && !holdFired && verdict.anyZ < th.h / 2) drift.fired = 0;
+  if (drift.fired || verdict.z < th.h) return false;
+  drift.fired = 1;
   return true;
 }
 
 /** 0.5 at the alarm level, towards 1 as the rise's z passes it, more for a steeper slope. */
 export function trendScore(verdict: DriftResult, h: number): number {
-  return Math.min(1, 0.5 + 0.5 * (1 - h / verdict.s) + Math.max(0, verdict.slope - 0.03) * 2);
+  return Math.min(1, 0.5 + 0.5 * (1 - h / verdict.z) + Math.max(0, verdict.slope - 0.03) * 2);
 }
