@@ -17,11 +17,11 @@ export { SEASON_SLOTS };
 
 export interface PeerSeries {
   /** EWMA mean per slot. */
-  m: number[];
+  means: number[];
   /** EWMA variance per slot (between agents and over time). */
-  v: number[];
+  variances: number[];
   /** Samples per slot, capped. */
-  c: number[];
+  samples: number[];
 }
 
 export interface PeerItem {
@@ -52,19 +52,18 @@ export interface RolePeers {
 const COUNT_CAP = 1_000_000;
 
 export function newPeerSeries(): PeerSeries {
-  return { m: new Array<number>(SEASON_SLOTS).fill(0), v: new Array<number>(SEASON_SLOTS).fill(0), c: new Array<number>(SEASON_SLOTS).fill(0) };
+  return { means: new Array<number>(SEASON_SLOTS).fill(0), variances: new Array<number>(SEASON_SLOTS).fill(0), samples: new Array<number>(SEASON_SLOTS).fill(0) };
 }
 
 /** Exponentially weighted mean and variance; the first samples are averaged plainly. */
 export function learnPeer(series: PeerSeries, slot: number, value: number, alpha: number): void {
-  const c = series.c[slot]!;
-  const a = Math.max(alpha, 1 / (c + 1));
-  const m = series.m[slot]!;
-  const d = value - m;
-  const nm = m + a * d;
-  series.m[slot] = roundSig(nm);
-  series.v[slot] = roundSig((1 - a) * (series.v[slot]! + a * d * d));
-  series.c[slot] = c < COUNT_CAP ? c + 1 : c;
+  const samples = series.samples[slot]!;
+  const weight = Math.max(alpha, 1 / (samples + 1));
+  const mean = series.means[slot]!;
+  const deviation = value - mean;
+  series.means[slot] = roundSig(mean + weight * deviation);
+  series.variances[slot] = roundSig((1 - weight) * (series.variances[slot]! + weight * deviation * deviation));
+  series.samples[slot] = samples < COUNT_CAP ? samples + 1 : samples;
 }
 
 // Factories at module level: the getters run per event, and an arrow written inside them is a closure per call.
@@ -129,7 +128,7 @@ export class PeerGroups {
     const out: Json[] = [];
     for (const [name, r] of this.roles) {
       const series: Json[] = [];
-      for (const [k, s] of r.series) series.push([k, s.m, s.v, s.c]);
+      for (const [k, s] of r.series) series.push([k, s.means, s.variances, s.samples]);
       const seen: Json[] = [];
       for (const [kind, items] of r.seen) seen.push([kind, [...items].map(([item, u]) => (u.firstJudgedUse === undefined ? [item, u.agents, u.lastSeen] : [item, u.agents, u.lastSeen, u.firstJudgedUse]))]);
       const crews: Json[] = [...r.crews].map(([metric, crew]) => [metric, snapshotCrew(crew)]);
@@ -151,7 +150,7 @@ export class PeerGroups {
       // Snapshots from before `since` existed: a role with agents has history of unknown age, taken as old enough.
       r.since = typeof since === 'number' ? since : agents.length > 0 ? Number.MIN_SAFE_INTEGER : Infinity;
       for (const a of agents) r.agents.add(a);
-      for (const [k, m, v, c] of series) r.series.set(k, { m: [...m], v: [...v], c: [...c] });
+      for (const [k, means, variances, samples] of series) r.series.set(k, { means: [...means], variances: [...variances], samples: [...samples] });
       for (const [metric, crew] of crews ?? []) r.crews.set(metric, restoreCrew(crew));
       for (const [key, actions, metrics, fits] of sizes ?? []) r.sizes.set(key, copyActionSizes({ actions, metrics, fits }));
       for (const [kind, items] of seen) r.seen.set(kind, new Map(items.map(([item, n, lastSeen, firstJudgedUse]) => [item, typeof firstJudgedUse === 'number' ? { agents: n, lastSeen, firstJudgedUse } : { agents: n, lastSeen }])));

@@ -569,8 +569,8 @@ export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, z
     // The role's shape at the agent's own scale: a new agent busier than its peers is not a spike all day, and a
     // quieter one is not blind to a spike that its busier peers would make look ordinary.
     const k = peerScale(st, p, peer, zone);
-    const expected = peer.m[slot]! * k;
-    const spread = Math.max(Math.sqrt(peer.v[slot]!) * k, p.poisson ? Math.sqrt(Math.max(expected, 1)) : 0, p.relSpreadFloor * expected, p.absSpreadFloor);
+    const expected = peer.means[slot]! * k;
+    const spread = Math.max(Math.sqrt(peer.variances[slot]!) * k, p.poisson ? Math.sqrt(Math.max(expected, 1)) : 0, p.relSpreadFloor * expected, p.absSpreadFloor);
     st.expectedHigh = expected;
     st.expectedLow = expected;
     st.spread = spread;
@@ -590,9 +590,9 @@ export function arm(st: SeriesState, p: SeriesParams, peer: PeerSeries | null, z
  * same hour in the other day class (a fleet's first weekend has no weekend profile yet), else none (-1).
  */
 export function peerSlot(peer: PeerSeries, p: SeriesParams, slot: number): number {
-  if (peer.c[slot]! >= p.peerMinSamples) return slot;
+  if (peer.samples[slot]! >= p.peerMinSamples) return slot;
   const other = otherClassSlot(slot);
-  return peer.c[other]! >= p.peerMinSamples ? other : -1;
+  return peer.samples[other]! >= p.peerMinSamples ? other : -1;
 }
 
 /**
@@ -620,7 +620,7 @@ export function peerScale(st: SeriesState, p: SeriesParams, peer: PeerSeries, zo
   for (let k = 1; k <= w.count; k++) {
     const slot = peerSlot(peer, p, seasonSlot((st.openBucket - k) * p.bucketMs, zone));
     if (slot < 0) return 1;
-    expected += peer.m[slot]!;
+    expected += peer.means[slot]!;
   }
   if (!(expected > 0)) return 1;
   return Math.max(p.poisson ? MIN_PEER_SCALE_COUNTS : 1, (windowMean(w) * w.count) / expected);
@@ -770,7 +770,7 @@ export function seriesEvidence(st: SeriesState, p: SeriesParams, peer: PeerSerie
   if (st.source === SRC_PEER && peer) {
     // The role's profile at the agent's scale (peerScale), as it was judged.
     const slot = peerSlot(peer, p, seasonSlot(st.openBucket * p.bucketMs, zone));
-    return { mean: roundSig(st.expectedHigh), std: roundSig(st.spread), median: null, mad: null, sampleSize: slot >= 0 ? peer.c[slot]! : 0, source: 'peer' };
+    return { mean: roundSig(st.expectedHigh), std: roundSig(st.spread), median: null, mad: null, sampleSize: slot >= 0 ? peer.samples[slot]! : 0, source: 'peer' };
   }
   if (st.source === SRC_AGENT || st.closedBuckets > 0) {
     materialise(st, p, zone);
