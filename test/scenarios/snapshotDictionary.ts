@@ -1,7 +1,8 @@
 /**
  * Builds the preset deflate dictionary of an agent snapshot bytes version
  * (version 3: shared/detection/engine/snapshotDictionary.ts; version 4, which
- * added the per-action size fits: snapshotDictionaryV4.ts), deterministically: the
+ * added the per-action size fits: snapshotDictionaryV4.ts; version 5, which named
+ * the off-hours and drift-ring fields: snapshotDictionaryV5.ts), deterministically: the
  * plain encoding (engine/snapshotBytes.ts encodePlain) of the median-sized
  * agent of a small labelled scenario (seed 5, 12 agents, 2 days, no
  * incidents), after every detector has seen its traffic. From the scenario,
@@ -12,7 +13,7 @@
  * with it, it must not change (a new dictionary is a new bytes version).
  * This script is kept to show where they came from (each from the code of its day):
  *
- *   npx tsx test/scenarios/snapshotDictionary.ts 4 > /tmp/v4.ts && mv /tmp/v4.ts shared/detection/engine/snapshotDictionaryV4.ts
+ *   npx tsx test/scenarios/snapshotDictionary.ts 5 > /tmp/v5.ts && mv /tmp/v5.ts shared/detection/engine/snapshotDictionaryV5.ts
  *
  * (through a file elsewhere: the shell would empty the dictionary the script itself imports)
  */
@@ -20,7 +21,7 @@ import { generateScenario } from '../../cli/simulate/scenario/generator.js';
 import { createEngine, loadRules, type DetectionEvent, type Json } from '../../shared/detection/index.js';
 import { encodePlain } from '../../shared/detection/engine/snapshotBytes.js';
 
-const version = Number(process.argv[2] ?? 4);
+const version = Number(process.argv[2] ?? 5);
 const scenario = generateScenario({ seed: 5, agents: 12, days: 2, incidentsPerType: 0, benignPerKind: 0 });
 const engine = createEngine(loadRules());
 for (const e of scenario.events) engine.process(e as DetectionEvent);

@@ -21,7 +21,11 @@
  * version 3 with a dictionary regenerated from the code that added the
  * per-action size fits (baseline/actionSizes.ts): with version 3's, whose
  * snapshots had none, the dictionary gained under 20% (contractBytes.test.ts).
- * Versions 1, 2 and 3 (saved before) still decode.
+ * Version 5 (2026-12-04) is version 4 with a dictionary regenerated from the
+ * code that named the off-hours and drift-ring fields (with version 4's, whose
+ * snapshots had the old names, a warm agent of bench/memory-breakdown.ts grew
+ * from 2,716 to 2,786 bytes).
+ * Versions 1, 2, 3 and 4 (saved before) still decode.
  *
  * Checkpoints encode every changed agent, so encoding is on the detector's
  * path: one writer is reused, numeric blocks are classified in one pass,
@@ -37,14 +41,23 @@ import { SnapshotVersionError } from '../baseline/seriesCodec.js';
 import type { Json } from '../types.js';
 import { SNAPSHOT_DICTIONARY_V3 } from './snapshotDictionary.js';
 import { SNAPSHOT_DICTIONARY_V4 } from './snapshotDictionaryV4.js';
+import { SNAPSHOT_DICTIONARY_V5 } from './snapshotDictionaryV5.js';
 
-export const SNAPSHOT_BYTES_VERSION = 4;
+export const SNAPSHOT_BYTES_VERSION = 5;
 /** Version 1: the value's bytes as they are (still read). */
 const PLAIN_VERSION = 1;
 /** Version 2: deflated without a dictionary (still read). */
 const DEFLATED_VERSION = 2;
 /** Deflated with version 3's dictionary. */
 const DICTIONARY_V3_VERSION = 3;
+/** Deflated with version 4's dictionary. */
+const DICTIONARY_V4_VERSION = 4;
+/** Each dictionary version's dictionary (the current one last). */
+const DICTIONARIES = new Map<number, Uint8Array>([
+  [DICTIONARY_V3_VERSION, SNAPSHOT_DICTIONARY_V3],
+  [DICTIONARY_V4_VERSION, SNAPSHOT_DICTIONARY_V4],
+  [SNAPSHOT_BYTES_VERSION, SNAPSHOT_DICTIONARY_V5],
+]);
 /** No agent's state comes near this; a tampered stream that inflates past it is refused, not allocated. */
 const MAX_INFLATED_BYTES = 64 * 2 ** 20;
 /**
@@ -350,7 +363,7 @@ export function encodeSnapshot(value: Json): Uint8Array {
   const w = writer;
   w.reset();
   writeValue(w, value);
-  const packed = deflateRawSync(w.buf.subarray(0, w.len), { level: DEFLATE_LEVEL, dictionary: SNAPSHOT_DICTIONARY_V4 });
+  const packed = deflateRawSync(w.buf.subarray(0, w.len), { level: DEFLATE_LEVEL, dictionary: SNAPSHOT_DICTIONARY_V5 });
   const out = new Uint8Array(3 + packed.length);
   out[0] = MAGIC0;
   out[1] = MAGIC1;
@@ -359,11 +372,11 @@ export function encodeSnapshot(value: Json): Uint8Array {
   return out;
 }
 
-/** The value's bytes of a version 2, 3 or 4 snapshot; a truncated, padded or corrupt stream is a SnapshotBytesError. */
+/** The value's bytes of a version 2, 3, 4 or 5 snapshot; a truncated, padded or corrupt stream is a SnapshotBytesError. */
 function inflateBody(packed: Uint8Array, version: number): Uint8Array {
   let result: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
-    const dictionary = version === DEFLATED_VERSION ? {} : { dictionary: version === DICTIONARY_V3_VERSION ? SNAPSHOT_DICTIONARY_V3 : SNAPSHOT_DICTIONARY_V4 };
+    const dictionary = version === DEFLATED_VERSION ? {} : { dictionary: DICTIONARIES.get(version)! };
     result = inflateRawSync(packed, { info: true, maxOutputLength: MAX_INFLATED_BYTES, ...dictionary }) as unknown as typeof result;
   } catch (err) {
     throw new SnapshotBytesError(`compressed body: ${(err as Error).message}`);
@@ -377,7 +390,7 @@ export function decodeSnapshot(bytes: Uint8Array): Json {
   if (bytes.length < 3 || bytes[0] !== MAGIC0 || bytes[1] !== MAGIC1) throw new SnapshotVersionError('agent bytes', 'no magic (not a binary snapshot)', SNAPSHOT_BYTES_VERSION);
   r.pos = 2;
   const version = r.uvar();
-  if (version !== SNAPSHOT_BYTES_VERSION && version !== DICTIONARY_V3_VERSION && version !== DEFLATED_VERSION && version !== PLAIN_VERSION) throw new SnapshotVersionError('agent bytes', version, SNAPSHOT_BYTES_VERSION);
+  if (!DICTIONARIES.has(version) && version !== DEFLATED_VERSION && version !== PLAIN_VERSION) throw new SnapshotVersionError('agent bytes', version, SNAPSHOT_BYTES_VERSION);
   const body = version === PLAIN_VERSION ? r : new Reader(inflateBody(bytes.subarray(r.pos), version));
   const out = readValue(body, 0);
   if (body.pos !== body.buf.length) throw new SnapshotBytesError('trailing bytes');

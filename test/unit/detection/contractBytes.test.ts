@@ -14,6 +14,7 @@ import type { Alert } from '../../../shared/schemas/generated.js';
 import { encodePlain } from '../../../shared/detection/engine/snapshotBytes.js';
 import { SNAPSHOT_DICTIONARY_V3 } from '../../../shared/detection/engine/snapshotDictionary.js';
 import { SNAPSHOT_DICTIONARY_V4 } from '../../../shared/detection/engine/snapshotDictionaryV4.js';
+import { SNAPSHOT_DICTIONARY_V5 } from '../../../shared/detection/engine/snapshotDictionaryV5.js';
 import { bucketedFleet } from '../../../bench/lib/fleet.js';
 import { Rng } from '../../../cli/simulate/scenario/prng.js';
 import { BUCKET_MS, HOUR_MS, T0, event, rulesWith } from './helpers.js';
@@ -136,23 +137,27 @@ describe('snapshot bytes codec', () => {
     expect(engine.agentIds()).toEqual([]);
   });
 
-  it('deflates the body with the preset dictionary (version 4), still reads versions 1, 2 and 3, and refuses a corrupt or padded stream', () => {
+  it('deflates the body with the preset dictionary (version 5), still reads versions 1 to 4, and refuses a corrupt or padded stream', () => {
     const value: Json = { series: Array.from({ length: 200 }, (_, i) => (i % 7) * 1.5), name: 'agent-1', nested: { a: [1, 2, 3], b: 'x' } };
-    const v4 = encodeSnapshot(value);
-    expect([...v4.subarray(0, 3)]).toEqual([0x41, 0x57, 4]);
+    const v5 = encodeSnapshot(value);
+    expect([...v5.subarray(0, 3)]).toEqual([0x41, 0x57, 5]);
     // The body as version 1 wrote it: the same value bytes, not deflated; version 2 deflated them without a dictionary.
     const plain = encodePlain(value);
-    expect(Buffer.compare(inflateRawSync(v4.subarray(3), { dictionary: SNAPSHOT_DICTIONARY_V4 }), Buffer.from(plain))).toBe(0);
-    // Version 3 deflated them with the dictionary before this one.
+    expect(Buffer.compare(inflateRawSync(v5.subarray(3), { dictionary: SNAPSHOT_DICTIONARY_V5 }), Buffer.from(plain))).toBe(0);
+    // Versions 3 and 4 deflated them with the dictionaries before this one.
     const v3 = Uint8Array.from([0x41, 0x57, 3, ...deflateRawSync(plain, { level: 2, dictionary: SNAPSHOT_DICTIONARY_V3 })]);
+    const v4 = Uint8Array.from([0x41, 0x57, 4, ...deflateRawSync(plain, { level: 2, dictionary: SNAPSHOT_DICTIONARY_V4 })]);
     const v1 = Uint8Array.from([0x41, 0x57, 1, ...plain]);
     const v2 = Uint8Array.from([0x41, 0x57, 2, ...deflateRawSync(plain, { level: 6 })]);
-    expect(v4.length).toBeLessThan(v1.length / 2);
+    expect(v5.length).toBeLessThan(v1.length / 2);
     expect(decodeSnapshot(v1)).toEqual(value);
     expect(decodeSnapshot(v2)).toEqual(value);
     expect(decodeSnapshot(v3)).toEqual(value);
     expect(decodeSnapshot(v4)).toEqual(value);
-    for (const v of [v2, v3, v4]) {
+    expect(decodeSnapshot(v5)).toEqual(value);
+    // A dictionary version is not another's: version 4's stream read as version 5 is refused.
+    expect(() => decodeSnapshot(Uint8Array.from([0x41, 0x57, 5, ...v4.subarray(3)]))).toThrow(SnapshotBytesError);
+    for (const v of [v2, v3, v4, v5]) {
       const flipped = Uint8Array.from(v);
       flipped[3] = flipped[3]! ^ 0xff;
       expect(() => decodeSnapshot(flipped)).toThrow(SnapshotBytesError);
