@@ -200,15 +200,16 @@ export function createFlowDetector(rules: Rules): Detector<FlowState> {
         let hit: StepHit | null = null;
         // Last step first: this event extends what earlier events built before it can start a chain itself.
         for (let i = cr.steps.length - 1; i >= 0; i--) {
+          // A later step is only tried where a chain waits for it (most events start none: one match, not one per step).
+          const prev = i === 0 ? null : chains[i - 1]!;
+          if (i > 0 && !prev) continue;
           if (!cr.steps[i]!.matches(event, match)) continue;
           hit ??= { eventId: event.eventId, action: event.action, resource: event.resource ?? null, target: event.target ?? null, ts: ctx.now };
-          if (i === 0) {
+          if (prev === null) {
             if (cr.sameSession && !event.sessionId) continue;
             chains[0] = { startTs: ctx.now, sessionId: event.sessionId ?? null, hits: [hit] };
             continue;
           }
-          const prev = chains[i - 1]!;
-          if (!prev) continue;
           if (ctx.now - prev.startTs > cr.withinMs) {
             chains[i - 1] = null;
             continue;
