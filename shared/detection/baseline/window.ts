@@ -66,12 +66,43 @@ function sorted(w: RollingWindow): Float64Array {
   return out;
 }
 
-/** Append a value, evicting the oldest once full. */
+/**
+ * Append a value, evicting the oldest once full. When the scratch holds this window's sort (a series reads its
+ * median just before it learns a bucket), the sort is updated in place (the evicted value out, the new one in,
+ * O(n)) rather than dropped, so the thresholds computed right after do not sort again: the same values, read
+ * through roundSig as `sorted` reads them, so the same order to the bit.
+ */
 export function pushWindow(w: RollingWindow, value: number): void {
-  if (sortedWindow === w) sortedWindow = null;
-  w.data[w.base + w.head] = value;
+  const at = w.base + w.head;
+  if (sortedWindow === w) {
+    const out = sortedScratch;
+    let n = w.count;
+    if (n === w.capacity) n = removeSorted(out, n, roundSig(w.data[at]!));
+    w.data[at] = value;
+    if (n < 0 || n >= out.length) sortedWindow = null;
+    else insertSorted(out, n, roundSig(w.data[at]!));
+  } else w.data[at] = value;
   w.head = (w.head + 1) % w.capacity;
   if (w.count < w.capacity) w.count++;
+}
+
+/** Remove one `value` from the first `n` sorted entries; returns the new length (-1: not there, the sort is stale). */
+function removeSorted(out: Float64Array, n: number, value: number): number {
+  let i = 0;
+  while (i < n && out[i] !== value) i++;
+  if (i === n) return -1;
+  for (; i < n - 1; i++) out[i] = out[i + 1]!;
+  return n - 1;
+}
+
+/** Insert `value` into the first `n` sorted entries (room for one more is there). */
+function insertSorted(out: Float64Array, n: number, value: number): void {
+  let j = n - 1;
+  while (j >= 0 && out[j]! > value) {
+    out[j + 1] = out[j]!;
+    j--;
+  }
+  out[j + 1] = value;
 }
 
 export function windowMedian(w: RollingWindow): number {
