@@ -38,6 +38,7 @@ import type { UnverifiedSource, UnverifiedStats } from '../unverified.js';
 import { routeUnverified } from './unverifiedRoute.js';
 import { UTC, createZoneResolver, type TimeZone } from '../timeZone.js';
 import { DUPLICATE_MAX_AGE_MS, createRecentEvents, eventDigest, isRecentDuplicate, rememberEvent, restoreRecent, snapshotRecent, type RecentEvents, type RecentEventsSnapshot } from './duplicates.js';
+import { inEngineShape } from './eventShape.js';
 
 export interface EngineOptions {
   /** Only these detectors (names as in DETECTOR_NAMES); default: every detector with an enabled rule. */
@@ -213,8 +214,9 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
     return unverified.observe(event, source);
   }
 
-  function process(event: DetectionEvent): Alert[] {
+  function process(input: DetectionEvent): Alert[] {
     stats.events++;
+    const event = inEngineShape(input);
     if (event.verification !== 'valid') return observeUnverified(event, { atMs: event.timestamp });
     let slot = agents.get(event.agentId);
     if (!slot) {
