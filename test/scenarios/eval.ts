@@ -56,7 +56,7 @@ process.stdout.write(`Scenario: seed ${options.seed}, ${scenario.agents.length} 
 process.stdout.write(`${formatReport(report)}\n`);
 if (argv.includes('--missed')) {
   for (const m of report.missed) process.stdout.write(`missed ${m.id} ${m.type}/${m.variant} ${m.agentId} at ${new Date(m.start).toISOString()}${m.duringWarmup ? ' (warm-up)' : ''}\n`);
-  for (const { item, alerts } of report.overBudget) process.stdout.write(`over budget ${item.id} ${item.kind}/${item.variant} ${item.agentId} at ${new Date(item.start).toISOString()}: ${alerts.map((a) => `${a.alert.ruleId} (+${Math.round((a.raisedAt - item.start) / 60_000)} min, ${a.alert.severity})`).join(', ')}\n`);
+  for (const { item, alerts, backgroundAlerts } of report.overBudget) process.stdout.write(`over budget ${item.id} ${item.kind}/${item.variant} ${item.agentId} at ${new Date(item.start).toISOString()} (background: ${backgroundAlerts.toFixed(1)} alerts expected with no change): ${alerts.map((a) => `${a.alert.ruleId} (+${Math.round((a.raisedAt - item.start) / 60_000)} min, ${a.alert.severity})`).join(', ')}\n`);
 }
 if (argv.includes('--false')) {
   for (const r of report.raised) if (!r.incident) process.stdout.write(`false ${r.alert.ruleId} ${r.alert.agentId} at ${new Date(r.raisedAt).toISOString()} score ${r.alert.score}: ${r.alert.title}\n`);

@@ -70,6 +70,12 @@ export interface BenignRow {
   maxAlertsPerCase: number;
   /** Share of cases that stayed within their budget. */
   withinBudget: number;
+  /**
+   * The alerts its cases would draw at the scenario's background rate (non-incident alerts outside every benign
+   * case, per agent-hour outside them) over their agent-hours: what a case over 50 agents for a day and a half draws
+   * with no change at all. Alerts well above it are the change's; alerts near it are the fleet's ordinary ones.
+   */
+  backgroundAlerts: number;
 }
 
 export interface RaisedAlert {
@@ -92,19 +98,30 @@ export interface EvalReport {
   missed: LabelledIncident[];
   benignRows: BenignRow[];
   /** Benign cases over their budget, with the alerts they drew. */
-  overBudget: { item: LabelledBenign; alerts: RaisedAlert[] }[];
+  overBudget: { item: LabelledBenign; alerts: RaisedAlert[]; backgroundAlerts: number }[];
 }
 
-function benignRows(scenario: Scenario, raised: RaisedAlert[]): Pick<EvalReport, 'benignRows' | 'overBudget'> {
+/** A case's agent time: its agents (not its group series) over its judged span. */
+function caseAgentMs(item: LabelledBenign): number {
+  const agents = (item.agentIds ?? [item.agentId]).filter((id) => !id.startsWith('group:')).length;
+  return agents * (item.end + GRACE_MS - item.start);
+}
+
+export function benignRows(benign: LabelledBenign[], raised: RaisedAlert[], agentMs: number): Pick<EvalReport, 'benignRows' | 'overBudget'> {
   const drawn = new Map<string, RaisedAlert[]>();
-  for (const item of scenario.benign) {
-    const charged = new Set(item.agentIds ?? [item.agentId]);
+  const charged = new Set<RaisedAlert>();
+  for (const item of benign) {
+    const ids = new Set(item.agentIds ?? [item.agentId]);
     // An incident's alert is not the benign case's (a case over a tenant can span incidents on its agents).
-    drawn.set(item.id, raised.filter((r) => !r.incident && charged.has(r.alert.agentId) && r.raisedAt >= item.start && r.raisedAt <= item.end + GRACE_MS));
+    const alerts = raised.filter((r) => !r.incident && ids.has(r.alert.agentId) && r.raisedAt >= item.start && r.raisedAt <= item.end + GRACE_MS);
+    drawn.set(item.id, alerts);
+    for (const a of alerts) charged.add(a);
   }
+  const outsideMs = agentMs - benign.reduce((sum, b) => sum + caseAgentMs(b), 0);
+  const backgroundPerAgentMs = outsideMs > 0 ? raised.filter((r) => !r.incident && !charged.has(r)).length / outsideMs : 0;
   const rows: BenignRow[] = [];
-  for (const kind of new Set(scenario.benign.map((b) => b.kind))) {
-    const items = scenario.benign.filter((b) => b.kind === kind);
+  for (const kind of new Set(benign.map((b) => b.kind))) {
+    const items = benign.filter((b) => b.kind === kind);
     const counts = items.map((b) => drawn.get(b.id)!.length);
     rows.push({
       kind,
@@ -113,9 +130,10 @@ function benignRows(scenario: Scenario, raised: RaisedAlert[]): Pick<EvalReport,
       alerts: counts.reduce((a, b) => a + b, 0),
       maxAlertsPerCase: Math.max(...counts),
       withinBudget: items.filter((b) => drawn.get(b.id)!.length <= b.budget).length / items.length,
+      backgroundAlerts: items.reduce((sum, b) => sum + backgroundPerAgentMs * caseAgentMs(b), 0),
     });
   }
-  const overBudget = scenario.benign.filter((b) => drawn.get(b.id)!.length > b.budget).map((item) => ({ item, alerts: drawn.get(item.id)! }));
+  const overBudget = benign.filter((b) => drawn.get(b.id)!.length > b.budget).map((item) => ({ item, alerts: drawn.get(item.id)!, backgroundAlerts: backgroundPerAgentMs * caseAgentMs(item) }));
   return { benignRows: rows, overBudget };
 }
 
@@ -235,7 +253,7 @@ export function evaluate(scenario: Scenario, rules: Rules): EvalReport {
     eventsPerSecond: events.length / (engineMs / 1000),
     raised,
     missed: scenario.incidents.filter((i) => !ttd.has(i.id)),
-    ...benignRows(scenario, raised),
+    ...benignRows(scenario.benign, raised, agentMs),
   };
 }
 
@@ -254,9 +272,9 @@ export function formatReport(r: EvalReport): string {
   }
   if (r.benignRows.length > 0) {
     lines.push('');
-    lines.push('| benign case | cases | alerts | max alerts per case | within budget | budget |');
-    lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
-    for (const b of r.benignRows) lines.push(`| ${b.kind} | ${b.cases} | ${b.alerts} | ${b.maxAlertsPerCase} | ${b.withinBudget.toFixed(2)} | <= ${b.budget} |`);
+    lines.push('| benign case | cases | alerts | background: alerts expected with no change | max alerts per case | within budget | budget |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const b of r.benignRows) lines.push(`| ${b.kind} | ${b.cases} | ${b.alerts} | ${b.backgroundAlerts.toFixed(1)} | ${b.maxAlertsPerCase} | ${b.withinBudget.toFixed(2)} | <= ${b.budget} |`);
   }
   lines.push('');
   lines.push(`False alerts on normal traffic: ${r.falseAlerts} over ${r.agentWeeks.toFixed(1)} agent-weeks = ${r.falseAlertsPerAgentWeek.toFixed(2)} per agent-week (target <= 0.5, issues 10 and 11)`);
