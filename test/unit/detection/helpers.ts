@@ -2,7 +2,7 @@
  * Small deterministic streams for the detector tests: one agent, flat or
  * day-shaped traffic, built from the scenario PRNG.
  */
-import { createEngine, DEFAULT_RULES, resolveRules, type DetectionEvent, type Engine, type Rules } from '../../../shared/detection/index.js';
+import { createEngine, DEFAULT_RULES, resolveRules, type AgentSnapshot, type DetectionEvent, type Engine, type Json, type Rules } from '../../../shared/detection/index.js';
 import type { Alert } from '../../../shared/schemas/generated.js';
 import { Rng } from '../../../cli/simulate/scenario/prng.js';
 
@@ -144,4 +144,21 @@ export function only(alerts: Alert[], prefix: string): Alert[] {
 /** Every emission (first and updates) of rules starting with `prefix`. */
 export function emissions(alerts: Alert[], prefix: string): Alert[] {
   return alerts.filter((a) => foundBy(a, prefix));
+}
+
+/**
+ * Feed agent-1's events before `cut`, swap one detector's snapshot for `state(own snapshot)`, move the agent (and the
+ * peers) to a fresh engine through JSON and feed the rest: how a codec's migrated or malformed snapshots are tested.
+ */
+export function resumeWithState(events: DetectionEvent[], cut: number, detector: string, state: (own: Json) => Json): { rest: Alert[]; engine: Engine } {
+  const first = createEngine(DEFAULT_RULES);
+  for (const e of events.slice(0, cut)) first.process(e);
+  const snap = JSON.parse(JSON.stringify(first.snapshotAgent('agent-1'))) as AgentSnapshot;
+  snap.detectors[detector] = state(snap.detectors[detector]!);
+  const engine = createEngine(DEFAULT_RULES);
+  engine.restorePeers(JSON.parse(JSON.stringify(first.snapshotPeers())));
+  engine.restoreAgent('agent-1', snap);
+  const rest: Alert[] = [];
+  for (const e of events.slice(cut)) rest.push(...engine.process(e));
+  return { rest, engine };
 }

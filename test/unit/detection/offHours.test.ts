@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, HOUR_MS, T0, event, merge, only, renumber, rulesWith, run, stream } from './helpers.js';
+import { DAY_MS, HOUR_MS, T0, event, merge, only, renumber, resumeWithState, rulesWith, run, stream } from './helpers.js';
 import { readFileSync } from 'node:fs';
-import { createEngine, DEFAULT_RULES, SnapshotVersionError, type AgentSnapshot, type DetectionEvent, type Json } from '../../../shared/detection/index.js';
-import type { Alert } from '../../../shared/schemas/generated.js';
+import { createEngine, DEFAULT_RULES, SnapshotVersionError, type DetectionEvent, type Json } from '../../../shared/detection/index.js';
 import { nightsCut, nightsStream } from './offHoursStream.js';
 
 const officeHours = (ts: number) => {
@@ -65,19 +64,7 @@ describe('off-hours judges tasks, not chained events', () => {
 });
 
 describe('off-hours state codec', () => {
-  /** Feed the events before `cut`, swap the off-hours state for `state`, move the agent to a fresh engine and feed the rest. */
-  const resumeWith = (events: DetectionEvent[], cut: number, state: (own: Json) => Json) => {
-    const first = createEngine(DEFAULT_RULES);
-    for (const e of events.slice(0, cut)) first.process(e);
-    const snap = JSON.parse(JSON.stringify(first.snapshotAgent('agent-1'))) as AgentSnapshot;
-    snap.detectors['off-hours'] = state(snap.detectors['off-hours']!);
-    const second = createEngine(DEFAULT_RULES);
-    second.restorePeers(JSON.parse(JSON.stringify(first.snapshotPeers())));
-    second.restoreAgent('agent-1', snap);
-    const rest: Alert[] = [];
-    for (const e of events.slice(cut)) rest.push(...second.process(e));
-    return { rest, second };
-  };
+  const resumeWith = (events: DetectionEvent[], cut: number, state: (own: Json) => Json) => resumeWithState(events, cut, 'off-hours', state);
   const v1 = () => JSON.parse(readFileSync(new URL('./fixtures/offHoursV1.json', import.meta.url), 'utf8')) as Json;
 
   it('a version-1 snapshot (two-letter fields, saved by the code before the rename) is migrated: the same alerts as never moving the agent', () => {
@@ -86,7 +73,7 @@ describe('off-hours state codec', () => {
     const straight = only(run(events).alerts, 'off-hours');
     expect(straight.length).toBeGreaterThan(0);
     expect(straight[0]!.firstSeen).toBeGreaterThan(events[cut]!.timestamp);
-    const { rest, second } = resumeWith(events, cut, () => v1());
+    const { rest, engine: second } = resumeWith(events, cut, () => v1());
     expect(only(rest, 'off-hours')).toEqual(straight);
     // And the migrated state is the state the current code builds itself at the cut.
     const own = createEngine(DEFAULT_RULES);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createEngine, DEFAULT_RULES, SnapshotVersionError, type AgentSnapshot, type DetectionEvent, type Json } from '../../../shared/detection/index.js';
 import { evalDrift, newDrift, pushDrift, restoreDrift, snapshotDrift, type DriftResult } from '../../../shared/detection/baseline/drift.js';
 import type { Alert } from '../../../shared/schemas/generated.js';
-import { BUCKET_MS, DAY_MS, HOUR_MS, T0, merge, only, renumber, rulesWith, run, stream } from './helpers.js';
+import { BUCKET_MS, DAY_MS, HOUR_MS, T0, merge, only, renumber, resumeWithState, rulesWith, run, stream } from './helpers.js';
 
 const bucketsIn = (alertAt: number, start: number) => Math.floor(alertAt / BUCKET_MS) - Math.floor(start / BUCKET_MS);
 /** Event time at which an incident (alert id) was first emitted. */
@@ -196,19 +196,7 @@ describe('slow-ramp', () => {
     // The per-event size ramp (same stream as above): every series has learned, the size drift is mid-rise.
     const sizeRamp = () => stream({ to: rampStart + 40 * BUCKET_MS, perBucket: level, with: (rng, ts) => ({ records: Math.round(rng.lognormal(10, 0.8) * grow(ts)), bytesOut: Math.round(rng.lognormal(2000, 0.8) * grow(ts)), tokens: Math.round(rng.lognormal(300, 0.8) * grow(ts)) }) });
     const cutOf = (events: DetectionEvent[]) => events.findIndex((e) => e.timestamp >= rampStart + 6 * BUCKET_MS + BUCKET_MS / 2);
-    /** Feed the events before `cut`, swap the slow-ramp state for `state`, move the agent to a fresh engine and feed the rest. */
-    const resumeWith = (events: DetectionEvent[], cut: number, state: (own: Json) => Json) => {
-      const first = createEngine(DEFAULT_RULES);
-      for (const e of events.slice(0, cut)) first.process(e);
-      const snap = JSON.parse(JSON.stringify(first.snapshotAgent('agent-1'))) as AgentSnapshot;
-      snap.detectors['slow-ramp'] = state(snap.detectors['slow-ramp']!);
-      const second = createEngine(DEFAULT_RULES);
-      second.restorePeers(JSON.parse(JSON.stringify(first.snapshotPeers())));
-      second.restoreAgent('agent-1', snap);
-      const rest: Alert[] = [];
-      for (const e of events.slice(cut)) rest.push(...second.process(e));
-      return rest;
-    };
+    const resumeWith = (events: DetectionEvent[], cut: number, state: (own: Json) => Json) => resumeWithState(events, cut, 'slow-ramp', state).rest;
 
     it('a version-1 snapshot (positional tuples, saved by the code before the rename) is migrated: the same alerts as never moving the agent', () => {
       const events = sizeRamp();
