@@ -32,7 +32,7 @@ import { learnPeer, type PeerSeries } from './peers.js';
 import { guardedValue, type LearningGuard } from './guard.js';
 import { createTail, learnTail, tailThreshold, type TailModel } from './tail.js';
 import { envelopeSd, learnSeasonal, profileHigh, profileLow, profileMean } from './seasonal.js';
-import { createShift, observeShift, resetShift, shiftLearningCap, type ShiftTracker, type ShiftVerdict } from './shift.js';
+import { createShift, observeShift, resetShift, shiftLearningCap, type ShiftInput, type ShiftTracker, type ShiftVerdict } from './shift.js';
 import { createVariance, observeVariance, resetVariance, type VarianceTracker, type VarianceVerdict } from './variance.js';
 import { learnDormantZero, materialise, staysDormant } from './dormant.js';
 import { AS_EXPECTED, addBucket, createAccumulation, crewReading, judgeAccumulation, resetAccumulation, type AccumulationParams, type AccumulationTracker, type AccumulationVerdict } from './accumulation.js';
@@ -371,6 +371,14 @@ function lowerFor(p: SeriesParams, expectedLow: number, spread: number, z: numbe
  * Close the open bucket and any empty buckets up to `bucket`, then open `bucket`.
  * Returns the first drop found among the closed buckets (null: none, or the rule does not look down).
  */
+/**
+ * Scratch records, filled and read within one call: a series closes a bucket or arms one many times per event, and
+ * a fresh object for each was a fifth of the engine's allocation on the week workload. Nothing keeps them (shift.ts
+ * only reads its input; arm() copies the baseline into the state).
+ */
+const SHIFT_INPUT: ShiftInput = { value: 0, expectedHigh: 0, expectedLow: 0, upperSpread: 0, lowerSpread: 0, watchUp: false, watchDown: false, minExcess: 0, restAfterFire: 0 };
+const BASELINE: Baseline = { expectedHigh: 0, expectedLow: 0, spread: 0 };
+
 export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null, zone: TimeZone): DropVerdict | null {
   if (st.openBucket === bucket) return null;
   if (st.window === null && !staysDormant(st, p, bucket)) materialise(st, p, zone);
@@ -391,17 +399,16 @@ export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: 
       // The acceptance band widens with the calibration: capZ of the rule's z, in calibrated spreads.
       const high = st.expectedHigh + (p.capZ * st.upperZ * spread) / p.z;
       const low = st.expectedLow - (p.capZ * st.lowerZ * spread) / p.z;
-      const shiftInput = {
-        value: v,
-        expectedHigh: st.expectedHigh,
-        expectedLow: st.expectedLow,
-        upperSpread: (spread * st.upperZ) / p.z,
-        lowerSpread: (spread * st.lowerZ) / p.z,
-        watchUp: p.direction !== 'down',
-        watchDown: p.direction !== 'up',
-        minExcess: p.minValue,
-        restAfterFire: p.windowBuckets,
-      };
+      const shiftInput = SHIFT_INPUT;
+      shiftInput.value = v;
+      shiftInput.expectedHigh = st.expectedHigh;
+      shiftInput.expectedLow = st.expectedLow;
+      shiftInput.upperSpread = (spread * st.upperZ) / p.z;
+      shiftInput.lowerSpread = (spread * st.lowerZ) / p.z;
+      shiftInput.watchUp = p.direction !== 'down';
+      shiftInput.watchDown = p.direction !== 'up';
+      shiftInput.minExcess = p.minValue;
+      shiftInput.restAfterFire = p.windowBuckets;
       const tracker = (st.shift ??= createShift());
       const shift = observeShift(tracker, shiftInput);
       if (drop === null && shift !== null) drop = shiftVerdict(st.openBucket, v, shift);
@@ -502,7 +509,7 @@ interface Baseline {
   spread: number;
 }
 
-/** The own baseline for a bucket (null: not ready: warming up, or no profile for this hour yet). */
+/** The own baseline for a bucket, in the BASELINE scratch (null: not ready: warming up, or no profile for this hour yet). */
 function baselineAt(st: SeriesState, p: SeriesParams, bucket: number, zone: TimeZone): Baseline | null {
   if (st.closedBuckets < p.warmupBuckets) return null;
   // A non-count series that has only ever shown zeros has not shown its scale yet: still warming up.
@@ -525,8 +532,11 @@ function baselineAt(st: SeriesState, p: SeriesParams, bucket: number, zone: Time
     seasonalSd = envelopeSd(window.data, st.profileBase, p.seasonalMinSamples, slot) * dispersionShare(st, p);
   }
   const scale = Math.max(high, st.scale);
-  const spread = Math.max(windowSpread(window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * Math.max(dispersionShare(st, p), MIN_REL_SPREAD_SHARE) * scale, p.noiseFloorShare * st.noise, p.absSpreadFloor);
-  return { expectedHigh: high, expectedLow: low, spread };
+  const out = BASELINE;
+  out.expectedHigh = high;
+  out.expectedLow = low;
+  out.spread = Math.max(windowSpread(window, p.stdShare), seasonalSd, p.poisson ? Math.sqrt(Math.max(high, 1)) : 0, p.relSpreadFloor * Math.max(dispersionShare(st, p), MIN_REL_SPREAD_SHARE) * scale, p.noiseFloorShare * st.noise, p.absSpreadFloor);
+  return out;
 }
 
 /** The mean a bucket is expected to add to a total: its hour's profile mean, else the window mean (0: none yet). */
