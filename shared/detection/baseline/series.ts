@@ -368,10 +368,6 @@ function lowerFor(p: SeriesParams, expectedLow: number, spread: number, z: numbe
 }
 
 /**
- * Close the open bucket and any empty buckets up to `bucket`, then open `bucket`.
- * Returns the first drop found among the closed buckets (null: none, or the rule does not look down).
- */
-/**
  * Scratch records, filled and read within one call: a series closes a bucket or arms one many times per event, and
  * a fresh object for each was a fifth of the engine's allocation on the week workload. Nothing keeps them (shift.ts
  * only reads its input; arm() copies the baseline into the state).
@@ -379,6 +375,10 @@ function lowerFor(p: SeriesParams, expectedLow: number, spread: number, z: numbe
 const SHIFT_INPUT: ShiftInput = { value: 0, expectedHigh: 0, expectedLow: 0, upperSpread: 0, lowerSpread: 0, watchUp: false, watchDown: false, minExcess: 0, restAfterFire: 0 };
 const BASELINE: Baseline = { expectedHigh: 0, expectedLow: 0, spread: 0 };
 
+/**
+ * Close the open bucket and any empty buckets up to `bucket`, then open `bucket`.
+ * Returns the first drop found among the closed buckets (null: none, or the rule does not look down).
+ */
 export function advance(st: SeriesState, p: SeriesParams, bucket: number, peer: PeerSeries | null, zone: TimeZone): DropVerdict | null {
   if (st.openBucket === bucket) return null;
   if (st.window === null && !staysDormant(st, p, bucket)) materialise(st, p, zone);
