@@ -19,10 +19,11 @@
  * late and not above expectation while alarmed, the per-action sizes learn at
  * most 1% per bucket and not upwards while alarmed, the hour-of-day size
  * correction learns a day late. State (slowRamp/state.ts): typed arrays per
- * series (~6.6 KB per agent for the count series and three size metrics,
- * drift rings included: bench/memory-breakdown.ts, 2026-12-03, was ~9.1 KB
- * with float64 arrays and plain drift rings); a size metric the agent never
- * sends costs nothing.
+ * series (~6.5 KB per agent for the count series and three size metrics,
+ * drift rings included: bench/memory-breakdown.ts, 2026-12-07, was ~9.1 KB
+ * with float64 arrays and plain drift rings); what every event touches (the
+ * size models of all three metrics) is one array, what only a bucket's close
+ * reads is per series; a size metric the agent never sends has no series.
  * Snapshot: slowRamp/codec.ts (versioned, named).
  */
 import type { Rules } from '../rules/schema.js';
@@ -31,8 +32,8 @@ import { defineDetector, rule } from './define.js';
 import { rampConfig, type RampConfig } from './slowRamp/config.js';
 import { restoreRamp, snapshotRamp } from './slowRamp/codec.js';
 import { closeRate, createRateSeries } from './slowRamp/rateSeries.js';
-import { addSize, closeSize, createSizeSeries } from './slowRamp/sizeSeries.js';
-import type { RampState, SizeSeries } from './slowRamp/state.js';
+import { addSize, closeSize, emptySizeModels } from './slowRamp/sizeSeries.js';
+import type { RampState } from './slowRamp/state.js';
 import { RampThresholds } from './slowRamp/thresholds.js';
 import { pushTrend } from './slowRamp/trend.js';
 
@@ -100,16 +101,12 @@ function advance(cfg: RampConfig, st: RampState, bucket: number, ctx: DetectionC
   return out;
 }
 
-/** The size metric's series, created at its first value as the idle series it would have been. */
-function sizeSeries(cfg: RampConfig, st: RampState, metric: number): SizeSeries {
-  return (st.sizes[metric] ??= createSizeSeries(st.sizeTrendLength, cfg.volume!.windowBuckets));
-}
-
+/** Each metric's series is created at its first value (addSize), as the idle series it would have been. */
 function addSizes(cfg: RampConfig, st: RampState, event: DetectionEvent, learning: boolean): void {
   const action = actionIndex(cfg, st, event.action);
-  if (event.records > 0) addSize(cfg, sizeSeries(cfg, st, 0), action, event.records, learning);
-  if (event.bytesOut > 0) addSize(cfg, sizeSeries(cfg, st, 1), action, event.bytesOut, learning);
-  if (event.tokens > 0) addSize(cfg, sizeSeries(cfg, st, 2), action, event.tokens, learning);
+  if (event.records > 0) addSize(cfg, st, 0, action, event.records, learning);
+  if (event.bytesOut > 0) addSize(cfg, st, 1, action, event.bytesOut, learning);
+  if (event.tokens > 0) addSize(cfg, st, 2, action, event.tokens, learning);
 }
 
 export function createSlowRampDetector(rules: Rules): Detector<RampState> {
@@ -118,7 +115,7 @@ export function createSlowRampDetector(rules: Rules): Detector<RampState> {
     ...slowRamp.identity,
 
     createState(ctx): RampState {
-      return { openBucket: ctx.bucket, actions: [], rate: cfg.rate ? createRateSeries() : null, sizes: [null, null, null], sizeTrendLength: 0 };
+      return { openBucket: ctx.bucket, actions: [], rate: cfg.rate ? createRateSeries() : null, sizes: [null, null, null], sizeModels: emptySizeModels(), sizeTrendLength: 0 };
     },
 
     update(event: DetectionEvent, ctx: DetectionContext<RampState>): Finding[] {

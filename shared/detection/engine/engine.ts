@@ -39,6 +39,7 @@ import { routeUnverified } from './unverifiedRoute.js';
 import { UTC, createZoneResolver, type TimeZone } from '../timeZone.js';
 import { DUPLICATE_MAX_AGE_MS, createRecentEvents, eventDigest, isRecentDuplicate, rememberEvent, restoreRecent, snapshotRecent, type RecentEvents, type RecentEventsSnapshot } from './duplicates.js';
 import { inEngineShape } from './eventShape.js';
+import { StringPool } from './stringPool.js';
 
 export interface EngineOptions {
   /** Only these detectors (names as in DETECTOR_NAMES); default: every detector with an enabled rule. */
@@ -138,6 +139,8 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
   for (const group of rules.incidentGroups) for (const ruleId of group.rules) incidentKey.set(ruleId, `group:${group.id}`);
   const { bucketMs, learningPeriodMs, cooldownMs } = rules.engine;
   const agents = new Map<string, AgentSlot>();
+  /** Names restored agents keep in state, one copy for every agent (stringPool.ts). */
+  const strings = new StringPool();
   const zoneOf = createZoneResolver(rules.engine.timezones);
   let peers = new PeerGroups();
   // Only the aggregators of detectors that declare acceptsUnverified (impersonation) see unverified events.
@@ -369,7 +372,7 @@ export function createEngine(rules: Rules, options: EngineOptions = {}): Engine 
   function restoreAgentBytes(agentId: string, bytes: Uint8Array): void {
     let snap: AgentSnapshot;
     try {
-      snap = decodeSnapshot(bytes) as unknown as AgentSnapshot;
+      snap = decodeSnapshot(bytes, strings) as unknown as AgentSnapshot;
     } catch (err) {
       stats.refusedSnapshots++;
       throw err;

@@ -39,6 +39,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { SnapshotVersionError } from '../baseline/seriesCodec.js';
 import type { Json } from '../types.js';
+import type { StringPool } from './stringPool.js';
 import { SNAPSHOT_DICTIONARY_V3 } from './snapshotDictionary.js';
 import { SNAPSHOT_DICTIONARY_V4 } from './snapshotDictionaryV4.js';
 import { SNAPSHOT_DICTIONARY_V5 } from './snapshotDictionaryV5.js';
@@ -254,12 +255,18 @@ export class SnapshotBytesError extends Error {
   }
 }
 
+/** One decoder for every string (TextDecoder holds no state between whole-buffer decodes). */
+const UTF8 = new TextDecoder();
+
 class Reader {
   pos = 0;
   readonly strings: string[] = [];
   private readonly f64 = new Float64Array(1);
   private readonly f64b = new Uint8Array(this.f64.buffer);
-  constructor(readonly buf: Uint8Array) {}
+  constructor(
+    readonly buf: Uint8Array,
+    private readonly pool: StringPool | null,
+  ) {}
 
   byte(): number {
     if (this.pos >= this.buf.length) throw new SnapshotBytesError('truncated');
@@ -294,7 +301,8 @@ class Reader {
     }
     const n = this.uvar();
     if (this.pos + n > this.buf.length) throw new SnapshotBytesError('truncated');
-    const s = new TextDecoder().decode(this.buf.subarray(this.pos, this.pos + n));
+    const decoded = UTF8.decode(this.buf.subarray(this.pos, this.pos + n));
+    const s = this.pool ? this.pool.intern(decoded) : decoded;
     this.pos += n;
     this.strings.push(s);
     return s;
@@ -385,13 +393,13 @@ function inflateBody(packed: Uint8Array, version: number): Uint8Array {
   return result.buffer;
 }
 
-export function decodeSnapshot(bytes: Uint8Array): Json {
-  const r = new Reader(bytes);
+export function decodeSnapshot(bytes: Uint8Array, pool: StringPool | null = null): Json {
+  const r = new Reader(bytes, pool);
   if (bytes.length < 3 || bytes[0] !== MAGIC0 || bytes[1] !== MAGIC1) throw new SnapshotVersionError('agent bytes', 'no magic (not a binary snapshot)', SNAPSHOT_BYTES_VERSION);
   r.pos = 2;
   const version = r.uvar();
   if (!DICTIONARIES.has(version) && version !== DEFLATED_VERSION && version !== PLAIN_VERSION) throw new SnapshotVersionError('agent bytes', version, SNAPSHOT_BYTES_VERSION);
-  const body = version === PLAIN_VERSION ? r : new Reader(inflateBody(bytes.subarray(r.pos), version));
+  const body = version === PLAIN_VERSION ? r : new Reader(inflateBody(bytes.subarray(r.pos), version), pool);
   const out = readValue(body, 0);
   if (body.pos !== body.buf.length) throw new SnapshotBytesError('trailing bytes');
   return out;

@@ -15,28 +15,14 @@ import type { RampConfig } from './config.js';
 import { migrateV1 } from './codecV1.js';
 import { createRateSeries } from './rateSeries.js';
 import {
-  ACTION_BLOCKS, ACTION_FIELDS, ACTION_LOG_MEAN, ACTION_LOG_VARIANCE, ACTION_SAMPLES, BUCKET_EVENTS, BUCKET_RESIDUAL_SQUARES, BUCKET_RESIDUAL_SUM, DELAY_LINE, HOUR_COUNTS, HOUR_MEANS, HOUR_SQUARES, HOURS,
-  NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, NO_PENDING_ACCEPT, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, SUM_FIELDS, UPPER_SEMIVARIANCES, actionSlots, type RampState, type RateSeries, type SizeSeries,
+  DELAY_LINE, HOUR_COUNTS, HOUR_MEANS, HOUR_PARTS_LENGTH, HOUR_SQUARES, HOURS, METRIC_HEAD, MODEL_PARTS, NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, NO_PENDING_ACCEPT, OPEN_PRECISION, OPEN_TOTAL, OPEN_WEIGHTED_RESIDUAL,
+  PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, UPPER_SEMIVARIANCES, assembleSizeModels, metricSlots, modelAt, type RampState, type RateSeries, type SizeModelParts, type SizeSeries,
 } from './state.js';
 
 export const RAMP_CODEC_VERSION = 3;
 /** Version 2: drift rings as [residuals, weights, head, fired, anyZ] (read by restoreDrift). */
 const DRIFT_TUPLE_VERSION = 2;
 
-/** A size series' per-action parts: in `data` (float32, rounded) or in `sums` (float64), at their offsets inside an action's block. */
-const ACTION_PARTS = [
-  ['actionLogMeans', ACTION_LOG_MEAN, 'data'],
-  ['actionLogVariances', ACTION_LOG_VARIANCE, 'data'],
-  ['actionSamples', ACTION_SAMPLES, 'data'],
-  ['bucketEvents', BUCKET_EVENTS, 'data'],
-  ['bucketResidualSums', BUCKET_RESIDUAL_SUM, 'sums'],
-  ['bucketResidualSquares', BUCKET_RESIDUAL_SQUARES, 'sums'],
-] as const;
-
-/** Where an action's part lives in a size series' arrays. */
-function actionPart(series: Pick<SizeSeries, 'data' | 'sums'>, array: 'data' | 'sums', action: number, offset: number): { values: Float32Array | Float64Array; at: number } {
-  return array === 'data' ? { values: series.data, at: ACTION_BLOCKS + action * ACTION_FIELDS + offset } : { values: series.sums, at: action * SUM_FIELDS + offset };
-}
 /** A size series' per-hour parts and where each starts. */
 const HOUR_PARTS = [
   ['hourMeans', HOUR_MEANS],
@@ -70,13 +56,14 @@ function snapshotRate(series: RateSeries): Json {
   };
 }
 
-function snapshotSize(series: SizeSeries): Json {
-  const data = series.data;
-  const slots = actionSlots(series);
+/** One metric's series: its own fields and its part of the agent's size models (the snapshot is the same as when each series held its own arrays). */
+function snapshotSize(models: Float64Array, metric: number, series: SizeSeries): Json {
+  const head = metric * METRIC_HEAD;
+  const slots = metricSlots(models, metric);
   const out: { [key: string]: Json } = {
-    openWeightedResidual: series.openWeightedResidual,
-    openPrecision: series.openPrecision,
-    openTotal: series.openTotal,
+    openWeightedResidual: models[head + OPEN_WEIGHTED_RESIDUAL]!,
+    openPrecision: models[head + OPEN_PRECISION]!,
+    openTotal: models[head + OPEN_TOTAL]!,
     hourOpen: series.hourOpen,
     hourBuckets: series.hourBuckets,
     hourResidualSum: series.hourResidualSum,
@@ -84,13 +71,8 @@ function snapshotSize(series: SizeSeries): Json {
     hourAlarmed: series.hourAlarmed,
     drift: snapshotDrift(series.drift),
   };
-  for (const [name, start] of HOUR_PARTS) out[name] = roundedPart(data, start, HOURS);
-  for (const [name, offset, array] of ACTION_PARTS) {
-    out[name] = Array.from({ length: slots }, (_, i) => {
-      const { values, at } = actionPart(series, array, i, offset);
-      return array === 'data' ? roundSig(values[at]!) : values[at]!;
-    });
-  }
+  for (const [name, start] of HOUR_PARTS) out[name] = roundedPart(series.hours, start, HOURS);
+  for (const [name, field] of MODEL_PARTS) out[name] = Array.from({ length: slots }, (_, action) => models[modelAt(action, metric) + field]!);
   return out;
 }
 
@@ -100,7 +82,7 @@ export function snapshotRamp(st: RampState): Json {
     openBucket: st.openBucket,
     actions: [...st.actions],
     rate: st.rate ? snapshotRate(st.rate) : null,
-    sizes: st.sizes.map((series) => (series ? snapshotSize(series) : null)),
+    sizes: st.sizes.map((series, metric) => (series ? snapshotSize(st.sizeModels, metric, series) : null)),
     sizeTrendLength: st.sizeTrendLength,
   };
 }
@@ -140,21 +122,26 @@ function restoreRate(o: Fields): RateSeries {
   };
 }
 
-function restoreSize(o: Fields): SizeSeries {
+/** One metric's series and its part of the size models (assembleSizeModels puts the metrics' parts together). */
+function restoreSize(o: Fields): { series: SizeSeries; models: SizeModelParts } {
   const slots = (o.actionSamples as Json[] | undefined)?.length ?? 0;
-  const arrays = { data: new Float32Array(ACTION_BLOCKS + slots * ACTION_FIELDS), sums: new Float64Array(slots * SUM_FIELDS) };
-  for (const [name, start] of HOUR_PARTS) arrays.data.set(numbers(o, name, HOURS), start);
-  for (const [name, offset, array] of ACTION_PARTS) {
-    numbers(o, name, slots).forEach((v, i) => {
-      const { values, at } = actionPart(arrays, array, i, offset);
-      values[at] = v;
-    });
-  }
-  return {
-    ...arrays,
+  const hours = new Float32Array(HOUR_PARTS_LENGTH);
+  for (const [name, start] of HOUR_PARTS) hours.set(numbers(o, name, HOURS), start);
+  const part = (name: (typeof MODEL_PARTS)[number][0]) => numbers(o, name, slots);
+  const models: SizeModelParts = {
+    // Learned values as the float32 arrays of before held them (through roundSig: the same numbers for any snapshot of them).
+    actionLogMeans: part('actionLogMeans').map(roundSig),
+    actionLogVariances: part('actionLogVariances').map(roundSig),
+    actionSamples: part('actionSamples'),
+    bucketEvents: part('bucketEvents'),
+    bucketResidualSums: part('bucketResidualSums'),
+    bucketResidualSquares: part('bucketResidualSquares'),
     openWeightedResidual: o.openWeightedResidual as number,
     openPrecision: o.openPrecision as number,
     openTotal: o.openTotal as number,
+  };
+  const series: SizeSeries = {
+    hours,
     hourOpen: o.hourOpen as number,
     hourBuckets: o.hourBuckets as number,
     hourResidualSum: o.hourResidualSum as number,
@@ -162,6 +149,7 @@ function restoreSize(o: Fields): SizeSeries {
     hourAlarmed: o.hourAlarmed as number,
     drift: restoreDrift(o.drift!),
   };
+  return { series, models };
 }
 
 export function restoreRamp(json: Json, cfg: RampConfig): RampState {
@@ -172,11 +160,13 @@ export function restoreRamp(json: Json, cfg: RampConfig): RampState {
   const sizes = o.sizes as (Fields | null)[];
   if (!Array.isArray(sizes) || sizes.length !== 3) throw new Error('slow-ramp snapshot: sizes is not three series');
   // A series whose rule is now disabled is dropped (it would never be closed again); one whose rule was disabled starts afresh.
+  const restored = [0, 1, 2].map((m) => (cfg.volume && sizes[m] ? restoreSize(sizes[m]!) : null));
   return {
     openBucket: o.openBucket as number,
     actions: [...(o.actions as string[])],
     rate: !cfg.rate ? null : o.rate ? restoreRate(o.rate as Fields) : createRateSeries(),
-    sizes: [0, 1, 2].map((m) => (cfg.volume && sizes[m] ? restoreSize(sizes[m]!) : null)) as RampState['sizes'],
+    sizes: restored.map((r) => r?.series ?? null) as RampState['sizes'],
+    sizeModels: assembleSizeModels(restored.map((r) => r?.models ?? null)),
     sizeTrendLength: o.sizeTrendLength as number,
   };
 }

@@ -7,9 +7,10 @@ import { restoreDrift } from '../../baseline/drift.js';
 import { SEASON_SLOTS } from '../../baseline/seasonal.js';
 import type { Json } from '../../types.js';
 import type { RampConfig } from './config.js';
+import { roundSig } from '../../baseline/robust.js';
 import {
-  ACTION_BLOCKS, ACTION_FIELDS, ACTION_LOG_MEAN, ACTION_LOG_VARIANCE, ACTION_SAMPLES, BUCKET_EVENTS, BUCKET_RESIDUAL_SQUARES, BUCKET_RESIDUAL_SUM, DELAY_LINE, HOUR_COUNTS, HOUR_MEANS, HOUR_SQUARES,
-  HOURS, NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, NO_PENDING_ACCEPT, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH, SUM_FIELDS, UPPER_SEMIVARIANCES, type RampState, type RateSeries, type SizeSeries,
+  DELAY_LINE, HOUR_COUNTS, HOUR_MEANS, HOUR_PARTS_LENGTH, HOUR_SQUARES, HOURS, NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, NO_PENDING_ACCEPT, PROFILE_COUNTS, PROFILE_DELAY, PROFILE_MEANS, RATE_DATA_LENGTH,
+  UPPER_SEMIVARIANCES, assembleSizeModels, type RampState, type RateSeries, type SizeModelParts, type SizeSeries,
 } from './state.js';
 
 type RateV1 = [openCount: number, means: number[], counts: number[], upper: number[], delay: number[], delayHead: number, overDispersion: number, peakLevel: number, peakHour: number, drift: Json, acceptRun?: number, acceptSum?: number, acceptLateSum?: number];
@@ -36,27 +37,26 @@ function migrateRate(v: RateV1): RateSeries {
   return { data, openCount: v[0], delayFill: delay.length, delayHead: v[5], overDispersion: v[6], peakLevel: v[7], peakHour: v[8], drift: restoreDrift(v[9]), ...NO_PENDING_ACCEPT };
 }
 
-function migrateSize(v: SizeV1, actions: number): SizeSeries {
-  const data = new Float32Array(ACTION_BLOCKS + actions * ACTION_FIELDS);
-  const sums = new Float64Array(actions * SUM_FIELDS);
-  data.set(sized(v[3], HOURS, 'hour means'), HOUR_MEANS);
-  data.set(sized(v[4], HOURS, 'hour squares'), HOUR_SQUARES);
-  data.set(sized(v[5], HOURS, 'hour counts'), HOUR_COUNTS);
-  data.set(sized(v[6], HOURS, 'next hour means'), NEXT_HOUR_MEANS);
-  data.set(sized(v[7], HOURS, 'next hour squares'), NEXT_HOUR_SQUARES);
-  const perAction: [number[], number][] = [
-    [v[13], ACTION_LOG_MEAN],
-    [v[14], ACTION_LOG_VARIANCE],
-    [v[15], ACTION_SAMPLES],
-    [v[16], BUCKET_EVENTS],
-  ];
-  for (const [values, offset] of perAction) sized(values, actions, 'a per-action part').forEach((x, i) => (data[ACTION_BLOCKS + i * ACTION_FIELDS + offset] = x));
-  const perActionSums: [number[], number][] = [
-    [v[17], BUCKET_RESIDUAL_SUM],
-    [v[18], BUCKET_RESIDUAL_SQUARES],
-  ];
-  for (const [values, offset] of perActionSums) sized(values, actions, 'a per-action part').forEach((x, i) => (sums[i * SUM_FIELDS + offset] = x));
-  return { data, sums, openWeightedResidual: v[0], openPrecision: v[1], openTotal: v[2], hourOpen: v[8], hourBuckets: v[9], hourResidualSum: v[10], hourSquareSum: v[11], hourAlarmed: v[12], drift: restoreDrift(v[19]) };
+function migrateSize(v: SizeV1, actions: number): { series: SizeSeries; models: SizeModelParts } {
+  const hours = new Float32Array(HOUR_PARTS_LENGTH);
+  hours.set(sized(v[3], HOURS, 'hour means'), HOUR_MEANS);
+  hours.set(sized(v[4], HOURS, 'hour squares'), HOUR_SQUARES);
+  hours.set(sized(v[5], HOURS, 'hour counts'), HOUR_COUNTS);
+  hours.set(sized(v[6], HOURS, 'next hour means'), NEXT_HOUR_MEANS);
+  hours.set(sized(v[7], HOURS, 'next hour squares'), NEXT_HOUR_SQUARES);
+  const perAction = (values: unknown) => sized(values, actions, 'a per-action part');
+  const models: SizeModelParts = {
+    actionLogMeans: perAction(v[13]).map(roundSig),
+    actionLogVariances: perAction(v[14]).map(roundSig),
+    actionSamples: perAction(v[15]),
+    bucketEvents: perAction(v[16]),
+    bucketResidualSums: perAction(v[17]),
+    bucketResidualSquares: perAction(v[18]),
+    openWeightedResidual: v[0],
+    openPrecision: v[1],
+    openTotal: v[2],
+  };
+  return { series: { hours, hourOpen: v[8], hourBuckets: v[9], hourResidualSum: v[10], hourSquareSum: v[11], hourAlarmed: v[12], drift: restoreDrift(v[19]) }, models };
 }
 
 /** Version 1 kept all three size series from the start; they are kept (an idle one behaves exactly like the absent one it would be now). */
@@ -64,11 +64,13 @@ export function migrateV1(o: { [key: string]: Json }, cfg: RampConfig): RampStat
   const actions = o.acts as string[];
   const sizes = o.size as unknown as SizeV1[];
   if (!Array.isArray(actions) || !Array.isArray(sizes) || sizes.length !== 3) throw new Error('slow-ramp v1 snapshot: malformed');
+  const migrated = sizes.map((s) => (cfg.volume ? migrateSize(s, actions.length) : null));
   return {
     openBucket: o.b as number,
     actions: [...actions],
     rate: cfg.rate ? migrateRate(o.rate as unknown as RateV1) : null,
-    sizes: sizes.map((s) => (cfg.volume ? migrateSize(s, actions.length) : null)) as RampState['sizes'],
+    sizes: migrated.map((m) => m?.series ?? null) as RampState['sizes'],
+    sizeModels: assembleSizeModels(migrated.map((m) => m?.models ?? null)),
     // All three rings took the same pushes (one per closed bucket): any of them has the common length.
     sizeTrendLength: restoreDrift(sizes[0]![19]).length,
   };

@@ -11,7 +11,10 @@ import { roundSig } from '../../baseline/robust.js';
 import type { DetectionContext, Finding } from '../../types.js';
 import { epochHour } from '../../time.js';
 import type { RampConfig } from './config.js';
-import { ACTION_BLOCKS, ACTION_FIELDS, ACTION_LOG_MEAN, ACTION_LOG_VARIANCE, ACTION_SAMPLES, BUCKET_EVENTS, BUCKET_RESIDUAL_SQUARES, BUCKET_RESIDUAL_SUM, HOUR_COUNTS, HOUR_MEANS, HOUR_SQUARES, HOURS, NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, SIZE_METRICS, SUM_FIELDS, actionSlots, type RampState, type SizeSeries } from './state.js';
+import {
+  ACTION_STRIDE, HOUR_COUNTS, HOUR_MEANS, HOUR_PARTS_LENGTH, HOUR_SQUARES, HOURS, METRIC_HEAD, METRIC_SLOTS, MODEL_BUCKET_EVENTS, MODEL_LOG_MEAN, MODEL_LOG_VARIANCE, MODEL_RESIDUAL_SQUARES, MODEL_RESIDUAL_SUM, MODEL_SAMPLES, MODELS_HEAD,
+  NEXT_HOUR_MEANS, NEXT_HOUR_SQUARES, OPEN_PRECISION, OPEN_TOTAL, OPEN_WEIGHTED_RESIDUAL, SIZE_METRICS, metricSlots, modelAt, type RampState, type SizeSeries,
+} from './state.js';
 import type { RampThresholdValues } from './thresholds.js';
 import { emptyTrend, judgeTrend, pushTrend, trendScore } from './trend.js';
 
@@ -34,8 +37,8 @@ const HOUR_SD_FLOOR = 0.05;
 const ALARMED_HOUR_WEIGHT = 0.25;
 
 /**
- * A learned value (hour means and squares, an action's log mean and variance) as it was learned: written through
- * roundSig into the float32 array, read back exactly (below 1,024: baseline/window.ts says why).
+ * A learned value (hour means and squares) as it was learned: written through roundSig into the float32 array,
+ * read back exactly (below 1,024: baseline/window.ts says why).
  */
 function learned(data: Float32Array, at: number): number {
   return roundSig(data[at]!);
@@ -43,68 +46,83 @@ function learned(data: Float32Array, at: number): number {
 
 /** A series first created after `trendLength` closed buckets: it starts as the idle series it would have been. */
 export function createSizeSeries(trendLength: number, windowBuckets: number): SizeSeries {
-  return { data: new Float32Array(ACTION_BLOCKS), sums: new Float64Array(0), openWeightedResidual: 0, openPrecision: 0, openTotal: 0, hourOpen: -1, hourBuckets: 0, hourResidualSum: 0, hourSquareSum: 0, hourAlarmed: 0, drift: emptyTrend(trendLength, windowBuckets) };
+  return { hours: new Float32Array(HOUR_PARTS_LENGTH), hourOpen: -1, hourBuckets: 0, hourResidualSum: 0, hourSquareSum: 0, hourAlarmed: 0, drift: emptyTrend(trendLength, windowBuckets) };
 }
 
-/** Room for `action` (an index into RampState.actions): the array grows to the highest action the metric has seen. */
-function ensureActionSlot(series: SizeSeries, action: number): void {
-  if (action < actionSlots(series)) return;
-  const grown = new Float32Array(ACTION_BLOCKS + (action + 1) * ACTION_FIELDS);
-  grown.set(series.data);
-  series.data = grown;
-  const sums = new Float64Array((action + 1) * SUM_FIELDS);
-  sums.set(series.sums);
-  series.sums = sums;
+/** The size models of an agent that has sent no size yet: the header alone. */
+export function emptySizeModels(): Float64Array {
+  return new Float64Array(MODELS_HEAD);
+}
+
+/**
+ * Room for `action` (an index into RampState.actions) in `metric`'s models: the metric's series exists (created at
+ * its first value as the idle series it would have been) and its slots reach the action; the array grows to the
+ * highest action any metric has seen.
+ */
+function ensureActionSlot(cfg: RampConfig, st: RampState, metric: number, action: number): Float64Array {
+  let models = st.sizeModels;
+  const slotsAt = metric * METRIC_HEAD + METRIC_SLOTS;
+  if (action < models[slotsAt]!) return models;
+  st.sizes[metric] ??= createSizeSeries(st.sizeTrendLength, cfg.volume!.windowBuckets);
+  const length = MODELS_HEAD + (action + 1) * ACTION_STRIDE;
+  if (models.length < length) {
+    const grown = new Float64Array(length);
+    grown.set(models);
+    st.sizeModels = models = grown;
+  }
+  models[slotsAt] = action + 1;
+  return models;
 }
 
 /**
  * One event's size: pooled into the bucket against its action's usual size (once the action has
  * SIZE_WARM samples), and kept for the action's learning at bucket close. Until then the action
- * learns each value at once (plain average).
+ * learns each value at once (plain average). Touches `st.sizeModels` only (see state.ts).
  */
-export function addSize(cfg: RampConfig, series: SizeSeries, action: number, value: number, learning: boolean): void {
-  ensureActionSlot(series, action);
-  const data = series.data;
-  const at = ACTION_BLOCKS + action * ACTION_FIELDS;
-  const samples = data[at + ACTION_SAMPLES]!;
+export function addSize(cfg: RampConfig, st: RampState, metric: number, action: number, value: number, learning: boolean): void {
+  const models = ensureActionSlot(cfg, st, metric, action);
+  const at = modelAt(action, metric);
+  const samples = models[at + MODEL_SAMPLES]!;
   const logValue = Math.log(value);
-  const logMean = learned(data, at + ACTION_LOG_MEAN);
+  const logMean = models[at + MODEL_LOG_MEAN]!;
   const deviation = logValue - logMean;
   if (samples >= (learning ? SIZE_WARM_LEARNING : SIZE_WARM)) {
-    const variance = Math.max(learned(data, at + ACTION_LOG_VARIANCE), cfg.sizeVarianceFloor);
+    const variance = Math.max(models[at + MODEL_LOG_VARIANCE]!, cfg.sizeVarianceFloor);
     const precision = 1 / variance;
-    series.openWeightedResidual += deviation * precision;
-    series.openPrecision += precision;
-    series.openTotal += value;
+    const head = metric * METRIC_HEAD;
+    models[head + OPEN_WEIGHTED_RESIDUAL]! += deviation * precision;
+    models[head + OPEN_PRECISION]! += precision;
+    models[head + OPEN_TOTAL]! += value;
     const clip = SIZE_CLIP * Math.sqrt(variance);
     const clipped = deviation > clip ? clip : deviation < -clip ? -clip : deviation;
-    data[at + BUCKET_EVENTS]!++;
-    const sumAt = action * SUM_FIELDS;
-    series.sums[sumAt + BUCKET_RESIDUAL_SUM]! += clipped;
-    series.sums[sumAt + BUCKET_RESIDUAL_SQUARES]! += clipped * clipped;
+    models[at + MODEL_BUCKET_EVENTS]!++;
+    models[at + MODEL_RESIDUAL_SUM]! += clipped;
+    models[at + MODEL_RESIDUAL_SQUARES]! += clipped * clipped;
     return;
   }
   const weight = 1 / (samples + 1);
-  data[at + ACTION_LOG_MEAN] = roundSig(ewmaMean(logMean, logValue, weight));
-  data[at + ACTION_LOG_VARIANCE] = roundSig(ewmaVariance(learned(data, at + ACTION_LOG_VARIANCE), logMean, logValue, weight));
-  data[at + ACTION_SAMPLES] = samples + 1;
+  models[at + MODEL_LOG_MEAN] = roundSig(ewmaMean(logMean, logValue, weight));
+  models[at + MODEL_LOG_VARIANCE] = roundSig(ewmaVariance(models[at + MODEL_LOG_VARIANCE]!, logMean, logValue, weight));
+  models[at + MODEL_SAMPLES] = samples + 1;
 }
 
 /** Close one size series' bucket. */
 export function closeSize(cfg: RampConfig, th: RampThresholdValues, st: RampState, metric: number, bucket: number, ctx: DetectionContext<RampState>): Finding | null {
   const series = st.sizes[metric]!;
-  const data = series.data;
-  const precision = series.openPrecision;
-  const total = series.openTotal;
-  const residual = precision > 0 ? series.openWeightedResidual / precision : 0;
-  series.openWeightedResidual = 0;
-  series.openPrecision = 0;
-  series.openTotal = 0;
+  const data = series.hours;
+  const models = st.sizeModels;
+  const head = metric * METRIC_HEAD;
+  const precision = models[head + OPEN_PRECISION]!;
+  const total = models[head + OPEN_TOTAL]!;
+  const residual = precision > 0 ? models[head + OPEN_WEIGHTED_RESIDUAL]! / precision : 0;
+  models[head + OPEN_WEIGHTED_RESIDUAL] = 0;
+  models[head + OPEN_PRECISION] = 0;
+  models[head + OPEN_TOTAL] = 0;
   const localHour = epochHour(bucket * cfg.bucketMs, ctx.zone);
   if (localHour !== series.hourOpen) commitHour(series, localHour);
   const hour = ((localHour % HOURS) + HOURS) % HOURS;
   if (!(precision > 0)) {
-    learnActions(th, series);
+    learnActions(th, st, metric, series);
     pushTrend(series.drift, 0, 0, th.windowBuckets);
     return null;
   }
@@ -123,8 +141,8 @@ export function closeSize(cfg: RampConfig, th: RampThresholdValues, st: RampStat
   const sd = Math.sqrt(1 / precision + extraVariance);
   let finding: Finding | null = null;
   if (ctx.learning) pushTrend(series.drift, 0, 0, th.windowBuckets);
-  else if (judgeTrend(series.drift, (residual - usualResidual) / sd, 1 / sd, th, cfg.trend)) finding = sizeFinding(cfg, th, series, metric, bucket, total, residual - usualResidual, sd, ctx);
-  learnActions(th, series);
+  else if (judgeTrend(series.drift, (residual - usualResidual) / sd, 1 / sd, th, cfg.trend)) finding = sizeFinding(cfg, th, st, metric, bucket, total, residual - usualResidual, sd, ctx);
+  learnActions(th, st, metric, series);
   if (series.drift.fired) series.hourAlarmed = 1;
   const clipped = Math.max(-HOUR_CLIP, Math.min(HOUR_CLIP, residual));
   series.hourBuckets++;
@@ -138,7 +156,7 @@ export function closeSize(cfg: RampConfig, th: RampThresholdValues, st: RampStat
  * the series alarmed counts a quarter), open `localHour` (a local epoch hour), and on a new day make them today's.
  */
 function commitHour(series: SizeSeries, localHour: number): void {
-  const data = series.data;
+  const data = series.hours;
   const previous = series.hourOpen;
   if (previous >= 0 && series.hourBuckets >= HOUR_MIN_BUCKETS) {
     const h = ((previous % HOURS) + HOURS) % HOURS;
@@ -161,31 +179,29 @@ function commitHour(series: SizeSeries, localHour: number): void {
 }
 
 /** At bucket close: each action's usual size learns the bucket's events (EWMA, capped per bucket; not upwards while the series alarms). */
-function learnActions(th: RampThresholdValues, series: SizeSeries): void {
+function learnActions(th: RampThresholdValues, st: RampState, metric: number, series: SizeSeries): void {
   const alarmed = series.drift.anyZ >= th.h;
-  const data = series.data;
-  const sums = series.sums;
-  const slots = actionSlots(series);
+  const models = st.sizeModels;
+  const slots = metricSlots(models, metric);
   for (let i = 0; i < slots; i++) {
-    const at = ACTION_BLOCKS + i * ACTION_FIELDS;
-    const events = data[at + BUCKET_EVENTS]!;
+    const at = modelAt(i, metric);
+    const events = models[at + MODEL_BUCKET_EVENTS]!;
     if (events === 0) continue;
-    const sumAt = i * SUM_FIELDS;
-    const meanResidual = sums[sumAt + BUCKET_RESIDUAL_SUM]! / events;
-    const meanSquare = sums[sumAt + BUCKET_RESIDUAL_SQUARES]! / events;
-    data[at + BUCKET_EVENTS] = 0;
-    sums[sumAt + BUCKET_RESIDUAL_SUM] = 0;
-    sums[sumAt + BUCKET_RESIDUAL_SQUARES] = 0;
+    const meanResidual = models[at + MODEL_RESIDUAL_SUM]! / events;
+    const meanSquare = models[at + MODEL_RESIDUAL_SQUARES]! / events;
+    models[at + MODEL_BUCKET_EVENTS] = 0;
+    models[at + MODEL_RESIDUAL_SUM] = 0;
+    models[at + MODEL_RESIDUAL_SQUARES] = 0;
     if (alarmed && meanResidual > 0) continue;
     const weight = Math.min(SIZE_ALPHA_BUCKET, events * SIZE_ALPHA);
-    data[at + ACTION_LOG_MEAN] = roundSig(learned(data, at + ACTION_LOG_MEAN) + weight * meanResidual);
-    data[at + ACTION_LOG_VARIANCE] = roundSig(Math.max(0, (1 - weight) * learned(data, at + ACTION_LOG_VARIANCE) + weight * (meanSquare - weight * meanResidual * meanResidual)));
-    const samples = data[at + ACTION_SAMPLES]! + events;
-    data[at + ACTION_SAMPLES] = samples < 1 / SIZE_ALPHA ? samples : 1 / SIZE_ALPHA;
+    models[at + MODEL_LOG_MEAN] = roundSig(models[at + MODEL_LOG_MEAN]! + weight * meanResidual);
+    models[at + MODEL_LOG_VARIANCE] = roundSig(Math.max(0, (1 - weight) * models[at + MODEL_LOG_VARIANCE]! + weight * (meanSquare - weight * meanResidual * meanResidual)));
+    const samples = models[at + MODEL_SAMPLES]! + events;
+    models[at + MODEL_SAMPLES] = samples < 1 / SIZE_ALPHA ? samples : 1 / SIZE_ALPHA;
   }
 }
 
-function sizeFinding(cfg: RampConfig, th: RampThresholdValues, series: SizeSeries, metric: number, bucket: number, total: number, residual: number, sd: number, ctx: DetectionContext<RampState>): Finding {
+function sizeFinding(cfg: RampConfig, th: RampThresholdValues, st: RampState, metric: number, bucket: number, total: number, residual: number, sd: number, ctx: DetectionContext<RampState>): Finding {
   const trend = cfg.trend;
   const name = SIZE_METRICS[metric]!;
   const n = trend.runBuckets;
@@ -193,7 +209,7 @@ function sizeFinding(cfg: RampConfig, th: RampThresholdValues, series: SizeSerie
   const ratio = Math.exp(trend.slope * n);
   const usual = total / Math.exp(residual);
   let samples = 0;
-  for (let i = 0, slots = actionSlots(series); i < slots; i++) samples += series.data[ACTION_BLOCKS + i * ACTION_FIELDS + ACTION_SAMPLES]!;
+  for (let i = 0, slots = metricSlots(st.sizeModels, metric); i < slots; i++) samples += st.sizeModels[modelAt(i, metric) + MODEL_SAMPLES]!;
   return {
     detector: 'slow-ramp',
     ruleId: 'slow-ramp.volume',
