@@ -17,7 +17,7 @@
  * window.ts; z is capped by the caller and w = 1 / sd stays far below that). Plain number arrays
  * cost ~290 bytes each for 30 values, four series x two rings per agent.
  */
-import { roundSig } from './robust.js';
+import { roundSig, roundedValues } from './robust.js';
 import type { Json } from '../types.js';
 
 export interface DriftState {
@@ -134,7 +134,7 @@ export function driftParts(g: DriftState): { z: number[]; w: number[] } {
   const ring = g.ring;
   if (ring === null) return { z: [], w: [] };
   const cap = ring.length / 2;
-  return { z: Array.from(ring.subarray(0, g.length), roundSig), w: Array.from(ring.subarray(cap, cap + g.length), roundSig) };
+  return { z: roundedValues(ring, 0, g.length), w: roundedValues(ring, cap, g.length) };
 }
 
 /** A ring holding `z` and `w` (physical order), with room for `capacity` buckets (at least as many as it holds). */

@@ -104,6 +104,17 @@ export function roundSig(value: number): number {
   return Math.round(value * 1e4) / 1e4;
 }
 
+/**
+ * `length` values of a typed array from `start`, each through roundSig: a learned part as a snapshot holds it.
+ * A plain loop: Array.from(subarray, roundSig) goes through the iterator protocol and a callback per value, and
+ * was a third of the time to build a warm agent's snapshot tree.
+ */
+export function roundedValues(data: Float32Array | Float64Array, start: number, length: number): number[] {
+  const out = new Array<number>(length);
+  for (let i = 0; i < length; i++) out[i] = roundSig(data[start + i]!);
+  return out;
+}
+
 /** 0..1 score from how far `observed` is past the threshold: 0.5 at the threshold, -> 1 far above it. */
 export function scoreAgainst(observed: number, expected: number, threshold: number): number {
   const span = threshold - expected;

@@ -12,7 +12,7 @@
  * beyond).
  */
 import { ewmaMean, ewmaVariance, ewmaWeight } from './ewma.js';
-import { roundSig } from './robust.js';
+import { roundSig, roundedValues } from './robust.js';
 import { otherClassSlot } from '../time.js';
 
 export const SEASON_SLOTS = 48;
@@ -114,7 +114,7 @@ export function envelopeSd(data: Float32Array, base: number, minSamples: number,
 
 /** The profile's parts as plain arrays (for the codec). */
 export function seasonalParts(data: Float32Array, base: number): { means: number[]; variances: number[]; counts: number[] } {
-  const part = (offset: number) => Array.from(data.subarray(base + offset, base + offset + SEASON_SLOTS), roundSig);
+  const part = (offset: number) => roundedValues(data, base + offset, SEASON_SLOTS);
   return { means: part(MEANS), variances: part(VARIANCES), counts: part(COUNTS) };
 }
 

@@ -91,11 +91,27 @@ class Writer {
   /** Floats are written in place, in the platform's byte order (as a Float64Array's bytes were before). */
   private view: DataView = new DataView(this.buf.buffer);
   len = 0;
-  readonly strings = new Map<string, number>();
+  /**
+   * Strings written so far in this encode, by index (a repeat is written as a reference): each entry holds the
+   * encode's generation x 2^20 + the index, so an entry of an earlier encode reads as absent. The map is not
+   * cleared for each agent: emptied and filled again, it rebuilt its hash table from its smallest size on every
+   * encode, and that was a third of the writer's time. Agent and event ids make it grow, so past
+   * MAX_KEPT_STRINGS it starts again.
+   */
+  private readonly strings = new Map<string, number>();
+  private generation = 0;
+  private written = 0;
 
   reset(): void {
     this.len = 0;
-    this.strings.clear();
+    // An encode of more strings than the stride would overlap the next generation's entries: start again.
+    const overlapped = this.written >= GENERATION_STRIDE;
+    this.written = 0;
+    this.generation++;
+    if (overlapped || this.generation >= MAX_GENERATION || this.strings.size > MAX_KEPT_STRINGS) {
+      this.strings.clear();
+      this.generation = 1;
+    }
     // A rare huge snapshot must not pin its buffer for ever.
     if (this.buf.length > KEPT_WRITER_BYTES) this.grow(new Uint8Array(16 * 1024));
   }
@@ -145,13 +161,13 @@ class Writer {
     this.len += 8;
   }
   string(s: string): void {
-    const ref = this.strings.get(s);
-    if (ref !== undefined) {
+    const entry = this.strings.get(s);
+    if (entry !== undefined && entry >= this.generation * GENERATION_STRIDE) {
       this.byte(T_STRREF);
-      this.uvar(ref);
+      this.uvar(entry - this.generation * GENERATION_STRIDE);
       return;
     }
-    this.strings.set(s, this.strings.size);
+    this.strings.set(s, this.generation * GENERATION_STRIDE + this.written++);
     this.byte(T_STR);
     // Keys and ids are ASCII: their UTF-8 bytes are their char codes, written without an encoder call.
     const n = s.length;
@@ -173,6 +189,12 @@ class Writer {
 }
 
 const utf8 = new TextEncoder();
+/** Room for each encode's string indexes in a writer's string entries (no agent has a million strings). */
+const GENERATION_STRIDE = 2 ** 20;
+/** Generations before the entries start again (generation x stride stays an exact integer below 2^53). */
+const MAX_GENERATION = 2 ** 32;
+/** Distinct strings the writer keeps between encodes: field names, action and resource names, ids. */
+const MAX_KEPT_STRINGS = 100_000;
 /** Largest buffer the shared writer keeps after an encode (a warm agent needs ~8 KiB). */
 const KEPT_WRITER_BYTES = 1024 * 1024;
 const writer = new Writer();

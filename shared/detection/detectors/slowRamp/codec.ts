@@ -7,7 +7,7 @@
  * version fails loudly.
  */
 import { restoreDrift, snapshotDrift } from '../../baseline/drift.js';
-import { roundSig } from '../../baseline/robust.js';
+import { roundSig, roundedValues } from '../../baseline/robust.js';
 import { SEASON_SLOTS } from '../../baseline/seasonal.js';
 import { SnapshotVersionError } from '../../baseline/seriesCodec.js';
 import type { Json } from '../../types.js';
@@ -32,17 +32,15 @@ const HOUR_PARTS = [
   ['nextHourSquares', NEXT_HOUR_SQUARES],
 ] as const;
 
-/** A float32 part as it was learned (roundSig: the snapshot holds the same numbers as when the arrays were float64). */
-const roundedPart = (data: Float32Array, start: number, length: number): number[] => Array.from(data.subarray(start, start + length), roundSig);
-
+// Float32 parts go out through roundSig (roundedValues): the snapshot holds the same numbers as when the arrays were float64.
 function snapshotRate(series: RateSeries): Json {
   const data = series.data;
   return {
     openCount: series.openCount,
-    profileMeans: roundedPart(data, PROFILE_MEANS, SEASON_SLOTS),
-    profileCounts: roundedPart(data, PROFILE_COUNTS, SEASON_SLOTS),
-    upperSemivariances: roundedPart(data, UPPER_SEMIVARIANCES, SEASON_SLOTS),
-    delayLine: roundedPart(data, DELAY_LINE, series.delayFill),
+    profileMeans: roundedValues(data, PROFILE_MEANS, SEASON_SLOTS),
+    profileCounts: roundedValues(data, PROFILE_COUNTS, SEASON_SLOTS),
+    upperSemivariances: roundedValues(data, UPPER_SEMIVARIANCES, SEASON_SLOTS),
+    delayLine: roundedValues(data, DELAY_LINE, series.delayFill),
     delayHead: series.delayHead,
     overDispersion: series.overDispersion,
     peakLevel: series.peakLevel,
@@ -71,7 +69,7 @@ function snapshotSize(models: Float64Array, metric: number, series: SizeSeries):
     hourAlarmed: series.hourAlarmed,
     drift: snapshotDrift(series.drift),
   };
-  for (const [name, start] of HOUR_PARTS) out[name] = roundedPart(series.hours, start, HOURS);
+  for (const [name, start] of HOUR_PARTS) out[name] = roundedValues(series.hours, start, HOURS);
   for (const [name, field] of MODEL_PARTS) out[name] = Array.from({ length: slots }, (_, action) => models[modelAt(action, metric) + field]!);
   return out;
 }
