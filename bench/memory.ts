@@ -10,6 +10,9 @@
  *
  *   node --expose-gc --import tsx bench/memory.ts [--agents 10000,100000] [--buckets 48] [--per-bucket 3]
  *
+ * A last row is the labelled scenario (cli/simulate: 60 agents of 9 roles over 8 days, chained tasks, customers
+ * mailed, hosts browsed): what agents with realistic variety hold, where the steady fleet rotates 17 resources.
+ *
  * Needs global.gc: without --expose-gc it re-runs itself with the flag.
  */
 import { spawnSync } from 'node:child_process';
@@ -22,6 +25,7 @@ import { createEngine, loadRules, type DetectionEvent, type Engine } from '../sh
 import { createRedis, type Redis } from '../shared/redis/index.js';
 import { deleteKeysWithPrefix } from './lib/cleanup.js';
 import { BUCKET_MS, bucketedFleet } from './lib/fleet.js';
+import { generateScenario } from '../cli/simulate/scenario/generator.js';
 import { fmt, writeSection } from './lib/results.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -40,8 +44,9 @@ const program = new Command()
   .option('--redis-sample <n>', 'agents whose snapshots are written to Redis per fleet size (all if the fleet is smaller)', wholeNumber(), 10_000)
   .option('--reference-agents <n>', 'a small fleet fed a longer history, to show how much state grows past --buckets (0: skip)', wholeNumber(0), 1_000)
   .option('--reference-buckets <n>', 'buckets of history for the reference fleet (312 = 26 h, past the one-day learning period)', wholeNumber(), 312)
+  .option('--scenario-seed <n>', 'seed of the labelled scenario measured last (-1: skip)', wholeNumber(-1), 5)
   .parse();
-const o = program.opts<{ agents: number[]; buckets: number; perBucket: number; redisSample: number; referenceAgents: number; referenceBuckets: number }>();
+const o = program.opts<{ agents: number[]; buckets: number; perBucket: number; redisSample: number; referenceAgents: number; referenceBuckets: number; scenarioSeed: number }>();
 const SIZES = o.agents;
 const BUCKETS = o.buckets;
 const PER_BUCKET = o.perBucket;
@@ -79,6 +84,8 @@ function agentIds(n: number, tag: string): string[] {
 }
 
 interface Row {
+  /** What the agents were fed (the first column). */
+  label: string;
   agents: number;
   buckets: number;
   events: number;
@@ -97,15 +104,28 @@ async function usedMemory(redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
 }
 
-async function measure(n: number, buckets: number, tag: string, sample: number): Promise<Row> {
+/** What one row feeds the engine: its agents and their events in event-time order. */
+interface Feed {
+  label: string;
+  ids: string[];
+  buckets: number;
+  total: number;
+  events: Iterable<DetectionEvent>;
+}
+
+function steadyFeed(n: number, buckets: number, tag: string): Feed {
   const ids = agentIds(n, tag);
+  return { label: fmt(n), ids, buckets, total: n * buckets * PER_BUCKET, events: bucketedFleet(ids, (i) => ROLES[i % 3]!, buckets, PER_BUCKET, END) as Iterable<DetectionEvent> };
+}
+
+async function measure(feed: Feed, tag: string, sample: number): Promise<Row> {
+  const { ids, buckets, total } = feed;
+  const n = ids.length;
   const before = await fullGc();
   let engine: Engine | null = createEngine(rules);
   let events = 0;
   const t0 = performance.now();
-  const total = n * buckets * PER_BUCKET;
-  for (const e of bucketedFleet(ids, (i) => ROLES[i % 3]!, buckets, PER_BUCKET, END)) {
-    const d = e as DetectionEvent;
+  for (const d of feed.events) {
     d.verification = 'valid';
     engine.process(d);
     if (++events % 1_000_000 === 0) log(`  ${tag}: ${fmt(events)} / ${fmt(total)} events fed (${fmt(events / ((performance.now() - t0) / 1000))} ev/s)`);
@@ -153,34 +173,44 @@ async function measure(n: number, buckets: number, tag: string, sample: number):
   await raw.quit();
   engine = null;
   await fullGc();
-  return { agents: n, buckets, events, feedSeconds, heapPerAgent, buffersPerAgent, peersBytes, storedBytes: storedTotal / picked, redisSampled: picked, redisUsage: usage / picked, redisInfoDelta: (usedAfter - usedBefore) / picked };
+  return { label: feed.label, agents: n, buckets, events, feedSeconds, heapPerAgent, buffersPerAgent, peersBytes, storedBytes: storedTotal / picked, redisSampled: picked, redisUsage: usage / picked, redisInfoDelta: (usedAfter - usedBefore) / picked };
 }
 
 const rows: Row[] = [];
 for (const n of SIZES) {
   log(`fleet of ${fmt(n)} agents, ${BUCKETS} buckets x ${PER_BUCKET} events per agent`);
-  rows.push(await measure(n, BUCKETS, `${n}`, SAMPLE));
+  rows.push(await measure(steadyFeed(n, BUCKETS, `${n}`), `${n}`, SAMPLE));
 }
 let ref: Row | null = null;
 if (REF_AGENTS > 0) {
   log(`reference: ${fmt(REF_AGENTS)} agents, ${REF_BUCKETS} buckets x ${PER_BUCKET} events per agent`);
-  ref = await measure(REF_AGENTS, REF_BUCKETS, `ref${REF_AGENTS}`, REF_AGENTS);
+  ref = await measure(steadyFeed(REF_AGENTS, REF_BUCKETS, `ref${REF_AGENTS}`), `ref${REF_AGENTS}`, REF_AGENTS);
+}
+let scenario: Row | null = null;
+if (o.scenarioSeed >= 0) {
+  // Generated before the row's first GC (which collects the generator's other structures), so only the engine's own
+  // state is in its heap delta.
+  const scenarioEvents = generateScenario({ seed: o.scenarioSeed }).events;
+  const ids = [...new Set(scenarioEvents.map((e) => e.agentId))];
+  const days = Math.round((scenarioEvents[scenarioEvents.length - 1]!.timestamp - scenarioEvents[0]!.timestamp) / 86_400_000);
+  log(`scenario: seed ${o.scenarioSeed}, ${fmt(ids.length)} agents, ${fmt(scenarioEvents.length)} events`);
+  scenario = await measure({ label: `${fmt(ids.length)} (scenario, seed ${o.scenarioSeed})`, ids, buckets: Math.round((days * 86_400_000) / BUCKET_MS), total: scenarioEvents.length, events: scenarioEvents }, 'scenario', ids.length);
 }
 
 const hours = (b: number) => `${fmt((b * BUCKET_MS) / 3_600_000, 1)} h`;
 const line = (r: Row) =>
-  `| ${fmt(r.agents)} | ${r.buckets} (${hours(r.buckets)}) | ${fmt(r.events)} | ${fmt(r.heapPerAgent / 1024, 1)} KiB | ${fmt(r.buffersPerAgent / 1024, 1)} KiB | **${fmt((r.heapPerAgent + r.buffersPerAgent) / 1024, 1)} KiB** | ${fmt(r.storedBytes / 1024, 1)} KiB | ${fmt(r.redisUsage / 1024, 1)} KiB (${fmt(r.redisSampled)} agents) | ${fmt(r.redisInfoDelta / 1024, 1)} KiB | ${fmt((r.agents * (r.heapPerAgent + r.buffersPerAgent)) / 2 ** 20)} MiB / ${fmt((r.agents * r.redisUsage) / 2 ** 20)} MiB |`;
+  `| ${r.label} | ${r.buckets} (${hours(r.buckets)}) | ${fmt(r.events)} | ${fmt(r.heapPerAgent / 1024, 1)} KiB | ${fmt(r.buffersPerAgent / 1024, 1)} KiB | **${fmt((r.heapPerAgent + r.buffersPerAgent) / 1024, 1)} KiB** | ${fmt(r.storedBytes / 1024, 1)} KiB | ${fmt(r.redisUsage / 1024, 1)} KiB (${fmt(r.redisSampled)} agents) | ${fmt(r.redisInfoDelta / 1024, 1)} KiB | ${fmt((r.agents * (r.heapPerAgent + r.buffersPerAgent)) / 2 ** 20)} MiB / ${fmt((r.agents * r.redisUsage) / 2 ** 20)} MiB |`;
 const nodeFlags = process.execArgv.filter((f) => f === '--expose-gc' || f.startsWith('--max-old-space-size')).join(' ');
-const cmd = `node ${nodeFlags} --import tsx bench/memory.ts --agents ${SIZES.join(',')} --buckets ${BUCKETS} --per-bucket ${PER_BUCKET} --redis-sample ${SAMPLE} --reference-agents ${REF_AGENTS} --reference-buckets ${REF_BUCKETS}`;
+const cmd = `node ${nodeFlags} --import tsx bench/memory.ts --agents ${SIZES.join(',')} --buckets ${BUCKETS} --per-bucket ${PER_BUCKET} --redis-sample ${SAMPLE} --reference-agents ${REF_AGENTS} --reference-buckets ${REF_BUCKETS} --scenario-seed ${o.scenarioSeed}`;
 const table = `## Memory per tracked agent (bench/memory.ts)
 
 \`${cmd}\` — the pure engine (default rules, every detector) fed steady traffic: each agent ${PER_BUCKET} events per five-minute bucket (6 actions, 17 resources in rotation, 3 roles) for ${BUCKETS} buckets, so every rolling window (24 buckets), warm-up (12) and slow-ramp level window (36) is full. Heap: \`heapUsed\` after forced GCs with the engine holding the fleet, minus before, per agent (includes the engine's share of role-level peer state); typed-array buffers: the \`arrayBuffers\` delta (V8 keeps typed arrays' bytes outside the heap; figures before 2026-12-02 left them out); memory = the two together. Redis: the agents' snapshots written with \`StateStore.commit\` as the detector does (the binary snapshot, engine/snapshotBytes.ts, as raw bytes per agent, with the 30-day TTL; before 2026-12-02 it was base64 inside a JSON string) into this run's own key prefix, measured with \`MEMORY USAGE key SAMPLES 0\` and the \`INFO memory\` used_memory delta (the delta also counts anything else writing to the same Redis meanwhile), then deleted.${rows.some((r) => r.redisSampled < r.agents) ? ' Where fewer agents were written than tracked, the Redis figures are per written agent, from an evenly spread sample.' : ''}
 
 | agents | history per agent | events fed | heap per agent | typed-array buffers per agent | memory per agent | snapshot as stored per agent | Redis MEMORY USAGE per agent | Redis INFO delta per agent | whole fleet: memory / Redis |
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${rows.map(line).join('\n')}${ref ? `\n${line(ref)}` : ''}
+${rows.map(line).join('\n')}${ref ? `\n${line(ref)}` : ''}${scenario ? `\n${line(scenario)}` : ''}
 
-Role-level peer state (one Redis key per detector group, not per agent): ${rows.map((r) => `${fmt(r.peersBytes / 1024, 1)} KiB at ${fmt(r.agents)} agents`).join(', ')}.${ref ? ` The last row is a smaller fleet with a longer history (${hours(ref.buckets)}, past the one-day learning period), to show how much per-agent state grows beyond ${hours(BUCKETS)}.` : ''} Feeding rate: ${rows.map((r) => `${fmt(r.events / r.feedSeconds)} events/s at ${fmt(r.agents)} agents`).join(', ')}.`;
+Role-level peer state (one Redis key per detector group, not per agent): ${rows.map((r) => `${fmt(r.peersBytes / 1024, 1)} KiB at ${fmt(r.agents)} agents`).join(', ')}.${ref ? ` The last row is a smaller fleet with a longer history (${hours(ref.buckets)}, past the one-day learning period), to show how much per-agent state grows beyond ${hours(BUCKETS)}.` : ''}${scenario ? ` The scenario row is the labelled scenario's agents (cli/simulate, seed ${o.scenarioSeed}: 9 roles, ${hours(scenario.buckets)} of chained tasks, incidents and benign changes), whose variety (customers mailed, hosts browsed, resources) the steady fleet lacks; its heap per agent includes the role-level (peer) state, which few agents share here.` : ''} Feeding rate: ${rows.map((r) => `${fmt(r.events / r.feedSeconds)} events/s at ${fmt(r.agents)} agents`).join(', ')}.`;
 writeSection('memory', table);
 console.log(table);
 process.exit(0);

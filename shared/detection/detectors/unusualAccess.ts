@@ -17,11 +17,14 @@
  * prior); with neither, rarity is unknown (0.5). So a new agent that reads a
  * secret no peer reads alerts on its first event, and one that uses what its
  * role uses stays quiet.
- * Seen-sets remember the last use of each item, forget items unused for
- * `seenTtlMs` and keep at most `maxSeenPerKind` (oldest forgotten first).
+ * Seen-sets remember the last use of each item (hashed, baseline/seenSet.ts),
+ * forget items unused for `seenTtlMs` and keep at most `maxSeenPerKind`
+ * (oldest forgotten first).
  */
 import type { Rules } from '../rules/schema.js';
 import { roundSig } from '../baseline/robust.js';
+import { SnapshotVersionError } from '../baseline/seriesCodec.js';
+import { createSeenSet, hourOf, lastUseHour, markUsed, nameHashA, nameHashB, seenSetFromNames, seenSetFromParts, seenSetParts, sweepSeen, type SeenSet, type SeenSetParts } from '../baseline/seenSet.js';
 import { DAY_MS, HOUR_MS } from '../time.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { enabledRule } from './common.js';
@@ -34,8 +37,8 @@ type Kind = (typeof KINDS)[number];
 const RULE_OF = { resource: 'unusual-access.resource', target: 'unusual-access.target', action: 'unusual-access.action' } as const;
 
 export interface AccessState {
-  /** Per kind: item -> last use (event time). */
-  seen: [Map<string, number>, Map<string, number>, Map<string, number>];
+  /** Per kind: the items used, with the hour of their last use (event time). */
+  seen: [SeenSet, SeenSet, SeenSet];
   /** Per kind: decayed count of items first met after the first half of learning, and when it was last decayed. */
   novel: [number, number, number];
   novelTs: [number, number, number];
@@ -48,8 +51,11 @@ const NOVELTY_HALF_LIFE_MS = 2 * DAY_MS;
 const NOVELTY_TAU_DAYS = NOVELTY_HALF_LIFE_MS / DAY_MS / Math.LN2;
 /** Surprise of a rollout's later first uses (a new item another established agent of the role began using lately). */
 const ROLLOUT_SURPRISE = 0.5;
-/** Refresh a remembered item's last use at most this often (keeps the hot path a read). */
-const TOUCH_EVERY_MS = HOUR_MS;
+/**
+ * Snapshot version 2: seen-sets as hashes (seenSet.ts). Version 1 (no version field) held item names with their
+ * last use in milliseconds and is migrated (the names are hashed); any other version fails loudly.
+ */
+export const ACCESS_CODEC_VERSION = 2;
 
 const whole = (p: string) => new RegExp(`^(?:${p})$`, 'i');
 const DIGIT = /\d/;
@@ -107,13 +113,8 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
     return out;
   }
 
-  function sweep(map: Map<string, number>, now: number, max: number): void {
-    const cutoff = now - ua.seenTtlMs;
-    for (const [k, t] of map) if (t < cutoff) map.delete(k);
-    if (map.size > max) {
-      const oldest = [...map].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
-      for (let i = 0; i < oldest.length - max; i++) map.delete(oldest[i]![0]);
-    }
+  function sweep(set: SeenSet, now: number, max: number): void {
+    sweepSeen(set, hourOf(now - ua.seenTtlMs), max);
   }
 
   function firstSeen(kind: Kind, k: number, item: string, event: DetectionEvent, ctx: DetectionContext<AccessState>): Finding | null {
@@ -257,18 +258,22 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
   }
 
   function observe(kind: Kind, k: number, item: string, event: DetectionEvent, ctx: DetectionContext<AccessState>): Finding | null {
-    const map = ctx.state.seen[k]!;
-    const last = map.get(item);
-    if (last !== undefined) {
-      if (ctx.now - last >= TOUCH_EVERY_MS) {
-        map.set(item, ctx.now);
+    const set = ctx.state.seen[k]!;
+    const a = nameHashA(item);
+    const b = nameHashB(item);
+    const hour = hourOf(ctx.now);
+    const last = lastUseHour(set, a, b);
+    if (last >= 0) {
+      // A remembered item's last use (and its role's) is refreshed once per hour of event time: the hot path is a read.
+      if (hour > last) {
+        markUsed(set, a, b, hour);
         const peerItem = ctx.peers.seenMap(ctx.agentRole, kind).get(item);
         if (peerItem && peerItem.lastSeen < ctx.now) peerItem.lastSeen = ctx.now;
       }
       return null;
     }
-    map.set(item, ctx.now);
-    if (map.size > ua.maxSeenPerKind * 1.1) sweep(map, ctx.now, ua.maxSeenPerKind);
+    markUsed(set, a, b, hour);
+    if (set.size > ua.maxSeenPerKind * 1.1) sweep(set, ctx.now, ua.maxSeenPerKind);
     return firstSeen(kind, k, item, event, ctx);
   }
 
@@ -276,7 +281,7 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
     ...unusualAccess.identity,
 
     createState(ctx): AccessState {
-      return { seen: [new Map(), new Map(), new Map()], novel: [0, 0, 0], novelTs: [ctx.now, ctx.now, ctx.now], sweepDay: Math.floor(ctx.now / DAY_MS) };
+      return { seen: [createSeenSet(), createSeenSet(), createSeenSet()], novel: [0, 0, 0], novelTs: [ctx.now, ctx.now, ctx.now], sweepDay: Math.floor(ctx.now / DAY_MS) };
     },
 
     update(event: DetectionEvent, ctx: DetectionContext<AccessState>): Finding[] {
@@ -302,12 +307,16 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
     },
 
     snapshot(st: AccessState): Json {
-      return { seen: st.seen.map((m) => [...m]), novel: st.novel, novelTs: st.novelTs, sweepDay: st.sweepDay };
+      return { version: ACCESS_CODEC_VERSION, seen: st.seen.map(seenSetParts) as unknown as Json, novel: st.novel, novelTs: st.novelTs, sweepDay: st.sweepDay };
     },
 
     restore(json: Json): AccessState {
-      const o = json as { seen: [string, number][][]; novel: [number, number, number]; novelTs: [number, number, number]; sweepDay: number };
-      const seen = o.seen.map((entries) => new Map(entries)) as AccessState['seen'];
+      const o = json as { version?: unknown; seen: unknown[]; novel: [number, number, number]; novelTs: [number, number, number]; sweepDay: number } | null;
+      if (!o || typeof o !== 'object' || Array.isArray(o)) throw new SnapshotVersionError('unusual-access', Array.isArray(o) ? 'a bare array' : o, ACCESS_CODEC_VERSION);
+      if (o.version !== undefined && o.version !== ACCESS_CODEC_VERSION) throw new SnapshotVersionError('unusual-access', o.version, ACCESS_CODEC_VERSION);
+      if (!Array.isArray(o.seen) || o.seen.length !== KINDS.length) throw new Error('unusual-access snapshot: seen is not one set per kind');
+      // Version 1 (no version): names and their last use in ms, hashed now.
+      const seen = o.seen.map((s) => (o.version === undefined ? seenSetFromNames(s as [string, number][]) : seenSetFromParts(s as SeenSetParts))) as AccessState['seen'];
       return { seen, novel: [...o.novel], novelTs: [...o.novelTs], sweepDay: o.sweepDay };
     },
   };
