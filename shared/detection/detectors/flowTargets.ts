@@ -7,6 +7,7 @@
  * for the size. The least recently used entry goes first when the set is full,
  * and an entry unused for the TTL counts as unknown again.
  */
+import { nameHashA } from '../baseline/seenSet.js';
 import { HOUR_MS } from '../time.js';
 
 /** Destinations remembered per agent (research agents meet hundreds of hosts; the oldest are forgotten). */
@@ -37,15 +38,9 @@ export function createKnownTargets(capacity = INITIAL_SLOTS): KnownTargets {
   return { slots: new Uint32Array(2 * Math.min(KNOWN_TARGETS_CAP, Math.max(1, capacity))), count: 0 };
 }
 
-/** 32-bit FNV-1a over the UTF-16 code units of the lowercased name. */
+/** 32-bit FNV-1a over the UTF-16 code units of the lowercased name (the seen-sets' first hash). */
 export function targetHash(target: string): number {
-  const s = target.toLowerCase();
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+  return nameHashA(target.toLowerCase());
 }
 
 function slotOf(set: KnownTargets, hash: number): number {
