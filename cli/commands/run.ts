@@ -58,8 +58,8 @@ Examples:
   WARDEN_API_TOKENS='[{"name":"me","role":"responder","token":"a-long-random-token"}]' warden run responder
 
 Environment: the WARDEN_* configuration (README "Configuration"), plus
-WARDEN_KEYRING_FILE (detector), WARDEN_RULES, WARDEN_POLICY, WARDEN_API_TOKENS
-and WARDEN_API_PORT (responder), WARDEN_DETECTOR_GROUP.`)
+WARDEN_KEYRING_FILE and WARDEN_DETECTOR_NAME_HASH_SECRET (detector), WARDEN_RULES,
+WARDEN_POLICY, WARDEN_API_TOKENS and WARDEN_API_PORT (responder), WARDEN_DETECTOR_GROUP.`)
     .action(async (what: string, opts: { healthPort?: number }) => {
       const names = servicesFor(what);
       const defs = await Promise.all(names.map((n) => SERVICES[n]!()));

@@ -2,8 +2,8 @@
 import { createEngine, loadRules, SnapshotBytesError, SnapshotVersionError, type AgentSnapshot, type Engine, type Json, type Rules } from '../../shared/detection/index.js';
 import type { EnginePort } from './enginePort.js';
 
-export function createDetectionEngine(rules: Rules | string | undefined = undefined): EnginePort & { engine: Engine } {
-  const engine = createEngine(typeof rules === 'object' ? rules : loadRules(rules));
+export function createDetectionEngine(rules: Rules | string | undefined = undefined, options: { nameHashSecret?: string } = {}): EnginePort & { engine: Engine } {
+  const engine = createEngine(typeof rules === 'object' ? rules : loadRules(rules), { nameHashSecret: options.nameHashSecret });
   return {
     engine,
     // Decoded events are fresh objects owned by the batch: tagged in place (a spread would give each copy a hidden class

@@ -7,8 +7,10 @@
  * Each entry cost a string, a boxed timestamp and a Map slot (~100 B of heap), and they were half of a warm
  * agent's snapshot bytes; here an entry is 12 bytes, and looking a name up reads one slot instead of a hash table
  * and a key elsewhere in memory. The price is collisions: a new name whose two hashes both equal those of a name
- * the agent uses reads as known. By chance that is about one in 10^16 per lookup at the cap; on purpose it needs
- * a name matching both hashes of one the agent already uses (64 bits).
+ * the agent uses reads as known. By chance that is about one in 10^16 per lookup at the cap. On purpose, an agent
+ * that controls part of a name could search for one offline (FNV-1a can be steered by the last characters, leaving
+ * ~2^32 tries for the second hash), unless the hashes are seeded with a secret it does not know (nameSeeds: the
+ * detector's WARDEN_DETECTOR_NAME_HASH_SECRET).
  *
  * Hours, not milliseconds: the last use only decides expiry (unused for the TTL, days) and which entries go
  * first past the cap, so the hour is enough; a set refreshes an entry at most once per hour of event time.
@@ -43,16 +45,36 @@ export function createSeenSet(entries = 0): SeenSet {
   return { slots: new Uint32Array(slots * FIELDS), size: 0 };
 }
 
-/** 32-bit FNV-1a over the name's UTF-16 code units. */
-export function nameHashA(name: string): number {
-  let h = 0x811c9dc5;
+/**
+ * Secret seeds of the name hashes (nameSeeds): with them unknown, an agent cannot compute offline a name that
+ * collides with one it already uses. { a: 0, b: 0 } is the unkeyed default (replay, tests, evaluations).
+ */
+export interface NameSeeds {
+  readonly a: number;
+  readonly b: number;
+}
+
+export const UNKEYED: NameSeeds = Object.freeze({ a: 0, b: 0 });
+
+/**
+ * The seeds for a deployment's secret (WARDEN_DETECTOR_NAME_HASH_SECRET): two 32-bit hashes of it. Changing the
+ * secret makes every name an agent has used read as new once (its seen-sets and known destinations start again).
+ */
+export function nameSeeds(secret: string | undefined): NameSeeds {
+  if (secret === undefined) return UNKEYED;
+  return Object.freeze({ a: nameHashB(`seen-set:a:${secret}`), b: nameHashB(`seen-set:b:${secret}`) });
+}
+
+/** 32-bit FNV-1a over the name's UTF-16 code units, its starting state mixed with `seed`. */
+export function nameHashA(name: string, seed = 0): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
 
-/** A second, differently built 32-bit hash (multiply-rotate per code unit, murmur3's finaliser). */
-export function nameHashB(name: string): number {
-  let h = 0x9747b28c ^ name.length;
+/** A second, differently built 32-bit hash (multiply-rotate per code unit, murmur3's finaliser), seeded likewise. */
+export function nameHashB(name: string, seed = 0): number {
+  let h = 0x9747b28c ^ name.length ^ seed;
   for (let i = 0; i < name.length; i++) {
     h = Math.imul(h ^ name.charCodeAt(i), 0x5bd1e995);
     h = (h << 13) | (h >>> 19);
@@ -161,11 +183,11 @@ export function seenSetFromParts(parts: SeenSetParts): SeenSet {
 }
 
 /** A set from names and their last use in event-time milliseconds (the snapshot of unusual-access version 1). */
-export function seenSetFromNames(names: readonly (readonly [string, number])[]): SeenSet {
+export function seenSetFromNames(names: readonly (readonly [string, number])[], seeds: NameSeeds = UNKEYED): SeenSet {
   const set = createSeenSet(names.length);
   for (const [name, lastUseMs] of names) {
     if (typeof name !== 'string' || typeof lastUseMs !== 'number' || !Number.isFinite(lastUseMs)) throw new Error('seen-set snapshot (version 1): an entry is not [name, time]');
-    markUsed(set, nameHashA(name), nameHashB(name), Math.max(0, hourOf(lastUseMs)));
+    markUsed(set, nameHashA(name, seeds.a), nameHashB(name, seeds.b), Math.max(0, hourOf(lastUseMs)));
   }
   return set;
 }

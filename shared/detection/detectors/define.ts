@@ -11,6 +11,15 @@ import type { SeverityValues } from '../../schemas/generated.js';
 import type { Rules } from '../rules/schema.js';
 import type { Detector } from '../types.js';
 import type { UnverifiedAggregator } from '../unverified.js';
+import { UNKEYED, type NameSeeds } from '../baseline/seenSet.js';
+
+/** What the engine gives every detector factory besides the rules: deployment settings that are not rules data. */
+export interface DetectorEnv {
+  /** Seeds of the hashes agents' remembered names are kept as (baseline/seenSet.ts): secret in a deployment. */
+  readonly nameSeeds: NameSeeds;
+}
+
+export const DEFAULT_DETECTOR_ENV: DetectorEnv = Object.freeze({ nameSeeds: UNKEYED });
 
 /** A rule's default entry in the rules file (`id` and `detector` come from the declaration). */
 export interface RuleDefaults<T> {
@@ -55,13 +64,13 @@ export type DetectorDeclaration<Name extends string = string, R extends RuleDecl
   readonly rules: R;
   readonly ruleIds: readonly (keyof R & string)[];
   /** The detector object, one per engine (per-agent state lives in the engine's agent slots). */
-  readonly create: (rules: Rules) => Detector<S>;
+  readonly create: (rules: Rules, env: DetectorEnv) => Detector<S>;
   /** What the detector object repeats: spread it into the object the factory returns (one source for each). */
   readonly identity: { readonly name: Name; readonly ruleIds: readonly string[]; readonly acceptsUnverified: boolean };
 };
 
 export function defineDetector<const Name extends string, const R extends RuleDeclarations, S>(
-  decl: UnverifiedSide & { name: Name; rules: R; create: (rules: Rules) => Detector<S> },
+  decl: UnverifiedSide & { name: Name; rules: R; create: (rules: Rules, env: DetectorEnv) => Detector<S> },
 ): DetectorDeclaration<Name, R, S> {
   const ruleIds = Object.keys(decl.rules) as (keyof R & string)[];
   return { ...decl, ruleIds, identity: { name: decl.name, ruleIds, acceptsUnverified: decl.acceptsUnverified } };

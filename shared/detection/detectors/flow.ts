@@ -25,7 +25,7 @@ import { positiveInt, regexSource, unit } from '../rules/thresholds.js';
 import { SnapshotVersionError } from '../baseline/seriesCodec.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { enabledRule } from './common.js';
-import { defineDetector, rule } from './define.js';
+import { DEFAULT_DETECTOR_ENV, defineDetector, rule, type DetectorEnv } from './define.js';
 import { createKnownTargets, isKnownTarget, knownTargetsFromJson, knownTargetsToJson, rememberTarget, targetHash, type KnownTargets, type KnownTargetsJson } from './flowTargets.js';
 import { compileStep, type CompiledStep, type FlowMatchContext } from './flowMatch.js';
 
@@ -138,7 +138,8 @@ interface CompiledRule {
   sameSession: boolean;
 }
 
-export function createFlowDetector(rules: Rules): Detector<FlowState> {
+export function createFlowDetector(rules: Rules, env: DetectorEnv = DEFAULT_DETECTOR_ENV): Detector<FlowState> {
+  const seed = env.nameSeeds.a;
   const compiled: CompiledRule[] = [];
   const issues: string[] = [];
   for (const id of flow.ruleIds) {
@@ -190,7 +191,7 @@ export function createFlowDetector(rules: Rules): Detector<FlowState> {
 
     update(event: DetectionEvent, ctx: DetectionContext<FlowState>): Finding[] {
       const st = ctx.state;
-      const hash = event.target ? targetHash(event.target) : 0;
+      const hash = event.target ? targetHash(event.target, seed) : 0;
       match.learning = ctx.learning;
       match.newTarget = event.target !== null && event.target !== '' && !isKnownTarget(st.targets, hash, ctx.now, ttlMs);
       let out: Finding[] = NO_FINDINGS;

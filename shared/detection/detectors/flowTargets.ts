@@ -4,7 +4,8 @@
  * their last use. Hashes, not names, so the state stays a few numbers per
  * destination whatever the names' lengths; a 32-bit collision (about 2 in a
  * million at the cap) makes one new destination look known, a miss we accept
- * for the size. The least recently used entry goes first when the set is full,
+ * for the size. Seeded with the deployment's secret (baseline/seenSet.ts
+ * nameSeeds), so an agent cannot search offline for a host that collides. The least recently used entry goes first when the set is full,
  * and an entry unused for the TTL counts as unknown again.
  */
 import { nameHashA } from '../baseline/seenSet.js';
@@ -38,9 +39,9 @@ export function createKnownTargets(capacity = INITIAL_SLOTS): KnownTargets {
   return { slots: new Uint32Array(2 * Math.min(KNOWN_TARGETS_CAP, Math.max(1, capacity))), count: 0 };
 }
 
-/** 32-bit FNV-1a over the UTF-16 code units of the lowercased name (the seen-sets' first hash). */
-export function targetHash(target: string): number {
-  return nameHashA(target.toLowerCase());
+/** 32-bit FNV-1a over the UTF-16 code units of the lowercased name (the seen-sets' first hash, with its seed). */
+export function targetHash(target: string, seed = 0): number {
+  return nameHashA(target.toLowerCase(), seed);
 }
 
 function slotOf(set: KnownTargets, hash: number): number {

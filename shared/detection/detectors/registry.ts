@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import type { RuleDef, Rules } from '../rules/schema.js';
 import type { Detector } from '../types.js';
 import type { UnverifiedAggregator } from '../unverified.js';
-import type { DetectorDeclaration, RuleDeclarations } from './define.js';
+import { DEFAULT_DETECTOR_ENV, type DetectorDeclaration, type DetectorEnv, type RuleDeclarations } from './define.js';
 import { errorBurst } from './errorBurst.js';
 import { flow } from './flow.js';
 import { impersonation } from './impersonation.js';
@@ -97,8 +97,8 @@ function selected(rules: Rules, names: readonly string[] | undefined, registry: 
 }
 
 /** The detectors with at least one enabled rule (optionally only `names`), impersonation first. */
-export function createDetectors(rules: Rules, names?: readonly string[], registry: Registry = REGISTRY): Detector<unknown>[] {
-  return selected(rules, names, registry).map((d) => d.create(rules) as Detector<unknown>);
+export function createDetectors(rules: Rules, names?: readonly string[], registry: Registry = REGISTRY, env: DetectorEnv = DEFAULT_DETECTOR_ENV): Detector<unknown>[] {
+  return selected(rules, names, registry).map((d) => d.create(rules, env) as Detector<unknown>);
 }
 
 /**

@@ -28,7 +28,7 @@ import { createSeenSet, hourOf, lastUseHour, markUsed, nameHashA, nameHashB, see
 import { DAY_MS, HOUR_MS } from '../time.js';
 import { NO_FINDINGS, type DetectionContext, type DetectionEvent, type Detector, type Finding, type Json } from '../types.js';
 import { enabledRule } from './common.js';
-import { defineDetector, rule } from './define.js';
+import { DEFAULT_DETECTOR_ENV, defineDetector, rule, type DetectorEnv } from './define.js';
 import { unit } from '../rules/thresholds.js';
 import { z } from 'zod';
 
@@ -97,7 +97,8 @@ export const unusualAccess = defineDetector({
   create: createUnusualAccessDetector,
 });
 
-export function createUnusualAccessDetector(rules: Rules): Detector<AccessState> {
+export function createUnusualAccessDetector(rules: Rules, env: DetectorEnv = DEFAULT_DETECTOR_ENV): Detector<AccessState> {
+  const seeds = env.nameSeeds;
   const ua = rules.unusualAccess;
   const kindRules = KINDS.map((k) => enabledRule(rules, RULE_OF[k]));
   type KindRule = NonNullable<(typeof kindRules)[number]>;
@@ -259,8 +260,8 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
 
   function observe(kind: Kind, k: number, item: string, event: DetectionEvent, ctx: DetectionContext<AccessState>): Finding | null {
     const set = ctx.state.seen[k]!;
-    const a = nameHashA(item);
-    const b = nameHashB(item);
+    const a = nameHashA(item, seeds.a);
+    const b = nameHashB(item, seeds.b);
     const hour = hourOf(ctx.now);
     const last = lastUseHour(set, a, b);
     if (last >= 0) {
@@ -316,7 +317,7 @@ export function createUnusualAccessDetector(rules: Rules): Detector<AccessState>
       if (o.version !== undefined && o.version !== ACCESS_CODEC_VERSION) throw new SnapshotVersionError('unusual-access', o.version, ACCESS_CODEC_VERSION);
       if (!Array.isArray(o.seen) || o.seen.length !== KINDS.length) throw new Error('unusual-access snapshot: seen is not one set per kind');
       // Version 1 (no version): names and their last use in ms, hashed now.
-      const seen = o.seen.map((s) => (o.version === undefined ? seenSetFromNames(s as [string, number][]) : seenSetFromParts(s as SeenSetParts))) as AccessState['seen'];
+      const seen = o.seen.map((s) => (o.version === undefined ? seenSetFromNames(s as [string, number][], seeds) : seenSetFromParts(s as SeenSetParts))) as AccessState['seen'];
       return { seen, novel: [...o.novel], novelTs: [...o.novelTs], sweepDay: o.sweepDay };
     },
   };

@@ -28,6 +28,7 @@
 import type { Alert } from '../../schemas/generated.js';
 import { PeerGroups } from '../baseline/peers.js';
 import { createDetectors, createUnverifiedAggregators } from '../detectors/registry.js';
+import { nameSeeds } from '../baseline/seenSet.js';
 import type { RuleDef, Rules } from '../rules/schema.js';
 import type { DetectionContext, DetectionEvent, Detector, Finding, Json } from '../types.js';
 import { MAX_RELATED_EVENTS } from './alerts.js';
@@ -44,6 +45,12 @@ import { StringPool } from './stringPool.js';
 export interface EngineOptions {
   /** Only these detectors (names as in DETECTOR_NAMES); default: every detector with an enabled rule. */
   detectors?: readonly string[];
+  /**
+   * A deployment's secret for the hashes that agents' remembered names are kept as (baseline/seenSet.ts): with it
+   * an agent cannot compute offline a new name that reads as one it already uses. Unset: unkeyed (replay, tests,
+   * evaluations; the detector service warns). Changing it makes every remembered name read as new once.
+   */
+  nameHashSecret?: string;
 }
 
 export interface EngineStats {
@@ -130,7 +137,7 @@ interface AgentSlot {
 }
 
 export function createEngine(rules: Rules, options: EngineOptions = {}): Engine {
-  const detectors: Detector<unknown>[] = createDetectors(rules, options.detectors);
+  const detectors: Detector<unknown>[] = createDetectors(rules, options.detectors, undefined, { nameSeeds: nameSeeds(options.nameHashSecret) });
   const impersonationIndex = detectors.findIndex((d) => d.name === 'impersonation');
   const ruleById = new Map<string, RuleDef>(rules.rules.map((r) => [r.id, r]));
   const exceptions = new Map<string, RegExp[]>(rules.rules.map((r) => [r.id, r.exceptAgents.map((p) => new RegExp(`^(?:${p})$`))]));
