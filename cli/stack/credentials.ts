@@ -1,6 +1,7 @@
 /**
  * The secure stack's generated secrets: one SCRAM password per Kafka
- * principal, one password per Redis ACL user, the keystore password. Kept in
+ * principal, one password per Redis ACL user, the keystore password, the
+ * detector's name-hash secret (WARDEN_DETECTOR_NAME_HASH_SECRET). Kept in
  * `credentials.json` (mode 0600) and in one env file per principal (0600);
  * never printed, never logged.
  */
@@ -24,6 +25,8 @@ export interface Credentials {
   kafka: Record<KafkaPrincipal, string>;
   redis: Record<RedisUser, string>;
   keystorePassword: string;
+  /** The detector's WARDEN_DETECTOR_NAME_HASH_SECRET (seeds the hashes agents' remembered names are kept as). */
+  detectorNameHashSecret: string;
 }
 
 const secret = () => randomBytes(24).toString('base64url');
@@ -34,8 +37,13 @@ export function writePrivate(file: string, text: string): void {
   chmodSync(file, 0o600);
 }
 
-function complete(c: Partial<Credentials>): c is Credentials {
+/** Everything the servers were started with (their passwords): complete without the detector's secret, which only services read. */
+function serversComplete(c: Partial<Credentials>): boolean {
   return KAFKA_PRINCIPALS.every((p) => typeof c.kafka?.[p] === 'string') && REDIS_USERS.every((u) => typeof c.redis?.[u] === 'string') && typeof c.keystorePassword === 'string';
+}
+
+function complete(c: Partial<Credentials>): c is Credentials {
+  return serversComplete(c) && typeof c.detectorNameHashSecret === 'string';
 }
 
 /** The stored credentials, or new ones (`created`) when there are none or a principal is missing. */
@@ -48,11 +56,18 @@ export function loadOrCreateCredentials(file: string): { credentials: Credential
       throw new StackError('stack.timeout', `${file} is not valid JSON: remove it (and the secure stack's data) with \`warden stack down --secure --purge\``);
     }
     if (complete(parsed)) return { credentials: parsed, created: false };
+    // Written before the detector's secret existed: add it, keeping the passwords the servers run with.
+    if (serversComplete(parsed)) {
+      const filled = { ...parsed, detectorNameHashSecret: secret() } as Credentials;
+      writePrivate(file, `${JSON.stringify(filled, null, 2)}\n`);
+      return { credentials: filled, created: false };
+    }
   }
   const credentials: Credentials = {
     kafka: Object.fromEntries(KAFKA_PRINCIPALS.map((p) => [p, secret()])) as Record<KafkaPrincipal, string>,
     redis: Object.fromEntries(REDIS_USERS.map((u) => [u, secret()])) as Record<RedisUser, string>,
     keystorePassword: secret(),
+    detectorNameHashSecret: secret(),
   };
   writePrivate(file, `${JSON.stringify(credentials, null, 2)}\n`);
   return { credentials, created: true };

@@ -80,6 +80,7 @@ export function envFor(state: Pick<SecureStackState, 'kafkaBrokers' | 'redisUrl'
   if (isRedisUser(principal)) {
     Object.assign(env, { WARDEN_REDIS_URL: state.redisUrl, WARDEN_REDIS_USERNAME: principal, WARDEN_REDIS_PASSWORD: credentials.redis[principal], WARDEN_REDIS_TLS_CA: state.caCert });
   }
+  if (principal === 'detector') env.WARDEN_DETECTOR_NAME_HASH_SECRET = credentials.detectorNameHashSecret;
   return env;
 }
 

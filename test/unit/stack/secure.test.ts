@@ -3,12 +3,12 @@
  * Redis ACL file, and the environment each principal gets, read back by the
  * ordinary config loader (the keys a production cluster uses).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { groupAcls, topicAcls } from '../../../cli/stack/acls.js';
-import { KAFKA_PRINCIPALS, REDIS_USERS, type Credentials } from '../../../cli/stack/credentials.js';
+import { KAFKA_PRINCIPALS, REDIS_USERS, loadOrCreateCredentials, type Credentials } from '../../../cli/stack/credentials.js';
 import { envFor } from '../../../cli/stack/secure.js';
 import { aclFile } from '../../../cli/stack/secureRedis.js';
 import { readPemFile } from '../../../shared/config/files.js';
@@ -29,6 +29,7 @@ const credentials: Credentials = {
   kafka: Object.fromEntries(KAFKA_PRINCIPALS.map((p) => [p, `kafka-secret-of-${p}`])) as Credentials['kafka'],
   redis: Object.fromEntries(REDIS_USERS.map((u) => [u, `redis-secret-of-${u}`])) as Credentials['redis'],
   keystorePassword: 'keystore-secret',
+  detectorNameHashSecret: 'name-hash-secret-of-the-detector',
 };
 const state = { kafkaBrokers: ['127.0.0.1:9192'], redisUrl: 'rediss://127.0.0.1:7000', registryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7', caCert: ca };
 
@@ -81,6 +82,23 @@ describe('secure stack: Redis ACL file', () => {
   });
 });
 
+describe('secure stack: credentials', () => {
+  it('adds the detector name-hash secret to a file written before it existed, keeping the servers\' passwords', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'warden-cred-')), 'credentials.json');
+    const { detectorNameHashSecret: _none, ...old } = credentials;
+    writeFileSync(file, JSON.stringify(old));
+    const { credentials: loaded, created } = loadOrCreateCredentials(file);
+    expect(created).toBe(false);
+    expect(loaded.kafka).toEqual(credentials.kafka);
+    expect(loaded.keystorePassword).toBe(credentials.keystorePassword);
+    expect(loaded.detectorNameHashSecret.length).toBeGreaterThanOrEqual(16);
+    expect(JSON.parse(readFileSync(file, 'utf8')).detectorNameHashSecret).toBe(loaded.detectorNameHashSecret);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // Stable from then on.
+    expect(loadOrCreateCredentials(file).credentials.detectorNameHashSecret).toBe(loaded.detectorNameHashSecret);
+  });
+});
+
 describe('secure stack: the environment of a principal', () => {
   it('is read by the config loader into SASL_SSL, a CA file, a Redis ACL user and TLS', () => {
     const c = loadConfig({ env: envFor(state, credentials, 'detector'), useStackFile: false });
@@ -95,6 +113,10 @@ describe('secure stack: the environment of a principal', () => {
     expect(Object.keys(agent).filter((k) => k.startsWith('WARDEN_REDIS'))).toEqual([]);
     expect(agent.WARDEN_KAFKA_MANAGE_TOPICS).toBe('false');
     expect(envFor(state, credentials, 'operator').WARDEN_KAFKA_MANAGE_TOPICS).toBe('true');
+  });
+  it("gives the detector, and only it, the name-hash secret", () => {
+    expect(envFor(state, credentials, 'detector').WARDEN_DETECTOR_NAME_HASH_SECRET).toBe('name-hash-secret-of-the-detector');
+    for (const p of KAFKA_PRINCIPALS.filter((x) => x !== 'detector')) expect(envFor(state, credentials, p).WARDEN_DETECTOR_NAME_HASH_SECRET).toBeUndefined();
   });
 });
 
