@@ -12,9 +12,9 @@
  *     warm agent's snapshot bytes, as the detector loads them from Redis),
  *     their events interleaved as a partition delivers them. A few dozen agents
  *     keep their state in the CPU's caches; thousands do not, and then every
- *     event pays for each part of the state it touches (measured on this
- *     machine: the same events cost 2 µs each over 20 agents and 18 µs over
- *     2,000, slow-ramp's size series a third of that). Also timed: restoring
+ *     event pays for each part of the state it touches (a scratch harness on
+ *     this machine, 2026-12-07: the same events cost 2.2 µs each over 20
+ *     agents and 18.2 µs over 2,000). Also timed: restoring
  *     one warm agent from bytes and encoding it again (what a detector pays per
  *     agent to load a partition and per changed agent at a checkpoint).
  *

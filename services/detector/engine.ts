@@ -3,7 +3,7 @@ import { createEngine, loadRules, SnapshotBytesError, SnapshotVersionError, type
 import type { EnginePort } from './enginePort.js';
 
 export function createDetectionEngine(rules: Rules | string | undefined = undefined, options: { nameHashSecret?: string } = {}): EnginePort & { engine: Engine } {
-  const engine = createEngine(typeof rules === 'object' ? rules : loadRules(rules), { nameHashSecret: options.nameHashSecret });
+  const engine = createEngine(typeof rules === 'object' ? rules : loadRules(rules), options);
   return {
     engine,
     // Decoded events are fresh objects owned by the batch: tagged in place (a spread would give each copy a hidden class

@@ -38,8 +38,9 @@
  *
  * Decoding is on the path of every partition a detector takes over (each of its agents is restored on first
  * sight). Restoring a warm agent (26 h of history, bench/engine.ts warm workload; inflate, decode and rebuild),
- * median of 4, 2026-12-07: ~530 -> ~300 µs, from plain objects instead of prototype-less ones (V8 keeps those as
- * hash tables), bit operations for zigzag varints, floats read in place, and restored strings pooled.
+ * median of 4, 2026-12-07, a scratch harness: ~530 -> ~300 µs, from plain objects instead of prototype-less ones
+ * (V8 keeps those as hash tables; ~530 -> ~470 alone), bit operations for zigzag varints and floats read in place
+ * (bench/engine.ts, side by side: 643 / 698 -> 347 / 386 µs). Pooling the restored strings saved memory, not time.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { SnapshotVersionError } from '../baseline/seriesCodec.js';
@@ -391,7 +392,7 @@ function readValue(r: Reader, depth: number): Json {
     case T_OBJ: {
       const n = r.uvar();
       // A plain literal: V8 keeps it in fast mode, where an object without a prototype (Object.create(null)) is a
-      // hash table from the start, slower to build and to read (restoring a warm agent: 520 -> 400 µs).
+      // hash table from the start, slower to build and to read (restoring a warm agent: ~530 -> ~470 µs).
       const out: { [key: string]: Json } = {};
       for (let i = 0; i < n; i++) {
         const kt = r.byte();

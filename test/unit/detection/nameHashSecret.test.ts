@@ -8,38 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { createEngine, DEFAULT_RULES, type DetectionEvent } from '../../../shared/detection/index.js';
 import { nameHashA, nameHashB, nameSeeds, UNKEYED } from '../../../shared/detection/baseline/seenSet.js';
 import { targetHash } from '../../../shared/detection/detectors/flowTargets.js';
+import { fnvCollisions } from './fnvCollision.js';
 import type { Alert } from '../../../shared/schemas/generated.js';
 import { DAY_MS, T0, event } from './helpers.js';
 
 const MIN = 60_000;
 const AT = T0 + 2 * DAY_MS;
 const KNOWN = 'api.partner.example';
-const PRIME = 0x01000193;
-/** The inverse of the FNV prime mod 2^32 (PRIME x PRIME_INVERSE = 1). */
-const PRIME_INVERSE = 0x359c449b;
-
-/** A name `${prefix}xy.evil.example` whose unkeyed FNV-1a equals `target`'s, with x, y lowercase-stable code units. */
-function craftCollision(target: string): string {
-  const want = targetHash(target);
-  const suffix = '.evil.example';
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const prefix = `drop${attempt}-`;
-    const before = nameHashA(prefix);
-    // Undo the suffix from the end: the state the hash must have right after the two free characters.
-    let afterTwo = want;
-    for (let i = suffix.length - 1; i >= 0; i--) afterTwo = (Math.imul(afterTwo, PRIME_INVERSE) ^ suffix.charCodeAt(i)) >>> 0;
-    const beforeSecond = Math.imul(afterTwo, PRIME_INVERSE) >>> 0; // = (state after x) ^ y
-    for (let x = 0x4e00; x < 0x4e00 + 0x5000; x++) {
-      const afterX = Math.imul((before ^ x) >>> 0, PRIME) >>> 0;
-      const y = (afterX ^ beforeSecond) >>> 0;
-      if (y < 0x4e00 || y > 0x9fff) continue; // both CJK ideographs: no case, stable under toLowerCase
-      const name = `${prefix}${String.fromCharCode(x, y)}${suffix}`;
-      if (name.toLowerCase() === name && targetHash(name) === want) return name;
-    }
-  }
-  throw new Error('no collision found (the search space should have held one)');
-}
-
 let seq = 0;
 const ev = (ts: number, over: Partial<DetectionEvent>): DetectionEvent => event({ timestamp: ts, seq: ++seq, ...over });
 
@@ -61,7 +36,7 @@ function exfiltrationAlerts(target: string, nameHashSecret?: string): Alert[] {
 }
 
 describe('name hashes seeded with a secret', () => {
-  const crafted = craftCollision(KNOWN);
+  const [crafted] = fnvCollisions(KNOWN) as [string];
 
   it('a crafted host collides with a known one under the unkeyed hash, and the exfiltration to it goes unseen', () => {
     expect(crafted).not.toBe(KNOWN);

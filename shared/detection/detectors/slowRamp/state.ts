@@ -59,8 +59,9 @@ export const SIZE_METRICS = ['records', 'bytesOut', 'tokens'] as const;
  * sums) is kept apart from what only a bucket's close reads (the hour-of-day parts, the drift ring): the first for
  * all three metrics in one float64 array on RampState (`sizeModels`), the second in each metric's SizeSeries. With
  * thousands of agents no agent's state stays in the CPU's caches, and each separate object an event touches is
- * a wait on memory: with a series object, a float32 array and a float64 array per metric, the size path was a
- * third of the engine's time per event at 2,000 warm agents (bench/engine.ts, the warm workload).
+ * a wait on memory: with a series object, a float32 array and a float64 array per metric, slow-ramp alone cost
+ * 6.3-6.6 µs per event at 2,000 warm agents, 0.9-1.0 with this layout (a scratch harness, 2026-12-07;
+ * bench/engine.ts's warm workload measures the whole engine).
  *
  * `sizeModels` layout. Header, METRIC_HEAD fields per metric (SIZE_METRICS order): the open bucket's sum of
  * precision-weighted log-size residuals, sum of precisions, sum of values, and the action slots the metric has
