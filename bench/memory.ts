@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { wholeNumber, wholeNumbers } from './lib/options.js';
-import { agentStateKey, encodeStoredState, StateStore, type StoredState } from '../services/detector/stateStore.js';
+import { agentStateKey, encodeStoredState, StateStore, tagState, type StoredState } from '../services/detector/stateStore.js';
 import { loadConfig } from '../shared/config/index.js';
 import { createEngine, loadRules, type DetectionEvent, type Engine } from '../shared/detection/index.js';
 import { createRedis, type Redis } from '../shared/redis/index.js';
@@ -155,8 +155,9 @@ async function measure(feed: Feed, tag: string, sample: number): Promise<Row> {
   for (let i = 0; i < sampleIds.length; i += 500) {
     const states = new Map<string, StoredState>();
     for (const a of sampleIds.slice(i, i + 500)) {
-      // Exactly what the detector writes: its adapter's export (the binary snapshot), as the store encodes it.
-      const stored = encodeStoredState(engine.snapshotAgentBytes(a)!);
+      // Exactly what the detector writes: its adapter's export (the binary snapshot), as the store encodes it, with
+      // the agent's own covered offset in front (10 bytes).
+      const stored = tagState(BigInt(i), encodeStoredState(engine.snapshotAgentBytes(a)!));
       storedTotal += typeof stored === 'string' ? Buffer.byteLength(stored) : stored.byteLength;
       states.set(a, stored);
     }

@@ -10,6 +10,11 @@
  * stale and must neither mark progress nor checkpoint. Other partitions are
  * untouched. No I/O.
  *
+ * It also knows, per partition, the agents whose stored state is ahead of the
+ * partition's covered offset (a checkpoint encodes each agent as it stands:
+ * checkpointCapture.ts): after a restart or a move their records up to their
+ * own covered offset are already in their state and are skipped (`aheadOf`).
+ *
  * Due times are spread: a partition's first checkpoint comes between one and
  * two intervals after it starts, at a point that depends on its number, so
  * partitions that started together do not all encode their agents in the
@@ -45,6 +50,8 @@ export class PartitionLedger {
   readonly #pending = new Map<number, PendingCheckpoint>();
   readonly #inFlight = new Map<number, CheckpointCapture>();
   readonly #progressAt = new Map<number, number>();
+  /** Per partition: agents loaded with a state ahead of what the partition has processed, and the offset it holds. */
+  readonly #ahead = new Map<number, Map<string, bigint>>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -76,9 +83,34 @@ export class PartitionLedger {
     this.#checkpointed.set(partition, covered);
   }
 
+  /**
+   * An agent was loaded with a state that holds its records up to `coveredOffset` (null: a state written before
+   * states carried one, exactly at the covered offset): if that is past what the partition has processed, its
+   * records up to there are skipped.
+   */
+  loaded(partition: number, agentId: string, coveredOffset: bigint | null): void {
+    const processed = this.#processed.get(partition);
+    if (coveredOffset === null || processed === undefined || coveredOffset <= processed) return;
+    let ahead = this.#ahead.get(partition);
+    if (!ahead) this.#ahead.set(partition, (ahead = new Map()));
+    ahead.set(agentId, coveredOffset);
+  }
+
+  /** Whether the agent's state already holds its record at `offset` (loaded ahead of the partition: see `loaded`). */
+  aheadOf(partition: number, agentId: string, offset: bigint): boolean {
+    const holds = this.#ahead.get(partition)?.get(agentId);
+    return holds !== undefined && offset <= holds;
+  }
+
   /** A batch's effects are kept: the state covers `coveredAfter`, and these agents changed. */
   advance(topic: string, partition: number, coveredAfter: string, dirty: Iterable<string>): PendingCheckpoint {
-    this.#processed.set(partition, BigInt(coveredAfter));
+    const processed = BigInt(coveredAfter);
+    this.#processed.set(partition, processed);
+    const ahead = this.#ahead.get(partition);
+    if (ahead) {
+      for (const [agentId, holds] of ahead) if (holds <= processed) ahead.delete(agentId);
+      if (ahead.size === 0) this.#ahead.delete(partition);
+    }
     this.#progressAt.set(partition, this.now());
     const pending = this.pendingOf(topic, partition);
     pending.lastOffset = coveredAfter;
@@ -105,7 +137,8 @@ export class PartitionLedger {
   /**
    * Starts a checkpoint of what is pending (null when nothing is, or one is in flight): the pending agents and
    * offset move into the capture, and later batches gather into a fresh pending record. Call it where no batch of
-   * the partition is half-processed, so the engine's state of those agents is exactly that of `lastOffset`.
+   * the partition is half-processed; `encode` must run there too (between the partition's batches), tagging each
+   * state with the partition's processed offset at that moment.
    */
   begin(partition: number, encode: (agentId: string) => StoredState | undefined): CheckpointCapture | null {
     const p = this.#pending.get(partition);
@@ -120,13 +153,6 @@ export class PartitionLedger {
 
   inFlight(partition: number): CheckpointCapture | undefined {
     return this.#inFlight.get(partition);
-  }
-
-  /** Before a batch changes these agents: every capture still encoding takes their state first (copy on write). */
-  takeBefore(agentIds: Iterable<string>): void {
-    if (this.#inFlight.size === 0) return;
-    const ids = [...agentIds];
-    for (const capture of this.#inFlight.values()) capture.takeBefore(ids);
   }
 
   /** The capture did not reach Redis: its agents and offset go back into pending, due again at once. */
@@ -195,6 +221,7 @@ export class PartitionLedger {
     this.#checkpointed.delete(partition);
     this.#pending.delete(partition);
     this.#inFlight.delete(partition);
+    this.#ahead.delete(partition);
     return processed !== undefined && checkpointed !== undefined && processed > checkpointed ? Number(processed - checkpointed) : 0;
   }
 }

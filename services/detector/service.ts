@@ -5,9 +5,9 @@
  * (acks=-1). Per checkpoint (every `detector.checkpointIntervalMs`, per
  * partition): write the partition's changed agents and its covered offset to
  * Redis in one transaction, and only then commit the offset to Kafka. The
- * partition keeps processing while its checkpoint is encoded and written
- * (checkpointCapture.ts: copy on write keeps the written state exactly that
- * of the covered offset).
+ * partition keeps processing while its checkpoint is encoded (in slices
+ * between its batches) and written; each agent is written as it stands, with
+ * its own covered offset (checkpointCapture.ts, stateStore.ts).
  *
  * Why checkpoints rather than a write per batch: an agent's state snapshot
  * costs far more than one event's detection, and a busy agent appears in
@@ -35,7 +35,7 @@ import { HealthProbe } from './healthProbe.js';
 import { detectorMetrics, type DetectorMetrics } from './metrics.js';
 import { AgentCache } from './agentCache.js';
 import { PartitionLedger } from './partitionLedger.js';
-import { encodeStoredState, StateMovedError, StateStore } from './stateStore.js';
+import { encodeStoredState, StateMovedError, StateStore, tagState } from './stateStore.js';
 import type { CheckpointCapture } from './checkpointCapture.js';
 
 export interface DetectorOptions {
@@ -244,8 +244,7 @@ export class DetectorService {
         this.#o.logger.debug({ partition, covered: String(covered), firstOffset: batch.firstOffset(), lastOffset: batch.lastOffset() }, 'partition resumed from the stored state');
       }
       const fresh = batch.messages.filter((m) => BigInt(m.offset) > covered!);
-      const skipped = batch.messages.length - fresh.length;
-      if (skipped > 0) this.metrics.events.inc({ result: 'skipped-duplicate' }, skipped);
+      let skipped = batch.messages.length - fresh.length;
       const lastOffset = batch.lastOffset();
       // What the state covers after this batch. Never lower than before: a batch re-read from an older
       // Kafka commit (all or partly at or below the stored covered offset) must not move it back, or the
@@ -260,9 +259,6 @@ export class DetectorService {
       for (const v of verdicts) if (v.event) agentIds.add(v.event.agentId);
       await this.#ensureLoaded(topic, partition, [...agentIds]);
       if (epoch !== this.#ledger.epochOf(partition)) return; // state was dropped meanwhile: leave the batch to be re-read
-      // From here to the ledger's advance nothing awaits before the engine runs: a checkpoint still encoding takes
-      // these agents' state (as of its offset) before this batch changes it.
-      this.#ledger.takeBefore(agentIds);
 
       const alerts: Alert[] = [];
       const dead: Message[] = [];
@@ -289,12 +285,18 @@ export class DetectorService {
             if (v.event && v.verification) alerts.push(...engine.observeUnverified(v.event, v.verification, { atMs: now, partition, offset: m.offset }));
             return;
           }
+          // Loaded ahead of the partition (its checkpoint encoded it after later batches): already in its state.
+          if (this.#ledger.aheadOf(partition, v.event.agentId, BigInt(m.offset))) {
+            skipped += 1;
+            return;
+          }
           alerts.push(...engine.process(v.event, 'valid'));
           dirty.add(v.event.agentId);
           processed += 1;
         });
       }
       alerts.push(...engine.flushUnverified(now));
+      if (skipped > 0) this.metrics.events.inc({ result: 'skipped-duplicate' }, skipped);
 
       await this.#publish(alerts, dead);
       // Dropped while publishing: these agents' in-process state is gone, so this batch's effects are too.
@@ -340,13 +342,15 @@ export class DetectorService {
   /**
    * Begins a checkpoint of the partition if one is due and none is in flight, and returns its write (which settles,
    * never rejects). Call it inside the partition's serial queue, between batches: the capture takes the pending
-   * agents at the covered offset, and the partition's next batches run while it is encoded and written.
+   * agents and the covered offset, and the partition's next batches run while it is encoded and written.
    */
   #startCheckpoint(partition: number): Promise<void> | undefined {
     const { engine } = this.#o;
+    // Run only between the partition's batches (#writeCheckpoint's slices are in its serial queue), so an agent's
+    // state is exactly that of the partition's processed offset, whose alerts are acknowledged.
     const capture = this.#ledger.begin(partition, (agentId) => {
       const state = engine.exportAgent(agentId);
-      return state === undefined ? undefined : encodeStoredState(state);
+      return state === undefined ? undefined : tagState(this.#ledger.processed(partition)!, encodeStoredState(state));
     });
     if (!capture) return this.#checkpointWrites.get(partition);
     const write = this.#writeCheckpoint(partition, capture).then((written) => {
@@ -360,9 +364,10 @@ export class DetectorService {
   }
 
   /**
-   * Encodes the capture in slices (other partitions' batches, and this one's, run between them), writes its agents
-   * and covered offset in one Redis transaction (one hash slot), then commits the next offset to Kafka. A failure
-   * puts the capture back into pending; a drop meanwhile (rebalance, failed batch) abandons it before the write.
+   * Encodes the capture in slices, each in the partition's serial queue (between its batches; other partitions'
+   * batches, and this one's, run between the slices), writes its agents and covered offset in one Redis transaction
+   * (one hash slot), then commits the next offset to Kafka. A failure puts the capture back into pending; a drop
+   * meanwhile (rebalance, failed batch) abandons it before the write.
    */
   async #writeCheckpoint(partition: number, capture: CheckpointCapture): Promise<boolean> {
     const { engine } = this.#o;
@@ -372,9 +377,11 @@ export class DetectorService {
     try {
       // Sliced by time, not by count: a warm agent's snapshot takes ~0.3-1.2 ms, so 32 of them held the loop for
       // up to ~40 ms, longer than an alert may wait (bench/latency.ts).
-      while (!capture.encodeFor(SNAPSHOT_SLICE_MS)) {
+      for (;;) {
+        const done = await this.#serially(partition, async () => (epoch === this.#ledger.epochOf(partition) ? capture.encodeFor(SNAPSHOT_SLICE_MS) : null));
+        if (done === null) return false; // dropped while encoding: a partial state must not be written
+        if (done) break;
         await new Promise((r) => setImmediate(r));
-        if (epoch !== this.#ledger.epochOf(partition)) return false; // dropped while encoding: a partial state must not be written
       }
       if (epoch !== this.#ledger.epochOf(partition)) return false;
       // Fenced like the loads: Redis must still hold what this instance resumed from or last wrote (or this capture,
@@ -411,7 +418,7 @@ export class DetectorService {
       // next checkpoint commits a later offset. A commit refused during a rebalance is no reason to drop work.
       this.#o.logger.warn({ err: (err as Error).message, partition, lastOffset }, 'offset commit failed after the checkpoint; the next one commits');
     }
-    this.#o.logger.debug({ partition, lastOffset, agents: capture.states.size, takenByBatches: capture.takenEarly }, 'checkpoint written');
+    this.#o.logger.debug({ partition, lastOffset, agents: capture.states.size }, 'checkpoint written');
     this.metrics.checkpointSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     return true;
   }
@@ -440,7 +447,11 @@ export class DetectorService {
       // Read with the covered offset: states another writer stored meanwhile fail the batch (retried from Redis).
       const states = await this.#store!.loadAgents(topic, partition, missing, this.#ledger.storedOffsets(partition));
       if (epoch !== this.#ledger.epochOf(partition)) return; // dropped meanwhile: the caller leaves the batch
-      for (const [agentId, state] of states) if (state !== null) this.#o.engine.importAgent(agentId, state);
+      for (const [agentId, loaded] of states) {
+        if (loaded === null) continue;
+        this.#o.engine.importAgent(agentId, loaded.state);
+        this.#ledger.loaded(partition, agentId, loaded.coveredOffset);
+      }
     }
     this.#cached.touch(partition, agentIds);
     this.metrics.agentsCached.set(this.#cached.size);

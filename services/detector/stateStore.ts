@@ -21,6 +21,17 @@
  * starts with one of `{ [ " - 0-9 t f n` or whitespace, the engine's snapshot bytes with the magic
  * "AW" (engine/snapshotBytes.ts); so states written before still load.
  *
+ * A checkpoint is not one cut of every agent at one offset: each agent's state
+ * is written with its own covered offset (`tagState`), the partition's offset
+ * when that agent was encoded, which is at or after the partition's covered
+ * offset written with it. So the encoding can run in the background while the
+ * partition goes on processing, with no copy taken before a batch changes an
+ * agent (services/detector/checkpointCapture.ts). A restart reads from just
+ * after the partition's covered offset and skips an agent's records at or
+ * below the agent's own (PartitionLedger.aheadOf). States written before
+ * agents carried an offset load with none: they are exactly at the covered
+ * offset their checkpoint wrote.
+ *
  * Agents are loaded with the partition's covered offset in the same MGET (one
  * slot, one instant): if it is not the offset this instance resumed from or
  * wrote, another writer checkpointed the partition meanwhile (its next owner,
@@ -89,6 +100,39 @@ export function decodeStoredState(value: Buffer): unknown {
   return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 }
 
+/**
+ * An agent's state as a checkpoint writes it: TAG_MAGIC, then the last offset of its partition whose effects it
+ * holds (8 bytes, big-endian), then the state (bytes as they are, JSON as its UTF-8 text). The magic is neither a
+ * JSON first byte nor the engine's "AW", so a value reads unambiguously as tagged, bytes or JSON.
+ */
+export function tagState(coveredOffset: bigint, state: StoredState): Uint8Array {
+  const body = typeof state === 'string' ? Buffer.from(state, 'utf8') : state;
+  const out = new Uint8Array(TAG_HEADER_BYTES + body.length);
+  out.set(TAG_MAGIC, 0);
+  new DataView(out.buffer).setBigInt64(TAG_MAGIC.length, coveredOffset);
+  out.set(body, TAG_HEADER_BYTES);
+  return out;
+}
+
+/** An agent's stored state back, with its own covered offset (null: written before states carried one). */
+export interface LoadedState {
+  state: unknown;
+  coveredOffset: bigint | null;
+}
+
+/** A stored value back: a tagged state (`tagState`), or one written before, bytes or JSON text. */
+export function readStoredValue(value: Buffer): LoadedState {
+  if (value.length >= TAG_HEADER_BYTES && value[0] === TAG_MAGIC[0] && value[1] === TAG_MAGIC[1]) {
+    const coveredOffset = new DataView(value.buffer, value.byteOffset, value.byteLength).getBigInt64(TAG_MAGIC.length);
+    return { state: decodeStoredState(value.subarray(TAG_HEADER_BYTES)), coveredOffset };
+  }
+  return { state: decodeStoredState(value), coveredOffset: null };
+}
+
+/** "AO" (agent, offset). */
+const TAG_MAGIC = new Uint8Array([0x41, 0x4f]);
+const TAG_HEADER_BYTES = TAG_MAGIC.length + 8;
+
 /** A state to store: bytes as they are (never JSON: see the header), any other value as JSON text. */
 export function encodeStoredState(state: unknown): StoredState {
   if (state instanceof Uint8Array) {
@@ -136,11 +180,11 @@ export class StateStore {
 
   /**
    * States of the given agents of one partition (null when Redis has none), in one round trip (one slot): bytes, or
-   * parsed JSON. With `coveredAnyOf`, the covered offset is read in the same MGET and must be one of those
-   * (StateMovedError otherwise: see the header).
+   * parsed JSON, each with its own covered offset. With `coveredAnyOf`, the partition's covered offset is read in
+   * the same MGET and must be one of those (StateMovedError otherwise: see the header).
    */
-  async loadAgents(topic: string, partition: number, agentIds: string[], coveredAnyOf?: readonly bigint[]): Promise<Map<string, unknown | null>> {
-    const out = new Map<string, unknown | null>();
+  async loadAgents(topic: string, partition: number, agentIds: string[], coveredAnyOf?: readonly bigint[]): Promise<Map<string, LoadedState | null>> {
+    const out = new Map<string, LoadedState | null>();
     if (agentIds.length === 0) return out;
     const keys = agentIds.map((a) => agentStateKey(topic, partition, a));
     const values = await this.redis.mgetBuffer(...(coveredAnyOf ? [coveredOffsetKey(this.groupId, topic, partition), ...keys] : keys));
@@ -149,7 +193,7 @@ export class StateStore {
       const covered = stored ? BigInt(stored.toString()) : -1n;
       if (!coveredAnyOf.includes(covered)) throw new StateMovedError(topic, partition, coveredAnyOf, covered);
     }
-    agentIds.forEach((a, i) => out.set(a, values[i] ? decodeStoredState(values[i]!) : null));
+    agentIds.forEach((a, i) => out.set(a, values[i] ? readStoredValue(values[i]!) : null));
     return out;
   }
 
@@ -165,9 +209,10 @@ export class StateStore {
   }
 
   /**
-   * Writes the partition's changed agents and its covered offset atomically (one slot, one MULTI of fenced scripts), only if the
-   * covered offset stored is one of `coveredAnyOf` (StateMovedError otherwise, and nothing is written: see the header).
-   * States arrive serialised (`encodeStoredState`), so the caller can spread that CPU work over several ticks.
+   * Writes the partition's changed agents and its covered offset atomically (one slot, one MULTI of fenced scripts),
+   * only if the covered offset stored is one of `coveredAnyOf` (StateMovedError otherwise, and nothing is written:
+   * see the header). States arrive serialised (`encodeStoredState`, then `tagState` with each agent's own covered
+   * offset), so the caller can spread that CPU work over several ticks.
    */
   async commit(topic: string, partition: number, lastOffset: string, agents: Map<string, StoredState>, ttlSeconds: number, coveredAnyOf: readonly bigint[]): Promise<void> {
     const offsetKey = coveredOffsetKey(this.groupId, topic, partition);

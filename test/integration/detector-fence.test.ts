@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FleetPublisher } from '../../cli/simulate/publisher.js';
 import type { EnginePort } from '../../services/detector/enginePort.js';
 import { DetectorService } from '../../services/detector/service.js';
-import { agentStateKey, coveredOffsetKey } from '../../services/detector/stateStore.js';
+import { agentStateKey, coveredOffsetKey, readStoredValue } from '../../services/detector/stateStore.js';
 import { createKafka } from '../../shared/kafka/index.js';
 import { createRedis } from '../../shared/redis/index.js';
 import { deleteKeysWithPrefix } from '../../shared/redis/cleanup.js';
@@ -81,8 +81,8 @@ describe('detector checkpoints are fenced by the covered offset', () => {
 
     // The other writer's states were kept and every record after its offset counted once onto them: agents 0-4
     // have THEIRS + their three events, agents 5-9 their three events (offsets 5-9 re-read, then two rounds).
-    const stored = await redis.mget(...AGENTS.map((a) => agentStateKey(topic, 0, a)));
-    expect(stored.map((s) => (JSON.parse(s!) as { n: number }).n)).toEqual(AGENTS.map((_, i) => (i <= 4 ? THEIRS + 3 : 3)));
+    const stored = await redis.mgetBuffer(...AGENTS.map((a) => agentStateKey(topic, 0, a)));
+    expect(stored.map((s) => (readStoredValue(s!).state as { n: number }).n)).toEqual(AGENTS.map((_, i) => (i <= 4 ? THEIRS + 3 : 3)));
     expect(await counterValue(detector, 'warden_detector_dropped_progress_events_total', { cause: 'moved' })).toBeGreaterThan(0);
     expect(await counterValue(detector, 'warden_detector_checkpoint_failures_total')).toBe(0);
   }, 120_000);

@@ -4,7 +4,7 @@
  * Loads and writes are fenced by the covered offset.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { agentStateKey, coveredOffsetKey, decodeStoredState, encodeStoredState, StateMovedError, StateStore } from '../../services/detector/stateStore.js';
+import { agentStateKey, coveredOffsetKey, decodeStoredState, encodeStoredState, readStoredValue, StateMovedError, StateStore, tagState } from '../../services/detector/stateStore.js';
 import { isRetriable } from '../../shared/errors/index.js';
 import { createDetectionEngine } from '../../services/detector/engine.js';
 import { createRedis, type Redis } from '../../shared/redis/index.js';
@@ -35,9 +35,10 @@ describe('StateStore', () => {
     const stored = await redis.getBuffer(agentStateKey('agent.events', 3, 'store-a'));
     expect(Buffer.compare(stored!, Buffer.from(exported))).toBe(0);
     const loaded = (await store.loadAgents('agent.events', 3, ['store-a', 'store-missing'])).get('store-a');
-    expect(loaded).toBeInstanceOf(Uint8Array);
+    expect(loaded?.state).toBeInstanceOf(Uint8Array);
+    expect(loaded?.coveredOffset).toBeNull(); // untagged: at the partition's covered offset
     const fresh = createDetectionEngine();
-    fresh.importAgent('store-a', loaded);
+    fresh.importAgent('store-a', loaded?.state);
     expect(fresh.engine.snapshotAgent('store-a')).toEqual(port.engine.snapshotAgent('store-a'));
     expect((await store.loadAgents('agent.events', 3, ['store-missing'])).get('store-missing')).toBeNull();
     expect(await store.processedOffset('agent.events', 3)).toBe(41n);
@@ -51,24 +52,24 @@ describe('StateStore', () => {
     const plain = { any: ['json', 1] };
     await store.commit('agent.events', 4, '7', new Map<string, string>([['store-b', legacy], ['store-c', encodeStoredState(plain) as string]]), 60, [-1n]);
     const loaded = await store.loadAgents('agent.events', 4, ['store-b', 'store-c']);
-    expect(typeof loaded.get('store-b')).toBe('string');
-    expect(loaded.get('store-c')).toEqual(plain);
+    expect(typeof loaded.get('store-b')?.state).toBe('string');
+    expect(loaded.get('store-c')?.state).toEqual(plain);
     const fresh = createDetectionEngine();
-    fresh.importAgent('store-b', loaded.get('store-b'));
+    fresh.importAgent('store-b', loaded.get('store-b')?.state);
     expect(fresh.engine.snapshotAgent('store-b')).toEqual(port.engine.snapshotAgent('store-b'));
   });
 
   it('loads agents only while the covered offset is one the caller expects (a retriable StateMovedError otherwise)', async () => {
     const store = new StateStore(redis, 'g-state-moved');
     await store.commit('agent.events', 5, '9', new Map([['store-d', '{"n":1}']]), 60, [-1n]);
-    expect((await store.loadAgents('agent.events', 5, ['store-d'], [9n])).get('store-d')).toEqual({ n: 1 });
+    expect((await store.loadAgents('agent.events', 5, ['store-d'], [9n])).get('store-d')?.state).toEqual({ n: 1 });
     expect((await store.loadAgents('agent.events', 6, ['store-e'], [-1n])).get('store-e')).toBeNull(); // nothing stored: -1
     // Another writer checkpoints the partition (its next owner, or a late write of a former one).
     await store.commit('agent.events', 5, '12', new Map([['store-d', '{"n":4}']]), 60, [9n]);
     const moved = await store.loadAgents('agent.events', 5, ['store-d'], [9n]).catch((err: unknown) => err);
     expect(moved).toBeInstanceOf(StateMovedError);
     expect(isRetriable(moved)).toBe(true);
-    expect((await store.loadAgents('agent.events', 5, ['store-d'], [9n, 12n])).get('store-d')).toEqual({ n: 4 });
+    expect((await store.loadAgents('agent.events', 5, ['store-d'], [9n, 12n])).get('store-d')?.state).toEqual({ n: 4 });
   });
 
   it('writes only while the covered offset is one the writer expects: a former owner\'s late checkpoint is refused and writes nothing', async () => {
@@ -90,12 +91,12 @@ describe('StateStore', () => {
       // Nothing of A's write landed: B's states and offset 200 are what Redis holds.
       expect(await writerB.processedOffset(topic, 7)).toBe(200n);
       const held = await writerB.loadAgents(topic, 7, ['fence-a', 'fence-b'], [200n]);
-      expect(held.get('fence-a')).toEqual({ by: 'B', at: 200 });
-      expect(held.get('fence-b')).toEqual({ by: 'B', at: 200 });
+      expect(held.get('fence-a')?.state).toEqual({ by: 'B', at: 200 });
+      expect(held.get('fence-b')?.state).toEqual({ by: 'B', at: 200 });
       // A commit whose expectation matches goes through (any of the offsets given).
       await writerB.commit(topic, 7, '250', new Map([['fence-b', '{"by":"B","at":250}']]), 60, [175n, 200n]);
       expect(await writerB.processedOffset(topic, 7)).toBe(250n);
-      expect((await writerB.loadAgents(topic, 7, ['fence-b'], [250n])).get('fence-b')).toEqual({ by: 'B', at: 250 });
+      expect((await writerB.loadAgents(topic, 7, ['fence-b'], [250n])).get('fence-b')?.state).toEqual({ by: 'B', at: 250 });
       expect(await own.ttl(agentStateKey(topic, 7, 'fence-b'))).toBeGreaterThan(0);
       // A partition nothing was stored for counts as covered up to -1, as for loads.
       await expect(writerA.commit(topic, 8, '5', new Map(), 60, [3n])).rejects.toBeInstanceOf(StateMovedError);
@@ -118,15 +119,29 @@ describe('StateStore', () => {
       // Refused (Redis holds 50): none of the parts wrote, though each part checks on its own.
       await expect(store.commit(topic, 2, '90', states(90), 60, [40n])).rejects.toBeInstanceOf(StateMovedError);
       expect(await own.exists(agentStateKey(topic, 2, 'many-24999'))).toBe(0);
-      expect((await store.loadAgents(topic, 2, ['many-0'], [50n])).get('many-0')).toEqual({ at: 50 });
+      expect((await store.loadAgents(topic, 2, ['many-0'], [50n])).get('many-0')?.state).toEqual({ at: 50 });
       // Accepted: every part wrote, and the offset moved once.
       await store.commit(topic, 2, '90', states(90), 60, [50n]);
       const loaded = await store.loadAgents(topic, 2, agents, [90n]);
-      expect([...loaded.values()].every((v) => (v as { at: number }).at === 90)).toBe(true);
+      expect([...loaded.values()].every((v) => (v?.state as { at: number }).at === 90)).toBe(true);
     } finally {
       for (let i = 0; i < keys.length; i += 5_000) await own.del(...keys.slice(i, i + 5_000));
       await own.quit();
     }
+  });
+
+  it('reads an agent\'s own covered offset in front of its state (bytes or JSON), and states written before without one', async () => {
+    const store = new StateStore(redis, 'g-tagged');
+    const bytes = new Uint8Array([0x41, 0x57, 5, 1, 2, 3]);
+    const big = 2n ** 62n + 7n; // offsets are int64: no rounding through a double
+    await store.commit('agent.events', 9, '20', new Map([['tag-a', tagState(25n, bytes)], ['tag-b', tagState(big, encodeStoredState({ n: 2 }))], ['tag-c', encodeStoredState({ n: 3 })]]), 60, [-1n]);
+    const loaded = await store.loadAgents('agent.events', 9, ['tag-a', 'tag-b', 'tag-c'], [20n]);
+    expect(loaded.get('tag-a')).toEqual({ state: bytes, coveredOffset: 25n });
+    expect(loaded.get('tag-b')).toEqual({ state: { n: 2 }, coveredOffset: big });
+    expect(loaded.get('tag-c')).toEqual({ state: { n: 3 }, coveredOffset: null });
+    // The tag is neither a JSON first byte nor the engine's magic: each value reads one way only.
+    expect(readStoredValue(Buffer.from(tagState(-1n, '{"x":1}')))).toEqual({ state: { x: 1 }, coveredOffset: -1n });
+    expect(readStoredValue(Buffer.from(bytes))).toEqual({ state: bytes, coveredOffset: null });
   });
 
   it('tells bytes from JSON by the first byte, and refuses bytes that would read back as JSON', () => {

@@ -77,15 +77,44 @@ describe('PartitionLedger', () => {
 });
 
 describe('CheckpointCapture', () => {
-  it('copy on write: an agent a batch is about to change is encoded first, at the capture\'s offset', () => {
+  it('encodes each agent as it stands when its slice runs, nothing before: a later batch\'s change is in the state', () => {
     const state = new Map([['a', 1], ['b', 1], ['c', 1]]);
-    const capture = new CheckpointCapture({ topic: 't', lastOffset: '5', agents: new Set(state.keys()), since: 0 }, (agentId) => String(state.get(agentId)));
-    capture.takeBefore(['b', 'x']); // x is not in the capture
-    state.set('b', 2); // the batch changes b
-    expect(capture.done).toBe(false);
-    while (!capture.encodeFor(0));
-    expect(Object.fromEntries(capture.states)).toEqual({ a: '1', b: '1', c: '1' });
-    expect(capture.takenEarly).toBe(1);
+    let processed = 5;
+    const capture = new CheckpointCapture({ topic: 't', lastOffset: '5', agents: new Set(state.keys()), since: 0 }, (agentId) => `${state.get(agentId)}@${processed}`);
+    expect(capture.encodeFor(Infinity)).toBe(true);
+    expect(Object.fromEntries(capture.states)).toEqual({ a: '1@5', b: '1@5', c: '1@5' });
+    const later = new CheckpointCapture({ topic: 't', lastOffset: '5', agents: new Set(state.keys()), since: 0 }, (agentId) => (agentId === 'c' ? undefined : `${state.get(agentId)}@${processed}`));
+    expect(later.encodeFor(0)).toBe(false); // a zero budget still encodes one agent per slice
+    expect(later.states.size).toBe(1);
+    // A batch between two slices changes b: b is written with it, at the batch's offset; c is gone from the engine.
+    state.set('b', 2);
+    processed = 9;
+    while (!later.encodeFor(0));
+    expect(Object.fromEntries(later.states)).toEqual({ a: '1@5', b: '2@9' });
+    expect(later.lastOffset).toBe('5'); // the partition's covered offset stays the capture's
+  });
+});
+
+describe('PartitionLedger: agents loaded ahead of their partition', () => {
+  it('skips an agent\'s records up to its own covered offset, only while the partition is behind it', () => {
+    const l = new PartitionLedger(() => 0);
+    l.resume(3, 100n);
+    l.loaded(3, 'ahead', 140n);
+    l.loaded(3, 'behind', 90n); // written at an earlier checkpoint: nothing of it is after the covered offset
+    l.loaded(3, 'untagged', null);
+    expect(l.aheadOf(3, 'ahead', 101n)).toBe(true);
+    expect(l.aheadOf(3, 'ahead', 140n)).toBe(true);
+    expect(l.aheadOf(3, 'ahead', 141n)).toBe(false);
+    expect(l.aheadOf(3, 'behind', 101n) || l.aheadOf(3, 'untagged', 101n)).toBe(false);
+    expect(l.aheadOf(4, 'ahead', 101n)).toBe(false); // another partition's agent of that name
+    l.advance('t', 3, '120', []);
+    expect(l.aheadOf(3, 'ahead', 130n)).toBe(true);
+    l.advance('t', 3, '140', []);
+    expect(l.aheadOf(3, 'ahead', 140n)).toBe(false); // processed past it: forgotten
+    l.loaded(3, 'again', 200n);
+    l.drop(3);
+    l.resume(3, 150n);
+    expect(l.aheadOf(3, 'again', 160n)).toBe(false); // a drop forgets it: it is loaded again
   });
 });
 
