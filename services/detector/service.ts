@@ -131,7 +131,7 @@ export class DetectorService {
     this.#producer = createProducer(kafka);
     await this.#producer.connect();
     // A bounded fetch per partition bounds how long a record waits for the rest of its fetch (config schema says why).
-    const consumer = kafka.consumer({ groupId: this.#groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 100, maxBytesPerPartition: config.detector.fetchMaxBytesPerPartition });
+    const consumer = kafka.consumer({ groupId: this.#groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 100, maxBytesPerPartition: config.detector.fetchMaxPartitionBytes });
     this.#consumer = consumer;
     // A rebalance moves some partitions (and their agents) elsewhere: only those are forgotten, to be re-read by
     // their new owner from their checkpoint. Partitions still ours keep their in-process progress.

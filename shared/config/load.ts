@@ -114,7 +114,7 @@ function readStackEndpoints(file: string): Plain {
 }
 
 /** Config paths whose variables hold numbers (ports, durations, counts). */
-const NUMERIC_PATH = /(Port|\.port|Ms|InFlight|Attempts|Workers)$/;
+const NUMERIC_PATH = /(Port|\.port|Ms|Bytes|InFlight|Attempts|Workers)$/;
 
 function parseEnvValue(path: string, raw: string): unknown {
   if (path === 'kafka.brokers' || path === 'redis.cluster.nodes' || path.endsWith('Versions')) return raw.split(',').map((s) => s.trim()).filter(Boolean);

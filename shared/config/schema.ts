@@ -15,12 +15,12 @@ const port = z.number().int().min(1).max(65535);
  */
 const DEFAULT_VERIFY_WORKERS = Math.max(0, availableParallelism() - 2);
 /**
- * detector.fetchMaxBytesPerPartition by default, a quarter of kafkajs's 1 MiB. At 20,000 events/s of warm agents
+ * detector.fetchMaxPartitionBytes by default, a quarter of kafkajs's 1 MiB. At 20,000 events/s of warm agents
  * (bench/latency.ts, 60 s measured, 2026-12-08, runs alternated): p99 event -> alert 106 and 180 ms at 256 KiB,
  * 44-191 ms at 128 KiB, 204-424 ms at 1 MiB. At full speed (bench/detector-throughput.ts, 300,000 events, two
  * alternating pairs): 64,346 and 60,975 events/s at 256 KiB against 68,269 and 62,686 at 1 MiB; 128 KiB cost ~14%.
  */
-const DEFAULT_FETCH_MAX_BYTES_PER_PARTITION = 256 * 1024;
+const DEFAULT_FETCH_MAX_PARTITION_BYTES = 256 * 1024;
 /** The least severe alert a SIEM sink receives (Falcosidekick's minimumpriority); the forwarder skips the rest, counted. INFO: every alert. */
 const sinkMinSeverity = z.enum(SeverityValues).default('INFO');
 const topic = (name: string, partitions: number, extra: Record<string, string> = {}) =>
@@ -167,9 +167,9 @@ export const configSchema = z
          * max.partition.fetch.bytes; a larger first record still comes whole). kafkajs processes a fetch's batches
          * before it fetches again, so after any pause the next fetch brings that much more, and each record in it
          * waits for all of it: smaller bounds that wait (p99 event -> alert at 20,000 events/s), larger means fewer
-         * fetch round trips (events/s at full speed). README, `WARDEN_DETECTOR_FETCH_MAX_BYTES_PER_PARTITION`.
+         * fetch round trips (events/s at full speed). README, `WARDEN_DETECTOR_FETCH_MAX_PARTITION_BYTES`.
          */
-        fetchMaxBytesPerPartition: z.number().int().min(1024).max(64 * 1024 * 1024).default(DEFAULT_FETCH_MAX_BYTES_PER_PARTITION),
+        fetchMaxPartitionBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(DEFAULT_FETCH_MAX_PARTITION_BYTES),
         /**
          * Worker threads that verify event signatures (services/detector/verifyPool.ts); 0 = on the main
          * thread. DEFAULT_VERIFY_WORKERS says how the default follows the machine's cores.
@@ -385,7 +385,7 @@ export const ENV_OVERRIDES: Record<string, string> = {
   WARDEN_LOG_LEVEL: 'logging.level',
   WARDEN_DETECTOR_CHECKPOINT_MS: 'detector.checkpointIntervalMs',
   WARDEN_DETECTOR_PARTITIONS_IN_FLIGHT: 'detector.partitionsInFlight',
-  WARDEN_DETECTOR_FETCH_MAX_BYTES_PER_PARTITION: 'detector.fetchMaxBytesPerPartition',
+  WARDEN_DETECTOR_FETCH_MAX_PARTITION_BYTES: 'detector.fetchMaxPartitionBytes',
   WARDEN_DETECTOR_VERIFY_WORKERS: 'detector.verifyWorkers',
   WARDEN_DETECTOR_MAX_BATCH_ATTEMPTS: 'detector.maxBatchAttempts',
   WARDEN_DETECTOR_HEALTH_INTERVAL_MS: 'detector.health.intervalMs',

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config/index.js';
+import { ENV_OVERRIDES, loadConfig } from '../../shared/config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 
 const noStack = { useStackFile: false } as const;
@@ -68,6 +68,12 @@ describe('configuration', () => {
     for (const text of [negative, fraction, word]) expect(text).not.toMatch(/Expected number, received string/);
     // Every numeric variable is parsed as one (maxBatchAttempts was left a string).
     expect(loadConfig({ ...noStack, env: { WARDEN_DETECTOR_MAX_BATCH_ATTEMPTS: '4' } }).detector.maxBatchAttempts).toBe(4);
+    // And every variable whose setting is a number by default: its default, given as text, loads as that number.
+    const defaults = loadConfig({ ...noStack, env: {} });
+    const at = (config: unknown, path: string) => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], config);
+    const numeric = Object.entries(ENV_OVERRIDES).filter(([, path]) => typeof at(defaults, path) === 'number');
+    expect(numeric.map(([name]) => name)).toContain('WARDEN_DETECTOR_FETCH_MAX_PARTITION_BYTES');
+    for (const [name, path] of numeric) expect({ name, value: at(loadConfig({ ...noStack, env: { [name]: String(at(defaults, path)) } }), path) }).toEqual({ name, value: at(defaults, path) });
   });
 
   it('gives each SIEM sink a minimum severity: INFO by default, from the file or the environment, checked', () => {
