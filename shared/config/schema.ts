@@ -18,7 +18,8 @@ const DEFAULT_VERIFY_WORKERS = Math.max(0, availableParallelism() - 2);
  * detector.fetchMaxPartitionBytes by default, a quarter of kafkajs's 1 MiB. At 20,000 events/s of warm agents
  * (bench/latency.ts, 60 s measured, 2026-12-08, runs alternated): p99 event -> alert 106 and 180 ms at 256 KiB,
  * 44-191 ms at 128 KiB, 204-424 ms at 1 MiB. At full speed (bench/detector-throughput.ts, 300,000 events, two
- * alternating pairs): 64,346 and 60,975 events/s at 256 KiB against 68,269 and 62,686 at 1 MiB; 128 KiB cost ~14%.
+ * alternating pairs, medians of 3 rounds): 71,140 and 72,472 events/s at 256 KiB against 80,326 and 83,814 at 1 MiB
+ * (a tenth less: three to four times the fetch round trips); 128 KiB cost more.
  */
 const DEFAULT_FETCH_MAX_PARTITION_BYTES = 256 * 1024;
 /** The least severe alert a SIEM sink receives (Falcosidekick's minimumpriority); the forwarder skips the rest, counted. INFO: every alert. */
