@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DetectorService } from '../../services/detector/service.js';
-import { agentStateKey } from '../../services/detector/stateStore.js';
+import { agentStateKey, readStoredValue } from '../../services/detector/stateStore.js';
 import { partitionOf } from '../../shared/kafka/partitions.js';
 import type { WardenConfig } from '../../shared/config/index.js';
 import { createKafka, createProducer, kafkaErrorType, type KafkaClient } from '../../shared/kafka/index.js';
@@ -89,8 +89,11 @@ describe('secure mode: SASL_SSL, ACLs, Redis ACL + TLS', () => {
     const redis = redisAs(operator);
     clients.push(redis);
     const state = await eventually(() => redis.getBuffer(`${operator.redis.keyPrefix}${agentStateKey(operator.topics.events.name, partitionOf(AGENT, operator.topics.events.partitions), AGENT)}`).then((v) => v ?? undefined), 30_000, 'the agent state in Redis');
-    // The engine's binary snapshot, stored as raw bytes (services/detector/stateStore.ts): it starts with its magic.
-    expect(state.subarray(0, 2).toString('latin1')).toBe('AW');
+    // The engine's binary snapshot, stored as raw bytes behind the agent's own covered offset
+    // (services/detector/stateStore.ts): the snapshot starts with its magic.
+    const stored = readStoredValue(state);
+    expect(stored.coveredOffset).not.toBeNull();
+    expect(Buffer.from(stored.state as Uint8Array).subarray(0, 2).toString('latin1')).toBe('AW');
     // And the agent's own SDK, following agent.quarantine under the agent principal, caught up with its feed.
     expect(agent.check('data.read').allowed).toBe(true);
   });
